@@ -1,0 +1,249 @@
+"""Audio: float32 samples shaped ``(channels, frames)`` plus a sample rate, and its file I/O.
+
+Reading accepts whatever libsndfile reads (wav, flac, ogg/vorbis, opus, mp3, aiff, ...), any
+channel count up to ``AudioLimits.max_channels`` and any sample rate in the accepted range, and
+rejects empty, truncated, non-audio, NaN/inf and over-limit input with a ``UserInputError`` that
+names the file. Writing is atomic (temporary file + rename) and never touches an existing input.
+
+    >>> a = Audio.silence(duration_s=1.0, sample_rate_hz=16000, num_channels=2)
+    >>> a.samples.shape, a.duration_s
+    ((2, 16000), 1.0)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+
+from audioedit.errors import UserInputError
+
+WRITABLE_SUFFIXES = {".wav": ("WAV", "FLOAT"), ".flac": ("FLAC", "PCM_24"), ".ogg": ("OGG", "VORBIS")}
+
+
+class AudioLimits(BaseModel):
+    """What ``load_audio`` accepts. Everything outside gets a ``UserInputError``."""
+
+    max_file_bytes: int = 512 * 1024 * 1024
+    max_duration_s: float = 600.0
+    max_channels: int = 8
+    min_sample_rate_hz: int = 8_000
+    max_sample_rate_hz: int = 192_000
+
+
+@dataclass(frozen=True, eq=False)
+class Audio:
+    """Immutable audio: ``samples`` float32 ``(channels, frames)``, ``sample_rate_hz`` int."""
+
+    samples: np.ndarray
+    sample_rate_hz: int
+
+    def __post_init__(self) -> None:
+        samples = np.asarray(self.samples, dtype=np.float32)
+        if samples.ndim == 1:
+            samples = samples[None, :]
+        if samples.ndim != 2:
+            raise UserInputError(f"audio samples must be (channels, frames); got shape {samples.shape}")
+        samples.setflags(write=False)
+        object.__setattr__(self, "samples", samples)
+        object.__setattr__(self, "sample_rate_hz", int(self.sample_rate_hz))
+
+    # --- construction -------------------------------------------------------------------
+    @classmethod
+    def silence(cls, duration_s: float, sample_rate_hz: int, num_channels: int = 1) -> Audio:
+        frames = int(round(duration_s * sample_rate_hz))
+        return cls(np.zeros((num_channels, frames), np.float32), sample_rate_hz)
+
+    # --- properties ---------------------------------------------------------------------
+    @property
+    def num_channels(self) -> int:
+        return self.samples.shape[0]
+
+    @property
+    def num_frames(self) -> int:
+        return self.samples.shape[1]
+
+    @property
+    def duration_s(self) -> float:
+        return self.num_frames / self.sample_rate_hz
+
+    def frame(self, time_s: float) -> int:
+        """The frame index of ``time_s``, clamped to ``[0, num_frames]``."""
+        return int(min(max(round(time_s * self.sample_rate_hz), 0), self.num_frames))
+
+    # --- transforms (each returns a new Audio) ------------------------------------------
+    def with_samples(self, samples: np.ndarray) -> Audio:
+        return Audio(samples, self.sample_rate_hz)
+
+    def slice_s(self, start_s: float, end_s: float) -> Audio:
+        return self.with_samples(self.samples[:, self.frame(start_s) : self.frame(end_s)])
+
+    def to_mono(self) -> Audio:
+        return self.with_samples(self.samples.mean(axis=0, keepdims=True))
+
+    def with_channels(self, num_channels: int) -> Audio:
+        """Mono is copied to every channel; anything else is downmixed first."""
+        if num_channels == self.num_channels:
+            return self
+        mono = self.samples.mean(axis=0, keepdims=True)
+        return self.with_samples(np.repeat(mono, num_channels, axis=0))
+
+    def resample(self, sample_rate_hz: int) -> Audio:
+        if sample_rate_hz == self.sample_rate_hz:
+            return self
+        import soxr
+
+        out = soxr.resample(self.samples.T, self.sample_rate_hz, sample_rate_hz, quality="HQ")
+        return Audio(np.ascontiguousarray(np.asarray(out, np.float32).T.reshape(self.num_channels, -1)), sample_rate_hz)
+
+    def conform(self, like: Audio) -> Audio:
+        """This audio at ``like``'s sample rate and channel count."""
+        return self.resample(like.sample_rate_hz).with_channels(like.num_channels)
+
+    def fit_frames(self, num_frames: int) -> Audio:
+        """Zero-pad or cut at the end to exactly ``num_frames``."""
+        if num_frames <= self.num_frames:
+            return self.with_samples(self.samples[:, :num_frames])
+        pad = np.zeros((self.num_channels, num_frames - self.num_frames), np.float32)
+        return self.with_samples(np.concatenate([self.samples, pad], axis=1))
+
+    def gain_db(self, gain_db: float) -> Audio:
+        return self.with_samples(self.samples * np.float32(10 ** (gain_db / 20)))
+
+    def __add__(self, other: Audio) -> Audio:
+        if other.sample_rate_hz != self.sample_rate_hz or other.samples.shape != self.samples.shape:
+            raise ValueError(
+                f"cannot add audio {other.samples.shape}@{other.sample_rate_hz} Hz "
+                f"to {self.samples.shape}@{self.sample_rate_hz} Hz"
+            )
+        return self.with_samples(self.samples + other.samples)
+
+    # --- measurements ---------------------------------------------------------------------
+    def rms_db(self) -> float:
+        """RMS level in dBFS over all channels (-inf for digital silence, floored at -120)."""
+        if self.num_frames == 0:
+            return -120.0
+        rms = float(np.sqrt(np.mean(np.square(self.samples, dtype=np.float64))))
+        return 20 * np.log10(max(rms, 1e-6))
+
+    def peak_dbfs(self) -> float:
+        peak = float(np.max(np.abs(self.samples))) if self.num_frames else 0.0
+        return 20 * np.log10(max(peak, 1e-6))
+
+
+def load_audio(path: str | os.PathLike, limits: AudioLimits | None = None) -> Audio:
+    """Read an audio file into float32 ``(channels, frames)`` at its own sample rate.
+
+    Raises ``UserInputError`` naming the file for: a missing path, an empty or over-size file,
+    anything libsndfile cannot decode, zero frames, too many channels, a sample rate outside the
+    accepted range, a duration over the limit, and NaN or infinite samples.
+    """
+    import soundfile as sf
+
+    limits = limits or AudioLimits()
+    path = Path(path)
+    if not path.is_file():
+        raise UserInputError(f"audio file not found: {str(path)!r}")
+    size_bytes = path.stat().st_size
+    if size_bytes == 0:
+        raise UserInputError(f"audio file is empty (0 bytes): {str(path)!r}")
+    if size_bytes > limits.max_file_bytes:
+        raise UserInputError(
+            f"audio file {str(path)!r} is {size_bytes} bytes; the limit is {limits.max_file_bytes} bytes"
+        )
+    try:
+        info = sf.info(str(path))
+    except Exception as exc:  # libsndfile raises its own error type for every decode failure
+        raise UserInputError(
+            f"cannot read {str(path)!r} as audio ({exc}); accepted: wav, flac, ogg, mp3, aiff"
+        ) from None
+    _check_format(path, info.samplerate, info.channels, info.duration, limits)
+    try:
+        data, sample_rate_hz = sf.read(str(path), dtype="float32", always_2d=True)
+    except Exception as exc:
+        raise UserInputError(f"audio file {str(path)!r} is truncated or corrupt: {exc}") from None
+    if data.shape[0] == 0:
+        raise UserInputError(f"audio file {str(path)!r} has no samples (zero length)")
+    bad = int(np.count_nonzero(~np.isfinite(data)))
+    if bad:
+        raise UserInputError(f"audio file {str(path)!r} has {bad} NaN or infinite samples; fix or re-export it")
+    return Audio(np.ascontiguousarray(data.T), sample_rate_hz)
+
+
+def _check_format(path: Path, sample_rate_hz: int, channels: int, duration_s: float, limits: AudioLimits) -> None:
+    if not limits.min_sample_rate_hz <= sample_rate_hz <= limits.max_sample_rate_hz:
+        raise UserInputError(
+            f"{str(path)!r} has sample rate {sample_rate_hz} Hz; accepted: "
+            f"{limits.min_sample_rate_hz}..{limits.max_sample_rate_hz} Hz"
+        )
+    if not 1 <= channels <= limits.max_channels:
+        raise UserInputError(f"{str(path)!r} has {channels} channels; accepted: 1..{limits.max_channels}")
+    if duration_s > limits.max_duration_s:
+        raise UserInputError(
+            f"{str(path)!r} lasts {duration_s:.1f} s; the limit is {limits.max_duration_s:.0f} s"
+        )
+
+
+def check_audio(audio: Audio, name: str = "audio", limits: AudioLimits | None = None) -> Audio:
+    """Apply ``load_audio``'s checks to audio that came from memory (API or HTTP callers)."""
+    limits = limits or AudioLimits()
+    _check_format(Path(name), audio.sample_rate_hz, audio.num_channels, audio.duration_s, limits)
+    if audio.num_frames == 0:
+        raise UserInputError(f"{name!r} has no samples (zero length)")
+    if not np.all(np.isfinite(audio.samples)):
+        raise UserInputError(f"{name!r} has NaN or infinite samples")
+    return audio
+
+
+def save_audio(audio: Audio, path: str | os.PathLike, *, protect: tuple[str | os.PathLike, ...] = ()) -> Path:
+    """Write ``audio`` to ``path`` atomically; the format follows the suffix (.wav float, .flac, .ogg).
+
+    ``protect`` lists input files that must never be overwritten (a ``UserInputError`` if
+    ``path`` is one of them).
+    """
+    import soundfile as sf
+
+    path = Path(path)
+    fmt = WRITABLE_SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        raise UserInputError(f"cannot write {str(path)!r}: accepted suffixes are {sorted(WRITABLE_SUFFIXES)}")
+    ensure_not_input(path, protect)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        sf.write(tmp, audio.samples.T, audio.sample_rate_hz, format=fmt[0], subtype=fmt[1])
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_text_atomic(path: str | os.PathLike, text: str, *, protect: tuple[str | os.PathLike, ...] = ()) -> Path:
+    """Write a text file atomically (used for reports and JAMS)."""
+    path = Path(path)
+    ensure_not_input(path, protect)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def ensure_not_input(path: Path, protect: tuple[str | os.PathLike, ...]) -> None:
+    for other in protect:
+        other = Path(other)
+        if other.exists() and path.exists() and os.path.samefile(path, other):
+            raise UserInputError(f"output path {str(path)!r} is an input file; choose another output path")
+        if path.resolve() == other.resolve():
+            raise UserInputError(f"output path {str(path)!r} is an input file; choose another output path")

@@ -1,0 +1,93 @@
+"""What an edit returns: verdicts with measured values, attempts, timings, and the outcome.
+
+``EditReport`` is the JSON half (written as ``out.json``); ``EditOutcome`` adds the audio and
+the scene after the edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from audioedit.scene import Scene, SceneDescription
+from audioedit.steps import Plan
+
+
+class Check(BaseModel):
+    """One measurement compared with its threshold, e.g. ``span_gain_db`` 5.8 vs 6 ± 1."""
+
+    name: str
+    measured: float | None
+    threshold: str = Field(description="what passes, in words: '6.0 ± 1.0', '>= 0.95', '== 0'")
+    passed: bool
+    detail: str = ""
+
+
+class Verdict(BaseModel):
+    step_id: str
+    passed: bool
+    checks: list[Check]
+
+    @classmethod
+    def of(cls, step_id: str, checks: list[Check]) -> Verdict:
+        return cls(step_id=step_id, passed=all(c.passed for c in checks), checks=checks)
+
+    def failed(self) -> list[Check]:
+        return [c for c in self.checks if not c.passed]
+
+
+class Attempt(BaseModel):
+    """One try at executing one step."""
+
+    step_id: str
+    attempt: int
+    backend: str = Field(description="e.g. dsp.stems, dsp.mixture, ldm")
+    strategy: str = Field(description="why this backend / variant was chosen")
+    seed: int = 0
+    edited_spans_s: list[tuple[float, float]] = Field(default_factory=list)
+    verdict: Verdict | None = None
+    error: str | None = None
+    execute_s: float = 0.0
+    verify_s: float = 0.0
+
+
+class StepReport(BaseModel):
+    step_id: str
+    op: str
+    instruction: str
+    status: Literal["ok", "failed", "skipped"]
+    backend: str | None = None
+    attempts: list[Attempt]
+
+
+class EditReport(BaseModel):
+    """The JSON report of one edit."""
+
+    status: Literal["ok", "partial", "failed"]
+    request: str
+    input: str | None = None
+    output: str | None = None
+    plan: Plan
+    steps: list[StepReport]
+    scene_before: SceneDescription
+    scene_after: SceneDescription
+    timings_s: dict[str, float]
+    messages: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True, eq=False)
+class EditOutcome:
+    """Edited audio + the scene after the edit + the report."""
+
+    scene: Scene
+    report: EditReport
+
+    @property
+    def audio(self):
+        return self.scene.audio
+
+    @property
+    def status(self) -> str:
+        return self.report.status

@@ -1,0 +1,156 @@
+"""The plan vocabulary: event references, the six atomic edit steps, and a Plan.
+
+A step is one of ``add | remove | replace | reorder | loudness | speed`` (MMEdit's task set),
+discriminated on ``op``, and carries the atomic ``instruction`` sentence a learned editor is
+conditioned on. Steps round-trip through JSON:
+
+    >>> step = LoudnessStep(id="s1", instruction="make the car horn 6 dB louder",
+    ...                     target=EventRef(label="car_horn"), gain_db=6.0)
+    >>> EditStepAdapter.validate_json(step.model_dump_json()) == step
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, Field, TypeAdapter, model_validator
+
+from audioedit.scene import Event, Scene, SceneDescription
+
+Selector = Literal["all", "first", "last", "nth"]
+
+
+class EventRef(BaseModel):
+    """Which events a step acts on: a label, a selector and an optional time window.
+
+    ``label`` is a canonical scene label once grounded (``text`` keeps the user's words);
+    ``event_ids`` holds the ids it resolved to in the scene the plan was made for.
+    """
+
+    label: str
+    text: str = ""
+    select: Selector = "all"
+    n: int | None = Field(None, ge=1, description="1-based index for select='nth'")
+    start_s: float | None = Field(None, ge=0)
+    end_s: float | None = Field(None, ge=0)
+    event_ids: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> EventRef:
+        if self.select == "nth" and self.n is None:
+            raise ValueError("select='nth' needs n (1-based)")
+        if self.start_s is not None and self.end_s is not None and self.end_s <= self.start_s:
+            raise ValueError(f"time window end_s={self.end_s} must be after start_s={self.start_s}")
+        return self
+
+    def describe(self) -> str:
+        words = {"first": "the first ", "last": "the last ", "all": "", "nth": f"#{self.n} "}[self.select]
+        window = ""
+        if self.start_s is not None or self.end_s is not None:
+            window = f" in {self.start_s or 0:g}-{'end' if self.end_s is None else f'{self.end_s:g}'} s"
+        return f"{words}{self.label}{window}"
+
+
+def select_events(events: list[Event] | tuple[Event, ...], ref: EventRef) -> list[Event]:
+    """The events ``ref`` names among ``events`` (by resolved id when present, else by label)."""
+    if ref.event_ids:
+        by_id = {e.id: e for e in events}
+        return [by_id[i] for i in ref.event_ids if i in by_id]
+    chosen = [e for e in events if e.label == ref.label]
+    if ref.start_s is not None:
+        chosen = [e for e in chosen if e.offset_s > ref.start_s]
+    if ref.end_s is not None:
+        chosen = [e for e in chosen if e.onset_s < ref.end_s]
+    chosen.sort(key=lambda e: e.onset_s)
+    if not chosen or ref.select == "all":
+        return chosen
+    if ref.select == "first":
+        return chosen[:1]
+    if ref.select == "last":
+        return chosen[-1:]
+    return chosen[ref.n - 1 : ref.n] if ref.n <= len(chosen) else []
+
+
+class _Step(BaseModel):
+    id: str = Field(description="step id within the plan, e.g. 's1'")
+    instruction: str = Field(description="one atomic sentence describing this step")
+    source_text: str = Field("", description="the part of the request this step came from")
+
+
+class AddStep(_Step):
+    op: Literal["add"] = "add"
+    sound: str = Field(description="label of the sound to add (a sound-bank label)")
+    at_s: float | None = Field(None, ge=0, description="onset; None = the executor picks (background: whole clip)")
+    count: int = Field(1, ge=1, le=16)
+    snr_db: float = Field(6.0, description="level of the added sound relative to the mixture in its span")
+    role: Literal["foreground", "background"] = "foreground"
+
+
+class RemoveStep(_Step):
+    op: Literal["remove"] = "remove"
+    target: EventRef
+
+
+class ReplaceStep(_Step):
+    op: Literal["replace"] = "replace"
+    target: EventRef
+    sound: str
+    snr_db: float | None = Field(None, description="None = match the replaced event's level")
+
+
+class ReorderStep(_Step):
+    """After the edit the targets' onsets follow the order of ``targets``; they take over each
+    other's time slots (for two targets: a swap)."""
+
+    op: Literal["reorder"] = "reorder"
+    targets: list[EventRef] = Field(min_length=2)
+
+
+class LoudnessStep(_Step):
+    op: Literal["loudness"] = "loudness"
+    target: EventRef
+    gain_db: float = Field(ge=-60, le=40)
+
+
+class SpeedStep(_Step):
+    op: Literal["speed"] = "speed"
+    target: EventRef
+    factor: float = Field(gt=0.1, le=10, description=">1 faster (shorter), <1 slower (longer)")
+    keep_pitch: bool = True
+
+
+EditStep = Annotated[
+    Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep],
+    Field(discriminator="op"),
+]
+EditStepAdapter: TypeAdapter[EditStep] = TypeAdapter(EditStep)
+OPS = ("add", "remove", "replace", "reorder", "loudness", "speed")
+
+
+def step_targets(step: EditStep) -> list[EventRef]:
+    """The event references a step acts on (none for add)."""
+    if isinstance(step, ReorderStep):
+        return list(step.targets)
+    return [step.target] if hasattr(step, "target") else []
+
+
+class Unresolved(BaseModel):
+    """A part of the request the planner could not turn into a step, and why."""
+
+    text: str
+    reason: str
+
+
+class Plan(BaseModel):
+    request: str
+    steps: list[EditStep] = Field(default_factory=list)
+    planner: str = "rules"
+    assumptions: list[str] = Field(default_factory=list)
+    unresolved: list[Unresolved] = Field(default_factory=list)
+    scene: SceneDescription | None = None
+
+
+def resolve_step(step: EditStep, scene: Scene) -> list[Event]:
+    """The scene events a step acts on, in ``step_targets`` order."""
+    return [ev for ref in step_targets(step) for ev in select_events(scene.events, ref)]
