@@ -1,0 +1,101 @@
+"""The agent loop: for each planned step, route -> execute -> verify -> retry, in order.
+
+A step that fails every attempt is reported and skipped (the scene before it is kept), so
+later steps still run and the outcome is ``partial``; a failed check is data, not an exception.
+Retry strategy, in order: the next backend the router offers, then re-seeding (a different bank
+clip for add/replace), up to ``max_attempts`` attempts per step.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from audioedit.errors import ExecutionError
+from audioedit.report import Attempt, StepReport, Verdict
+from audioedit.scene import Scene
+from audioedit.steps import EditStep, Plan
+
+log = logging.getLogger(__name__)
+ProgressFn = Callable[[str, dict], None]
+
+
+class LoopConfig(BaseModel):
+    executor: Literal["auto", "dsp", "ldm"] = "auto"
+    verify: bool = True
+    max_attempts: int = Field(3, ge=1, le=10)
+    seed: int = 0
+
+
+def run_steps(
+    scene: Scene,
+    plan: Plan,
+    *,
+    bank,
+    config: LoopConfig,
+    ldm=None,
+    verifier=None,
+    progress: ProgressFn | None = None,
+) -> tuple[Scene, list[StepReport]]:
+    """Execute ``plan`` on ``scene`` step by step; returns the final scene and one report per step."""
+    reports = []
+    for index, step in enumerate(plan.steps):
+        if progress:
+            progress("step_started", {"index": index, "step_id": step.id, "instruction": step.instruction})
+        scene, report = _run_step(scene, step, bank=bank, config=config, ldm=ldm, verifier=verifier)
+        reports.append(report)
+        if progress:
+            progress("step_finished", {"index": index, "step_id": step.id, "status": report.status})
+    return scene, reports
+
+
+def _run_step(scene: Scene, step: EditStep, *, bank, config: LoopConfig, ldm, verifier) -> tuple[Scene, StepReport]:
+    from executor.router import execute_route, routes, unavailable
+
+    options = routes(scene, step, config.executor, ldm_available=ldm is not None)
+    if not options:
+        why = unavailable(scene, step, config.executor, ldm is not None)
+        attempt = Attempt(step_id=step.id, attempt=1, backend="none", strategy="router", error=why)
+        return scene, StepReport(step_id=step.id, op=step.op, instruction=step.instruction, status="failed", attempts=[attempt])
+    attempts: list[Attempt] = []
+    for number in range(1, config.max_attempts + 1):
+        route = options[(number - 1) % len(options)]
+        seed = config.seed + number - 1
+        strategy = route.reason if number <= len(options) else f"retry with a new seed ({route.reason})"
+        attempt = Attempt(step_id=step.id, attempt=number, backend=route.backend, strategy=strategy, seed=seed)
+        start = time.perf_counter()
+        try:
+            result = execute_route(scene, step, route, bank=bank, rng=np.random.default_rng(seed), ldm=ldm)
+        except ExecutionError as exc:
+            attempt.error = str(exc)
+            attempt.execute_s = time.perf_counter() - start
+            attempts.append(attempt)
+            log.info("step %s attempt %d (%s) failed: %s", step.id, number, route.backend, exc)
+            continue
+        attempt.execute_s = time.perf_counter() - start
+        attempt.edited_spans_s = [tuple(map(float, s)) for s in result.edited_spans_s]
+        start = time.perf_counter()
+        verdict = _verify(scene, result, step, verifier) if config.verify else None
+        attempt.verify_s = time.perf_counter() - start
+        attempt.verdict = verdict
+        attempts.append(attempt)
+        if verdict is None or verdict.passed:
+            report = StepReport(
+                step_id=step.id, op=step.op, instruction=step.instruction, status="ok", backend=route.backend, attempts=attempts
+            )
+            return result.scene, report
+        log.info("step %s attempt %d (%s) failed checks: %s", step.id, number, route.backend, [c.name for c in verdict.failed()])
+    return scene, StepReport(step_id=step.id, op=step.op, instruction=step.instruction, status="failed", attempts=attempts)
+
+
+def _verify(before: Scene, result, step: EditStep, verifier) -> Verdict:
+    if verifier is not None:
+        return verifier(before, result.scene, step, result.edited_spans_s)
+    from agents.verifier import verify_acoustic
+
+    return verify_acoustic(before, result.scene, step, result.edited_spans_s)

@@ -1,0 +1,180 @@
+"""The whole job: analyze -> plan -> execute/verify each step -> write audio + report.
+
+``edit_request`` is what ``audioedit.edit``, the CLI and the services call.
+
+    outcome = edit_request("street.wav", "drop the siren and make the horn 6 dB louder",
+                           output="out.wav", annotation="street.jams")
+    outcome.report.status      # ok | partial | failed
+
+Outputs are written atomically: ``out.wav`` (float WAV / FLAC / OGG by suffix), ``out.json``
+(the ``EditReport``) and ``out.jams`` (the scene after the edit). The input is never modified.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from audioedit.audio import Audio, AudioLimits, check_audio, save_audio, write_text_atomic
+from audioedit.errors import UserInputError
+from audioedit.report import EditOutcome, EditReport, StepReport
+from audioedit.scene import Scene, load_scene, scene_to_jams
+from audioedit.steps import Plan
+
+from agents.loop import LoopConfig, ProgressFn, run_steps
+
+PathLike = str | Path
+
+
+def analyze(
+    audio: PathLike | Audio | Scene,
+    annotation: PathLike | None = None,
+    stems: PathLike | None = None,
+    limits: AudioLimits | None = None,
+) -> Scene:
+    """A Scene for ``audio``: events from the annotation or the stems when given.
+
+    Without either, the scene has no labelled events (``events_from='none'``) and the planner
+    reports references to sounds in it as unresolved.
+    """
+    if isinstance(audio, Scene):
+        return audio
+    if isinstance(audio, Audio):
+        if annotation is not None or stems is not None:
+            raise UserInputError("annotation/stems need the audio as a file path, not in-memory Audio")
+        return Scene(check_audio(audio, "audio", limits))
+    return load_scene(audio, annotation=annotation, stems_dir=stems, limits=limits)
+
+
+def plan_request(
+    audio: PathLike | Audio | Scene,
+    request: str,
+    *,
+    annotation: PathLike | None = None,
+    stems: PathLike | None = None,
+    planner: str = "rules",
+    bank: Any = None,
+    scene: Scene | None = None,
+    **planner_options: Any,
+) -> Plan:
+    """Plan ``request`` against the analyzed audio; nothing is edited."""
+    from planner import make_plan
+
+    scene = scene or analyze(audio, annotation, stems)
+    bank = bank if bank is not None else _default_bank()
+    return make_plan(request, scene.describe(), sounds=bank.labels(), backend=planner, **planner_options)
+
+
+def edit_request(
+    audio: PathLike | Audio | Scene,
+    request: str,
+    output: PathLike | None = None,
+    *,
+    annotation: PathLike | None = None,
+    stems: PathLike | None = None,
+    planner: str = "rules",
+    executor: str = "auto",
+    verify: bool = True,
+    seed: int = 0,
+    max_attempts: int = 3,
+    bank: Any = None,
+    plan: Plan | None = None,
+    ldm: Any = None,
+    progress: ProgressFn | None = None,
+    limits: AudioLimits | None = None,
+) -> EditOutcome:
+    """Edit ``audio`` as ``request`` asks; see the module docstring."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    inputs = tuple(p for p in (audio, annotation) if isinstance(p, (str, Path)))
+    if output is not None:
+        _check_output(Path(output), inputs)
+    scene = analyze(audio, annotation, stems, limits)
+    timings["analyze_s"] = _lap(clock)
+
+    clock = time.perf_counter()
+    bank = bank if bank is not None else _default_bank()
+    if plan is None:
+        plan = plan_request(scene, request, planner=planner, bank=bank, scene=scene)
+    timings["plan_s"] = _lap(clock)
+    if not plan.steps:
+        reasons = "; ".join(f"{u.text!r}: {u.reason}" for u in plan.unresolved) or "no edit found"
+        raise UserInputError(f"nothing in the request could be turned into an edit ({reasons})")
+    if progress:
+        progress("planned", {"plan": plan.model_dump(mode="json")})
+
+    clock = time.perf_counter()
+    config = LoopConfig(executor=executor, verify=verify, max_attempts=max_attempts, seed=seed)
+    edited, steps = run_steps(scene, plan, bank=bank, config=config, ldm=ldm, progress=progress)
+    timings["steps_s"] = _lap(clock)
+    timings["execute_s"] = round(sum(a.execute_s for s in steps for a in s.attempts), 4)
+    timings["verify_s"] = round(sum(a.verify_s for s in steps for a in s.attempts), 4)
+
+    report = EditReport(
+        status=_status(plan, steps),
+        request=request,
+        input=str(audio) if isinstance(audio, (str, Path)) else None,
+        output=str(output) if output is not None else None,
+        plan=plan,
+        steps=steps,
+        scene_before=scene.describe(),
+        scene_after=edited.describe(),
+        timings_s=timings,
+        messages=_messages(scene, plan, steps),
+    )
+    outcome = EditOutcome(scene=edited, report=report)
+    if output is not None:
+        clock = time.perf_counter()
+        write_outputs(outcome, Path(output), protect=inputs)
+        timings["write_s"] = _lap(clock)
+    return outcome
+
+
+def write_outputs(outcome: EditOutcome, output: Path, protect: tuple = ()) -> list[Path]:
+    """``output`` audio (unless the edit failed), ``.json`` report and ``.jams`` scene beside it."""
+    written = []
+    if outcome.status != "failed":
+        written.append(save_audio(outcome.audio, output, protect=protect))
+        written.append(write_text_atomic(output.with_suffix(".jams"), scene_to_jams(outcome.scene), protect=protect))
+    written.append(write_text_atomic(output.with_suffix(".json"), outcome.report.model_dump_json(indent=2), protect=protect))
+    return written
+
+
+def _check_output(output: Path, inputs: tuple) -> None:
+    from audioedit.audio import WRITABLE_SUFFIXES, ensure_not_input
+
+    if output.suffix.lower() not in WRITABLE_SUFFIXES:
+        raise UserInputError(f"output {str(output)!r}: accepted suffixes are {sorted(WRITABLE_SUFFIXES)}")
+    for path in (output, output.with_suffix(".json"), output.with_suffix(".jams")):
+        ensure_not_input(path, inputs)
+
+
+def _default_bank():
+    from audioedit.bank import starter_bank
+
+    return starter_bank()
+
+
+def _status(plan: Plan, steps: list[StepReport]) -> str:
+    done = sum(s.status == "ok" for s in steps)
+    if done == 0:
+        return "failed"
+    return "ok" if done == len(steps) and not plan.unresolved else "partial"
+
+
+def _messages(scene: Scene, plan: Plan, steps: list[StepReport]) -> list[str]:
+    out = [f"unresolved: {u.text!r}: {u.reason}" for u in plan.unresolved]
+    out += [f"assumed: {a}" for a in plan.assumptions]
+    for s in steps:
+        if s.status != "ok":
+            last = s.attempts[-1]
+            why = last.error or ", ".join(f"{c.name}={c.measured} (want {c.threshold})" for c in last.verdict.failed())
+            out.append(f"step {s.step_id} ({s.instruction}) failed after {len(s.attempts)} attempt(s): {why}")
+    if scene.events_from == "none":
+        out.append("no annotation or stems were given and no detector is loaded: the recording's events are unknown")
+    return out
+
+
+def _lap(start: float) -> float:
+    return round(time.perf_counter() - start, 4)

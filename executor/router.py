@@ -1,0 +1,69 @@
+"""The router: which backend executes a step, in which order to try them, and why.
+
+- stems present                      -> ``dsp.stems`` (exact)
+- target isolated in time (mixture)  -> ``dsp.mixture`` (region operations, sample-exact outside)
+- overlapping events, no stems       -> ``ldm`` (the trained editor), when one is loaded
+
+``preference`` forces a family: ``dsp`` never tries the LDM, ``ldm`` tries it first.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from audioedit.scene import Scene
+from audioedit.steps import EditStep
+
+Preference = Literal["auto", "dsp", "ldm"]
+
+
+class Route(BaseModel):
+    backend: str  # dsp.stems | dsp.mixture | ldm
+    reason: str
+
+
+def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_available: bool = False) -> list[Route]:
+    """Backends to try for ``step`` on ``scene``, best first; empty when nothing can do it
+    (``unavailable`` then explains why)."""
+    from executor.dsp import mixture_feasible
+
+    dsp: list[Route] = []
+    if scene.has_stems:
+        dsp.append(Route(backend="dsp.stems", reason="stems are available: exact stem-level edit"))
+    else:
+        feasible, why = mixture_feasible(scene, step)
+        if feasible:
+            dsp.append(Route(backend="dsp.mixture", reason=f"no stems; {why}"))
+    ldm = [Route(backend="ldm", reason="no stems and the target overlaps other events: learned editor")] if ldm_available else []
+    if preference == "dsp":
+        return dsp
+    if preference == "ldm":
+        return ldm + dsp
+    return dsp + ldm
+
+
+def unavailable(scene: Scene, step: EditStep, preference: Preference, ldm_available: bool) -> str:
+    """Why ``routes`` came back empty, in words a user can act on."""
+    from executor.dsp import mixture_feasible
+
+    _, why = mixture_feasible(scene, step)
+    hint = "pass the stems (--stems DIR)"
+    if not ldm_available and preference != "dsp":
+        hint += " or load a learned editor (--executor ldm)"
+    return f"no backend can do this step: {why}; {hint}"
+
+
+def execute_route(scene: Scene, step: EditStep, route: Route, *, bank, rng, ldm=None):
+    """Run ``step`` with the backend ``route`` names; returns an ``executor.result.StepResult``."""
+    if route.backend == "ldm":
+        if ldm is None:
+            from audioedit.errors import ExecutionError
+
+            raise ExecutionError("the ldm backend was routed to but no editor is loaded")
+        return ldm.execute(scene, step, bank=bank, rng=rng)
+    from executor.dsp import execute_dsp
+
+    mode = "stems" if route.backend == "dsp.stems" else "mixture"
+    return execute_dsp(scene, step, bank=bank, rng=rng, mode=mode)
