@@ -31,7 +31,9 @@ def compose_street_scene(out_dir: Path, seed: int = 0) -> tuple[Path, Path, Path
 
     Returns (mixture wav, JAMS, stems folder). Deterministic per ``seed``.
     """
-    import scaper
+    from audioedit.compat import import_scaper
+
+    scaper = import_scaper()
 
     from audioedit.bank import starter_bank
 

@@ -317,3 +317,19 @@ def scene_to_jams(scene: Scene) -> str:
         "sandbox": {},
     }
     return json.dumps(doc, indent=1)
+
+
+def save_scene(scene: Scene, audio_path: str | Path, *, with_stems: bool = True) -> tuple[Path, Path, Path | None]:
+    """Write the mixture, a JAMS beside it and (when the scene has stems) a Scaper-style
+    ``<name>_events/`` folder. Returns (audio, jams, stems folder or None)."""
+    from audioedit.audio import save_audio, write_text_atomic
+
+    audio_path = Path(audio_path)
+    save_audio(scene.audio, audio_path)
+    jams_path = write_text_atomic(audio_path.with_suffix(".jams"), scene_to_jams(scene))
+    stems_dir = None
+    if with_stems and scene.stems is not None:
+        stems_dir = audio_path.with_name(f"{audio_path.stem}_events")
+        for event_id, stem in scene.stems.items():
+            save_audio(stem, stems_dir / f"{event_id}{audio_path.suffix}")
+    return audio_path, jams_path, stems_dir

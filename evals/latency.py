@@ -1,0 +1,75 @@
+"""Latency benchmark: per-stage p50/p95 on a synthetic 44.1 kHz stereo street scene.
+
+Stages: load (read + annotation), plan (rules planner), one DSP step (mixture path, loudness),
+verify (acoustic verifier of that step), and a full 3-step edit including reading the input and
+writing audio + report. Run with ``audioedit bench latency``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+
+REQUEST = "remove the siren, make the car horn 6 dB louder and add a bird at 8 s"
+TARGETS_MS = {"plan": 10.0, "dsp_step": 100.0, "edit_3_steps_with_io": 1000.0}
+
+
+class LatencyRow(BaseModel):
+    stage: str
+    p50_ms: float
+    p95_ms: float
+    target_ms: float | None = None
+
+
+class LatencyResult(BaseModel):
+    duration_s: float
+    repeats: int
+    rows: list[LatencyRow]
+
+
+def _measure(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
+    fn()  # warm-up: imports, numba/FFT plans, file cache
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return float(np.percentile(times, 50)), float(np.percentile(times, 95))
+
+
+def run_latency_benchmark(repeats: int = 20, duration_s: float = 10.0) -> LatencyResult:
+    from agents.pipeline import edit_request
+    from agents.verifier import verify_acoustic
+    from audioedit.bank import starter_bank
+    from audioedit.scene import load_scene, save_scene
+    from audioedit.steps import EventRef, LoudnessStep
+    from evals.fixtures import street_scene
+    from executor.dsp import execute_dsp
+    from planner import make_plan
+
+    bank = starter_bank()
+    scene = street_scene(sample_rate_hz=44100, num_channels=2, duration_s=duration_s, with_stems=False)
+    step = LoudnessStep(id="s1", instruction="Make the car horn 6 dB louder.", target=EventRef(label="car_horn"), gain_db=6)
+    rng = np.random.default_rng(0)
+    description = scene.describe()
+    with tempfile.TemporaryDirectory() as tmp:
+        wav, jams_path, _ = save_scene(scene, Path(tmp) / "in.wav", with_stems=False)
+        out = Path(tmp) / "out.wav"
+        result = execute_dsp(scene, step, bank=bank, rng=rng, mode="mixture")
+        stages: dict[str, Callable[[], object]] = {
+            "load": lambda: load_scene(wav, annotation=jams_path),
+            "plan": lambda: make_plan(REQUEST, description, sounds=bank.labels()),
+            "dsp_step": lambda: execute_dsp(scene, step, bank=bank, rng=rng, mode="mixture"),
+            "verify": lambda: verify_acoustic(scene, result.scene, step, result.edited_spans_s),
+            "edit_3_steps_with_io": lambda: edit_request(wav, REQUEST, out, annotation=jams_path, bank=bank),
+        }
+        rows = []
+        for name, fn in stages.items():
+            p50, p95 = _measure(fn, repeats)
+            rows.append(LatencyRow(stage=name, p50_ms=p50, p95_ms=p95, target_ms=TARGETS_MS.get(name)))
+    return LatencyResult(duration_s=duration_s, repeats=repeats, rows=rows)
