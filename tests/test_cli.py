@@ -1,0 +1,54 @@
+"""The command line: real subprocess for the entry point, typer's runner for the rest."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from audioedit.cli import app
+from audioedit.scene import save_scene
+from evals.fixtures import street_scene
+
+runner = CliRunner()
+
+
+def test_entry_point_help():
+    proc = subprocess.run([sys.executable, "-m", "audioedit.cli", "--help"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "edit" in proc.stdout and "demo" in proc.stdout
+
+
+def test_edit_and_plan_commands(tmp_path):
+    wav, jams_path, stems = save_scene(street_scene(), tmp_path / "in.wav")
+    result = runner.invoke(app, ["plan", str(wav), "remove the siren", "--annotation", str(jams_path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["steps"][0]["op"] == "remove"
+    out = tmp_path / "out.flac"
+    result = runner.invoke(app, ["edit", str(wav), "remove the siren", "-o", str(out), "--annotation", str(jams_path),
+                                 "--stems", str(stems), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["status"] == "ok" and out.is_file()
+
+
+def test_bad_input_exit_codes(tmp_path):
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"garbage" * 100)
+    result = runner.invoke(app, ["edit", str(bad), "remove the siren", "-o", str(tmp_path / "o.wav")])
+    assert result.exit_code == 2 and "cannot read" in result.output
+    wav, jams_path, _ = save_scene(street_scene(), tmp_path / "in.wav")
+    result = runner.invoke(app, ["edit", str(wav), "remove the siren", "-o", str(wav), "--annotation", str(jams_path)])
+    assert result.exit_code == 2 and "input file" in result.output
+    result = runner.invoke(app, ["plan", str(wav), "make it sparkle", "--annotation", str(jams_path)])
+    assert result.exit_code == 2 and "unresolved" in result.output
+
+
+def test_demo(tmp_path):
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    for name in ("before.wav", "after.wav", "after.json", "before_after.png", "before.jams"):
+        assert (tmp_path / "demo" / name).is_file()
+    report = json.loads((tmp_path / "demo" / "after.json").read_text())
+    assert [s["op"] for s in report["plan"]["steps"]] == ["remove", "loudness", "add"]
+    assert report["status"] == "ok"
