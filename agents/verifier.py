@@ -358,7 +358,8 @@ class _Measure:
 
     def envelope_duration(self, scene: Scene, ev: Event, use_spans: bool = False) -> float:
         """Length (s) of the part of ``ev``'s segment (and, after, of the edited spans touching it)
-        louder than halfway (in dB) between the background and the peak, on 10 ms frames."""
+        louder than halfway (in dB) between the background and the peak (at most 20 dB below
+        the peak, so faint stretch smear does not count), on 10 ms frames."""
         a, b = self.f(ev.onset_s - self.cfg.event_margin_s / 2), self.f(ev.offset_s + self.cfg.event_margin_s / 2)
         if use_spans:
             for s, e in self.spans:
@@ -371,7 +372,7 @@ class _Measure:
             return 0.0
         frames = 10 * np.log10(np.mean(np.square(x[: n * hop].reshape(n, hop), dtype=np.float64), axis=1) + 1e-12)
         peak, bg = frames.max(), self.background_db(ev)
-        threshold = (peak + bg) / 2 if bg is not None and bg < peak - 6 else peak - 20
+        threshold = max((peak + bg) / 2, peak - 20) if bg is not None else peak - 20
         active = np.flatnonzero(frames >= threshold)
         return (active[-1] - active[0] + 1) * hop / self.sr if active.size else 0.0
 

@@ -285,3 +285,22 @@ def test_timing_on_ten_seconds_of_44k_stereo():
     print({k: round(v * 1000, 1) for k, v in timings.items()})
     slow = {k: v for k, v in timings.items() if v > (0.6 if "faster" in k else 0.3)}  # generous: shared 2-core box
     assert not slow, slow
+
+
+def test_mixture_ops_at_the_file_edges_and_without_background():
+    events = (ToyEvent("beep", 0.0, 0.8, 440.0), ToyEvent("beep", 2.0, 0.5, 440.0), ToyEvent("whistle", 3.5, 0.5, 2000.0))
+    scene = toy_scene(16000, 1, with_stems=False, events=events, duration_s=4.0, background_db=None)
+    steps = [
+        LoudnessStep(id="s1", instruction="x", target=ref("beep"), gain_db=-6.0),  # both beeps, one at 0 s
+        RemoveStep(id="s1", instruction="x", target=ref("whistle")),  # ends at the end of the audio
+        SpeedStep(id="s1", instruction="x", target=ref("whistle"), factor=1.5),
+        ReplaceStep(id="s1", instruction="x", target=ref("beep", select="first"), sound="bell"),
+    ]
+    for step in steps:
+        result = run(scene, step)
+        mask = outside_mask(scene, result)
+        assert np.array_equal(scene.audio.samples[:, mask], result.scene.audio.samples[:, mask])
+        assert result.edited_spans_s[0][0] >= 0.0 and result.edited_spans_s[-1][1] <= 4.0
+    removed = run(scene, steps[1])
+    assert np.all(removed.scene.audio.samples[:, round(3.6 * 16000) :] == 0.0)  # its background is silence
+    assert len([e for e in run(scene, steps[0]).scene.events if e.level_db is not None and e.label == "beep"]) == 2

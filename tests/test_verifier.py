@@ -159,3 +159,11 @@ def test_missing_target_and_config_thresholds():
     assert verdict(scene, LOUD, result).passed
     strict = VerifierConfig(loudness_tolerance_db_stems=0.25)
     assert not verify_acoustic(scene, result.scene, LOUD, result.edited_spans_s, strict).passed
+
+
+def test_speed_on_a_silent_background_measures_the_event_not_the_stretch_smear():
+    scene = toy_scene(16000, 1, with_stems=False, background_db=None)
+    step = FASTER.model_copy(update={"factor": 1.5})
+    v = verdict(scene, step, run(scene, step))
+    assert v.passed, [c.model_dump() for c in v.failed()]
+    assert not verdict(scene, step, run(scene, FASTER)).passed
