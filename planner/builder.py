@@ -1,0 +1,60 @@
+"""StepBuilder: numbers steps ``s1, s2, ...`` and fills each one's canonical instruction.
+
+The clause parsers in ``planner.ops`` and ``planner.declarative`` call one method per step; the
+instruction sentence comes from ``planner.templates`` so every step of a kind reads the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audioedit.steps import (
+    AddStep,
+    EditStep,
+    EventRef,
+    LoudnessStep,
+    RemoveStep,
+    ReorderStep,
+    ReplaceStep,
+    SpeedStep,
+)
+from planner import templates
+from planner.refs import Grounding
+
+
+class StepBuilder:
+    """Collects the steps of one plan; ``last_verb`` lets a verb-less clause reuse the previous op."""
+
+    def __init__(self, grounding: Grounding) -> None:
+        self.g = grounding
+        self.steps: list[EditStep] = []
+        self.last_verb: str | None = None
+
+    def _emit(self, cls: type, source: str, **fields: Any) -> EditStep:
+        step = cls(id=f"s{len(self.steps) + 1}", source_text=source, **fields)
+        self.steps.append(step)
+        return step
+
+    def remove(self, ref: EventRef, source: str) -> None:
+        self._emit(RemoveStep, source, instruction=templates.remove_instruction(ref), target=ref)
+
+    def loudness(self, ref: EventRef, gain_db: float, source: str) -> None:
+        gain_db = round(gain_db, 2)
+        self._emit(LoudnessStep, source, instruction=templates.loudness_instruction(ref, gain_db), target=ref,
+                   gain_db=gain_db)
+
+    def speed(self, ref: EventRef, factor: float, keep_pitch: bool, source: str) -> None:
+        factor = round(factor, 3)
+        self._emit(SpeedStep, source, instruction=templates.speed_instruction(ref, factor, keep_pitch), target=ref,
+                   factor=factor, keep_pitch=keep_pitch)
+
+    def add(self, sound: str, source: str, at_s: float | None, count: int, snr_db: float, role: str) -> None:
+        at_s = None if at_s is None else round(at_s, 3)
+        self._emit(AddStep, source, instruction=templates.add_instruction(sound, count, at_s, role), sound=sound,
+                   at_s=at_s, count=count, snr_db=snr_db, role=role)
+
+    def replace(self, ref: EventRef, sound: str, source: str) -> None:
+        self._emit(ReplaceStep, source, instruction=templates.replace_instruction(ref, sound), target=ref, sound=sound)
+
+    def reorder(self, targets: list[EventRef], source: str, swap: bool) -> None:
+        self._emit(ReorderStep, source, instruction=templates.reorder_instruction(targets, swap), targets=targets)

@@ -1,0 +1,111 @@
+"""Splitting a request into clauses, each meant to become one or more atomic steps.
+
+    >>> split_request("make this street recording calmer: drop the siren, bring the traffic "
+    ...               "down a bit and add birds near the end")
+    ('make this street recording calmer', ['drop the siren', 'bring the traffic down a bit', 'add birds near the end'])
+    >>> split_request("swap the siren and the horn, then remove the dog between 2 and 4 seconds")
+    (None, ['swap the siren and the horn', 'remove the dog between 2 and 4 seconds'])
+    >>> split_request("remove the siren and the horn")
+    (None, ['remove the siren and the horn'])
+
+Strong separators (``;``, a sentence end, "then", "after that", "also", "next", "finally") always
+split. Weak ones ("," "and" "plus" "as well as" "while" "but") split only when the text on both
+sides says what to do (``CUE_RE``; the right side may also just start with a verb), so "remove the siren and the horn" stays one clause with
+two targets while "remove the siren and make the horn louder" becomes two. A leading goal
+before ":" ("make it calmer: ...") is returned separately.
+"""
+
+from __future__ import annotations
+
+import re
+
+from planner.amounts import NUM
+
+CUE_RE = re.compile(
+    r"\b(?:removing|dropping|deleting|muting|adding|lowering|raising|reducing|increasing|boosting|getting rid|"
+    r"remove|drop|get rid|delete|mute|cut|take (?:out|away)|eliminate|silence|erase|kill|lose|strip|"
+    r"filter out|turn off|switch off|stop|without|no more|gone|replace|substitute|swap|switch|exchange|"
+    r"change|turn|transform|convert|instead|reorder|move|put|place|play|before|after|louder|"
+    r"quieter|softer|loud|quiet|boost|raise|lower|reduce|increase|decrease|amplify|attenuate|emphasi[sz]e|"
+    r"accentuate|enhance|quieten|tone down|dampen|soften|bring|pump|crank|volume|level|faster|slower|speed|"
+    r"slow|quicker|accelerate|tempo|add|insert|include|layer|mix in|introduce|calmer|peaceful|focus|isolate|"
+    r"extract|keep only|only keep|leave only|half as|twice as|times as|stand out|prominent|"
+    r"db|decibels?)\b|[+-]\d"
+)
+VERB_START_RE = re.compile(r"^(?:make|let|give|have|get|turn|bring|put|keep|render|set|do)\b", re.IGNORECASE)
+_STRONG = (
+    r"(?:[;!?]|\.(?=\s|$)|(?:,\s*|\band\s+)?\b(?:and then|then|after that|afterwards|also|next|finally|lastly)\b,?)"
+)
+_WEAK = r"(?:,|&|\band\b|\bplus\b|\bas well as\b|\bwhile\b|\bwhilst\b|\bbut\b)"
+SEPARATOR_RE = re.compile(rf"\s*(?:(?P<strong>{_STRONG})|(?P<weak>{_WEAK}))\s*", re.IGNORECASE)
+GOAL_RE = re.compile(r"^(?P<goal>[^:]*?[^\d\s]):(?!\d)\s*(?P<rest>.*)$", re.DOTALL)
+SINGLE_VERB_RE = re.compile(r"^(?:remove|drop|delete|add|insert|replace|swap|reorder|mute|cut)$", re.IGNORECASE)
+_PROTECTED_AND = "\x00"
+PROTECT_RES = (
+    re.compile(rf"\b(between\s+{NUM}\s*(?:s|sec|secs|seconds?)?\s+)and(?=\s+{NUM})", re.IGNORECASE),
+    re.compile(r"\b((?:swap|switch|exchange|interchange|trade|reverse(?: the order of)?)\b[^,;.]*?\s)and(?=\s)",
+               re.IGNORECASE),
+    re.compile(r"\b((?:both)\b[^,;.]*?\s)and(?=\s)", re.IGNORECASE),
+    re.compile(r"\b(pots\s+)and(?=\s+pans)", re.IGNORECASE),
+)
+LEAD_RE = re.compile(
+    r"^(?:(?:please|kindly|could you|can you|would you|will you|(?:i'?d|i would|i) (?:like|want|need) (?:you )?to|"
+    r"i want you to|we need to|let'?s|let us|why not|is it possible to|try to|go ahead and|just|and|also|then|"
+    r"first(?:ly)?(?=,|\s|$)|second(?:ly)?(?=,|$)|third(?:ly)?(?=,|$)|fourth(?=,|$)|next|finally|lastly|now|ok|okay|so)\b[,:]?\s*)+",
+    re.IGNORECASE,
+)
+TRAIL_RE = re.compile(
+    r"(?:[,\s]*\b(?:please|thanks|thank you|for me|if you can|if possible|can you|could you|i appreciate it|"
+    r"as well|too)\b)+[\s.!?]*$|[\s.!?,]+$",
+    re.IGNORECASE,
+)
+WHITESPACE_RE = re.compile(r"\s+")
+
+
+def tidy(clause: str) -> str:
+    """Strip politeness, enumeration words and trailing punctuation from a clause."""
+    clause = WHITESPACE_RE.sub(" ", clause).strip()
+    for _ in range(2):
+        clause = LEAD_RE.sub("", clause)
+        clause = TRAIL_RE.sub("", clause).strip()
+    return clause
+
+
+def has_cue(text: str) -> bool:
+    """Whether ``text`` says what to do (an operation word or an amount), not only which sound."""
+    return CUE_RE.search(text.lower()) is not None
+
+
+def split_request(request: str) -> tuple[str | None, list[str]]:
+    """``(goal, clauses)``: a leading goal before ':' (or None) and the non-empty tidied clauses."""
+    text = WHITESPACE_RE.sub(" ", request).strip()
+    goal = None
+    m = GOAL_RE.match(text)
+    if m and m["rest"].strip():
+        if SINGLE_VERB_RE.match(m["goal"].strip()):
+            text = f"{m['goal'].strip()} {m['rest']}"
+        else:
+            goal, text = tidy(m["goal"]), m["rest"]
+    for pattern in PROTECT_RES:
+        text = pattern.sub(lambda mm: mm.group(1) + _PROTECTED_AND, text)
+    clauses: list[str] = []
+    pos, kind = 0, "strong"
+    pieces: list[tuple[str, str, str]] = []  # (segment, kind of separator before it, separator text)
+    sep_text = ""
+    for sep in SEPARATOR_RE.finditer(text):
+        pieces.append((text[pos : sep.start()], kind, sep_text))
+        kind = "strong" if sep["strong"] else "weak"
+        sep_text = sep.group(0)
+        pos = sep.end()
+    pieces.append((text[pos:], kind, sep_text))
+    for segment, kind, sep_text in pieces:
+        segment = tidy(segment)
+        if not segment:
+            continue
+        both_say_what = has_cue(clauses[-1]) and (has_cue(segment) or VERB_START_RE.match(segment)) if clauses else True
+        if clauses and kind == "weak" and not both_say_what:
+            clauses[-1] = f"{clauses[-1]}{sep_text}{segment}"
+        else:
+            clauses.append(segment)
+    restored = (tidy(c.replace(_PROTECTED_AND, "and")) for c in clauses)
+    return goal, [c for c in restored if c]

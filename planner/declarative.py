@@ -1,0 +1,125 @@
+"""A few high-level declarative requests mapped onto atomic steps, each mapping recorded as an assumption.
+
+| request | steps |
+|---|---|
+| "make it calmer", "more peaceful", "less stressful" (no sound named) | every alarm-like event present (``ALARMING``) ``CALM_GAIN_DB`` |
+| "make the X calmer" | X ``CALM_GAIN_DB`` |
+| "focus on the speaker", "so I can hear X", "make X stand out" | every other label ``FOCUS_GAIN_DB`` |
+| "keep only X", "isolate X", "extract X" | remove every other label |
+| "make this sound like a beach" | unresolved: restyling the scene is not one of the six operations |
+
+They need the scene's events; without a scene they are reported as unresolved.
+"""
+
+from __future__ import annotations
+
+import re
+
+from planner.builder import StepBuilder
+from planner.refs import clean_phrase
+from planner.vocab import canonical_label
+
+CALM_GAIN_DB = -6.0
+FOCUS_GAIN_DB = -10.0
+ALARMING = ("siren", "car_horn", "gun_shot", "jackhammer", "drilling", "dog_bark", "alarm")
+
+RESTYLE_RE = re.compile(r"^(?:make|let|have)\s+(?:this|it|the (?:recording|clip|audio|scene|mix))\s+(?:sounds?|feel)\s+"
+                        r"(?:like|as if|as though|more like)\b")
+CALM_RE = re.compile(
+    r"\b(?:calmer|calm(?: it)? down|more (?:peaceful|relaxing|relaxed|tranquil|serene|soothing|calm)|less (?:stressful|"
+    r"chaotic|hectic|busy|harsh|aggressive|jarring|alarming)|peaceful|relaxing|soothing|tranquil|serene)\b"
+)
+WHOLE_WORDS_RE = re.compile(
+    r"\b(?:make|let|get|render|this|it|the|a|an|whole|entire|(?:\w+\s+)?(?:recording|clip|audio|scene|mix|track|thing)|"
+    r"feel|sound|bit|little|lot|much|overall|please)\b"
+)
+FOCUS_RES = (
+    re.compile(r"^(?:focus on|concentrate on|spotlight|put the focus on|center on|centre on)\s+(?P<x>.+)$"),
+    re.compile(r"\bso (?:that )?(?:i|we|you|one|people) can (?:hear|understand|follow)\s+(?P<x>.+?)"
+               r"(?:\s+(?:better|more clearly|clearly|properly))?$"),
+    re.compile(r"^(?:make|let)\s+(?P<x>.+?)\s+(?:stand out|the (?:focus|star)|clearer|more intelligible|"
+               r"easier to (?:hear|understand))$"),
+)
+ISOLATE_RE = re.compile(
+    r"^(?:isolate|extract|pull out|separate|single out|keep only|only keep|leave only|keep just|just keep|leave just|"
+    r"only)\s+(?P<x>.+?)(?:\s+from (?:the )?(?:mixture|mix|recording|audio|clip))?$"
+    r"|^(?:keep|leave)\s+(?P<y>.+?)\s+only$|^(?:keep|leave)\s+(?P<z>.+?)\s+and (?:remove|drop|mute) "
+    r"(?:everything|all) else$"
+)
+
+
+def parse_restyle(text: str, source: str, builder: StepBuilder) -> bool:
+    if RESTYLE_RE.match(text) is None:
+        return False
+    builder.g.fail(source, "restyling the whole recording ('sound like ...') is not one of the six operations "
+                           "(add, remove, replace, reorder, loudness, speed); say which sounds to add, remove or change")
+    return True
+
+
+def parse_calm(text: str, source: str, builder: StepBuilder) -> bool:
+    m = CALM_RE.search(text)
+    if m is None:
+        return False
+    g = builder.g
+    rest = clean_phrase(WHOLE_WORDS_RE.sub(" ", CALM_RE.sub(" ", text)))
+    if rest:
+        refs = g.refs(rest, source)
+        for ref in refs or ():
+            builder.loudness(ref, CALM_GAIN_DB, source)
+        if refs:
+            g.note(f"'{source}' read as: make {', '.join(r.label for r in refs)} {-CALM_GAIN_DB:g} dB quieter")
+        return True
+    if g.scene is None:
+        g.fail(source, f"'{source}' needs the recording's events to know what to calm down; plan with a scene")
+        return True
+    loud = [lab for lab in g.scene_labels() if (canonical_label(lab) or lab) in ALARMING]
+    if not loud:
+        g.note(f"'{source}': no alarm-like sounds ({', '.join(ALARMING)}) in this recording; nothing to lower")
+        return True
+    g.note(f"'{source}' read as: lower the alarm-like sounds ({', '.join(loud)}) by {-CALM_GAIN_DB:g} dB")
+    for label in loud:
+        refs = g.refs(label, source)
+        for ref in refs or ():
+            builder.loudness(ref, CALM_GAIN_DB, source)
+    return True
+
+
+def parse_focus(text: str, source: str, builder: StepBuilder) -> bool:
+    for pattern in FOCUS_RES:
+        m = pattern.search(text)
+        if m is not None:
+            _lower_or_remove_others(m["x"], source, builder, FOCUS_GAIN_DB)
+            return True
+    return False
+
+
+def parse_isolate(text: str, source: str, builder: StepBuilder) -> bool:
+    m = ISOLATE_RE.match(text)
+    if m is None:
+        return False
+    _lower_or_remove_others(m["x"] or m["y"] or m["z"], source, builder, None)
+    return True
+
+
+def _lower_or_remove_others(phrase: str, source: str, builder: StepBuilder, gain_db: float | None) -> None:
+    """Lower (``gain_db``) or remove (None) every scene label that ``phrase`` does not name."""
+    g = builder.g
+    if g.scene is None:
+        g.fail(source, f"'{source}' needs the recording's events to know what else is there; plan with a scene")
+        return
+    keep = g.refs(phrase, source)
+    if not keep:
+        return
+    kept = {r.label for r in keep}
+    others = [lab for lab in g.scene_labels() if lab not in kept]
+    what = f"lower every other sound by {-gain_db:g} dB" if gain_db is not None else "remove every other sound"
+    if not others:
+        g.note(f"'{source}': the recording has nothing but {', '.join(sorted(kept))}; nothing to do")
+        return
+    g.note(f"'{source}' read as: {what} ({', '.join(others)})")
+    for label in others:
+        for ref in g.refs(label, source) or ():
+            if gain_db is None:
+                builder.remove(ref, source)
+            else:
+                builder.loudness(ref, gain_db, source)

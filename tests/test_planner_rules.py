@@ -1,0 +1,429 @@
+"""Table-driven tests of the offline rules planner (planner.rules) and its vocabulary.
+
+Each case is (scene, request, expected steps, number of unresolved entries). Steps are compared
+as compact strings (``summarize``): ``remove dog_bark/n2{f3}`` = remove, label dog_bark, select
+nth n=2, resolved to event ``foreground3_dog_bark``; ``@2-9`` is a time window; ``{}`` = no scene.
+Scenes: ``S`` the 10 s street fixture below, ``V`` a Scaper-style scene with ``human_voice``,
+``N`` no scene (and no sound bank).
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import re
+
+import pytest
+
+from audioedit.errors import UserInputError
+from audioedit.scene import Event, SceneDescription
+from audioedit.steps import EditStep, EventRef, Plan, select_events, step_targets
+from planner import make_plan
+from planner.amounts import loudness_gain_db, number_value, speed_factor
+from planner.clauses import split_request
+from planner.rules import plan_rules
+from planner.vocab import canonical_label, match_label
+
+BANK = ["bird", "speech", "dog_bark", "cat", "car_horn", "siren", "door_knock", "footsteps", "bell", "phone_ring",
+        "traffic", "rain", "wind", "running_water", "dishes"]
+
+
+def _ev(i: int, label: str, onset_s: float, offset_s: float, role: str = "foreground") -> Event:
+    return Event(id=f"{role}{i}_{label}", label=label, onset_s=onset_s, offset_s=offset_s, role=role)
+
+
+def _scene(events: list[Event]) -> SceneDescription:
+    return SceneDescription(duration_s=10.0, sample_rate_hz=16000, num_channels=1, events=events, has_stems=True,
+                            events_from="annotation")
+
+
+STREET = _scene([
+    _ev(0, "street", 0, 10, "background"), _ev(0, "siren", 2, 7), _ev(1, "car_horn", 5, 5.7),
+    _ev(2, "dog_bark", 1, 1.5), _ev(3, "dog_bark", 6, 6.4), _ev(4, "dog_bark", 8, 8.5), _ev(5, "speech", 3, 4.5),
+])
+VOICE = _scene([_ev(0, "park", 0, 10, "background"), _ev(0, "siren", 2, 7), _ev(1, "car_horn", 5, 5.687),
+                _ev(2, "human_voice", 7, 7.97)])
+SETUPS = {"S": (STREET, BANK), "V": (VOICE, BANK), "N": (None, ())}
+
+
+def _short_id(event_id: str) -> str:
+    m = re.match(r"^(foreground|background)(\d+)_", event_id)
+    return m.group(1)[0] + m.group(2) if m else event_id
+
+
+def _ref(r: EventRef) -> str:
+    s = r.label
+    if r.select == "nth":
+        s += f"/n{r.n}"
+    elif r.select != "all":
+        s += f"/{r.select}"
+    if r.start_s is not None or r.end_s is not None:
+        s += f"@{'' if r.start_s is None else format(r.start_s, 'g')}-{'' if r.end_s is None else format(r.end_s, 'g')}"
+    return s + "{" + ",".join(_short_id(i) for i in r.event_ids) + "}"
+
+
+def summarize(step: EditStep) -> str:
+    if step.op == "remove":
+        return f"remove {_ref(step.target)}"
+    if step.op == "loudness":
+        return f"loudness {_ref(step.target)} {step.gain_db:+g}"
+    if step.op == "speed":
+        return f"speed {_ref(step.target)} x{step.factor:g}" + ("" if step.keep_pitch else " pitch")
+    if step.op == "replace":
+        return f"replace {_ref(step.target)} -> {step.sound}"
+    if step.op == "reorder":
+        return "reorder " + " < ".join(_ref(t) for t in step.targets)
+    at = "-" if step.at_s is None else format(step.at_s, "g")
+    return f"add {step.sound} at={at} n={step.count} snr={step.snr_db:+g} {step.role}"
+
+
+CASES = [
+    ('S', 'remove the siren', ['remove siren{f0}'], 0),
+    ('S', 'drop the siren', ['remove siren{f0}'], 0),
+    ('S', 'get rid of the pup', ['remove dog_bark{f2,f3,f4}'], 0),
+    ('S', 'delete the first siren', ['remove siren/first{f0}'], 0),
+    ('S', 'mute the speech', ['remove speech{f5}'], 0),
+    ('S', 'cut the car horn', ['remove car_horn{f1}'], 0),
+    ('S', 'take out the dog barks after 5 s', ['remove dog_bark@5-{f3,f4}'], 0),
+    ('S', 'eliminate the dogs in the first 3 seconds', ['remove dog_bark@0-3{f2}'], 0),
+    ('S', 'silence the siren', ['remove siren{f0}'], 0),
+    ('S', 'without the siren', ['remove siren{f0}'], 0),
+    ('S', 'I want the siren gone', ['remove siren{f0}'], 0),
+    ('S', 'the siren should be removed', ['remove siren{f0}'], 0),
+    ('S', 'remove the second bark', ['remove dog_bark/n2{f3}'], 0),
+    ('S', 'remove the last dog bark and the first one', ['remove dog_bark/last{f4}', 'remove dog_bark/first{f2}'], 0),
+    ('S', 'remove the siren, the horn and the second dog bark', ['remove siren{f0}', 'remove car_horn{f1}', 'remove dog_bark/n2{f3}'], 0),
+    ('S', 'remove the dog barks between 2 and 9 seconds', ['remove dog_bark@2-9{f3,f4}'], 0),
+    ('S', 'remove the dog at 6 s', ['remove dog_bark@5.5-6.5{f3}'], 0),
+    ('S', 'remove the dog barks at the end', ['remove dog_bark@7.5-{f4}'], 0),
+    ('S', 'remove the second to last bark', ['remove dog_bark/n2{f3}'], 0),
+    ('S', 'please remove the siren, thanks', ['remove siren{f0}'], 0),
+    ('S', 'Could you kindly eliminate the sound of the siren? I appreciate it.', ['remove siren{f0}'], 0),
+    ('S', 'remove the sirne', ['remove siren{f0}'], 0),
+    ('S', 'remove the engine', ['remove street{b0}'], 0),
+    ('S', 'remove all non-speech sounds', ['remove street{b0}', 'remove dog_bark{f2,f3,f4}', 'remove siren{f0}', 'remove car_horn{f1}'], 0),
+    ('S', 'keep only the speech', ['remove street{b0}', 'remove dog_bark{f2,f3,f4}', 'remove siren{f0}', 'remove car_horn{f1}'], 0),
+    ('S', 'replace the dog bark with a cat', ['replace dog_bark{f2,f3,f4} -> cat'], 0),
+    ('S', 'swap the dog bark for a cat', ['replace dog_bark{f2,f3,f4} -> cat'], 0),
+    ('S', 'turn the siren into a bell', ['replace siren{f0} -> bell'], 0),
+    ('S', 'change the horn to a bell', ['replace car_horn{f1} -> bell'], 0),
+    ('S', 'use a bird instead of the dog bark', ['replace dog_bark{f2,f3,f4} -> bird'], 0),
+    ('S', 'substitute a cat for the dog bark', ['replace dog_bark{f2,f3,f4} -> cat'], 0),
+    ('S', 'instead of the dog, a cat', ['replace dog_bark{f2,f3,f4} -> cat'], 0),
+    ('S', 'replace the second bark with a door knock', ['replace dog_bark/n2{f3} -> door_knock'], 0),
+    ('S', 'swap the siren and the horn', ['reorder car_horn{f1} < siren{f0}'], 0),
+    ('S', 'switch the speech and the siren around', ['reorder speech{f5} < siren{f0}'], 0),
+    ('S', 'put the horn before the siren', ['reorder car_horn{f1} < siren{f0}'], 0),
+    ('S', 'move the horn after the siren', ['reorder siren{f0} < car_horn{f1}'], 0),
+    ('S', 'play the horn first', ['reorder car_horn{f1} < dog_bark/n1{f2}'], 0),
+    ('S', 'play the speech last', ['reorder dog_bark/n3{f4} < speech{f5}'], 0),
+    ('S', 'the horn should come before the siren', ['reorder car_horn{f1} < siren{f0}'], 0),
+    ('S', 'swap the speech with the horn', ['reorder car_horn{f1} < speech{f5}'], 0),
+    ('S', 'make the horn 6 dB louder', ['loudness car_horn{f1} +6'], 0),
+    ('S', 'turn down the siren by 6 dB', ['loudness siren{f0} -6'], 0),
+    ('S', 'bring the siren down', ['loudness siren{f0} -6'], 0),
+    ('S', 'bring the traffic down a bit', ['loudness street{b0} -3'], 0),
+    ('S', 'boost the speech', ['loudness speech{f5} +6'], 0),
+    ('S', 'emphasize the speech a little', ['loudness speech{f5} +3'], 0),
+    ('S', 'reduce the siren a lot', ['loudness siren{f0} -12'], 0),
+    ('S', 'make the dog way louder', ['loudness dog_bark{f2,f3,f4} +12'], 0),
+    ('S', 'raise the horn by 4 dB', ['loudness car_horn{f1} +4'], 0),
+    ('S', 'lower the volume of the second dog bark by 3 dB', ['loudness dog_bark/n2{f3} -3'], 0),
+    ('S', 'turn the speech up a bit', ['loudness speech{f5} +3'], 0),
+    ('S', 'make the siren half as loud', ['loudness siren{f0} -10'], 0),
+    ('S', 'make the siren twice as loud', ['loudness siren{f0} +10'], 0),
+    ('S', 'make the horn 50% louder', ['loudness car_horn{f1} +3.52'], 0),
+    ('S', 'make the horn 50% quieter', ['loudness car_horn{f1} -6.02'], 0),
+    ('S', 'make all dogs quieter', ['loudness dog_bark{f2,f3,f4} -6'], 0),
+    ('S', 'turn the last horn up by 3 dB', ['loudness car_horn/last{f1} +3'], 0),
+    ('S', 'the dog is too loud', ['loudness dog_bark{f2,f3,f4} -6'], 0),
+    ('S', "i can't hear the speech", ['loudness speech{f5} +6'], 0),
+    ('S', 'change the horn by -4 dB', ['loudness car_horn{f1} -4'], 0),
+    ('S', 'make the horn quieter by 3 decibels', ['loudness car_horn{f1} -3'], 0),
+    ('S', 'double the volume of the horn', ['loudness car_horn{f1} +6'], 0),
+    ('S', 'make the bark around 8 seconds louder', ['loudness dog_bark@7.5-8.5{f4} +6'], 0),
+    ('S', 'make it quieter overall', ['loudness street{b0} -6', 'loudness dog_bark{f2,f3,f4} -6', 'loudness siren{f0} -6', 'loudness speech{f5} -6', 'loudness car_horn{f1} -6'], 0),
+    ('S', 'make everything except the speech quieter', ['loudness street{b0} -6', 'loudness dog_bark{f2,f3,f4} -6', 'loudness siren{f0} -6', 'loudness car_horn{f1} -6'], 0),
+    ('S', 'decrease the volume of the background', ['loudness street{b0} -6'], 0),
+    ('S', 'speed up the speech by 1.5x', ['speed speech{f5} x1.5'], 0),
+    ('S', 'slow the speech down', ['speed speech{f5} x0.8'], 0),
+    ('S', 'make the horn much faster', ['speed car_horn{f1} x1.5'], 0),
+    ('S', 'speed the siren up', ['speed siren{f0} x1.25'], 0),
+    ('S', 'make the siren 20% slower', ['speed siren{f0} x0.8'], 0),
+    ('S', 'speed up the speech by 20%', ['speed speech{f5} x1.2'], 0),
+    ('S', 'play the speech at 80% speed', ['speed speech{f5} x0.8'], 0),
+    ('S', 'make the dog bark twice as fast', ['speed dog_bark{f2,f3,f4} x2'], 0),
+    ('S', 'play the speech at half speed', ['speed speech{f5} x0.5'], 0),
+    ('S', 'make the speech 1.5 times faster', ['speed speech{f5} x1.5'], 0),
+    ('S', 'slow down the dog barks by half', ['speed dog_bark{f2,f3,f4} x0.5'], 0),
+    ('S', 'make the speech play at double speed, like a tape', ['speed speech{f5} x2 pitch'], 0),
+    ('S', 'make the speech a bit faster', ['speed speech{f5} x1.1'], 0),
+    ('S', 'make the siren much slower', ['speed siren{f0} x0.67'], 0),
+    ('S', 'add a bird at 3 s', ['add bird at=3 n=1 snr=+6 foreground'], 0),
+    ('S', 'insert a phone ring at 2.5 seconds', ['add phone_ring at=2.5 n=1 snr=+6 foreground'], 0),
+    ('S', 'put a dog bark at the end', ['add dog_bark at=8 n=1 snr=+6 foreground'], 0),
+    ('S', 'add a bell at the start', ['add bell at=0.5 n=1 snr=+6 foreground'], 0),
+    ('S', 'add a cat in the middle', ['add cat at=5 n=1 snr=+6 foreground'], 0),
+    ('S', 'add footsteps after the siren', ['add footsteps at=7 n=1 snr=+6 foreground'], 0),
+    ('S', 'add a couple of knocks before the horn', ['add door_knock at=4 n=2 snr=+6 foreground'], 0),
+    ('S', 'add a few birds', ['add bird at=- n=3 snr=+6 foreground'], 0),
+    ('S', 'add a dog barking twice at 4 s', ['add dog_bark at=4 n=2 snr=+6 foreground'], 0),
+    ('S', 'add wind throughout', ['add wind at=- n=1 snr=-6 background'], 0),
+    ('S', 'add some rain in the background', ['add rain at=- n=1 snr=-6 background'], 0),
+    ('S', 'add a quiet bell at 6 s', ['add bell at=6 n=1 snr=+0 foreground'], 0),
+    ('S', 'add three knocks at the end', ['add door_knock at=8 n=3 snr=+6 foreground'], 0),
+    ('S', 'add a bird and some rain', ['add bird at=- n=1 snr=+6 foreground', 'add rain at=- n=1 snr=+6 foreground'], 0),
+    ('S', 'add bird at 0:03', ['add bird at=3 n=1 snr=+6 foreground'], 0),
+    ('S', 'add a loud siren at 1 s', ['add siren at=1 n=1 snr=+12 foreground'], 0),
+    ('S', 'make this street recording calmer: drop the siren, bring the traffic down a bit and add birds near the end', ['remove siren{f0}', 'loudness street{b0} -3', 'add bird at=8 n=1 snr=+6 foreground'], 0),
+    ('S', 'remove the siren and make the horn 6 dB louder', ['remove siren{f0}', 'loudness car_horn{f1} +6'], 0),
+    ('S', 'remove the siren; add a bird at 9 s; then swap the horn and the speech', ['remove siren{f0}', 'add bird at=9 n=1 snr=+6 foreground', 'reorder car_horn{f1} < speech{f5}'], 0),
+    ('S', 'turn down the siren by 6 dB and the dog by 3 dB', ['loudness siren{f0} -6', 'loudness dog_bark{f2,f3,f4} -3'], 0),
+    ('S', 'make the speech louder and faster', ['loudness speech{f5} +6', 'speed speech{f5} x1.25'], 0),
+    ('S', 'speed the speech up to 1.2x and make it louder', ['speed speech{f5} x1.2', 'loudness speech{f5} +6'], 0),
+    ('S', 'Pump up the volume on the talks and reduce other noises.', ['loudness speech{f5} +6', 'loudness street{b0} -6', 'loudness dog_bark{f2,f3,f4} -6', 'loudness siren{f0} -6', 'loudness car_horn{f1} -6'], 0),
+    ('S', 'Increase the volume of the speeches and decrease the volume of the background sounds.', ['loudness speech{f5} +6', 'loudness street{b0} -6'], 0),
+    ('S', 'make it calmer', ['loudness dog_bark{f2,f3,f4} -6', 'loudness siren{f0} -6', 'loudness car_horn{f1} -6'], 0),
+    ('S', 'make it more peaceful', ['loudness dog_bark{f2,f3,f4} -6', 'loudness siren{f0} -6', 'loudness car_horn{f1} -6'], 0),
+    ('S', 'make the siren calmer', ['loudness siren{f0} -6'], 0),
+    ('S', 'focus on the speaker', ['loudness street{b0} -10', 'loudness dog_bark{f2,f3,f4} -10', 'loudness siren{f0} -10', 'loudness car_horn{f1} -10'], 0),
+    ('S', 'remove the helicopter', [], 1),
+    ('S', 'add a helicopter at 3 s', [], 1),
+    ('S', 'make it pop', [], 1),
+    ('S', 'add a bird at 12 s', [], 1),
+    ('S', 'remove the fourth bark', [], 1),
+    ('S', 'remove the siren between 7 and 4 s', [], 1),
+    ('S', 'Make this sound like a busy office', [], 1),
+    ('S', 'remove the siren and make it pop', ['remove siren{f0}'], 1),
+    ('V', 'make the voice louder', ['loudness human_voice{f2} +6'], 0),
+    ('V', 'remove the speaker', ['remove human_voice{f2}'], 0),
+    ('V', 'remove the traffic', [], 1),
+    ('V', 'make it calmer', ['loudness siren{f0} -6', 'loudness car_horn{f1} -6'], 0),
+    ('N', 'remove the siren and make the horn 6 dB louder', ['remove siren{}', 'loudness car_horn{} +6'], 0),
+    ('N', 'remove all dogs', ['remove dog_bark{}'], 0),
+    ('N', 'make the second bark 3 dB louder', ['loudness dog_bark/n2{} +3'], 0),
+    ('N', 'add rain near the end', ['add rain at=- n=1 snr=+6 foreground'], 0),
+    ('N', 'add a bird at 3 s and a cat at 5 s', ['add bird at=3 n=1 snr=+6 foreground', 'add cat at=5 n=1 snr=+6 foreground'], 0),
+    ('N', 'swap the dog and the cat', ['reorder cat{} < dog_bark{}'], 0),
+    ('N', 'replace the dog with a helicopter', ['replace dog_bark{} -> helicopter'], 0),
+    ('N', 'remove the gurgling tap', ['remove running_water{}'], 0),
+    ('N', 'focus on the speaker', [], 1),
+    ('N', 'play the horn first', [], 1),
+    ('N', 'make the background quieter', [], 1),
+    ('N', 'delete the barks in the last 2 seconds', ['remove dog_bark{}'], 0),
+    ('N', 'slow the speech down', ['speed speech{} x0.8'], 0),
+]
+
+
+@pytest.mark.parametrize(("setup", "request_text", "expected", "n_unresolved"), CASES,
+                         ids=[f"{c[0]}:{c[1][:40]}" for c in CASES])
+def test_plan_table(setup: str, request_text: str, expected: list[str], n_unresolved: int) -> None:
+    scene, sounds = SETUPS[setup]
+    plan = plan_rules(request_text, scene, sounds)
+    assert [summarize(s) for s in plan.steps] == expected
+    assert len(plan.unresolved) == n_unresolved, plan.unresolved
+    assert plan.planner == "rules" and plan.request == request_text
+    assert [s.id for s in plan.steps] == [f"s{i}" for i in range(1, len(plan.steps) + 1)]
+    for step in plan.steps:
+        assert step.instruction.endswith(".") and step.instruction[0].isupper()
+        assert step.source_text and step.source_text.lower() in request_text.lower()
+
+
+def test_plan_table_is_large_enough() -> None:
+    assert len(CASES) >= 80
+    assert {c[0] for c in CASES} == {"S", "V", "N"}
+
+
+def test_resolved_ids_agree_with_select_events() -> None:
+    for _, request_text, _, _ in (c for c in CASES if c[0] == "S"):
+        for step in plan_rules(request_text, STREET, BANK).steps:
+            for ref in step_targets(step):
+                by_label = select_events(STREET.events, ref.model_copy(update={"event_ids": []}))
+                assert ref.event_ids and [e.id for e in by_label] == ref.event_ids, (request_text, ref)
+
+
+@pytest.mark.parametrize("module", ["planner", "planner.vocab", "planner.clauses", "planner.rules",
+                                    "planner.templates"])
+def test_docstring_examples(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
+
+
+# ------------------------------------------------------------------------------------------- instructions
+@pytest.mark.parametrize(("request_text", "instructions"), [
+    ("remove the siren", ["Remove the siren."]),
+    ("make the horn 6 dB louder", ["Make the car horn 6 dB louder."]),
+    ("add a bird at 8 s", ["Add a bird at 8.0 s."]),
+    ("replace the second dog bark with a cat", ["Replace the second dog bark with a cat."]),
+    ("put the horn before the siren", ["Move the car horn before the siren."]),
+    ("speed up the speech", ["Speed up the speech by 1.25x."]),
+    ("slow down the speech", ["Slow down the speech to 0.8x speed."]),
+    ("add three knocks at 2 s", ["Add 3 door knocks at 2.0 s."]),
+    ("add rain in the background", ["Add rain in the background."]),
+    ("remove the dogs", ["Remove all dog barks."]),
+    ("remove the dog barks between 2 and 9 seconds", ["Remove all dog barks between 2 and 9 s."]),
+    ("swap the siren and the horn", ["Swap the siren and the car horn."]),
+])
+def test_instructions(request_text: str, instructions: list[str]) -> None:
+    assert [s.instruction for s in plan_rules(request_text, STREET, BANK).steps] == instructions
+
+
+# ------------------------------------------------------------------------------------------- unresolved
+def test_missing_sound_names_what_the_scene_has() -> None:
+    plan = plan_rules("remove the helicopter", STREET, BANK)
+    assert not plan.steps
+    (entry,) = plan.unresolved
+    assert entry.text == "remove the helicopter"
+    assert "helicopter" in entry.reason and "siren" in entry.reason and "car_horn" in entry.reason
+
+
+def test_sound_not_in_bank_lists_available_sounds() -> None:
+    (entry,) = plan_rules("add a helicopter at 3 s", STREET, BANK).unresolved
+    assert "sound bank" in entry.reason and "door_knock" in entry.reason and "rain" in entry.reason
+
+
+def test_empty_bank_accepts_any_vocabulary_sound() -> None:
+    plan = plan_rules("add a helicopter at 3 s", STREET, ())
+    assert [summarize(s) for s in plan.steps] == ["add helicopter at=3 n=1 snr=+6 foreground"]
+
+
+def test_unknown_clause_is_reported_not_dropped() -> None:
+    plan = plan_rules("remove the siren and make it pop", STREET, BANK)
+    assert [s.op for s in plan.steps] == ["remove"]
+    (entry,) = plan.unresolved
+    assert entry.text == "make it pop" and "could not tell what to do" in entry.reason
+
+
+def test_ordinal_past_the_end_says_how_many_there_are() -> None:
+    (entry,) = plan_rules("remove the fourth bark", STREET, BANK).unresolved
+    assert "3 dog_bark" in entry.reason and "8-8.5 s" in entry.reason
+
+
+def test_add_past_the_end_is_unresolved() -> None:
+    (entry,) = plan_rules("add a bird at 12 s", STREET, BANK).unresolved
+    assert "past the end" in entry.reason and "10 s" in entry.reason
+
+
+def test_restyle_request_is_unresolved_with_reason() -> None:
+    (entry,) = plan_rules("Make this sound like a busy office", STREET, BANK).unresolved
+    assert "not one of the six operations" in entry.reason
+
+
+def test_scene_level_requests_without_scene_are_unresolved() -> None:
+    for text in ("focus on the speaker", "play the horn first", "make it calmer", "keep only the speech"):
+        plan = plan_rules(text)
+        assert not plan.steps and len(plan.unresolved) == 1, text
+        assert "scene" in plan.unresolved[0].reason or "events" in plan.unresolved[0].reason
+
+
+# ------------------------------------------------------------------------------------------- assumptions
+def test_goal_before_colon_is_an_assumption_not_unresolved() -> None:
+    plan = plan_rules("make this street recording calmer: drop the siren, bring the traffic down a bit and add "
+                      "birds near the end", STREET, BANK)
+    assert not plan.unresolved
+    assert any("goal" in a and "calmer" in a for a in plan.assumptions)
+    assert [s.source_text for s in plan.steps] == ["drop the siren", "bring the traffic down a bit",
+                                                   "add birds near the end"]
+
+
+def test_declarative_mappings_are_recorded() -> None:
+    calm = plan_rules("make it calmer", STREET, BANK)
+    assert any("alarm-like" in a for a in calm.assumptions)
+    focus = plan_rules("focus on the speaker", STREET, BANK)
+    assert any("lower every other sound by 10 dB" in a for a in focus.assumptions)
+    assert "speech" not in {s.target.label for s in focus.steps}
+
+
+def test_singular_reference_to_several_events_is_noted() -> None:
+    plan = plan_rules("replace the dog bark with a cat", STREET, BANK)
+    assert any("matches 3 dog_bark events" in a for a in plan.assumptions)
+
+
+def test_verb_carry_over_is_noted() -> None:
+    plan = plan_rules("turn down the siren by 6 dB and the dog by 3 dB", STREET, BANK)
+    assert [s.gain_db for s in plan.steps] == [-6.0, -3.0]
+    assert any("quieter" in a for a in plan.assumptions)
+
+
+def test_no_scene_end_position_is_left_to_executor_and_noted() -> None:
+    plan = plan_rules("add birds near the end")
+    assert plan.steps[0].at_s is None
+    assert any("duration" in a for a in plan.assumptions)
+
+
+# ------------------------------------------------------------------------------------------- errors
+@pytest.mark.parametrize("bad", ["", "   ", "\n\t"])
+def test_empty_request_is_an_error(bad: str) -> None:
+    with pytest.raises(UserInputError, match="empty"):
+        plan_rules(bad)
+
+
+def test_too_long_request_is_an_error() -> None:
+    with pytest.raises(UserInputError, match="2000"):
+        plan_rules("remove the siren " * 200)
+
+
+def test_make_plan_dispatches_and_rejects_unknown_backends() -> None:
+    assert make_plan("remove the siren", STREET).steps[0].target.event_ids == ["foreground0_siren"]
+    with pytest.raises(UserInputError, match="rules"):
+        make_plan("remove the siren", backend="gpt")
+
+
+# ------------------------------------------------------------------------------------------- round trip
+@pytest.mark.parametrize("setup", ["S", "N"])
+def test_plans_round_trip_through_json(setup: str) -> None:
+    scene, sounds = SETUPS[setup]
+    for _, request_text, _, _ in CASES[::3]:
+        plan = plan_rules(request_text, scene, sounds)
+        assert Plan.model_validate_json(plan.model_dump_json()) == plan
+
+
+def test_planning_is_deterministic() -> None:
+    text = "make this street recording calmer: drop the siren, bring the traffic down a bit and add birds near the end"
+    assert plan_rules(text, STREET, BANK) == plan_rules(text, STREET, BANK)
+
+
+# ------------------------------------------------------------------------------------------- parts
+@pytest.mark.parametrize(("text", "candidates", "expected"), [
+    ("pup", ["siren", "dog_bark"], "dog_bark"),
+    ("the barking dogs", ["siren", "dog_bark"], "dog_bark"),
+    ("horn", ["car_horn", "siren"], "car_horn"),
+    ("honk", ["car_horn", "siren"], "car_horn"),
+    ("birdsong", ["bird", "rain"], "bird"),
+    ("robin", ["bird", "rain"], "bird"),
+    ("the speaker", ["human_voice", "siren"], "human_voice"),
+    ("voice", ["speech", "siren"], "speech"),
+    ("talking", ["speech", "human_voice"], "speech"),
+    ("traffic", ["street", "siren"], "street"),
+    ("crying baby", ["crying_baby", "cat"], "crying_baby"),
+    ("sirne", ["siren", "car_horn"], "siren"),
+    ("the helicopter", ["siren", "car_horn"], None),
+    ("make it pop", ["siren", "car_horn"], None),
+    ("pop", ["park", "siren"], None),
+    ("", ["siren"], None),
+    ("siren", [], None),
+])
+def test_match_label(text: str, candidates: list[str], expected: str | None) -> None:
+    assert match_label(text, candidates) == expected
+
+
+def test_canonical_label() -> None:
+    assert canonical_label("dogs barking") == "dog_bark"
+    assert canonical_label("kitten") == "cat"
+    assert canonical_label("jack hammer") == "jackhammer"
+    assert canonical_label("quantum flux") is None
+
+
+def test_split_request_keeps_between_and_swap_together() -> None:
+    goal, clauses = split_request("swap the siren and the horn, then remove the dog between 2 and 4 seconds")
+    assert goal is None and clauses == ["swap the siren and the horn", "remove the dog between 2 and 4 seconds"]
+    assert split_request("remove the siren and the horn") == (None, ["remove the siren and the horn"])
+
+
+def test_amounts() -> None:
+    assert loudness_gain_db("a bit louder", 1)[0] == 3.0
+    assert loudness_gain_db("much quieter", -1)[0] == -12.0
+    assert loudness_gain_db("louder by 50%", 1)[0] == pytest.approx(3.52, abs=0.01)
+    assert speed_factor("at 80% speed", -1)[0] == pytest.approx(0.8)
+    assert speed_factor("1.5x", 1)[0] == 1.5
+    assert number_value("twelve") == 12 and number_value("a couple of") == 2 and number_value("pop") is None
