@@ -1,0 +1,26 @@
+"""Audio-text embedding (CLAP): the ``ClapModel`` interface, ``load_clap`` and its backends.
+
+Backends (chosen by config ``{type, config}``): ``small`` — the project's own model, shipped in
+``audioedit/assets/clap_small`` (``audioedit.clap.small``); ``hf`` — ``transformers.ClapModel``
+from a local directory (``audioedit.clap.hf_backend``); ``laion`` — the optional ``laion-clap``
+package (``audioedit.clap.laion_backend``). Training: ``audioedit.clap.train``; evaluation:
+``audioedit.clap.evaluate``. Nothing heavy (torch, transformers) is imported by this module.
+"""
+
+from audioedit.clap.base import ClapModel, load_clap
+
+__all__ = ["ClapModel", "load_clap", "train", "evaluate"]
+
+
+def train(config_path, out_dir, resume: bool = True):
+    """Train the small CLAP (see ``audioedit.clap.train.train``)."""
+    from audioedit.clap.train import train as _train
+
+    return _train(config_path, out_dir, resume=resume)
+
+
+def evaluate(checkpoint_dir, data_root, **kwargs):
+    """Evaluate a small-CLAP checkpoint (see ``audioedit.clap.evaluate.evaluate``)."""
+    from audioedit.clap.evaluate import evaluate as _evaluate
+
+    return _evaluate(checkpoint_dir, data_root, **kwargs)

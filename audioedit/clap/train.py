@@ -1,0 +1,276 @@
+"""Training of the small CLAP: resumable, single-threaded, logged.
+
+    nice -n 10 python -m audioedit.clap.train --config configs/clap/cpu.yaml --out runs/clap
+
+``train(config_path, out_dir, resume=True)`` writes into ``out_dir``:
+``checkpoints/step_XXXXXXX.pt`` (model, optimizer, step, elapsed time, numpy and torch RNG state;
+every ``checkpoint_every_s`` seconds and at the end or on SIGTERM/SIGINT; the last
+``keep_checkpoints`` are kept), ``train_log.jsonl`` (one JSON object per logged step, plus
+``heldout_top1`` rows from the periodic monitor), ``loss.png`` and ``split.json`` (the held-out
+split). A rerun with ``resume=True`` continues from the newest checkpoint with the same step
+count, data stream position and learning-rate schedule.
+
+The periodic held-out monitor is only logged; no checkpoint is selected on it (the latest is
+exported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from audioedit.clap.base import read_config
+from audioedit.clap.mixing import MixingConfig
+from audioedit.clap.small_model import SmallClapConfig
+
+logger = logging.getLogger(__name__)
+
+
+class TrainConfig(BaseModel):
+    data_root: str | None = "../shared/data/dev"
+    bank_dirs: list[str] = Field(default_factory=lambda: ["assets/bank"])  # relative: cwd, then package
+    cache_dir: str | None = "runs/clap/cache"
+    batch_size: int = 32
+    lr: float = 1e-3
+    weight_decay: float = 1e-2
+    warmup_steps: int = 200
+    max_steps: int = 20_000
+    spec_augment: bool = True
+    checkpoint_every_s: float = 300.0
+    keep_checkpoints: int = 2
+    log_every: int = 10
+    monitor_every: int = 250  # steps between held-out zero-shot checks (0 = never)
+    seed: int = 0
+    num_threads: int = 1
+    mixing: MixingConfig = Field(default_factory=MixingConfig)
+
+
+def load_train_config(config_path: str | Path | dict) -> tuple[SmallClapConfig, TrainConfig]:
+    """The model and training sections of a ``{type: small, config: {model, train}}`` config."""
+    data = read_config(config_path)
+    if data["type"] != "small":
+        raise ValueError(f"only the small CLAP is trained here; config type is {data['type']!r}")
+    cfg = data["config"]
+    return SmallClapConfig(**(cfg.get("model") or {})), TrainConfig(**(cfg.get("train") or {}))
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Linear warm-up, then cosine decay to 5 % of ``lr`` at ``max_steps``."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.max_steps - cfg.warmup_steps))
+    return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def spec_augment(logmel, rng: np.random.Generator):
+    """Two time masks (<= 12 % each) and two frequency masks (<= 8 bands) per item, in place."""
+    n_mels, n_time = logmel.shape[1], logmel.shape[2]
+    fill = logmel.mean()
+    for i in range(logmel.shape[0]):
+        for _ in range(2):
+            w = int(rng.integers(0, max(1, int(0.12 * n_time))))
+            t0 = int(rng.integers(0, max(1, n_time - w)))
+            logmel[i, :, t0 : t0 + w] = fill
+            f = int(rng.integers(0, 9))
+            f0 = int(rng.integers(0, max(1, n_mels - f)))
+            logmel[i, f0 : f0 + f, :] = fill
+    return logmel
+
+
+class _Run:
+    """Everything one training run holds; split out of ``train`` to keep functions short."""
+
+    def __init__(self, model_cfg: SmallClapConfig, cfg: TrainConfig, out_dir: Path):
+        import torch
+
+        from audioedit.clap.data import AudioCache, build_records
+        from audioedit.clap.mixing import MixtureSampler
+        from audioedit.clap.small import resolve_path
+        from audioedit.clap.small_model import SmallClapNet, TextTower
+
+        self.cfg, self.model_cfg, self.out_dir = cfg, model_cfg, out_dir
+        banks = [resolve_path(b) for b in cfg.bank_dirs]
+        self.records = build_records(cfg.data_root, banks)
+        self.cache = AudioCache(model_cfg.sample_rate_hz, cfg.cache_dir)
+        self.sampler = MixtureSampler(self.records, self.cache, cfg.mixing)
+        self.tower = TextTower(model_cfg.text, seed=cfg.seed)
+        torch.manual_seed(cfg.seed)
+        self.net = SmallClapNet(model_cfg, self.tower.hidden_size)
+        self.opt = torch.optim.AdamW(self.net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.rng = np.random.default_rng(cfg.seed)
+        self.step, self.elapsed_s = 0, 0.0
+
+    def state(self) -> dict:
+        import torch
+
+        return {"model": self.net.state_dict(), "optimizer": self.opt.state_dict(), "step": self.step,
+                "elapsed_s": self.elapsed_s, "numpy_rng": self.rng.bit_generator.state,
+                "torch_rng": torch.get_rng_state(),
+                "config": {"model": self.model_cfg.model_dump(mode="json"), "train": self.cfg.model_dump(mode="json")}}
+
+    def load(self, path: Path) -> None:
+        import torch
+
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+        self.net.load_state_dict(ckpt["model"])
+        self.opt.load_state_dict(ckpt["optimizer"])
+        self.step, self.elapsed_s = int(ckpt["step"]), float(ckpt["elapsed_s"])
+        self.rng.bit_generator.state = ckpt["numpy_rng"]
+        torch.set_rng_state(ckpt["torch_rng"])
+
+    def save(self) -> Path:
+        import torch
+
+        folder = self.out_dir / "checkpoints"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"step_{self.step:07d}.pt"
+        tmp = path.with_suffix(".tmp")
+        torch.save(self.state(), tmp)
+        tmp.replace(path)
+        for old in sorted(folder.glob("step_*.pt"))[: -self.cfg.keep_checkpoints]:
+            old.unlink()
+        return path
+
+    def train_step(self) -> dict:
+        import torch
+
+        from audioedit.clap.small_model import contrastive_loss
+
+        t0 = time.perf_counter()
+        waves, captions, keys = self.sampler.batch(self.cfg.batch_size, self.rng)
+        text_features = self.tower(captions)
+        lr = lr_at(self.step, self.cfg)
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+        self.net.train()
+        logmel = self.net.frontend(torch.from_numpy(waves))
+        if self.cfg.spec_augment:
+            logmel = spec_augment(logmel, self.rng)
+        audio_emb = torch.nn.functional.normalize(self.net.audio_proj(self.net.audio_encoder(logmel)), dim=-1)
+        loss = contrastive_loss(audio_emb, self.net.encode_text_features(text_features), self.net.logit_scale, keys)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.net.parameters(), 5.0)
+        self.opt.step()
+        self.step += 1
+        dt = time.perf_counter() - t0
+        self.elapsed_s += dt
+        return {"step": self.step, "loss": round(float(loss.detach()), 5), "lr": lr, "step_s": round(dt, 3),
+                "temperature": round(float(1 / self.net.logit_scale.exp()), 5), "elapsed_s": round(self.elapsed_s, 1)}
+
+    def monitor(self) -> dict:
+        from audioedit.clap.evaluate import eval_items, zero_shot
+        from audioedit.clap.small import SmallClap
+
+        held = [r for r in self.records if r.split == "heldout" and r.source != "bank" and r.split_kind == "file"]
+        trained = sorted({r.class_key for r in self.records if r.split == "train"})
+        result = zero_shot(SmallClap(self.net, self.tower), eval_items(held, self.cache, max_windows=1), trained)
+        self.net.train()
+        return {"step": self.step, "heldout_top1": None if result is None else round(result.top1_names, 4)}
+
+
+def write_split(records, path: Path) -> None:
+    rows = [{"path": r.path, "class": r.class_key, "group": r.group, "source": r.source, "split": r.split,
+             "split_kind": r.split_kind, "start_s": r.start_s, "end_s": r.end_s} for r in records]
+    path.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+
+
+def plot_log(log_path: Path, png_path: Path) -> None:
+    """Loss (smoothed) and held-out monitor accuracy against step."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    loss = [(r["step"], r["loss"]) for r in rows if "loss" in r]
+    acc = [(r["step"], r["heldout_top1"]) for r in rows if r.get("heldout_top1") is not None]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    if loss:
+        steps, values = np.array(loss).T
+        k = max(1, len(values) // 50)
+        smooth = np.convolve(values, np.ones(k) / k, mode="valid")
+        ax.plot(steps, values, alpha=0.25, color="C0")
+        ax.plot(steps[k - 1 :], smooth, color="C0", label="train loss")
+    ax.set_xlabel("step")
+    ax.set_ylabel("contrastive loss")
+    if acc:
+        ax2 = ax.twinx()
+        ax2.plot(*np.array(acc).T, "o-", color="C1", label="held-out zero-shot top-1 (monitor)")
+        ax2.set_ylim(0, 1)
+        ax2.set_ylabel("top-1")
+        ax2.legend(loc="upper right")
+    ax.legend(loc="upper left")
+    ax.set_title("small CLAP training")
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=100)
+    plt.close(fig)
+
+
+def train(config_path: str | Path | dict, out_dir: str | Path, resume: bool = True) -> Path:
+    """Train (or continue training) the small CLAP; returns the last checkpoint path."""
+    import torch
+
+    from audioedit.clap.small import latest_checkpoint
+
+    model_cfg, cfg = load_train_config(config_path)
+    torch.set_num_threads(cfg.num_threads)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    run = _Run(model_cfg, cfg, out)
+    write_split(run.records, out / "split.json")
+    found = latest_checkpoint(out) if resume else None
+    if found is not None:
+        run.load(found)
+        logger.info("resumed from %s at step %d", found, run.step)
+    stop = {"now": False}
+
+    def _stop(signum, frame):  # finish the current step, checkpoint, exit
+        stop["now"] = True
+
+    old_handlers = {s: signal.signal(s, _stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    log_path = out / "train_log.jsonl"
+    last_save = time.monotonic()
+    try:
+        with open(log_path, "a", encoding="utf-8") as log:
+            while run.step < cfg.max_steps and not stop["now"]:
+                row = run.train_step()
+                if run.step % cfg.log_every == 0 or run.step == 1:
+                    log.write(json.dumps(row) + "\n")
+                    log.flush()
+                if cfg.monitor_every and run.step % cfg.monitor_every == 0:
+                    log.write(json.dumps(run.monitor()) + "\n")
+                    log.flush()
+                if time.monotonic() - last_save >= cfg.checkpoint_every_s:
+                    run.save()
+                    plot_log(log_path, out / "loss.png")
+                    last_save = time.monotonic()
+        path = run.save()
+        plot_log(log_path, out / "loss.png")
+    finally:
+        for s, handler in old_handlers.items():
+            signal.signal(s, handler)
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Train the small CLAP (resumable).")
+    parser.add_argument("--config", default="configs/clap/cpu.yaml")
+    parser.add_argument("--out", default="runs/clap")
+    parser.add_argument("--no-resume", action="store_true", help="start from scratch even if checkpoints exist")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    path = train(args.config, args.out, resume=not args.no_resume)
+    logger.info("last checkpoint: %s", path)
+
+
+if __name__ == "__main__":
+    main()
