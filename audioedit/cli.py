@@ -167,6 +167,32 @@ def bench_latency(
     console.print(table)
 
 
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    data_dir: Path = typer.Option(Path("audioedit_data"), "--data-dir", help="jobs, uploads, results and the SQLite job table"),
+    workers: int = typer.Option(2, "--workers", help="jobs running at once"),
+    max_queued: int = typer.Option(100, "--max-queued", help="jobs waiting; more get HTTP 429"),
+    max_upload_mb: float = typer.Option(64.0, "--max-upload-mb"),
+    max_duration_s: float = typer.Option(300.0, "--max-duration"),
+    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="AUDIOEDIT_API_KEY", help="require X-API-Key / Bearer"),
+) -> None:
+    """Run the HTTP service (FastAPI + uvicorn; OpenAPI docs at /docs)."""
+    from agents.service import serve as run_service
+
+    run_service(host=host, port=port, data_dir=data_dir, workers=workers, max_queued=max_queued,
+                max_upload_bytes=int(max_upload_mb * 1024 * 1024), max_duration_s=max_duration_s, api_key=api_key)
+
+
+@app.command()
+def mcp(root: Path = typer.Option(Path("."), "--root", help="the only directory the tools may read and write")) -> None:
+    """Run the MCP server on stdio (tools: edit_audio, plan_edit, describe_audio)."""
+    from agents.mcp_server import run_stdio
+
+    run_stdio(root)
+
+
 def main() -> None:  # pragma: no cover - console entry point helper
     logging.basicConfig(level=logging.WARNING)
     app()
