@@ -26,7 +26,7 @@ err = Console(stderr=True)
 
 def _fail(exc: Exception) -> None:
     code = 2 if isinstance(exc, UserInputError) else 1
-    err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+    err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -47,7 +47,7 @@ def _print_plan_notes(plan) -> None:
     for note in plan.assumptions:
         console.print(f"[dim]assumed:[/] {note}", highlight=False)
     for item in plan.unresolved:
-        console.print(f"[yellow]unresolved:[/] {item.text!r}: {item.reason}", highlight=False)
+        console.print(f"[yellow]unresolved:[/] {item.text!r}: {item.reason}", highlight=False, soft_wrap=True)
 
 
 @app.command()

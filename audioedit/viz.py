@@ -53,6 +53,7 @@ def before_after_png(
             ax.axvline(end_s, color="cyan", lw=0.8)
             if name == "after" and label:
                 ax.text(start_s, top_hz / 1000 * 0.93, label, color="white", fontsize=8, va="top")
+    axes[1].set_xlim(0, max(before.duration_s, after.duration_s))
     axes[1].set_xlabel("time (s)")
     if title:
         axes[0].set_title(title, fontsize=10)

@@ -1,8 +1,8 @@
 """Latency benchmark: per-stage p50/p95 on a synthetic 44.1 kHz stereo street scene.
 
-Stages: load (read + annotation), plan (rules planner), one DSP step (mixture path, loudness),
-verify (acoustic verifier of that step), and a full 3-step edit including reading the input and
-writing audio + report. Run with ``audioedit bench latency``.
+Stages: load (read + annotation), plan (rules planner), one DSP step per op on the mixture path
+(``dsp.<op>``), verify (acoustic verifier of the loudness step), and a full 3-step edit including
+reading the input and writing audio + report. Run with ``audioedit bench latency``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,16 @@ import numpy as np
 from pydantic import BaseModel
 
 REQUEST = "remove the siren, make the car horn 6 dB louder and add a bird at 8 s"
-TARGETS_MS = {"plan": 10.0, "dsp_step": 100.0, "edit_3_steps_with_io": 1000.0}
+# one request per op, each planned to a single step on the fixture scene
+OP_REQUESTS = {
+    "loudness": "make the car horn 6 dB louder",
+    "remove": "remove the siren",
+    "speed": "speed up the siren by 1.25x",
+    "reorder": "swap the car horn and the dog bark",
+    "add": "add a bird at 8.5 s",
+    "replace": "replace the car horn with a bell",
+}
+TARGETS_MS = {"plan": 10.0, "edit_3_steps_with_io": 1000.0} | {f"dsp.{op}": 100.0 for op in OP_REQUESTS}
 
 
 class LatencyRow(BaseModel):
@@ -47,16 +56,16 @@ def run_latency_benchmark(repeats: int = 20, duration_s: float = 10.0) -> Latenc
     from agents.verifier import verify_acoustic
     from audioedit.bank import starter_bank
     from audioedit.scene import load_scene, save_scene
-    from audioedit.steps import EventRef, LoudnessStep
     from evals.fixtures import street_scene
     from executor.dsp import execute_dsp
     from planner import make_plan
 
     bank = starter_bank()
     scene = street_scene(sample_rate_hz=44100, num_channels=2, duration_s=duration_s, with_stems=False)
-    step = LoudnessStep(id="s1", instruction="Make the car horn 6 dB louder.", target=EventRef(label="car_horn"), gain_db=6)
     rng = np.random.default_rng(0)
     description = scene.describe()
+    steps = {op: make_plan(text, description, sounds=bank.labels()).steps[0] for op, text in OP_REQUESTS.items()}
+    step = steps["loudness"]
     with tempfile.TemporaryDirectory() as tmp:
         wav, jams_path, _ = save_scene(scene, Path(tmp) / "in.wav", with_stems=False)
         out = Path(tmp) / "out.wav"
@@ -64,7 +73,10 @@ def run_latency_benchmark(repeats: int = 20, duration_s: float = 10.0) -> Latenc
         stages: dict[str, Callable[[], object]] = {
             "load": lambda: load_scene(wav, annotation=jams_path),
             "plan": lambda: make_plan(REQUEST, description, sounds=bank.labels()),
-            "dsp_step": lambda: execute_dsp(scene, step, bank=bank, rng=rng, mode="mixture"),
+            **{
+                f"dsp.{op}": (lambda s=s: execute_dsp(scene, s, bank=bank, rng=rng, mode="mixture"))
+                for op, s in steps.items()
+            },
             "verify": lambda: verify_acoustic(scene, result.scene, step, result.edited_spans_s),
             "edit_3_steps_with_io": lambda: edit_request(wav, REQUEST, out, annotation=jams_path, bank=bank),
         }

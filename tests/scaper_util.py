@@ -8,16 +8,16 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from evals.fixtures import _tone_event
+from executor.dsp.toy import tone
 
 
 def tiny_bank(root: Path, sr: int = 22050) -> Path:
     """foreground/{siren,car_horn,dog_bark}/ and background/street/ of generated clips."""
     rng = np.random.default_rng(0)
-    for label, dur_s in (("siren", 3.0), ("car_horn", 1.0), ("dog_bark", 0.6)):
+    for label, dur_s, freq_hz in (("siren", 3.0, 700.0), ("car_horn", 1.0, 420.0), ("dog_bark", 0.6, 600.0)):
         d = root / "foreground" / label
         d.mkdir(parents=True, exist_ok=True)
-        sf.write(d / f"{label}.wav", 0.5 * _tone_event(label, int(dur_s * sr), sr, rng), sr)
+        sf.write(d / f"{label}.wav", (0.1 * tone(freq_hz, dur_s, sr)).astype(np.float32), sr)
     d = root / "background" / "street"
     d.mkdir(parents=True, exist_ok=True)
     sf.write(d / "street.wav", (0.1 * rng.standard_normal(12 * sr)).astype(np.float32), sr)

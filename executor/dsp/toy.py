@@ -67,6 +67,7 @@ def toy_scene(
     events: tuple[ToyEvent, ...] = DEFAULT_EVENTS,
     background_db: float | None = -32.0,
     seed: int = 0,
+    background_label: str = "noise",
 ) -> Scene:
     """Noise background (``background_db`` dBFS, None for none) plus ``events``; stems sum to
     the mixture exactly. Stereo events are panned slightly so channels differ."""
@@ -75,8 +76,9 @@ def toy_scene(
     stems: dict[str, np.ndarray] = {}
     records: list[Event] = []
     if background_db is not None:
-        stems["background0_noise"] = noise(duration_s, sample_rate_hz, num_channels, rng) * 10 ** (background_db / 20)
-        records.append(Event(id="background0_noise", label="noise", onset_s=0.0, offset_s=duration_s,
+        background_id = f"background0_{background_label}"
+        stems[background_id] = noise(duration_s, sample_rate_hz, num_channels, rng) * 10 ** (background_db / 20)
+        records.append(Event(id=background_id, label=background_label, onset_s=0.0, offset_s=duration_s,
                              role="background", level_db=background_db))
     for n, spec in enumerate(events):
         stem = np.zeros((num_channels, frames))
