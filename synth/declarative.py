@@ -89,73 +89,100 @@ def recipe_labels(bank: SynthBank, recipe: str, rng: np.random.Generator, pool: 
     return _distinct(rng, pool, min(len(pool), int(rng.integers(1, 3))), recipe), "isolated"
 
 
+def _calmer(bank: SynthBank, scene: Scene, rng: np.random.Generator, pool: list[str]) -> tuple[str, list[EditStep]]:
+    fg, bg, word = _fg(scene), _bg(scene), _scene_word(bank, scene)  # noqa: F841 (not every recipe uses all)
+    loudest = max(fg, key=lambda e: e.level_db if e.level_db is not None else -120)
+    steps = [_remove(bank, loudest, rng, "s1"), _loud(bank, bg, -float(rng.choice([3, 6])), rng, "s2")]
+    rest = [e for e in fg if e.id != loudest.id]
+    if rest and rng.random() < 0.6:
+        steps.append(_loud(bank, rest[0], -6.0, rng, "s3"))
+    request = T.pick(rng, [f"make {word} calmer", "calm this recording down", "make it more peaceful",
+                           "tone it down, it's too hectic", f"!I want {word} to feel more relaxed"])
+    return request, steps
+
+
+def _focus(bank: SynthBank, scene: Scene, rng: np.random.Generator, pool: list[str]) -> tuple[str, list[EditStep]]:
+    fg, bg, word = _fg(scene), _bg(scene), _scene_word(bank, scene)  # noqa: F841 (not every recipe uses all)
+    star = fg[int(rng.integers(len(fg)))]
+    steps = [_loud(bank, bg, -12.0, rng, "s1")]
+    for k, other in enumerate(e for e in fg if e.id != star.id):
+        step_id = f"s{k + 2}"
+        steps.append(_remove(bank, other, rng, step_id) if rng.random() < 0.5 else _loud(bank, other, -12.0, rng, step_id))
+    if len(steps) < 2:
+        steps.append(_loud(bank, star, 3.0, rng, "s2"))
+    name = _the(bank, star.label, rng)
+    request = T.pick(rng, [f"focus on {name}", f"!I mainly want to hear {name}", f"make {name} stand out",
+                           f"bring {name} to the front and push everything else back"])
+    return request, steps
+
+
+def _swap_move(bank: SynthBank, scene: Scene, rng: np.random.Generator, pool: list[str]) -> tuple[str, list[EditStep]]:
+    fg, bg, word = _fg(scene), _bg(scene), _scene_word(bank, scene)  # noqa: F841 (not every recipe uses all)
+    old, anchor = fg[0], fg[1]
+    new = [lb for lb in pool if lb not in {e.label for e in fg}] or [lb for lb in pool if lb != old.label]
+    sound = new[int(rng.integers(len(new)))]
+    new_name, old_name = _name(bank, sound, rng), _the(bank, old.label, rng)
+    text1 = T.replace_instruction(T.Slots(target=old_name, sound=new_name), rng)
+    new_ref = EventRef(label=sound, select="all")  # created by s1: resolved by label when s2 runs
+    text2 = T.reorder_instruction(T.Slots(target=f"the {new_name}", other=_the(bank, anchor.label, rng)), rng, "after")
+    steps = [ReplaceStep(id="s1", instruction=text1, target=_ref(old), sound=sound),
+             ReorderStep(id="s2", instruction=text2, targets=[_ref(anchor), new_ref])]
+    request = T.pick(rng, [f"swap {old_name} for {T.article(new_name)} and push it later",
+                           f"replace {old_name} with {T.article(new_name)} and let it come after {_the(bank, anchor.label, rng)}",
+                           f"!I'd rather have {T.article(new_name)} than {old_name}, and later on"])
+    return request, steps
+
+
+def _busier(bank: SynthBank, scene: Scene, rng: np.random.Generator, pool: list[str]) -> tuple[str, list[EditStep]]:
+    fg, bg, word = _fg(scene), _bg(scene), _scene_word(bank, scene)  # noqa: F841 (not every recipe uses all)
+    extra = [lb for lb in pool if lb not in {e.label for e in fg}] or pool
+    picks = [extra[i] for i in rng.choice(len(extra), size=min(2, len(extra)), replace=False)]
+    steps = []
+    for k, label in enumerate(picks):
+        at_s = round(float(rng.uniform(0.5, scene.audio.duration_s - 2.0)), 1)
+        slots = T.Slots(sound=_name(bank, label, rng), time=T.time_phrase(at_s, scene.audio.duration_s, rng))
+        steps.append(AddStep(id=f"s{k + 1}", instruction=T.add_instruction(slots, rng), sound=label, at_s=at_s,
+                             snr_db=round(float(rng.uniform(0, 9)), 1)))
+    steps.append(_loud(bank, bg, float(rng.choice([3, 4, 6])), rng, f"s{len(steps) + 1}"))
+    request = T.pick(rng, [f"make {word} busier", "make it livelier", "!this feels empty, liven it up",
+                           "add some life to the recording"])
+    return request, steps
+
+
+def _keep_only(bank: SynthBank, scene: Scene, rng: np.random.Generator, pool: list[str]) -> tuple[str, list[EditStep]]:
+    fg, bg, word = _fg(scene), _bg(scene), _scene_word(bank, scene)  # noqa: F841 (not every recipe uses all)
+    keep = fg[int(rng.integers(len(fg)))]
+    steps = [_remove(bank, e, rng, f"s{k + 1}") for k, e in enumerate(e for e in fg if e.id != keep.id)]
+    if len(steps) < 2:
+        steps.append(_loud(bank, keep, 3.0, rng, f"s{len(steps) + 1}"))
+    request = T.pick(rng, [f"keep only {_the(bank, keep.label, rng)} and the background",
+                           f"get rid of everything except {_the(bank, keep.label, rng)}",
+                           f"!I just want {_the(bank, keep.label, rng)} over the ambience"])
+    return request, steps
+
+
+def _tempo(bank: SynthBank, scene: Scene, rng: np.random.Generator, pool: list[str]) -> tuple[str, list[EditStep]]:
+    fg, bg, word = _fg(scene), _bg(scene), _scene_word(bank, scene)  # noqa: F841 (not every recipe uses all)
+    ev = fg[0]
+    faster = rng.random() < 0.5 or ev.duration_s * 1.5 > scene.audio.duration_s - ev.onset_s - 0.1
+    factor, gain = (1.5, -6.0) if faster else (0.8, 6.0)
+    name = _the(bank, ev.label, rng)
+    steps = [SpeedStep(id="s1", instruction=T.speed_instruction(T.Slots(target=name), factor, rng), target=_ref(ev),
+                       factor=factor), _loud(bank, ev, gain, rng, "s2")]
+    request = (f"make {name} quicker and quieter" if faster else f"make {name} slower and louder")
+    return request, steps
+
+
+RECIPE_STEPS = {"calmer": _calmer, "focus": _focus, "swap_move": _swap_move, "busier": _busier,
+                "keep_only": _keep_only, "tempo": _tempo}
+
+
 def recipe_steps(bank: SynthBank, recipe: str, scene: Scene, rng: np.random.Generator,
                  pool: list[str]) -> tuple[str, list[EditStep]]:
-    """The request sentence and its atomic steps for a rendered source scene."""
-    fg, bg = _fg(scene), _bg(scene)
-    word = _scene_word(bank, scene)
-    if recipe == "calmer":
-        loudest = max(fg, key=lambda e: e.level_db if e.level_db is not None else -120)
-        steps: list[EditStep] = [_remove(bank, loudest, rng, "s1"), _loud(bank, bg, -float(rng.choice([3, 6])), rng, "s2")]
-        rest = [e for e in fg if e.id != loudest.id]
-        if rest and rng.random() < 0.6:
-            steps.append(_loud(bank, rest[0], -6.0, rng, "s3"))
-        request = T.pick(rng, [f"make {word} calmer", "calm this recording down", "make it more peaceful",
-                               "tone it down, it's too hectic", f"!I want {word} to feel more relaxed"])
-    elif recipe == "focus":
-        star = fg[int(rng.integers(len(fg)))]
-        steps = [_loud(bank, bg, -12.0, rng, "s1")]
-        for k, other in enumerate(e for e in fg if e.id != star.id):
-            step_id = f"s{k + 2}"
-            steps.append(_remove(bank, other, rng, step_id) if rng.random() < 0.5 else _loud(bank, other, -12.0, rng, step_id))
-        if len(steps) < 2:
-            steps.append(_loud(bank, star, 3.0, rng, "s2"))
-        name = _the(bank, star.label, rng)
-        request = T.pick(rng, [f"focus on {name}", f"!I mainly want to hear {name}", f"make {name} stand out",
-                               f"bring {name} to the front and push everything else back"])
-    elif recipe == "swap_move":
-        old, anchor = fg[0], fg[1]
-        new = [lb for lb in pool if lb not in {e.label for e in fg}] or [lb for lb in pool if lb != old.label]
-        sound = new[int(rng.integers(len(new)))]
-        new_name, old_name = _name(bank, sound, rng), _the(bank, old.label, rng)
-        text1 = T.replace_instruction(T.Slots(target=old_name, sound=new_name), rng)
-        new_ref = EventRef(label=sound, select="all")  # created by s1: resolved by label when s2 runs
-        text2 = T.reorder_instruction(T.Slots(target=f"the {new_name}", other=_the(bank, anchor.label, rng)), rng, "after")
-        steps = [ReplaceStep(id="s1", instruction=text1, target=_ref(old), sound=sound),
-                 ReorderStep(id="s2", instruction=text2, targets=[_ref(anchor), new_ref])]
-        request = T.pick(rng, [f"swap {old_name} for {T.article(new_name)} and push it later",
-                               f"replace {old_name} with {T.article(new_name)} and let it come after {_the(bank, anchor.label, rng)}",
-                               f"!I'd rather have {T.article(new_name)} than {old_name}, and later on"])
-    elif recipe == "busier":
-        extra = [lb for lb in pool if lb not in {e.label for e in fg}] or pool
-        picks = [extra[i] for i in rng.choice(len(extra), size=min(2, len(extra)), replace=False)]
-        steps = []
-        for k, label in enumerate(picks):
-            at_s = round(float(rng.uniform(0.5, scene.audio.duration_s - 2.0)), 1)
-            slots = T.Slots(sound=_name(bank, label, rng), time=T.time_phrase(at_s, scene.audio.duration_s, rng))
-            steps.append(AddStep(id=f"s{k + 1}", instruction=T.add_instruction(slots, rng), sound=label, at_s=at_s,
-                                 snr_db=round(float(rng.uniform(0, 9)), 1)))
-        steps.append(_loud(bank, bg, float(rng.choice([3, 4, 6])), rng, f"s{len(steps) + 1}"))
-        request = T.pick(rng, [f"make {word} busier", "make it livelier", "!this feels empty, liven it up",
-                               "add some life to the recording"])
-    elif recipe == "keep_only":
-        keep = fg[int(rng.integers(len(fg)))]
-        steps = [_remove(bank, e, rng, f"s{k + 1}") for k, e in enumerate(e for e in fg if e.id != keep.id)]
-        if len(steps) < 2:
-            steps.append(_loud(bank, keep, 3.0, rng, f"s{len(steps) + 1}"))
-        request = T.pick(rng, [f"keep only {_the(bank, keep.label, rng)} and the background",
-                               f"get rid of everything except {_the(bank, keep.label, rng)}",
-                               f"!I just want {_the(bank, keep.label, rng)} over the ambience"])
-    elif recipe == "tempo":
-        ev = fg[0]
-        faster = rng.random() < 0.5 or ev.duration_s * 1.5 > scene.audio.duration_s - ev.onset_s - 0.1
-        factor, gain = (1.5, -6.0) if faster else (0.8, 6.0)
-        name = _the(bank, ev.label, rng)
-        steps = [SpeedStep(id="s1", instruction=T.speed_instruction(T.Slots(target=name), factor, rng), target=_ref(ev),
-                           factor=factor), _loud(bank, ev, gain, rng, "s2")]
-        request = (f"make {name} quicker and quieter" if faster else f"make {name} slower and louder")
-    else:
+    """The request sentence and its atomic steps (2-4) for a rendered source scene."""
+    if recipe not in RECIPE_STEPS:
         raise UserInputError(f"unknown declarative recipe {recipe!r}; accepted: {list(RECIPES)}")
+    request, steps = RECIPE_STEPS[recipe](bank, scene, rng, pool)
     return T.finish(request, rng), steps[:4]
 
 

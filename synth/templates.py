@@ -68,7 +68,8 @@ def time_phrase(time_s: float, duration_s: float, rng: np.random.Generator) -> s
     if style == 1:
         return f"at {time_s:.1f} seconds"
     if style == 2:
-        return f"around {round(time_s):d} seconds"
+        n = round(time_s)
+        return f"around {n:d} second{'' if n == 1 else 's'}"
     part = "the beginning" if time_s < duration_s / 3 else "the middle" if time_s < 2 * duration_s / 3 else "the end"
     return pick(rng, [f"near {part}", f"towards {part}"])
 
@@ -91,7 +92,10 @@ def finish(core: str, rng: np.random.Generator) -> str:
     """Polite prefix/suffix and capitalisation (paraphrase variation). A core starting with
     ``!`` is a statement, not an imperative: it gets no prefix."""
     prefix = "" if core.startswith("!") else pick(rng, PREFIXES)
-    text = prefix + core.lstrip("!") + pick(rng, SUFFIXES)
+    suffix = pick(rng, SUFFIXES)
+    if "please" in prefix and "please" in suffix:
+        suffix = ""
+    text = prefix + core.lstrip("!") + suffix
     text = " ".join(text.split())
     return text[0].upper() + text[1:] if rng.random() < 0.7 else text
 
