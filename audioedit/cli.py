@@ -62,13 +62,17 @@ def edit(
     verify: bool = typer.Option(True, "--verify/--no-verify"),
     seed: int = typer.Option(0, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="print the JSON report instead of tables"),
+    max_duration_s: float = typer.Option(600.0, "--max-duration", help="refuse inputs longer than this (s)"),
+    max_file_mb: float = typer.Option(512.0, "--max-file-mb", help="refuse input files larger than this (MB)"),
 ) -> None:
     """Edit AUDIO as REQUEST asks and write OUTPUT plus a report."""
     from agents.pipeline import edit_request
+    from audioedit.audio import AudioLimits
 
+    limits = AudioLimits(max_duration_s=max_duration_s, max_file_bytes=int(max_file_mb * 1024 * 1024))
     try:
         outcome = edit_request(audio, request, output, annotation=annotation, stems=stems, planner=planner,
-                               executor=executor, verify=verify, seed=seed)
+                               executor=executor, verify=verify, seed=seed, limits=limits)
     except AudioEditError as exc:
         _fail(exc)
     report = outcome.report

@@ -40,6 +40,8 @@ def test_bad_input_exit_codes(tmp_path):
     wav, jams_path, _ = save_scene(street_scene(), tmp_path / "in.wav")
     result = runner.invoke(app, ["edit", str(wav), "remove the siren", "-o", str(wav), "--annotation", str(jams_path)])
     assert result.exit_code == 2 and "input file" in result.output
+    result = runner.invoke(app, ["edit", str(wav), "remove the siren", "-o", str(tmp_path / "o.wav"), "--max-duration", "5"])
+    assert result.exit_code == 2 and "limit is 5 s" in result.output
     result = runner.invoke(app, ["plan", str(wav), "make it sparkle", "--annotation", str(jams_path)])
     assert result.exit_code == 2 and "unresolved" in result.output
 
