@@ -13,6 +13,7 @@ names the file. Writing is atomic (temporary file + rename) and never touches an
 from __future__ import annotations
 
 import os
+import struct
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,8 +200,24 @@ def check_audio(audio: Audio, name: str = "audio", limits: AudioLimits | None = 
     return audio
 
 
+def float_wav_bytes(samples: np.ndarray, sample_rate_hz: int) -> bytes:
+    """An IEEE-float32 WAV (RIFF with ``fmt`` format 3, ``fact``, ``data``) of ``samples``
+    ``(channels, frames)``. Unlike libsndfile's writer it adds no ``PEAK`` chunk with a wall-clock
+    timestamp, so identical samples give identical bytes (datasets regenerate byte-identically)."""
+    x = np.ascontiguousarray(np.asarray(samples, dtype="<f4"))
+    if x.ndim == 1:
+        x = x[None, :]
+    channels, frames = x.shape
+    data = x.T.tobytes()
+    fmt = struct.pack("<HHIIHH", 3, channels, sample_rate_hz, sample_rate_hz * 4 * channels, 4 * channels, 32)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"fact" + struct.pack("<II", 4, frames)
+    body += b"data" + struct.pack("<I", len(data)) + data
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
 def save_audio(audio: Audio, path: str | os.PathLike, *, protect: tuple[str | os.PathLike, ...] = ()) -> Path:
-    """Write ``audio`` to ``path`` atomically; the format follows the suffix (.wav float, .flac, .ogg).
+    """Write ``audio`` to ``path`` atomically; the format follows the suffix (.wav float32,
+    .flac 24-bit, .ogg Vorbis). WAV bytes are reproducible (see ``float_wav_bytes``).
 
     ``protect`` lists input files that must never be overwritten (a ``UserInputError`` if
     ``path`` is one of them).
@@ -216,7 +233,10 @@ def save_audio(audio: Audio, path: str | os.PathLike, *, protect: tuple[str | os
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
-        sf.write(tmp, audio.samples.T, audio.sample_rate_hz, format=fmt[0], subtype=fmt[1])
+        if fmt[0] == "WAV":
+            Path(tmp).write_bytes(float_wav_bytes(audio.samples, audio.sample_rate_hz))
+        else:
+            sf.write(tmp, audio.samples.T, audio.sample_rate_hz, format=fmt[0], subtype=fmt[1])
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -31,7 +31,7 @@ from pydantic import BaseModel, Field
 
 from audioedit.audio import write_text_atomic
 from audioedit.errors import UserInputError
-from audioedit.scene import Event, Scene
+from audioedit.scene import Event, Scene, save_scene
 from audioedit.steps import (
     AddStep,
     EditStep,
@@ -46,7 +46,6 @@ from audioedit.steps import (
 
 from synth import templates as T
 from synth.banks import SynthBank
-from synth.io import save_scene_exact
 from synth.manifest import ExampleRecord
 from synth.scenes import SceneSpec, make_scene
 
@@ -275,7 +274,7 @@ def render_step(scene: Scene, step: EditStep, bank: SynthBank, exec_seed: int):
 def write_target(result_scene: Scene, folder: Path, name: str, source: Scene) -> tuple[Scene, dict[str, str | None]]:
     """Save ``<name>.wav/.jams/_events`` and return the canonical scene with {its id: source id or None}."""
     canon, mapping = canonical_scene(result_scene)
-    save_scene_exact(canon, folder / f"{name}.wav")
+    save_scene(canon, folder / f"{name}.wav")
     source_ids = {e.id for e in source.events}
     return canon, {new: (old if old in source_ids else None) for new, old in mapping.items()}
 

@@ -26,11 +26,11 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
+from audioedit.audio import Audio, save_audio
 from audioedit.errors import UserInputError
 from audioedit.scene import Scene, load_scene
 
 from synth.banks import BankClip, SynthBank
-from synth.io import write_wav
 
 log = logging.getLogger(__name__)
 
@@ -243,9 +243,9 @@ def render_scene(bank: SynthBank, plan: ScenePlan, audio_path: str | os.PathLike
             raise UserInputError(f"rendering failed ({type(exc).__name__}: {exc}); clips used: {files}") from None
     ann = jam.annotations[0]
     names = _stem_names(ann)
-    write_wav(np.asarray(mix, np.float32).T, plan.sample_rate_hz, audio_path)
+    save_audio(Audio(np.asarray(mix, np.float32).T, plan.sample_rate_hz), audio_path)
     for name, audio in zip(names, event_audio):
-        write_wav(np.asarray(audio, np.float32).T, plan.sample_rate_hz, events_dir / f"{name}.wav")
+        save_audio(Audio(np.asarray(audio, np.float32).T, plan.sample_rate_hz), events_dir / f"{name}.wav")
     sandbox = ann.sandbox.scaper
     sandbox.audio_path = sandbox.soundscape_audio_path = audio_path.name
     sandbox.jams_path = jams_path.name

@@ -18,7 +18,7 @@ from audioedit.steps import EditStepAdapter, Plan, select_events
 from executor.dsp import execute_dsp
 from synth.banks import SynthBank, dev_corpus_bank, open_bank
 from synth.declarative import RECIPES, make_declarative, run_plan_steps
-from synth.io import write_wav
+from audioedit.audio import Audio, save_audio
 from synth.manifest import example_seed, read_manifest
 from synth.pairs import SUBTYPES, PairOptions, make_pair
 from synth.run import synth_benchmark, synth_pairs
@@ -39,7 +39,7 @@ def _tone_bank(root: Path, seconds: float = 1.0) -> Path:
         ("background", "hiss"): 0.05 * rng.standard_normal(int(8 * SR)),
     }
     for (role, label), x in sounds.items():
-        write_wav(x.astype(np.float32)[None], SR, root / role / label / f"{label}_01.wav")
+        save_audio(Audio(x.astype(np.float32)[None], SR), root / role / label / f"{label}_01.wav")
     return root
 
 
