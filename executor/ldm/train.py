@@ -1,0 +1,205 @@
+"""Training of the editor: on-the-fly pairs, EMA, time-based checkpoints, resume, JSONL log, loss PNG.
+
+    python -m executor.ldm.train --config configs/editor/cpu.yaml --out runs/editor   # resumes if possible
+
+``out_dir`` holds ``checkpoint.pt`` (model, EMA, optimiser, step, RNG states, config),
+``log.jsonl`` (one line per ``log_every`` steps, plus ``val`` lines at each checkpoint) and
+``loss.png``. Runs on ``cfg.train.threads`` threads (1 on the shared CPU machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import logging
+import math
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from pydantic import BaseModel
+
+from executor.ldm.config import EditorConfig, load_config
+from executor.ldm.core import Editor, build_editor
+from executor.ldm.data import heldout_pairs, load_corpus, make_pair
+from executor.ldm.flow import DELTA_SCALE, flow_loss
+
+log = logging.getLogger(__name__)
+CHECKPOINT = "checkpoint.pt"
+
+
+class TrainResult(BaseModel):
+    out_dir: str
+    step: int
+    examples: int
+    elapsed_s: float
+    last_loss: float
+    resumed_from: int
+
+
+def _lr(step: int, cfg: EditorConfig) -> float:
+    return cfg.train.lr * min(1.0, (step + 1) / max(1, cfg.train.warmup_steps))
+
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def _state(editor: Editor, ema, opt, step, examples, elapsed_s, rng, gen, cfg) -> dict:
+    return {"model": editor.net.state_dict(), "ema": ema.state_dict(), "optimizer": opt.state_dict(),
+            "step": step, "examples": examples, "elapsed_s": elapsed_s, "numpy_rng": rng.bit_generator.state,
+            "torch_rng": gen.get_state(), "config": cfg.model_dump()}
+
+
+@torch.no_grad()
+def validation_loss(ema, editor: Editor, val_batch) -> float:
+    """Regressor-mode MSE of the EMA model on a fixed held-out batch (scaled delta, span-weighted)."""
+    src, delta, span, text = val_batch
+    pred = ema(src, torch.zeros_like(src), torch.zeros(src.shape[0]), text.tokens, text.mask, text.pooled, span=span)
+    w = 1.0 + (editor.cfg.objective.inside_weight - 1.0) * span
+    return float((((pred - delta / DELTA_SCALE) ** 2) * w).mean() / w.mean())
+
+
+def plot_log(log_path: Path, png_path: Path) -> None:
+    """Loss curve (train loss smoothed, regressor part, held-out regressor loss) as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+    train = [r for r in rows if r.get("kind") == "train"]
+    val = [r for r in rows if r.get("kind") == "val"]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    if train:
+        ax.plot([r["step"] for r in train], [r["loss"] for r in train], lw=0.8, label="train (all t)")
+        reg = [r for r in train if not math.isnan(r.get("loss_regress", float("nan")))]
+        ax.plot([r["step"] for r in reg], [r["loss_regress"] for r in reg], lw=0.8, label="train (one-step)")
+    if val:
+        ax.plot([r["step"] for r in val], [r["val_regress"] for r in val], "o-", label="held-out (one-step, EMA)")
+    ax.set_xlabel("step")
+    ax.set_ylabel("weighted MSE (scaled delta)")
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=100)
+    plt.close(fig)
+
+
+def _resume(path: Path, editor: Editor, ema, opt):
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    editor.net.load_state_dict(state["model"])
+    ema.load_state_dict(state["ema"])
+    opt.load_state_dict(state["optimizer"])
+    return state
+
+
+def train(config_path: str | Path, out_dir: str | Path, resume: bool = True, max_steps: int | None = None,
+          time_limit_s: float | None = None) -> TrainResult:
+    """Train (or continue training) the editor of ``config_path`` into ``out_dir``.
+
+    Stops at ``max_steps`` (default: the config's), after ``time_limit_s`` seconds of this call,
+    or on Ctrl-C, always leaving a checkpoint.
+    """
+    cfg = load_config(config_path)
+    torch.set_num_threads(cfg.train.threads)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    editor = build_editor(cfg, seed=cfg.train.seed)
+    ema = copy.deepcopy(editor.net).requires_grad_(False)
+    opt = torch.optim.AdamW(editor.net.parameters(), lr=cfg.train.lr, weight_decay=cfg.train.weight_decay)
+    rng = np.random.default_rng(cfg.train.seed)
+    gen = torch.Generator().manual_seed(cfg.train.seed)
+    step = examples = 0
+    elapsed0 = 0.0
+    ckpt = out / CHECKPOINT
+    if resume and ckpt.exists():
+        state = _resume(ckpt, editor, ema, opt)
+        step, examples, elapsed0 = state["step"], state["examples"], state["elapsed_s"]
+        rng.bit_generator.state = state["numpy_rng"]
+        gen.set_state(state["torch_rng"])
+        log.info("resumed from %s at step %d", ckpt, step)
+    resumed_from = step
+    (out / "config.json").write_text(cfg.model_dump_json(indent=2))
+    corpus = load_corpus(cfg.data, "train")
+    val_pairs = heldout_pairs(cfg.data, per_case=max(1, 32 // (2 * len(cfg.data.ops))), seed=99)
+    val_batch = editor.batch(val_pairs)
+    max_steps = max_steps if max_steps is not None else cfg.train.max_steps
+    t_start = last_ckpt = time.monotonic()
+    window: list[dict] = []
+    loss_value = float("nan")
+    log_file = (out / "log.jsonl").open("a")
+
+    def checkpoint() -> None:
+        elapsed = elapsed0 + time.monotonic() - t_start
+        save_checkpoint(ckpt, _state(editor, ema, opt, step, examples, elapsed, rng, gen, cfg))
+        log_file.write(json.dumps({"kind": "val", "step": step, "val_regress": validation_loss(ema, editor, val_batch),
+                                   "elapsed_s": round(elapsed, 1)}) + "\n")
+        log_file.flush()
+        plot_log(out / "log.jsonl", out / "loss.png")
+
+    editor.net.train()
+    try:
+        while step < max_steps:
+            if time_limit_s is not None and time.monotonic() - t_start > time_limit_s:
+                break
+            pairs = [make_pair(corpus, cfg.data, rng) for _ in range(cfg.train.batch_size)]
+            src, delta, span, text = editor.batch(pairs, rng)
+            for group in opt.param_groups:
+                group["lr"] = _lr(step, cfg)
+            loss, stats = flow_loss(editor.net, src, delta, span, text, cfg.objective, gen)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(editor.net.parameters(), cfg.train.grad_clip)
+            opt.step()
+            decay = min(cfg.train.ema_decay, (1 + step) / (10 + step))
+            with torch.no_grad():
+                for pe, p in zip(ema.parameters(), editor.net.parameters()):
+                    pe.lerp_(p, 1 - decay)
+            step += 1
+            examples += len(pairs)
+            loss_value = stats["loss"]
+            window.append(stats)
+            if step % cfg.train.log_every == 0:
+                elapsed = elapsed0 + time.monotonic() - t_start
+                row = {"kind": "train", "step": step, "examples": examples, "lr": _lr(step, cfg),
+                       "elapsed_s": round(elapsed, 1)}
+                for key in ("loss", "loss_regress", "loss_flow"):
+                    vals = [w[key] for w in window if not math.isnan(w[key])]
+                    row[key] = float(np.mean(vals)) if vals else float("nan")
+                log_file.write(json.dumps(row) + "\n")
+                log_file.flush()
+                window = []
+            if time.monotonic() - last_ckpt >= cfg.train.checkpoint_every_s and cfg.train.checkpoint_every_s > 0:
+                checkpoint()
+                last_ckpt = time.monotonic()
+    except KeyboardInterrupt:
+        log.info("interrupted at step %d; checkpointing", step)
+    checkpoint()
+    log_file.close()
+    return TrainResult(out_dir=str(out), step=step, examples=examples, resumed_from=resumed_from,
+                       elapsed_s=round(elapsed0 + time.monotonic() - t_start, 1), last_loss=loss_value)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Train the learned audio editor (resumes from OUT/checkpoint.pt).")
+    parser.add_argument("--config", default="configs/editor/cpu.yaml")
+    parser.add_argument("--out", default="runs/editor")
+    parser.add_argument("--no-resume", action="store_true")
+    parser.add_argument("--max-steps", type=int, default=None)
+    parser.add_argument("--time-limit-s", type=float, default=None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    result = train(args.config, args.out, resume=not args.no_resume, max_steps=args.max_steps,
+                   time_limit_s=args.time_limit_s)
+    print(result.model_dump_json(indent=2))
+
+
+if __name__ == "__main__":
+    main()

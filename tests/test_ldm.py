@@ -1,0 +1,183 @@
+"""The learned editor (executor.ldm): config, network, objective, training/resume, localized
+editing, CFG, errors, the executor entry point, export/load and the gpu VAE path.
+
+Everything here runs the tiny ``configs/editor/debug.yaml`` (random-init text tower, synthetic
+tones), so no dev data and no shipped checkpoint are needed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from audioedit.audio import Audio
+from audioedit.errors import UserInputError
+from audioedit.steps import EventRef, LoudnessStep, RemoveStep, ReorderStep
+from evals.fixtures import street_scene
+from executor.ldm.config import load_config
+from executor.ldm.core import build_editor
+from executor.ldm.data import load_corpus, make_pair
+from executor.ldm.editor import LdmEditor, check_span
+from executor.ldm.flow import flow_loss, sample_delta
+from executor.result import StepResult
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny tensors on a busy 2-core machine: one thread is much faster (and what training uses)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return load_config("debug")
+
+
+@pytest.fixture(scope="module")
+def editor(cfg):
+    ed = build_editor(cfg, seed=0)
+    torch.manual_seed(1)
+    with torch.no_grad():  # an untrained editor is the identity; give it a visible edit
+        ed.net.patch_out.weight.normal_(0, 0.2)
+        ed.net.patch_out.bias.fill_(-0.5)
+    return ed
+
+
+@pytest.fixture(scope="module")
+def toy_batch(cfg, editor):
+    corpus = load_corpus(cfg.data, "train")
+    rng = np.random.default_rng(0)
+    return editor.batch([make_pair(corpus, cfg.data, rng) for _ in range(4)])
+
+
+def test_debug_config_builds_a_tiny_editor(cfg, editor):
+    assert cfg.name == "debug" and cfg.data.synthetic_only
+    assert 1_000 < editor.num_params() < 200_000
+
+
+def test_forward_keeps_latent_shape_for_any_length(cfg, editor):
+    b, frames = 2, 37  # not a multiple of the patch size
+    src = torch.randn(b, cfg.representation.n_mels, frames)
+    text = editor.text(["remove the siren", "make the dog bark 6 dB louder"])
+    out = editor.net(src, torch.randn_like(src), torch.rand(b), text.tokens, text.mask, text.pooled,
+                     span=torch.ones(b, 1, frames), drop=torch.tensor([True, False]))
+    assert out.shape == src.shape and torch.isfinite(out).all()
+
+
+def test_training_steps_reduce_loss_on_a_fixed_batch(cfg, toy_batch):
+    ed = build_editor(cfg, seed=3)
+    obj = cfg.objective.model_copy(update={"p_regress": 1.0, "text_dropout": 0.0})
+    opt = torch.optim.Adam(ed.net.parameters(), lr=3e-3)
+    src, delta, span, text = toy_batch
+    losses = []
+    for _ in range(40):
+        loss, _ = flow_loss(ed.net, src, delta, span, text, obj, torch.Generator().manual_seed(0))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.7 * losses[0]
+
+
+def test_checkpoint_resume_continues_the_step_count(tmp_path):
+    from executor.ldm.train import train
+
+    first = train("debug", tmp_path, max_steps=3)
+    assert first.step == 3 and (tmp_path / "checkpoint.pt").is_file() and (tmp_path / "loss.png").is_file()
+    second = train("debug", tmp_path, max_steps=5)
+    assert second.resumed_from == 3 and second.step == 5
+    assert (tmp_path / "log.jsonl").read_text().count('"kind": "val"') == 2
+
+
+def test_localized_edit_keeps_outside_samples_exact(editor):
+    scene = street_scene(with_stems=False)
+    out = LdmEditor(editor).edit_audio(scene.audio, "remove the siren", (0.95, 3.05))
+    x, y, sr = scene.audio.samples, out.samples, scene.audio.sample_rate_hz
+    a, b = int(0.95 * sr), int(3.05 * sr)
+    assert np.array_equal(x[:, :a], y[:, :a]) and np.array_equal(x[:, b:], y[:, b:])
+    assert not np.allclose(x[:, a:b], y[:, a:b])
+
+
+def test_other_rates_and_channels_keep_their_format(editor):
+    scene = street_scene(sample_rate_hz=44_100, num_channels=2, with_stems=False)
+    out = LdmEditor(editor).edit_audio(scene.audio, "remove the siren", (0.95, 3.05))
+    assert out.samples.shape == scene.audio.samples.shape and out.sample_rate_hz == 44_100
+    assert np.array_equal(out.samples[:, : int(0.95 * 44_100)], scene.audio.samples[:, : int(0.95 * 44_100)])
+
+
+def test_guidance_scale_one_equals_the_conditional_output(cfg, editor):
+    src = torch.randn(1, cfg.representation.n_mels, 50)
+    span = torch.ones(1, 1, 50)
+    text = editor.text(["remove the siren"])
+    cond = editor.net(src, torch.zeros_like(src), torch.zeros(1), text.tokens, text.mask, text.pooled, span=span)
+    one = sample_delta(editor.net, src, span, text, cfg.sampler.model_copy(update={"guidance": 1.0}), mode="one_step")
+    assert torch.allclose(one, cond * 2.0, atol=1e-6)  # DELTA_SCALE
+    flow = cfg.sampler.model_copy(update={"guidance": 1.0, "steps": 2})
+    a = sample_delta(editor.net, src, span, text, flow, torch.Generator().manual_seed(5), mode="flow")
+    b = sample_delta(editor.net, src, span, text, flow, torch.Generator().manual_seed(5), mode="flow")
+    assert torch.equal(a, b)  # seeded sampling is reproducible
+
+
+@pytest.mark.parametrize("span, words", [((2.0, 2.0), "empty"), ((2.5, 1.0), "empty"), ((20.0, 21.0), "outside")])
+def test_bad_spans_give_clear_errors(editor, span, words):
+    scene = street_scene(with_stems=False)
+    with pytest.raises(UserInputError, match=words):
+        LdmEditor(editor).edit_audio(scene.audio, "remove the siren", span)
+    assert check_span((-1.0, 2.0), 10.0) == (0.0, 2.0)
+
+
+def test_step_naming_no_event_is_a_user_error(editor):
+    step = RemoveStep(id="s1", instruction="remove the whale", target=EventRef(label="whale"))
+    with pytest.raises(UserInputError, match="names no event"):
+        LdmEditor(editor).execute(street_scene(with_stems=False), step, bank=None, rng=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("step", [
+    RemoveStep(id="s1", instruction="remove the siren", target=EventRef(label="siren")),
+    LoudnessStep(id="s2", instruction="make the car horn 6 dB quieter", target=EventRef(label="car_horn"), gain_db=-6),
+    ReorderStep(id="s3", instruction="swap the dog bark and the siren",
+                targets=[EventRef(label="dog_bark"), EventRef(label="siren")]),
+])
+def test_execute_returns_a_step_result(editor, step):
+    scene = street_scene(with_stems=False)
+    result = LdmEditor(editor).execute(scene, step, bank=None, rng=np.random.default_rng(0))
+    assert isinstance(result, StepResult) and result.backend == "ldm" and result.edited_spans_s
+    x, y, sr = scene.audio.samples, result.scene.audio.samples, scene.audio.sample_rate_hz
+    keep = np.ones(x.shape[1], bool)
+    for a, b in result.edited_spans_s:
+        keep[int(round(a * sr)) : int(round(b * sr))] = False
+    assert y.shape == x.shape and np.array_equal(x[:, keep], y[:, keep]) and not np.array_equal(x, y)
+    ids = {e.id: e for e in result.scene.events}
+    if step.op == "remove":
+        assert "foreground0_siren" not in ids
+    if step.op == "reorder":
+        assert ids["foreground2_dog_bark"].onset_s == 1.0 and ids["foreground0_siren"].onset_s == 7.0
+
+
+def test_export_and_load_round_trip(tmp_path):
+    from executor.ldm.editor import load_editor
+    from executor.ldm.export import export_run
+    from executor.ldm.train import train
+
+    train("debug", tmp_path / "run", max_steps=2)
+    export_run(tmp_path / "run", tmp_path / "export")
+    assert {"model.pt", "config.yaml", "DATA_CARD.md", "info.json", "loss.png"} <= {p.name for p in (tmp_path / "export").iterdir()}
+    ed = load_editor(tmp_path / "export")
+    assert ed.info["step"] == 2
+    audio = Audio(np.random.default_rng(0).standard_normal((1, 16_000)).astype(np.float32) * 0.1, 16_000)
+    assert ed.edit_audio(audio, "remove the siren", (0.2, 0.6)).samples.shape == (1, 16_000)
+
+
+def test_gpu_config_builds_a_tiny_oobleck_vae():
+    pytest.importorskip("diffusers", reason="the gpu extra (diffusers) is not installed")
+    from executor.ldm.gpu import OobleckRepr, tiny_vae
+
+    cfg = load_config("gpu").representation
+    rep = OobleckRepr(cfg, vae=tiny_vae(audio_channels=2, latent_channels=8))
+    wave = torch.randn(1, 2, 4096) * 0.1
+    lat = rep.latent(wave)
+    assert lat.shape[:2] == (1, 8) and rep.decode(lat).shape == wave.shape
