@@ -7,7 +7,8 @@ declarative multi-step requests, JSON Lines manifests, local / Ray scale-out.
 
 Modules: ``banks`` (bank adapters), ``scenes`` (Scaper soundscapes), ``pairs`` (one example per
 op), ``declarative`` (SmartDJ-style requests), ``templates`` (instruction phrasing),
-``manifest`` (records, seeds, resume), ``io`` (byte-reproducible WAV), ``run`` (datasets).
+``manifest`` (records, seeds, resume), ``run`` (datasets). CLI: ``audioedit synth pairs|benchmark``,
+``audioedit bench synth``.
 """
 
 from synth.banks import SynthBank, dev_corpus_bank, open_bank

@@ -54,3 +54,10 @@ def test_demo(tmp_path):
     report = json.loads((tmp_path / "demo" / "after.json").read_text())
     assert [s["op"] for s in report["plan"]["steps"]] == ["remove", "loudness", "add"]
     assert report["status"] == "ok"
+
+
+def test_synth_pairs_command(tmp_path):
+    result = runner.invoke(app, ["synth", "pairs", "--out", str(tmp_path / "pairs"), "--n", "3", "--ops", "remove,loudness"])
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "pairs" / "manifest.jsonl").read_text().splitlines()
+    assert [json.loads(line)["op"] for line in lines] == ["remove", "loudness", "remove"]
