@@ -2,8 +2,10 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SYSTEM_PACKAGES := libsox-dev sox
+# the web page's browser test drives Debian's chromium (no browser download)
+TEST_SYSTEM_PACKAGES := chromium
 
-.PHONY: install system demo test bench clean
+.PHONY: install system apt demo test bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(MAKE) system
@@ -17,7 +19,10 @@ install: $(VENV)/.installed
 
 # scaper builds soxbindings from source and needs libsox headers.
 system:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory apt PACKAGES="$(SYSTEM_PACKAGES)"
+
+apt:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
 	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq $$missing; \
@@ -28,6 +33,7 @@ demo: install
 	HF_HUB_OFFLINE=1 $(VENV)/bin/audioedit demo --out demo_out
 
 test: install
+	@$(MAKE) --no-print-directory apt PACKAGES="$(TEST_SYSTEM_PACKAGES)"
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
 
 bench: install

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from audioedit.audio import Audio, AudioLimits, check_audio, save_audio, write_text_atomic
 from audioedit.errors import UserInputError
 from audioedit.report import EditOutcome, EditReport, StepReport
@@ -178,3 +180,48 @@ def _messages(scene: Scene, plan: Plan, steps: list[StepReport]) -> list[str]:
 
 def _lap(start: float) -> float:
     return round(time.perf_counter() - start, 4)
+
+
+class StepPreview(BaseModel):
+    """What the router would do with a planned step, before anything runs."""
+
+    step_id: str
+    op: str
+    targets: list[str]
+    span_s: tuple[float, float] | None
+    amount: str
+    backend: str
+    reason: str
+
+
+def preview_plan(scene: Scene, plan: Plan, executor: str = "auto", ldm_available: bool = False) -> list[StepPreview]:
+    """Per step: the resolved targets, their time span, the amount asked and the backend the
+    router would pick first (or ``none`` with the reason). Steps are previewed on the input scene."""
+    from audioedit.steps import resolve_step, step_targets
+    from executor.router import routes, unavailable
+
+    rows = []
+    for step in plan.steps:
+        events = resolve_step(step, scene)
+        span = (min(e.onset_s for e in events), max(e.offset_s for e in events)) if events else None
+        if step.op == "add" and step.at_s is not None:
+            span = (step.at_s, step.at_s)
+        options = routes(scene, step, executor, ldm_available)
+        rows.append(StepPreview(
+            step_id=step.id, op=step.op, targets=[r.describe() for r in step_targets(step)] or [getattr(step, "sound", "")],
+            span_s=span, amount=_amount(step),
+            backend=options[0].backend if options else "none",
+            reason=options[0].reason if options else unavailable(scene, step, executor, ldm_available),
+        ))
+    return rows
+
+
+def _amount(step) -> str:
+    return {
+        "loudness": lambda: f"{step.gain_db:+g} dB",
+        "speed": lambda: f"x{step.factor:g}" + ("" if step.keep_pitch else " (pitch follows)"),
+        "add": lambda: f"{step.count} x {step.sound}, {step.snr_db:+g} dB SNR",
+        "replace": lambda: f"-> {step.sound}",
+        "reorder": lambda: "order: " + " -> ".join(t.label for t in step.targets),
+        "remove": lambda: "-",
+    }[step.op]()

@@ -192,6 +192,20 @@ def serve(
 
 
 @app.command()
+def ui(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    data_dir: Path = typer.Option(Path("audioedit_data"), "--data-dir", help="jobs, uploads, results, examples"),
+    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="AUDIOEDIT_API_KEY"),
+) -> None:
+    """Serve the editing page (and the HTTP API under /v1) on http://HOST:PORT/."""
+    from agents.ui import serve_ui
+
+    console.print(f"audioedit page on http://{host}:{port}/  (API docs at /docs)")
+    serve_ui(host=host, port=port, data_dir=data_dir, api_key=api_key)
+
+
+@app.command()
 def mcp(root: Path = typer.Option(Path("."), "--root", help="the only directory the tools may read and write")) -> None:
     """Run the MCP server on stdio (tools: edit_audio, plan_edit, describe_audio)."""
     from agents.mcp_server import run_stdio

@@ -35,7 +35,7 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
     else:
         feasible, why = mixture_feasible(scene, step)
         if feasible:
-            dsp.append(Route(backend="dsp.mixture", reason=f"no stems; {why}"))
+            dsp.append(Route(backend="dsp.mixture", reason=f"no stems; {why or 'the target is isolated in time'}: region edit on the mixture"))
     ldm = [Route(backend="ldm", reason="no stems and the target overlaps other events: learned editor")] if ldm_available else []
     if preference == "dsp":
         return dsp

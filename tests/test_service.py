@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import socket
-import threading
 import time
 import zipfile
 from contextlib import contextmanager
@@ -19,29 +17,14 @@ from agents.jobs import JobFiles, JobOptions, JobStore
 from agents.service import ServiceConfig, create_app
 from audioedit.scene import save_scene
 from evals.fixtures import street_scene
+from tests.http_util import serving
 
 
 @contextmanager
 def running_service(data_dir: Path, **config):
-    import uvicorn
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    app = create_app(ServiceConfig(data_dir=data_dir, **config))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+    with serving(create_app(ServiceConfig(data_dir=data_dir, **config))) as url:
+        with httpx.Client(base_url=url, timeout=30) as client:
             yield client
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture(scope="module")
