@@ -218,8 +218,8 @@ class JobRunner:
         return self._queue.qsize() < self.max_queued
 
     def submit(self, job_id: str) -> None:
-        if not self.has_room():
-            raise QueueFull(f"{self._queue.qsize()} jobs are waiting (limit {self.max_queued})")
+        """Queue a stored job. Callers check ``has_room`` first (a soft limit: a job already in the
+        store is always queued, never dropped)."""
         self._queue.put(job_id)
 
     def _work(self) -> None:
