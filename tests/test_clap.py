@@ -155,3 +155,36 @@ def test_shipped_model_ranks_bank_clips():
              "cat": "foreground/cat/cat_real_01.flac"}
     sim = model.similarity([load_audio(BANK / p) for p in clips.values()], labels)
     assert [labels[i] for i in sim.argmax(axis=1)] == list(clips)
+
+
+def test_curve_to_events_thresholds_merges_and_drops_short():
+    from audioedit.clap.grounding import GroundingConfig, curve_to_events
+
+    cfg = GroundingConfig(threshold=1.0, hop_s=0.25, smooth_windows=1, min_duration_s=0.4, merge_gap_s=0.3)
+    centres = 0.5 + 0.25 * np.arange(20)
+    scores = np.zeros(20)
+    scores[4:8] = 2.0  # 1.5-2.5 s
+    scores[9] = 2.0  # 0.25 s gap: merged into the first event
+    scores[15] = 3.0  # a lone 0.25 s window: too short
+    events = curve_to_events(scores, centres, "dog bark", cfg, duration_s=6.0)
+    assert [(e.onset_s, e.offset_s) for e in events] == [(1.375, 2.875)]
+    assert events[0].source == "detected" and 0.5 < events[0].confidence < 1
+
+
+def test_event_f1_matches_onsets_within_tolerance():
+    from audioedit.clap.grounding import event_f1, f1_from_counts
+    from audioedit.scene import Event
+
+    ref = [Event(id="a", label="siren", onset_s=2.0, offset_s=4.0), Event(id="b", label="horn", onset_s=5.0, offset_s=5.5)]
+    est = [Event(id="x", label="siren", onset_s=2.4, offset_s=3.0), Event(id="y", label="siren", onset_s=5.0, offset_s=6.0)]
+    assert event_f1(ref, est) == (1, 2, 2)
+    assert f1_from_counts(1, 2, 2) == 0.5
+
+
+def test_ground_runs_on_the_debug_model(debug_model):
+    from audioedit.clap.grounding import GroundingConfig, ground
+
+    audio = Audio(np.concatenate([np.zeros(16_000, np.float32), _tone(440, 2.0).samples[0]])[None], 16_000)
+    events = ground(debug_model, audio, ["a tone", "a dog barks"], GroundingConfig(threshold=-10.0))
+    assert events and all(0 <= e.onset_s < e.offset_s <= audio.duration_s + 1e-6 for e in events)
+    assert {e.label for e in events} == {"a tone", "a dog barks"}  # threshold below every score

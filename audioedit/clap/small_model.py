@@ -1,8 +1,8 @@
 """The torch modules of the project's small CLAP: log-mel frontend, CNN audio encoder, text tower.
 
     audio (batch, frames) float32 at ``sample_rate_hz``
-      -> LogMel            (batch, n_mels, time)          log-mel, 10 ms hop
-      -> AudioEncoder      (batch, width)                 CNN (160 ms frames) + attention pooling
+      -> LogMel            (batch, n_mels, time)          log-mel, 20 ms hop
+      -> AudioEncoder      (batch, width)                 CNN (320 ms frames) + attention pooling
       -> audio projection  (batch, embed_dim)             L2-normalised
     text  list[str]
       -> TextTower         (batch, 384)                   frozen all-MiniLM-L6-v2 (mean pooled)
@@ -42,7 +42,7 @@ class SmallClapConfig(BaseModel):
 
     sample_rate_hz: int = 16_000
     n_fft: int = 512
-    hop_length: int = 160
+    hop_length: int = 320
     n_mels: int = 64
     fmin_hz: float = 50.0
     fmax_hz: float = 8_000.0

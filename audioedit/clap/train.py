@@ -172,7 +172,8 @@ class _Run:
 
         held = [r for r in self.records if r.split == "heldout" and r.source != "bank" and r.split_kind == "file"]
         trained = sorted({r.class_key for r in self.records if r.split == "train"})
-        result = zero_shot(SmallClap(self.net, self.tower), eval_items(held, self.cache, max_windows=1), trained)
+        result = zero_shot(SmallClap(self.net, self.tower), eval_items(held, self.cache, max_windows=1), trained,
+                           sample_rate_hz=self.model_cfg.sample_rate_hz)
         self.net.train()
         return {"step": self.step, "heldout_top1": None if result is None else round(result.top1_names, 4)}
 
