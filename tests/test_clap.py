@@ -188,3 +188,17 @@ def test_ground_runs_on_the_debug_model(debug_model):
     events = ground(debug_model, audio, ["a tone", "a dog barks"], GroundingConfig(threshold=-10.0))
     assert events and all(0 <= e.onset_s < e.offset_s <= audio.duration_s + 1e-6 for e in events)
     assert {e.label for e in events} == {"a tone", "a dog barks"}  # threshold below every score
+
+
+def test_clap_step_checks_and_threshold_calibration(debug_model):
+    from audioedit.clap.checks import ClapCheckConfig, calibrate_thresholds, clap_step_checks
+
+    before = Audio(np.concatenate([_tone(440, 2.0).samples[0], np.zeros(16_000, np.float32)])[None], 16_000)
+    after = Audio(np.zeros((1, 48_000), np.float32), 16_000)
+    checks = clap_step_checks(debug_model, before, after, "replace", (0.0, 2.0), "a tone", "a dog barks",
+                              ClapCheckConfig(min_drop=-100, min_rise=100))
+    assert [c.name for c in checks] == ["clap_target_drop", "clap_added_rise"]
+    assert checks[0].passed and not checks[1].passed
+    assert clap_step_checks(debug_model, before, after, "speed", (0.0, 2.0), "a tone") == []
+    threshold, bacc = calibrate_thresholds([2.0, 3.0, 1.5], [0.1, -0.5, 1.0])
+    assert 1.0 < threshold < 1.5 and bacc == 1.0

@@ -1,0 +1,80 @@
+"""CLAP checks for the verifier: does the class's presence in the edited span move the right way?
+
+``clap_presence(model, audio, label, span_s)`` is the label's z-score in the span (its similarity
+minus the mean similarity of the reference prompts, over their spread; see ``grounding``).
+``clap_step_checks`` compares before and after for one op and returns ``Check``s:
+
+- remove: ``clap_target_drop`` = presence(before) - presence(after) of the removed label >= ``min_drop``;
+- add: ``clap_added_rise`` = presence(after) - presence(before) of the added label >= ``min_rise``;
+- replace: both, with the old and the new label.
+
+Thresholds are calibrated on synthetic pairs (``calibrate_thresholds``); the defaults are
+placeholders of the right scale until a calibration has been run with the shipped model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel
+
+from audioedit.audio import Audio
+from audioedit.clap.base import ClapModel
+from audioedit.clap.grounding import score_curve
+from audioedit.report import Check
+
+
+class ClapCheckConfig(BaseModel):
+    min_drop: float = 1.0
+    min_rise: float = 1.0
+    context_s: float = 0.25  # added on each side of the span
+    reference_prompts: list[str] | None = None
+
+
+def clap_presence(model: ClapModel, audio: Audio, labels: list[str], span_s: tuple[float, float],
+                  cfg: ClapCheckConfig | None = None) -> np.ndarray:
+    """``(len(labels),)`` z-scores of each label in ``audio`` over ``span_s`` (plus context)."""
+    cfg = cfg or ClapCheckConfig()
+    start = max(0.0, span_s[0] - cfg.context_s)
+    end = min(audio.duration_s, span_s[1] + cfg.context_s)
+    emb = model.embed_audio([audio.slice_s(start, max(end, start + 0.05))])
+    return score_curve(model, emb, labels, cfg.reference_prompts)[0]
+
+
+def clap_step_checks(model: ClapModel, before: Audio, after: Audio, op: str, span_s: tuple[float, float],
+                     old_label: str | None = None, new_label: str | None = None,
+                     cfg: ClapCheckConfig | None = None) -> list[Check]:
+    """The CLAP checks of one ``op`` (remove | add | replace; others get none) over ``span_s``."""
+    cfg = cfg or ClapCheckConfig()
+    labels = [x for x in (old_label, new_label) if x]
+    if op not in {"remove", "add", "replace"} or not labels:
+        return []
+    pre = clap_presence(model, before, labels, span_s, cfg)
+    post = clap_presence(model, after, labels, span_s, cfg)
+    checks = []
+    if op in {"remove", "replace"} and old_label:
+        drop = float(pre[0] - post[0])
+        checks.append(Check(name="clap_target_drop", measured=round(drop, 3), threshold=f">= {cfg.min_drop}",
+                            passed=drop >= cfg.min_drop, detail=f"{old_label!r}: {pre[0]:.2f} -> {post[0]:.2f}"))
+    if op in {"add", "replace"} and new_label:
+        j = labels.index(new_label)
+        rise = float(post[j] - pre[j])
+        checks.append(Check(name="clap_added_rise", measured=round(rise, 3), threshold=f">= {cfg.min_rise}",
+                            passed=rise >= cfg.min_rise, detail=f"{new_label!r}: {pre[j]:.2f} -> {post[j]:.2f}"))
+    return checks
+
+
+def calibrate_thresholds(good: list[float], bad: list[float]) -> tuple[float, float]:
+    """``(threshold, balanced accuracy)`` separating measurements of correct edits (``good``,
+    expected high) from failed ones (``bad``), by exhaustive search over the midpoints."""
+    values = np.sort(np.unique(np.concatenate([good, bad])))
+    if len(values) == 0:
+        raise ValueError("no measurements to calibrate on")
+    candidates = np.concatenate([[values[0] - 1e-6], (values[:-1] + values[1:]) / 2, [values[-1] + 1e-6]])
+    g, b = np.asarray(good), np.asarray(bad)
+    best = (float(candidates[0]), -1.0)
+    for c in candidates:
+        tpr = float(np.mean(g >= c)) if len(g) else 1.0
+        tnr = float(np.mean(b < c)) if len(b) else 1.0
+        if (tpr + tnr) / 2 > best[1]:
+            best = (float(c), (tpr + tnr) / 2)
+    return best
