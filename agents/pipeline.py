@@ -82,11 +82,14 @@ def edit_request(
     max_attempts: int = 3,
     bank: Any = None,
     plan: Plan | None = None,
-    ldm: Any = None,
+    ldm: Any = "auto",
     progress: ProgressFn | None = None,
     limits: AudioLimits | None = None,
 ) -> EditOutcome:
-    """Edit ``audio`` as ``request`` asks; see the module docstring."""
+    """Edit ``audio`` as ``request`` asks; see the module docstring.
+
+    ``ldm``: the learned editor backend; ``"auto"`` loads the shipped one on first use (unless
+    ``executor="dsp"``), ``None`` disables it, or pass an editor object (``LdmEditor``)."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     inputs = tuple(p for p in (audio, annotation) if isinstance(p, (str, Path)))
@@ -107,6 +110,10 @@ def edit_request(
         progress("planned", {"plan": plan.model_dump(mode="json")})
 
     clock = time.perf_counter()
+    if ldm == "auto":
+        from executor.router import default_editor
+
+        ldm = default_editor(executor)
     config = LoopConfig(executor=executor, verify=verify, max_attempts=max_attempts, seed=seed)
     edited, steps = run_steps(scene, plan, bank=bank, config=config, ldm=ldm, progress=progress)
     timings["steps_s"] = _lap(clock)
@@ -194,12 +201,15 @@ class StepPreview(BaseModel):
     reason: str
 
 
-def preview_plan(scene: Scene, plan: Plan, executor: str = "auto", ldm_available: bool = False) -> list[StepPreview]:
+def preview_plan(scene: Scene, plan: Plan, executor: str = "auto", ldm_available: bool | None = None) -> list[StepPreview]:
     """Per step: the resolved targets, their time span, the amount asked and the backend the
-    router would pick first (or ``none`` with the reason). Steps are previewed on the input scene."""
+    router would pick first (or ``none`` with the reason). Steps are previewed on the input scene;
+    ``ldm_available`` defaults to whether a learned editor is shipped."""
     from audioedit.steps import resolve_step, step_targets
-    from executor.router import routes, unavailable
+    from executor.router import default_editor, routes, unavailable
 
+    if ldm_available is None:
+        ldm_available = default_editor(executor) is not None
     rows = []
     for step in plan.steps:
         events = resolve_step(step, scene)

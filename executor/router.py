@@ -67,3 +67,30 @@ def execute_route(scene: Scene, step: EditStep, route: Route, *, bank, rng, ldm=
 
     mode = "stems" if route.backend == "dsp.stems" else "mixture"
     return execute_dsp(scene, step, bank=bank, rng=rng, mode=mode)
+
+
+class LazyEditor:
+    """The learned editor, loaded on its first step (torch and the weights cost ~1 s to load)."""
+
+    def __init__(self, path=None):
+        self.path = path
+        self._editor = None
+
+    def execute(self, scene: Scene, step: EditStep, *, bank, rng):
+        if self._editor is None:
+            from executor.ldm import load_editor
+
+            self._editor = load_editor(self.path)
+        return self._editor.execute(scene, step, bank=bank, rng=rng)
+
+
+def default_editor(preference: Preference = "auto", path=None) -> LazyEditor | None:
+    """The shipped learned editor (or the one at ``path``) unless DSP is forced or none is shipped."""
+    from pathlib import Path
+
+    from executor.ldm.editor import DEFAULT_ASSETS
+
+    if preference == "dsp":
+        return None
+    folder = Path(path) if path is not None else DEFAULT_ASSETS
+    return LazyEditor(folder) if folder.exists() else None
