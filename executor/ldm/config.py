@@ -91,6 +91,8 @@ class SamplerConfig(BaseModel):
     margin_s: float = 0.05
     crossfade_s: float = 0.02
     loudness_via: Literal["direct", "extract"] = "direct"  # re-level in one edit, or extract + gain + re-mix
+    extract_via: Literal["direct", "remove"] = "direct"  # the layer: an extract edit, or source - removal
+    remove_via: Literal["direct", "extract"] = "direct"  # a removal edit, or source - extracted layer
 
 
 class DataConfig(BaseModel):

@@ -102,12 +102,22 @@ class LdmEditor:
                                  "the instruction may be outside what it was trained on (remove / re-level / extract)")
         return audio.with_samples(out)
 
-    def extract_layer(self, audio: Audio, label: str, span_s: tuple[float, float], *, seed: int = 0) -> np.ndarray:
-        """The event ``label`` inside ``span_s`` as ``(channels, frames)`` (zeros outside the span)."""
+    def extract_layer(self, audio: Audio, label: str, span_s: tuple[float, float], *, seed: int = 0,
+                      instruction: str | None = None, mode: str | None = None) -> np.ndarray:
+        """The event ``label`` inside ``span_s`` as ``(channels, frames)`` (zeros outside the span).
+
+        ``sampler.extract_via``: ``direct`` asks for "extract the <label>" (or ``instruction``);
+        ``remove`` takes the source minus "remove the <label>"."""
         a, b = check_span(span_s, audio.duration_s)
-        edited_win, start, stop = self.gain_mask(audio, f"extract the {label.replace('_', ' ')}", (a, b), seed=seed)
+        name = label.replace("_", " ")
         full = np.zeros_like(audio.samples)
-        full[:, start:stop] = edited_win
+        if self.cfg.sampler.extract_via == "remove":
+            edited_win, start, stop = self.gain_mask(audio, f"remove the {name}", (a, b), seed=seed, mode=mode)
+            full[:, start:stop] = audio.samples[:, start:stop] - edited_win
+        else:
+            edited_win, start, stop = self.gain_mask(audio, instruction or f"extract the {name}", (a, b), seed=seed,
+                                                     mode=mode)
+            full[:, start:stop] = edited_win
         fade = int(self.cfg.sampler.crossfade_s * audio.sample_rate_hz)
         return crossfade_into(np.zeros_like(audio.samples), full, audio.frame(a), min(audio.num_frames, audio.frame(b)), fade)
 

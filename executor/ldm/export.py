@@ -77,11 +77,17 @@ other material is out of distribution.
 """
 
 
-def export_run(run_dir: str | Path, dest: str | Path, eval_json: str | Path | None = None) -> Path:
-    """Write the shipped form of ``run_dir/checkpoint.pt`` into ``dest`` (see module doc)."""
+def export_run(run_dir: str | Path, dest: str | Path, eval_json: str | Path | None = None,
+               sampler_config: str | Path | None = None) -> Path:
+    """Write the shipped form of ``run_dir/checkpoint.pt`` into ``dest`` (see module doc).
+
+    ``sampler_config``: take the inference settings (``sampler``) from this config file instead
+    of the run's (they can be tuned after training; the network settings cannot)."""
     run, out = Path(run_dir), Path(dest)
     state = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)
     cfg = EditorConfig.model_validate(state["config"])
+    if sampler_config is not None:
+        cfg = cfg.model_copy(update={"sampler": load_config(sampler_config).sampler})
     out.mkdir(parents=True, exist_ok=True)
     torch.save({k: v.half() for k, v in state["ema"].items()}, out / "model.pt")
     (out / "config.yaml").write_text(yaml.safe_dump({"type": "executor.ldm.EditorConfig", "config": cfg.model_dump()},
@@ -109,8 +115,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--run", default="runs/editor")
     parser.add_argument("--dest", default=str(Path(__file__).resolve().parent / "assets" / "cpu"))
     parser.add_argument("--eval-json", default=None)
+    parser.add_argument("--sampler-config", default=None, help="take the sampler settings from this config")
     args = parser.parse_args(argv)
-    print(export_run(args.run, args.dest, args.eval_json))
+    print(export_run(args.run, args.dest, args.eval_json, args.sampler_config))
 
 
 if __name__ == "__main__":

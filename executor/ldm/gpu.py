@@ -36,7 +36,7 @@ def _diffusers():
 
 def tiny_vae(audio_channels: int = 2, latent_channels: int = 8):
     """A random-init ``AutoencoderOobleck`` small enough for tests (downsampling x8)."""
-    return _diffusers().AutoencoderOobleck(encoder_hidden_size=16, downsampling_ratios=[2, 4], channel_multiples=[1, 2],
+    return _diffusers().AutoencoderOobleck(encoder_hidden_size=2 * latent_channels, downsampling_ratios=[2, 4], channel_multiples=[1, 2],
                                            decoder_channels=16, decoder_input_channels=latent_channels,
                                            audio_channels=audio_channels, sampling_rate=44_100)
 
@@ -103,6 +103,8 @@ def train_gpu(config_path: str, out_dir: str, max_steps: int | None = None) -> i
     if state_dir.is_dir():
         acc.load_state(str(state_dir))
         step = int((state_dir / "step.txt").read_text())
+        if (Path(out_dir) / "ema.pt").is_file():
+            ema.load_state_dict(torch.load(Path(out_dir) / "ema.pt", map_location="cpu")["ema"])
     corpus = load_corpus(cfg.data, "train")
     rng = np.random.default_rng(cfg.train.seed + acc.process_index + 1000 * step)
     gen = torch.Generator().manual_seed(cfg.train.seed + acc.process_index)
