@@ -100,6 +100,71 @@ def _resume(path: Path, editor: Editor, ema, opt):
     return state
 
 
+class _Run:
+    """Everything a training run carries between steps (model, EMA, optimiser, RNGs, counters)."""
+
+    def __init__(self, cfg: EditorConfig, out: Path, resume: bool):
+        self.cfg, self.out = cfg, out
+        self.editor = build_editor(cfg, seed=cfg.train.seed)
+        self.ema = copy.deepcopy(self.editor.net).requires_grad_(False)
+        self.opt = torch.optim.AdamW(self.editor.net.parameters(), lr=cfg.train.lr, weight_decay=cfg.train.weight_decay)
+        self.rng = np.random.default_rng(cfg.train.seed)
+        self.gen = torch.Generator().manual_seed(cfg.train.seed)
+        self.step = self.examples = 0
+        self.elapsed0 = 0.0
+        self.ckpt = out / CHECKPOINT
+        if resume and self.ckpt.exists():
+            state = _resume(self.ckpt, self.editor, self.ema, self.opt)
+            self.step, self.examples, self.elapsed0 = state["step"], state["examples"], state["elapsed_s"]
+            self.rng.bit_generator.state = state["numpy_rng"]
+            self.gen.set_state(state["torch_rng"])
+            log.info("resumed from %s at step %d", self.ckpt, self.step)
+        self.t_start = time.monotonic()
+
+    def elapsed(self) -> float:
+        return self.elapsed0 + time.monotonic() - self.t_start
+
+    def train_step(self, corpus) -> dict[str, float]:
+        """One optimiser step on a fresh batch of pairs, then the EMA update."""
+        cfg = self.cfg
+        pairs = [make_pair(corpus, cfg.data, self.rng) for _ in range(cfg.train.batch_size)]
+        src, delta, span, text = self.editor.batch(pairs, self.rng)
+        for group in self.opt.param_groups:
+            group["lr"] = _lr(self.step, cfg)
+        loss, stats = flow_loss(self.editor.net, src, delta, span, text, cfg.objective, self.gen)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.editor.net.parameters(), cfg.train.grad_clip)
+        self.opt.step()
+        decay = min(cfg.train.ema_decay, (1 + self.step) / (10 + self.step))
+        with torch.no_grad():
+            for pe, p in zip(self.ema.parameters(), self.editor.net.parameters()):
+                pe.lerp_(p, 1 - decay)
+        self.step += 1
+        self.examples += len(pairs)
+        return stats
+
+    def checkpoint(self, log_file, val_batch) -> None:
+        """Save the checkpoint, log the held-out loss, redraw the loss PNG."""
+        elapsed = self.elapsed()
+        save_checkpoint(self.ckpt, _state(self.editor, self.ema, self.opt, self.step, self.examples, elapsed,
+                                          self.rng, self.gen, self.cfg))
+        row = {"kind": "val", "step": self.step, "val_regress": validation_loss(self.ema, self.editor, val_batch),
+               "elapsed_s": round(elapsed, 1)}
+        log_file.write(json.dumps(row) + "\n")
+        log_file.flush()
+        plot_log(self.out / "log.jsonl", self.out / "loss.png")
+
+
+def _log_row(run: _Run, window: list[dict]) -> dict:
+    row = {"kind": "train", "step": run.step, "examples": run.examples, "lr": _lr(run.step, run.cfg),
+           "elapsed_s": round(run.elapsed(), 1)}
+    for key in ("loss", "loss_regress", "loss_flow"):
+        vals = [w[key] for w in window if not math.isnan(w[key])]
+        row[key] = float(np.mean(vals)) if vals else float("nan")
+    return row
+
+
 def train(config_path: str | Path, out_dir: str | Path, resume: bool = True, max_steps: int | None = None,
           time_limit_s: float | None = None) -> TrainResult:
     """Train (or continue training) the editor of ``config_path`` into ``out_dir``.
@@ -111,80 +176,36 @@ def train(config_path: str | Path, out_dir: str | Path, resume: bool = True, max
     torch.set_num_threads(cfg.train.threads)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    editor = build_editor(cfg, seed=cfg.train.seed)
-    ema = copy.deepcopy(editor.net).requires_grad_(False)
-    opt = torch.optim.AdamW(editor.net.parameters(), lr=cfg.train.lr, weight_decay=cfg.train.weight_decay)
-    rng = np.random.default_rng(cfg.train.seed)
-    gen = torch.Generator().manual_seed(cfg.train.seed)
-    step = examples = 0
-    elapsed0 = 0.0
-    ckpt = out / CHECKPOINT
-    if resume and ckpt.exists():
-        state = _resume(ckpt, editor, ema, opt)
-        step, examples, elapsed0 = state["step"], state["examples"], state["elapsed_s"]
-        rng.bit_generator.state = state["numpy_rng"]
-        gen.set_state(state["torch_rng"])
-        log.info("resumed from %s at step %d", ckpt, step)
-    resumed_from = step
+    run = _Run(cfg, out, resume)
+    resumed_from = run.step
     (out / "config.json").write_text(cfg.model_dump_json(indent=2))
     corpus = load_corpus(cfg.data, "train")
     val_pairs = heldout_pairs(cfg.data, per_case=max(1, 32 // (2 * len(cfg.data.ops))), seed=99)
-    val_batch = editor.batch(val_pairs)
+    val_batch = run.editor.batch(val_pairs)
     max_steps = max_steps if max_steps is not None else cfg.train.max_steps
-    t_start = last_ckpt = time.monotonic()
-    window: list[dict] = []
-    loss_value = float("nan")
-    log_file = (out / "log.jsonl").open("a")
-
-    def checkpoint() -> None:
-        elapsed = elapsed0 + time.monotonic() - t_start
-        save_checkpoint(ckpt, _state(editor, ema, opt, step, examples, elapsed, rng, gen, cfg))
-        log_file.write(json.dumps({"kind": "val", "step": step, "val_regress": validation_loss(ema, editor, val_batch),
-                                   "elapsed_s": round(elapsed, 1)}) + "\n")
-        log_file.flush()
-        plot_log(out / "log.jsonl", out / "loss.png")
-
-    editor.net.train()
-    try:
-        while step < max_steps:
-            if time_limit_s is not None and time.monotonic() - t_start > time_limit_s:
-                break
-            pairs = [make_pair(corpus, cfg.data, rng) for _ in range(cfg.train.batch_size)]
-            src, delta, span, text = editor.batch(pairs, rng)
-            for group in opt.param_groups:
-                group["lr"] = _lr(step, cfg)
-            loss, stats = flow_loss(editor.net, src, delta, span, text, cfg.objective, gen)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(editor.net.parameters(), cfg.train.grad_clip)
-            opt.step()
-            decay = min(cfg.train.ema_decay, (1 + step) / (10 + step))
-            with torch.no_grad():
-                for pe, p in zip(ema.parameters(), editor.net.parameters()):
-                    pe.lerp_(p, 1 - decay)
-            step += 1
-            examples += len(pairs)
-            loss_value = stats["loss"]
-            window.append(stats)
-            if step % cfg.train.log_every == 0:
-                elapsed = elapsed0 + time.monotonic() - t_start
-                row = {"kind": "train", "step": step, "examples": examples, "lr": _lr(step, cfg),
-                       "elapsed_s": round(elapsed, 1)}
-                for key in ("loss", "loss_regress", "loss_flow"):
-                    vals = [w[key] for w in window if not math.isnan(w[key])]
-                    row[key] = float(np.mean(vals)) if vals else float("nan")
-                log_file.write(json.dumps(row) + "\n")
-                log_file.flush()
-                window = []
-            if time.monotonic() - last_ckpt >= cfg.train.checkpoint_every_s and cfg.train.checkpoint_every_s > 0:
-                checkpoint()
-                last_ckpt = time.monotonic()
-    except KeyboardInterrupt:
-        log.info("interrupted at step %d; checkpointing", step)
-    checkpoint()
-    log_file.close()
-    return TrainResult(out_dir=str(out), step=step, examples=examples, resumed_from=resumed_from,
-                       elapsed_s=round(elapsed0 + time.monotonic() - t_start, 1), last_loss=loss_value)
+    last_ckpt, window, loss_value = time.monotonic(), [], float("nan")
+    run.editor.net.train()
+    with (out / "log.jsonl").open("a") as log_file:
+        try:
+            while run.step < max_steps:
+                if time_limit_s is not None and time.monotonic() - run.t_start > time_limit_s:
+                    break
+                stats = run.train_step(corpus)
+                loss_value = stats["loss"]
+                window.append(stats)
+                if run.step % cfg.train.log_every == 0:
+                    log_file.write(json.dumps(_log_row(run, window)) + "\n")
+                    log_file.flush()
+                    window = []
+                every = cfg.train.checkpoint_every_s
+                if every > 0 and time.monotonic() - last_ckpt >= every:
+                    run.checkpoint(log_file, val_batch)
+                    last_ckpt = time.monotonic()
+        except KeyboardInterrupt:
+            log.info("interrupted at step %d; checkpointing", run.step)
+        run.checkpoint(log_file, val_batch)
+    return TrainResult(out_dir=str(out), step=run.step, examples=run.examples, resumed_from=resumed_from,
+                       elapsed_s=round(run.elapsed(), 1), last_loss=loss_value)
 
 
 def main(argv: list[str] | None = None) -> None:
