@@ -76,8 +76,9 @@ class HFClap(ClapModel):
         tiny = dict(cfg["tiny"])
         text_config = {"vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id,
                        **(tiny.pop("text_config", None) or {})}
-        torch.manual_seed(int(cfg.get("seed", 0)))
-        model = HFModel(ClapConfig(text_config=text_config, **tiny))
+        with torch.random.fork_rng():
+            torch.manual_seed(int(cfg.get("seed", 0)))
+            model = HFModel(ClapConfig(text_config=text_config, **tiny))
         return cls(model, ClapFeatureExtractor(), tokenizer)
 
     def _windows(self, audio: Audio) -> list[np.ndarray]:

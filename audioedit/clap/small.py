@@ -63,8 +63,9 @@ class SmallClap(ClapModel):
             state, saved_cfg = load_weights(resolve_path(cfg["checkpoint"]))
             model_cfg = SmallClapConfig(**saved_cfg)
         tower = TextTower(model_cfg.text, seed=int(cfg.get("seed", 0)))
-        torch.manual_seed(int(cfg.get("seed", 0)))
-        net = SmallClapNet(model_cfg, tower.hidden_size)
+        with torch.random.fork_rng():  # seeded init without touching the caller's RNG state
+            torch.manual_seed(int(cfg.get("seed", 0)))
+            net = SmallClapNet(model_cfg, tower.hidden_size)
         if state is not None:
             net.load_state_dict(state)
         return cls(net, tower)

@@ -160,11 +160,12 @@ class TextTower:
         if cfg.pretrained:
             self.model = AutoModel.from_pretrained(model_dir, local_files_only=True)
         else:
-            torch.manual_seed(seed)
             bert = BertConfig(vocab_size=self.tokenizer.vocab_size, hidden_size=cfg.hidden_size,
                               num_hidden_layers=cfg.num_layers, num_attention_heads=cfg.num_heads,
                               intermediate_size=2 * cfg.hidden_size, max_position_embeddings=128)
-            self.model = BertModel(bert)
+            with torch.random.fork_rng():
+                torch.manual_seed(seed)
+                self.model = BertModel(bert)
         self.model.eval().requires_grad_(False)
         self.hidden_size = int(self.model.config.hidden_size)
         self.max_tokens = cfg.max_tokens

@@ -164,7 +164,7 @@ class _Run:
         dt = time.perf_counter() - t0
         self.elapsed_s += dt
         return {"step": self.step, "loss": round(float(loss.detach()), 5), "lr": lr, "step_s": round(dt, 3),
-                "temperature": round(float(1 / self.net.logit_scale.exp()), 5), "elapsed_s": round(self.elapsed_s, 1)}
+                "temperature": round(float(1 / self.net.logit_scale.detach().exp()), 5), "elapsed_s": round(self.elapsed_s, 1)}
 
     def monitor(self) -> dict:
         from audioedit.clap.evaluate import eval_items, zero_shot
