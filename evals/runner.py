@@ -1,0 +1,319 @@
+"""The benchmark runner: every (item, method) of a suite -> one JSONL record, resumable; then the report.
+
+    summary = main_eval("synth-v1", ["planned", "one-shot", "identity", "oracle"], "reports/synth-v1", limit=5)
+
+``run_eval`` writes ``results.jsonl`` (one record per item x method: status, metrics, stage timings
+analyze / plan / execute / verify, backends) and ``vectors.jsonl`` (CLAP embeddings and class
+posteriors, for FAD and IS; large, not meant for the repo) into ``out_dir``, plus a few
+before/after spectrograms under ``figures/``. Records already in ``results.jsonl`` are skipped
+(resume); records with status ``error`` are retried. Items fan out on a local process pool
+(``workers``) or on Ray (``ray_address``: ``local`` | ``auto`` | a cluster address).
+
+Command line (the ``audioedit eval`` command calls ``main_eval``)::
+
+    python -m evals.runner --suite synth-v1 --methods planned,one-shot,identity,oracle --out reports/synth-v1 --limit 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import sys
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from audioedit.audio import write_text_atomic
+from audioedit.errors import UserInputError
+
+from evals.methods import METHODS
+from evals.suites import EvalItem, Suite, item_source, item_target, load_suite
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+RESULTS, VECTORS = "results.jsonl", "vectors.jsonl"
+FIGURE_METHODS = ("oracle", "planned", "one-shot", "peer")
+
+
+class EvalOptions(BaseModel):
+    """What the workers need besides the items (JSON-serialisable for process pools and Ray)."""
+
+    methods: list[str]
+    out_dir: str
+    ldm_path: str | None = None
+    clap: str | None = "auto"
+    planner: str = "rules"
+    labels: list[str] = Field(default_factory=list)
+    figure_methods: list[str] = Field(default_factory=lambda: list(FIGURE_METHODS))
+
+
+class EvalSummary(BaseModel):
+    suite: str
+    methods: list[str]
+    out_dir: str
+    items: int
+    records: int = Field(description="records in results.jsonl after the run")
+    written: int = Field(description="records written by this run")
+    resumed: int = Field(description="records already present and skipped")
+    by_status: dict[str, int] = Field(default_factory=dict)
+    seconds: float
+    notes: list[str] = Field(default_factory=list)
+    skipped: str | None = None
+    report_md: str | None = None
+    report_html: str | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# one item (runs in a worker)
+
+
+@lru_cache(maxsize=2)
+def _resources(options_json: str):
+    from evals.methods import make_context
+    from evals.metrics import ZeroShotClassifier
+    from evals.scoring import resolve_clap
+
+    opts = EvalOptions.model_validate_json(options_json)
+    ctx = make_context(opts.methods, opts.ldm_path, opts.planner)
+    clap, clap_note = resolve_clap(opts.clap)
+    classifier = ZeroShotClassifier(clap, opts.labels) if clap is not None and opts.labels else None
+    return ctx, clap, classifier, clap_note
+
+
+def evaluate_item(item_json: str, methods: list[str], options_json: str, figures: bool = False) -> dict:
+    """All ``methods`` on one item: ``{"records": [...], "vectors": [...]}`` (never raises)."""
+    from evals.methods import run_method
+    from evals.scoring import score_output, target_vectors
+
+    item = EvalItem.model_validate_json(item_json)
+    opts = EvalOptions.model_validate_json(options_json)
+    base = {"suite": item.suite, "item": item.id, "op": item.op, "subtype": item.subtype, "overlap": item.overlap}
+    try:
+        ctx, clap, classifier, _ = _resources(options_json)
+        source = item_source(item)
+        target = item_target(item, source)
+        tvec = target_vectors(target, clap, classifier)
+    except Exception as exc:  # the item itself is broken: one error record per method
+        err = f"{type(exc).__name__}: {exc}"
+        return {"records": [base | {"method": m, "status": "error", "reason": err} for m in methods], "vectors": []}
+    records, vectors = [], ([{"item": item.id, "method": "target"} | tvec] if tvec else [])
+    for method in methods:
+        rec = base | {"method": method}
+        try:
+            result = run_method(method, item, ctx, source, target)
+            rec |= {"status": result.status, "reason": result.reason[:500],
+                    "timings_s": {k: round(v, 4) for k, v in result.timings_s.items()},
+                    "backends": result.backends, "steps": result.steps}
+            if result.audio is not None:
+                scores, vec = score_output(item, source, target, result.audio, clap=clap, classifier=classifier,
+                                           target_vectors=tvec)
+                rec["metrics"] = {k: (None if v is None else round(float(v), 4)) for k, v in scores.items()}
+                if vec:
+                    vectors.append({"item": item.id, "method": method} | vec)
+                if figures and method in opts.figure_methods:
+                    rec["figure"] = _figure(item, source, result.audio, method, rec["metrics"], Path(opts.out_dir))
+        except Exception as exc:  # recorded, retried on resume
+            log.warning("item %s method %s: %s", item.id, method, exc)
+            rec |= {"status": "error", "reason": f"{type(exc).__name__}: {exc}",
+                    "trace": traceback.format_exc(limit=3)[-800:]}
+        records.append(rec)
+    return {"records": records, "vectors": vectors}
+
+
+def _figure(item: EvalItem, source, output, method: str, metrics: dict, out_dir: Path) -> str:
+    from audioedit.viz import before_after_png
+
+    rel = Path("figures") / f"{item.id}-{method}.png"
+    title = f"{item.id} [{method}] {item.request[:90]!r}  LSD {metrics.get('lsd') or 0:.2f}"
+    spans = [(a, b, "") for a, b in item.edit_spans_s]
+    path = before_after_png(source, output.conform(source), out_dir / rel, spans, title=title)
+    shrink_png(path)
+    return rel.as_posix()
+
+
+def shrink_png(path: Path, scale: float = 0.5, colors: int = 32) -> None:
+    """Downscale and palette-quantise a PNG in place (spectrograms: ~5x smaller)."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        small = im.convert("RGB").resize((int(im.width * scale), int(im.height * scale)), Image.LANCZOS)
+    small.quantize(colors=colors).save(path, optimize=True)
+
+
+# --------------------------------------------------------------------------------------------
+# the run
+
+
+def read_records(out_dir: str | Path) -> list[dict]:
+    path = Path(out_dir) / RESULTS
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _latest(records: list[dict]) -> list[dict]:
+    """One record per (item, method): the last written."""
+    return list({(r["item"], r["method"]): r for r in records}.values())
+
+
+def run_eval(suite: str | Suite, methods: list[str], out_dir: str | Path, limit: int | None = None, workers: int = 1,
+             ray_address: str | None = None, resume: bool = True, *, progress: Progress | None = None,
+             stems: bool = False, data_dir: str | None = None, cache_dir: str | None = None,
+             ldm_path: str | None = None, clap: str | None = "auto", planner: str = "rules",
+             spectrograms_per_op: int = 1) -> EvalSummary:
+    """Evaluate ``methods`` on ``suite`` (a name or a loaded ``Suite``) into ``out_dir``; see the module docstring."""
+    start = time.perf_counter()
+    bad = [m for m in methods if m not in METHODS]
+    if bad or not methods:
+        raise UserInputError(f"unknown methods {bad or methods}; accepted: {', '.join(METHODS)}")
+    if isinstance(suite, str):
+        suite = load_suite(suite, limit=limit, stems=stems, data_dir=data_dir, cache_dir=cache_dir)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    existing = read_records(out) if resume else []
+    if not resume:
+        for name in (RESULTS, VECTORS):
+            (out / name).unlink(missing_ok=True)
+    done = {(r["item"], r["method"]) for r in existing if r.get("status") != "error"}
+    opts = EvalOptions(methods=list(methods), out_dir=str(out), ldm_path=ldm_path, clap=clap, planner=planner,
+                       labels=suite.labels)
+    per_op: Counter = Counter()
+    tasks = []
+    for item in suite.items:
+        per_op[item.op] += 1
+        todo = [m for m in methods if (item.id, m) not in done]
+        if todo:
+            tasks.append((item.model_dump_json(), todo, opts.model_dump_json(), per_op[item.op] <= spectrograms_per_op))
+    written = 0
+    with open(out / RESULTS, "a", encoding="utf-8") as rf, open(out / VECTORS, "a", encoding="utf-8") as vf:
+        for n, result in enumerate(_execute(tasks, workers, ray_address), start=1):
+            for rec in result["records"]:
+                rf.write(json.dumps(rec) + "\n")
+                written += 1
+            for vec in result["vectors"]:
+                vf.write(json.dumps(vec) + "\n")
+            rf.flush()
+            vf.flush()
+            if progress:
+                progress(n, len(tasks))
+    records = _latest(read_records(out))
+    from evals.scoring import clap_description
+
+    return EvalSummary(suite=suite.name, methods=list(methods), out_dir=str(out), items=len(suite.items),
+                       records=len(records), written=written,
+                       resumed=sum((i.id, m) in done for i in suite.items for m in methods),
+                       by_status=dict(Counter(r.get("status", "?") for r in records)),
+                       seconds=round(time.perf_counter() - start, 1),
+                       notes=[clap_description(clap), ldm_description(ldm_path)],
+                       skipped=suite.skipped)
+
+
+def ldm_description(ldm_path: str | None = None) -> str:
+    """Which learned editor checkpoint the run used (its training step and examples seen)."""
+    if ldm_path == "none":
+        return "learned editor disabled (--ldm none)"
+    from executor.ldm.editor import DEFAULT_ASSETS
+
+    folder = Path(ldm_path) if ldm_path else DEFAULT_ASSETS
+    info = folder / "info.json"
+    data = json.loads(info.read_text(encoding="utf-8")) if info.is_file() else {}
+    what = ", ".join(f"{k} {v}" for k, v in data.items()) or "no info.json"
+    return f"learned editor: {folder} ({what})"
+
+
+def _execute(tasks: list[tuple], workers: int, ray_address: str | None):
+    """Yield ``evaluate_item`` results as they finish (serial, process pool or Ray)."""
+    if ray_address:
+        yield from _run_ray(tasks, ray_address)
+    elif workers <= 1:
+        for task in tasks:
+            yield evaluate_item(*task)
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(evaluate_item, *task) for task in tasks]
+            for fut in as_completed(futures):
+                yield fut.result()
+
+
+def _run_ray(tasks: list[tuple], address: str):
+    try:
+        import ray
+    except ImportError as exc:  # pragma: no cover - depends on the extra
+        raise ImportError("Ray fan-out needs ray: pip install 'audioedit[scale]'") from exc
+    if not ray.is_initialized():
+        ray.init(address=None if address == "local" else address, ignore_reinit_error=True, log_to_driver=False)
+    remote = ray.remote(evaluate_item)
+    pending = [remote.remote(*task) for task in tasks]
+    while pending:
+        ready, pending = ray.wait(pending, num_returns=1)
+        yield ray.get(ready[0])
+
+
+def main_eval(suite: str | Suite, methods: list[str] | str, out: str | Path, limit: int | None = None, *,
+              workers: int = 1, ray_address: str | None = None, resume: bool = True, stems: bool = False,
+              data_dir: str | None = None,
+              cache_dir: str | None = None, ldm_path: str | None = None, clap: str | None = "auto",
+              planner: str = "rules", command: str | None = None, note: str | None = None,
+              progress: Progress | None = None) -> EvalSummary:
+    """Run the suite and write ``report.md`` / ``report.html`` (with plots) into ``out``; returns the summary.
+
+    ``command``: the command line for the report header (default: this process's ``sys.argv``);
+    ``note``: a sentence for the header (e.g. why ``limit`` was used).
+    """
+    from evals.report import write_report
+
+    methods = [m.strip() for m in methods.split(",")] if isinstance(methods, str) else list(methods)
+    command = command or " ".join(shlex.quote(a) for a in sys.argv)
+    summary = run_eval(suite, methods, out, limit=limit, workers=workers, ray_address=ray_address, resume=resume,
+                       progress=progress, stems=stems, data_dir=data_dir, cache_dir=cache_dir, ldm_path=ldm_path,
+                       clap=clap, planner=planner)
+    meta = {"command": command, "suite": summary.suite, "methods": methods, "limit": limit, "stems": stems,
+            "seconds": summary.seconds, "notes": summary.notes, "skipped": summary.skipped, "items": summary.items,
+            "extra_notes": [note] if note else []}
+    write_text_atomic(Path(out) / "run.json", json.dumps(meta, indent=1))
+    md, html = write_report(out, meta)
+    return summary.model_copy(update={"report_md": str(md), "report_html": str(html)})
+
+
+def _cli(argv: list[str] | None = None) -> EvalSummary:
+    p = argparse.ArgumentParser(prog="python -m evals.runner", description=__doc__.split("\n")[0])
+    p.add_argument("--suite", required=True, help="synth-v1 | synth-v1-declarative | lcr | sisec")
+    p.add_argument("--methods", required=True, help=f"comma-separated: {','.join(METHODS)}")
+    p.add_argument("--out", required=True)
+    p.add_argument("--limit", type=int, default=None, help="items per op (synth) or in total (lcr, sisec)")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--ray", default=None, help="Ray address: local | auto | host:port")
+    p.add_argument("--no-resume", action="store_true")
+    p.add_argument("--stems", action="store_true", help="give the stems to the methods")
+    p.add_argument("--data", default=None, help="dev corpus folder (default $AUDIOEDIT_DEV_DATA or ../shared/data/dev)")
+    p.add_argument("--cache", default=None, help="synth benchmark folder (default runs/bench-v1)")
+    p.add_argument("--ldm", default=None, help="learned editor folder (default: the shipped one)")
+    p.add_argument("--clap", default="auto", help="auto | none | CLAP YAML | small-CLAP checkpoint folder")
+    p.add_argument("--note", default=None, help="a sentence for the report header")
+    a = p.parse_args(argv)
+    command = "python -m evals.runner " + " ".join(shlex.quote(x) for x in (argv if argv is not None else sys.argv[1:]))
+    from rich.progress import Progress as Bar
+
+    with Bar() as bar:
+        task = bar.add_task(f"eval {a.suite}", total=None)
+        summary = main_eval(a.suite, a.methods, a.out, a.limit, workers=a.workers, ray_address=a.ray,
+                            resume=not a.no_resume, stems=a.stems, data_dir=a.data, cache_dir=a.cache, ldm_path=a.ldm,
+                            clap=a.clap, command=command, note=a.note,
+                            progress=lambda n, total: bar.update(task, completed=n, total=total))
+    print(summary.model_dump_json(indent=1))  # noqa: T201 - command-line output
+    return summary
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING)
+    _cli()

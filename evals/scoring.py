@@ -1,0 +1,107 @@
+"""Scoring one method output against its item: every per-example metric of ``evals.metrics``.
+
+``score_output(item, source, target, output, clap=None, classifier=None) -> (metrics, vectors)``:
+``metrics`` is a flat dict of floats (None where a metric does not apply), ``vectors`` holds the
+CLAP embedding and class posterior of the output (for FAD and IS, computed over a whole method).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from audioedit.audio import Audio, load_audio
+
+from evals import metrics as M
+from evals.suites import EvalItem
+
+SHIPPED_CLAP = Path(__file__).resolve().parents[1] / "audioedit" / "assets" / "clap_small"
+
+
+def resolve_clap(clap: str | None = "auto") -> tuple[object | None, str]:
+    """A ``ClapModel`` and a note saying which. ``"auto"``: the shipped small CLAP when its
+    weights exist, else none; ``"none"``/None: none; anything else: a CLAP YAML config, or a
+    small-CLAP checkpoint / export / training-run folder."""
+    if clap in (None, "none"):
+        return None, "CLAP metrics off"
+    from audioedit.clap import load_clap
+
+    if clap == "auto":
+        if not (SHIPPED_CLAP / "model.safetensors").is_file():
+            return None, f"CLAP metrics skipped: no shipped small CLAP in {SHIPPED_CLAP}"
+        model = load_clap({"type": "small", "config": {"checkpoint": str(SHIPPED_CLAP)}})
+        return model, f"small CLAP ({SHIPPED_CLAP.name})"
+    if str(clap).endswith((".yaml", ".yml")):
+        return load_clap(clap), f"CLAP from {clap}"
+    return load_clap({"type": "small", "config": {"checkpoint": os.fspath(clap)}}), f"small CLAP from {clap}"
+
+
+def clap_description(clap: str | None = "auto") -> str:
+    """What ``resolve_clap(clap)`` will use, in words, without loading anything."""
+    if clap in (None, "none"):
+        return "CLAP metrics (CLAP score, KL, IS, FAD) off"
+    if clap == "auto":
+        if (SHIPPED_CLAP / "model.safetensors").is_file():
+            return f"CLAP metrics with the shipped small CLAP ({SHIPPED_CLAP})"
+        return f"CLAP metrics (CLAP score, KL, IS, FAD) skipped: no shipped small CLAP in {SHIPPED_CLAP}"
+    return f"CLAP metrics with {clap}"
+
+
+@lru_cache(maxsize=64)
+def _stem(path: str) -> Audio:
+    return load_audio(path)
+
+
+def _aligned(output: Audio, target: Audio) -> np.ndarray:
+    """``output`` at the target's rate and channel count, ``(channels, frames)``."""
+    return output.conform(target).samples
+
+
+def score_output(item: EvalItem, source: Audio, target: Audio, output: Audio, *, clap=None, classifier=None,
+                 target_vectors: dict | None = None) -> tuple[dict[str, float | None], dict[str, list[float]]]:
+    """Metrics of ``output`` for ``item`` (see the module docstring). ``target_vectors``: the
+    target's CLAP embedding and posterior (computed once per item by the caller)."""
+    sr = target.sample_rate_hz
+    est, ref, src = _aligned(output, target), target.samples, source.conform(target).samples
+    out: dict[str, float | None] = {
+        "lsd": M.lsd(est, ref, sr),
+        "si_sdr_db": M.si_sdr(est, ref),
+        "lsd_to_source": M.lsd(est, src, sr),
+        "span_loudness_err_db": M.span_loudness_error_db(est, ref, item.edit_spans_s, sr),
+    }
+    out.update(M.preservation(est, src, item.edit_spans_s, sr))
+    if item.duration_window_s:
+        a, b = (int(round(t * sr)) for t in item.duration_window_s)
+        out["duration_ratio_err"] = M.duration_ratio_error(M.active_duration_s(est[:, a:b], sr),
+                                                           M.active_duration_s(ref[:, a:b], sr))
+    if item.expected_order:
+        onsets = {}
+        for ev_id, (path, on, off) in item.order_templates.items():
+            stem = _stem(path).conform(target).samples
+            onsets[ev_id] = M.detect_onset_s(est, stem[:, int(on * sr) : int(off * sr)], sr)
+        out["onset_order_acc"] = M.onset_order_accuracy(onsets, item.expected_order)
+    vectors: dict[str, list[float]] = {}
+    if clap is not None:
+        emb = clap.embed_audio([output])[0]
+        vectors["embedding"] = [round(float(v), 5) for v in emb]
+        out["clap_score"] = M.clap_score(emb, clap.embed_text([item.target_caption])[0])
+        if classifier is not None:
+            post = M.softmax(emb @ classifier.text.T / classifier.temperature)
+            vectors["posterior"] = [round(float(v), 6) for v in post]
+            if target_vectors and "posterior" in target_vectors:
+                out["kl"] = float(M.kl_divergence(np.array(target_vectors["posterior"]), post)[0])
+    return out, vectors
+
+
+def target_vectors(target: Audio, clap=None, classifier=None) -> dict[str, list[float]]:
+    """The target's CLAP embedding and class posterior (empty without a CLAP model)."""
+    if clap is None:
+        return {}
+    emb = clap.embed_audio([target])[0]
+    vec = {"embedding": [round(float(v), 5) for v in emb]}
+    if classifier is not None:
+        vec["posterior"] = [round(float(v), 6) for v in M.softmax(emb @ classifier.text.T / classifier.temperature)]
+    return vec
