@@ -86,7 +86,7 @@ class SamplerConfig(BaseModel):
     mode: Literal["one_step", "flow"] = "one_step"
     steps: int = 6
     t_start: float = 0.5  # flow: start from the one-step estimate noised to this t (0 = pure noise)
-    guidance: float = 1.5
+    guidance: float = 1.0
     context_s: float = 1.5  # audio kept either side of the span as model context
     margin_s: float = 0.05
     crossfade_s: float = 0.02

@@ -211,6 +211,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--t-start", type=float, default=None)
     parser.add_argument("--sampler-config", default=None, help="take the sampler settings from this config")
+    parser.add_argument("--systems", default=None, help="comma-separated subset, e.g. identity,ldm_one_step")
+    parser.add_argument("--no-latency", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(1)
@@ -225,7 +227,8 @@ def main(argv: list[str] | None = None) -> None:
            if v is not None}
     if upd:
         ed.cfg.sampler = ed.cfg.sampler.model_copy(update=upd)
-    result = evaluate(ed, per_case=args.per_case)
+    systems = args.systems.split(",") if args.systems else None
+    result = evaluate(ed, per_case=args.per_case, systems=systems, latency=not args.no_latency)
     print(format_table(result))
     if args.json:
         Path(args.json).write_text(result.model_dump_json(indent=2))

