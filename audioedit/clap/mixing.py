@@ -4,7 +4,7 @@ Every example is ``(wave (frames,), caption, key)``, where ``key`` names the set
 caption mentions (``"dog_bark"``, ``"dog_bark+siren"``); examples with the same key count as
 positives of each other in the contrastive loss. Kinds:
 
-- ``single``: one clip (random crop, speed and gain), sometimes over an unmentioned quiet background;
+- ``single``: one clip (random crop, speed, EQ and gain), sometimes over an unmentioned quiet background;
 - ``background``: a clip over another class at 0-12 dB SNR, captioned "... with X in the background";
 - ``overlap``: two classes at random offsets, -5..5 dB apart, "a dog barks and a siren wails";
 - ``sequence``: class A in the first half, B in the second, "A, then B".
@@ -28,6 +28,8 @@ class MixingConfig(BaseModel):
     speed_range: tuple[float, float] = (0.88, 1.12)
     level_dbfs_range: tuple[float, float] = (-38.0, -14.0)
     noise_floor_db_range: tuple[float, float] = (-80.0, -55.0)
+    eq_prob: float = 0.5
+    eq_max_db: float = 8.0
 
 
 def active_rms(x: np.ndarray) -> float:
@@ -38,6 +40,20 @@ def active_rms(x: np.ndarray) -> float:
     frames = x[: len(x) // hop * hop].reshape(-1, hop)
     energies = np.sort(np.mean(np.square(frames), axis=1))[::-1]
     return float(max(np.sqrt(np.mean(energies[: max(1, len(energies) // 2)])), 1e-5))
+
+
+def random_eq(x: np.ndarray, sample_rate_hz: int, max_db: float, rng: np.random.Generator) -> np.ndarray:
+    """A random smooth EQ (tilt + two bumps on a log-frequency axis, within +-``max_db``), like a
+    different microphone or room; ``(frames,)`` in, same shape out."""
+    spec = np.fft.rfft(x)
+    freqs_hz = np.fft.rfftfreq(len(x), 1 / sample_rate_hz)
+    pos = np.log2(np.maximum(freqs_hz, 50.0) / 50.0) / np.log2(sample_rate_hz / 2 / 50.0)  # 0..1
+    gain_db = rng.uniform(-1, 1) * max_db * (pos - 0.5)
+    for _ in range(2):
+        centre, width = rng.uniform(0.1, 0.95), rng.uniform(0.05, 0.2)
+        gain_db += rng.uniform(-1, 1) * max_db * np.exp(-0.5 * ((pos - centre) / width) ** 2)
+    gain_db = np.clip(gain_db, -max_db, max_db)
+    return np.fft.irfft(spec * 10 ** (gain_db / 20), n=len(x)).astype(np.float32)
 
 
 class MixtureSampler:
@@ -70,6 +86,8 @@ class MixtureSampler:
         if len(x) > max_frames:
             start = rng.integers(len(x) - max_frames + 1)
             x = x[start : start + max_frames]
+        if self.cfg.eq_prob and rng.random() < self.cfg.eq_prob:
+            x = random_eq(x, self.sample_rate_hz, self.cfg.eq_max_db, rng)
         x = x / active_rms(x)
         return x * (1.0 if rng.random() < 0.5 else -1.0)
 

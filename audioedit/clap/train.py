@@ -232,6 +232,9 @@ def train(config_path: str | Path | dict, out_dir: str | Path, resume: bool = Tr
     if found is not None:
         run.load(found)
         logger.info("resumed from %s at step %d", found, run.step)
+        with open(out / "train_log.jsonl", "a", encoding="utf-8") as log:
+            log.write(json.dumps({"step": run.step, "event": "resumed", "from": found.name,
+                                  "train_config": cfg.model_dump(mode="json")}) + "\n")
     stop = {"now": False}
 
     def _stop(signum, frame):  # finish the current step, checkpoint, exit
