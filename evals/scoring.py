@@ -73,10 +73,15 @@ def score_output(item: EvalItem, source: Audio, target: Audio, output: Audio, *,
         "span_loudness_err_db": M.span_loudness_error_db(est, ref, item.edit_spans_s, sr),
     }
     out.update(M.preservation(est, src, item.edit_spans_s, sr))
-    if item.duration_window_s:
+    if item.duration_window_s and item.layer_stems:
+        # the edited event's layer = audio - (source - the event's stems): exact for the target,
+        # the event plus whatever else the method changed for an output
+        residual = src - sum(_stem(p).conform(target).fit_frames(target.num_frames).samples for p in item.layer_stems)
         a, b = (int(round(t * sr)) for t in item.duration_window_s)
-        out["duration_ratio_err"] = M.duration_ratio_error(M.active_duration_s(est[:, a:b], sr),
-                                                           M.active_duration_s(ref[:, a:b], sr))
+        n = min(est.shape[1], residual.shape[1])
+        out["duration_ratio_err"] = M.duration_ratio_error(
+            M.active_duration_s((est[:, :n] - residual[:, :n])[:, a:b], sr),
+            M.active_duration_s((ref[:, :n] - residual[:, :n])[:, a:b], sr))
     if item.expected_order:
         onsets = {}
         for ev_id, (path, on, off) in item.order_templates.items():

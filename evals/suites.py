@@ -64,6 +64,7 @@ class EvalItem(BaseModel):
     expected_order: list[str] = Field(default_factory=list, description="reorder: ids, earliest first in the target")
     order_templates: dict[str, list] = Field(default_factory=dict, description="reorder: id -> [stem, on_s, off_s]")
     duration_window_s: list[float] | None = Field(None, description="speed: window holding the event before and after")
+    layer_stems: list[str] = Field(default_factory=list, description="speed: source stems of the edited events")
 
 
 class Suite(BaseModel):
@@ -154,6 +155,7 @@ def _synth_item(suite: str, folder: Path, r) -> EvalItem:
                                       src_events[sid].offset_s] for _, sid in moved}
     if r.op == "speed" and spans:
         item.duration_window_s = [max(0.0, spans[0][0] - 0.05), spans[-1][1] + 0.05]
+        item.layer_stems = [str(folder / "source_events" / f"{sid}.wav") for sid in r.edited_event_ids]
     return item
 
 

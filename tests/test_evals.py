@@ -130,6 +130,11 @@ def test_runner_writes_one_record_per_item_and_method(tiny_run):
     identity = [r for r in recs if r["method"] == "identity"]
     assert all(r["metrics"]["outside_snr_db"] == 100.0 for r in identity if r["metrics"]["outside_snr_db"] is not None)
     assert any(r["metrics"]["lsd"] > 0.01 for r in identity)
+    by = {(r["op"], r["method"]): r["metrics"] for r in recs if r.get("metrics")}
+    assert by["speed", "oracle"]["duration_ratio_err"] == 0.0
+    assert by["speed", "identity"]["duration_ratio_err"] > 0.1  # the event kept its old duration
+    assert by["reorder", "oracle"]["onset_order_acc"] == 1.0
+    assert by["reorder", "identity"]["onset_order_acc"] < 1.0  # the old order
     for r in recs:  # a method that cannot do an item says why; no crashes
         assert r["status"] in ("ok", "partial", "failed", "skipped"), r
         if r["status"] == "skipped":
