@@ -22,6 +22,7 @@ bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print their 
 synth_app = typer.Typer(no_args_is_help=True, help="Paired editing data from sound banks (Scaper).")
 app.add_typer(bench_app, name="bench")
 app.add_typer(synth_app, name="synth")
+RAY_HELP = "run on Ray: 'local', 'auto' or a cluster address (pip install 'audioedit[scale]')"
 console = Console()
 err = Console(stderr=True)
 
@@ -213,6 +214,40 @@ def mcp(root: Path = typer.Option(Path("."), "--root", help="the only directory 
     run_stdio(root)
 
 
+@app.command("eval")
+def eval_command(
+    suite: str = typer.Option(..., "--suite", help="synth-v1 | synth-v1-declarative | lcr | sisec"),
+    methods: str = typer.Option(..., "--methods", help="comma list of planned, planned-no-verifier, planned-stems, "
+                                                          "one-shot, dsp, ldm, identity, oracle, peer"),
+    out: Path = typer.Option(..., "--out", help="report folder (resumable: finished records are kept)"),
+    limit: Optional[int] = typer.Option(None, "--limit", help="items per op (synth) or in total (lcr, sisec)"),
+    workers: int = typer.Option(1, "--workers"),
+    ray: Optional[str] = typer.Option(None, "--ray", help=RAY_HELP),
+    resume: bool = typer.Option(True, "--resume/--no-resume"),
+    stems: bool = typer.Option(False, "--stems", help="give the stems to the methods"),
+    data: Optional[str] = typer.Option(None, "--data", help="dev corpus folder (default $AUDIOEDIT_DEV_DATA or ../shared/data/dev)"),
+    cache: Optional[str] = typer.Option(None, "--cache", help="synth benchmark folder (default runs/bench-v1)"),
+    ldm: Optional[str] = typer.Option(None, "--ldm", help="learned editor folder (default: the shipped one)"),
+    clap: str = typer.Option("auto", "--clap", help="auto | none | CLAP YAML | small-CLAP checkpoint folder"),
+    note: Optional[str] = typer.Option(None, "--note", help="a sentence for the report header"),
+) -> None:
+    """Benchmark methods on a suite: per-example JSONL + report.md / report.html with tables and plots."""
+    import shlex
+
+    from evals.runner import main_eval
+
+    command = "audioedit " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    bar, progress = _progress_bar(f"eval {suite}")
+    try:
+        with bar:
+            summary = main_eval(suite, methods, out, limit, workers=workers, ray_address=ray, resume=resume, stems=stems,
+                                data_dir=data, cache_dir=cache, ldm_path=ldm, clap=clap, command=command, note=note,
+                                progress=progress)
+    except AudioEditError as exc:
+        _fail(exc)
+    console.print(f"report: {summary.report_md}  {summary.report_html}")
+
+
 def _progress_bar(description: str):
     """A rich progress bar and the ``progress(done, total)`` callback that drives it."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -238,7 +273,6 @@ def _print_synth_summary(summary) -> None:
 
 
 BANK_HELP = "'starter', a Scaper-layout folder (foreground/<label>/, background/<label>/), or the dev corpus folder"
-RAY_HELP = "run on Ray: 'local', 'auto' or a cluster address (pip install 'audioedit[scale]')"
 
 
 @synth_app.command("pairs")

@@ -11,12 +11,11 @@ before/after spectrograms under ``figures/``. Records already in ``results.jsonl
 
 Command line (the ``audioedit eval`` command calls ``main_eval``)::
 
-    python -m evals.runner --suite synth-v1 --methods planned,one-shot,identity,oracle --out reports/synth-v1 --limit 5
+    audioedit eval --suite synth-v1 --methods planned,one-shot,identity,oracle --out reports/synth-v1 --limit 5
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import shlex
@@ -190,7 +189,8 @@ def run_eval(suite: str | Suite, methods: list[str], out_dir: str | Path, limit:
         per_op[item.op] += 1
         todo = [m for m in methods if (item.id, m) not in done]
         if todo:
-            tasks.append((item.model_dump_json(), todo, opts.model_dump_json(), per_op[item.op] <= spectrograms_per_op))
+            figures = suite.redistributable and per_op[item.op] <= spectrograms_per_op
+            tasks.append((item.model_dump_json(), todo, opts.model_dump_json(), figures))
     written = 0
     with open(out / RESULTS, "a", encoding="utf-8") as rf, open(out / VECTORS, "a", encoding="utf-8") as vf:
         for n, result in enumerate(_execute(tasks, workers, ray_address), start=1):
@@ -283,37 +283,3 @@ def main_eval(suite: str | Suite, methods: list[str] | str, out: str | Path, lim
     write_text_atomic(Path(out) / "run.json", json.dumps(meta, indent=1))
     md, html = write_report(out, meta)
     return summary.model_copy(update={"report_md": str(md), "report_html": str(html)})
-
-
-def _cli(argv: list[str] | None = None) -> EvalSummary:
-    p = argparse.ArgumentParser(prog="python -m evals.runner", description=__doc__.split("\n")[0])
-    p.add_argument("--suite", required=True, help="synth-v1 | synth-v1-declarative | lcr | sisec")
-    p.add_argument("--methods", required=True, help=f"comma-separated: {','.join(METHODS)}")
-    p.add_argument("--out", required=True)
-    p.add_argument("--limit", type=int, default=None, help="items per op (synth) or in total (lcr, sisec)")
-    p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--ray", default=None, help="Ray address: local | auto | host:port")
-    p.add_argument("--no-resume", action="store_true")
-    p.add_argument("--stems", action="store_true", help="give the stems to the methods")
-    p.add_argument("--data", default=None, help="dev corpus folder (default $AUDIOEDIT_DEV_DATA or ../shared/data/dev)")
-    p.add_argument("--cache", default=None, help="synth benchmark folder (default runs/bench-v1)")
-    p.add_argument("--ldm", default=None, help="learned editor folder (default: the shipped one)")
-    p.add_argument("--clap", default="auto", help="auto | none | CLAP YAML | small-CLAP checkpoint folder")
-    p.add_argument("--note", default=None, help="a sentence for the report header")
-    a = p.parse_args(argv)
-    command = "python -m evals.runner " + " ".join(shlex.quote(x) for x in (argv if argv is not None else sys.argv[1:]))
-    from rich.progress import Progress as Bar
-
-    with Bar() as bar:
-        task = bar.add_task(f"eval {a.suite}", total=None)
-        summary = main_eval(a.suite, a.methods, a.out, a.limit, workers=a.workers, ray_address=a.ray,
-                            resume=not a.no_resume, stems=a.stems, data_dir=a.data, cache_dir=a.cache, ldm_path=a.ldm,
-                            clap=a.clap, command=command, note=a.note,
-                            progress=lambda n, total: bar.update(task, completed=n, total=total))
-    print(summary.model_dump_json(indent=1))  # noqa: T201 - command-line output
-    return summary
-
-
-if __name__ == "__main__":
-    logging.basicConfig(level=logging.WARNING)
-    _cli()

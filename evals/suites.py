@@ -73,6 +73,8 @@ class Suite(BaseModel):
     items: list[EvalItem] = Field(default_factory=list)
     labels: list[str] = Field(default_factory=list, description="label vocabulary (zero-shot classifier)")
     skipped: str | None = Field(None, description="why the suite has no items")
+    redistributable: bool = Field(True, description="False: the audio's licence forbids shipping derived "
+                                                    "spectrogram figures in a committed report")
 
 
 def dev_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
@@ -202,7 +204,7 @@ def lcr_suite(root: Path, limit: int | None = None) -> Suite:
     desc = ("Listen-Chat-Remix demo items: real mixtures of 2-4 sources, declarative requests, targets, "
             "the LCR model's output")
     if not meta.is_file():
-        return Suite(name="lcr", description=desc,
+        return Suite(name="lcr", redistributable=False, description=desc,
                      skipped=f"LCR data not found: {meta} (set AUDIOEDIT_DEV_DATA or --data)")
     entries = json.loads(meta.read_text(encoding="utf-8"))
     items, labels = [], set()
@@ -224,7 +226,7 @@ def lcr_suite(root: Path, limit: int | None = None) -> Suite:
             target=str(folder / e["target"]), edit_spans_s=[[0.0, dur]], target_caption=caption(kept),
             peer_output=str(folder / e["model_output"]),
         ))
-    return Suite(name="lcr", description=desc, items=items, labels=sorted(labels))
+    return Suite(name="lcr", redistributable=False, description=desc, items=items, labels=sorted(labels))
 
 
 def lcr_steps(code: str, ids: list[str], labels: list[str]) -> list[dict[str, Any]]:
@@ -253,7 +255,7 @@ def sisec_suite(root: Path, limit: int | None = None) -> Suite:
     meta = folder / "editing_tasks.json"
     desc = "SiSEC 2011 music snippets: 'Remove the X', target = mixture - stem"
     if not meta.is_file():
-        return Suite(name="sisec", description=desc,
+        return Suite(name="sisec", redistributable=False, description=desc,
                      skipped=f"SiSEC data not found: {meta} (set AUDIOEDIT_DEV_DATA or --data)")
     tasks = json.loads(meta.read_text(encoding="utf-8"))
     items, labels = [], set()
@@ -277,7 +279,7 @@ def sisec_suite(root: Path, limit: int | None = None) -> Suite:
             events=events, stem_paths=stem_paths, mono16k=not t["exact"], target_minus=[str(folder / t["stem"])],
             edit_spans_s=[[0.0, dur]], target_caption=caption(n for n in names if n != label),
         ))
-    return Suite(name="sisec", description=desc, items=items, labels=sorted(labels))
+    return Suite(name="sisec", redistributable=False, description=desc, items=items, labels=sorted(labels))
 
 
 def _sisec_label(instruction: str) -> str:
