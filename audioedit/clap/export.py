@@ -64,11 +64,12 @@ def _split_tables(split: list[dict], data_root: str | None) -> tuple[str, str]:
     return "\n".join(lines), "\n".join(held_lines)
 
 
-def data_card(config: dict, split: list[dict], log_rows: list[dict], eval_text: str, data_root: str | None,
+def data_card(ckpt: dict, split: list[dict], log_rows: list[dict], eval_text: str, data_root: str | None,
               n_params: int, size_mb: float) -> str:
-    """The DATA_CARD.md text."""
-    train_rows = [r for r in log_rows if "loss" in r]
-    last = train_rows[-1] if train_rows else {"step": 0, "elapsed_s": 0.0, "loss": float("nan")}
+    """The DATA_CARD.md text for checkpoint ``ckpt`` (its step, time and config)."""
+    config = ckpt["config"]
+    losses = [r["loss"] for r in log_rows if "loss" in r]
+    last_loss = sum(losses[-10:]) / len(losses[-10:]) if losses else float("nan")
     counts_table, held_list = _split_tables(split, data_root)
     used_sources = {r["source"] for r in split}
     source_rows = "\n".join(f"| {name} | {what} | {lic} |" for name, what, lic in SOURCES if name in used_sources)
@@ -128,10 +129,14 @@ reaching into a held-out region are dropped; shorter single files are train-only
 </details>
 
 ## Training
-{last['step']} steps of batch {config['train']['batch_size']} ({config['train']['mixing']['crop_s']} s crops),
-{last['elapsed_s'] / 3600:.2f} h of single-threaded CPU time (a shared 2-core machine), last logged loss
-{last['loss']:.3f}. Log: `train_log.jsonl`; curve: `loss.png` (the held-out monitor on the plot is for
-watching only; the latest checkpoint is exported, none is selected on held-out data).
+{ckpt['step']} steps of batch {config['train']['batch_size']} ({config['train']['mixing']['crop_s']} s crops),
+{ckpt['elapsed_s'] / 3600:.2f} h of wall-clock step time on one thread of a shared 2-core machine, mean
+of the last 10 logged losses {last_loss:.3f}. Log: `train_log.jsonl`; curve: `loss.png` (the held-out monitor on the plot is for
+watching only; the latest checkpoint is exported, none is selected on held-out data). Each resume
+writes a `resumed` row with the training config in force from then on (the recipe changed
+twice: random EQ, dropout 0.2 and weight decay 0.05 from step 615; classes drawn in proportion to
+the square root of their training-file count instead of uniformly from step 1105; an exponential
+moving average of the weights (decay 0.995) kept from step 1184, which is what is exported).
 
 ## Evaluation (`python -m audioedit.clap.evaluate --checkpoint audioedit/assets/clap_small`)
 ```
@@ -159,9 +164,12 @@ def export(run_dir: str | Path, out_dir: str | Path, data_root: str | None = "..
     model_cfg = SmallClapConfig(**ckpt["config"]["model"])
     tower = TextTower(model_cfg.text)
     net = SmallClapNet(model_cfg, tower.hidden_size)
-    net.load_state_dict(ckpt["model"])
+    net.load_state_dict(ckpt.get("ema") or ckpt["model"])
     export_weights(net, out, extra={"trained_steps": int(ckpt["step"])})
-    shutil.copyfile(run / "train_log.jsonl", out / "train_log.jsonl")
+    step = int(ckpt["step"])  # the log runs on past the checkpoint; ship it up to the checkpoint
+    rows = [x for x in (run / "train_log.jsonl").read_text(encoding="utf-8").splitlines()
+            if x.strip() and json.loads(x)["step"] <= step]
+    write_text_atomic(out / "train_log.jsonl", "\n".join(rows) + "\n")
     plot_log(out / "train_log.jsonl", out / "loss.png")
     split = json.loads((run / "split.json").read_text(encoding="utf-8"))
     records = [ClipRecord(r["path"], r["class"], r["group"], r["source"], r["split"], r["split_kind"],
@@ -178,7 +186,7 @@ def export(run_dir: str | Path, out_dir: str | Path, data_root: str | None = "..
     log_rows = [json.loads(x) for x in (out / "train_log.jsonl").read_text(encoding="utf-8").splitlines() if x]
     n_params = sum(p.numel() for p in net.parameters())
     size_mb = (out / "model.safetensors").stat().st_size / 1e6
-    card = data_card(ckpt["config"], split, log_rows, eval_text, data_root, n_params, size_mb)
+    card = data_card(ckpt, split, log_rows, eval_text, data_root, n_params, size_mb)
     write_text_atomic(out / "DATA_CARD.md", card)
     for path in out.iterdir():  # write_text_atomic's temporary files are private (0600)
         path.chmod(0o644)

@@ -28,6 +28,7 @@ class MixingConfig(BaseModel):
     speed_range: tuple[float, float] = (0.88, 1.12)
     level_dbfs_range: tuple[float, float] = (-38.0, -14.0)
     noise_floor_db_range: tuple[float, float] = (-80.0, -55.0)
+    class_weighting: str = "sqrt"  # "sqrt": classes drawn in proportion to sqrt(#training files); "uniform"
     eq_prob: float = 0.5
     eq_max_db: float = 8.0
 
@@ -57,7 +58,7 @@ def random_eq(x: np.ndarray, sample_rate_hz: int, max_db: float, rng: np.random.
 
 
 class MixtureSampler:
-    """Draws captioned examples from training records, class-balanced."""
+    """Draws captioned examples from training records; classes weighted by ``class_weighting``."""
 
     def __init__(self, records: list[ClipRecord], cache: AudioCache, cfg: MixingConfig):
         self.cfg = cfg
@@ -70,6 +71,11 @@ class MixtureSampler:
         self.class_keys = sorted(self.by_class)
         if len(self.class_keys) < 2:
             raise ValueError(f"need at least 2 training classes, got {self.class_keys}")
+        sizes = np.array([len(self.by_class[k]) for k in self.class_keys], dtype=float)
+        if cfg.class_weighting not in {"sqrt", "uniform"}:
+            raise ValueError(f"class_weighting must be 'sqrt' or 'uniform', got {cfg.class_weighting!r}")
+        weights = np.sqrt(sizes) if cfg.class_weighting == "sqrt" else np.ones_like(sizes)
+        self.class_probs = weights / weights.sum()
 
     @property
     def frames(self) -> int:
@@ -98,8 +104,11 @@ class MixtureSampler:
     def _random_offset(self, n: int, length: int, rng: np.random.Generator) -> int:
         return int(rng.integers(max(1, n - length + 1)))
 
+    def _key(self, rng: np.random.Generator) -> str:
+        return self.class_keys[rng.choice(len(self.class_keys), p=self.class_probs)]
+
     def _two_keys(self, rng: np.random.Generator) -> tuple[str, str]:
-        a, b = rng.choice(len(self.class_keys), size=2, replace=False)
+        a, b = rng.choice(len(self.class_keys), size=2, replace=False, p=self.class_probs)
         return self.class_keys[a], self.class_keys[b]
 
     def example(self, rng: np.random.Generator) -> tuple[np.ndarray, str, str]:
@@ -110,11 +119,11 @@ class MixtureSampler:
         kind = kinds[rng.choice(len(kinds), p=probs / probs.sum())]
         out = np.zeros(n, np.float32)
         if kind == "single":
-            a = self.class_keys[rng.integers(len(self.class_keys))]
+            a = self._key(rng)
             x = self._clip(a, n, rng)
             self._place(out, x, self._random_offset(n, len(x), rng), 1.0)
             if rng.random() < self.cfg.quiet_background_prob:
-                b = self.class_keys[rng.integers(len(self.class_keys))]
+                b = self._key(rng)
                 if b != a:
                     self._place(out, self._tile(self._clip(b, n, rng), n), 0, 10 ** (-rng.uniform(18, 30) / 20))
             caption, key = single_caption(sound_class(a), rng), a

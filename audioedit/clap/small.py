@@ -91,7 +91,8 @@ class SmallClap(ClapModel):
 
 
 def load_weights(path: Path) -> tuple[dict, dict]:
-    """(state dict, SmallClapConfig dict) from an exported folder, a run folder or a ``.pt`` file."""
+    """(state dict, SmallClapConfig dict) from an exported folder, a run folder or a ``.pt`` file
+    (a training checkpoint gives its weight average when it has one)."""
     import torch
 
     if path.is_dir() and (path / "model.safetensors").is_file():
@@ -109,7 +110,7 @@ def load_weights(path: Path) -> tuple[dict, dict]:
     if not path.is_file():
         raise UserInputError(f"small-CLAP checkpoint not found: {str(path)!r}")
     ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    return ckpt["model"], ckpt["config"]["model"]
+    return ckpt.get("ema") or ckpt["model"], ckpt["config"]["model"]
 
 
 def export_weights(net, out_dir: str | Path, extra: dict | None = None) -> Path:

@@ -10,13 +10,15 @@ every ``checkpoint_every_s`` seconds and at the end or on SIGTERM/SIGINT; the la
 split). A rerun with ``resume=True`` continues from the newest checkpoint with the same step
 count, data stream position and learning-rate schedule.
 
-The periodic held-out monitor is only logged; no checkpoint is selected on it (the latest is
-exported).
+With ``ema_decay`` > 0 an exponential moving average of the weights is kept, checkpointed,
+monitored and exported. The periodic held-out monitor is only logged; no checkpoint is selected on
+it (the latest is exported).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import logging
 import math
@@ -48,6 +50,7 @@ class TrainConfig(BaseModel):
     keep_checkpoints: int = 2
     log_every: int = 10
     monitor_every: int = 250  # steps between held-out zero-shot checks (0 = never)
+    ema_decay: float = 0.995  # exponential moving average of the weights (0 = none); exported when present
     seed: int = 0
     num_threads: int = 1
     mixing: MixingConfig = Field(default_factory=MixingConfig)
@@ -105,6 +108,7 @@ class _Run:
         torch.manual_seed(cfg.seed)
         self.net = SmallClapNet(model_cfg, self.tower.hidden_size)
         self.opt = torch.optim.AdamW(self.net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.ema = copy.deepcopy(self.net).eval().requires_grad_(False) if cfg.ema_decay else None
         self.rng = np.random.default_rng(cfg.seed)
         self.step, self.elapsed_s = 0, 0.0
 
@@ -112,6 +116,7 @@ class _Run:
         import torch
 
         return {"model": self.net.state_dict(), "optimizer": self.opt.state_dict(), "step": self.step,
+                "ema": None if self.ema is None else self.ema.state_dict(),
                 "elapsed_s": self.elapsed_s, "numpy_rng": self.rng.bit_generator.state,
                 "torch_rng": torch.get_rng_state(),
                 "config": {"model": self.model_cfg.model_dump(mode="json"), "train": self.cfg.model_dump(mode="json")}}
@@ -121,6 +126,8 @@ class _Run:
 
         ckpt = torch.load(path, map_location="cpu", weights_only=False)
         self.net.load_state_dict(ckpt["model"])
+        if self.ema is not None:  # a checkpoint from before EMA was switched on starts it at the weights
+            self.ema.load_state_dict(ckpt.get("ema") or ckpt["model"])
         self.opt.load_state_dict(ckpt["optimizer"])
         self.step, self.elapsed_s = int(ckpt["step"]), float(ckpt["elapsed_s"])
         self.rng.bit_generator.state = ckpt["numpy_rng"]
@@ -160,11 +167,23 @@ class _Run:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.net.parameters(), 5.0)
         self.opt.step()
+        self._update_ema()
         self.step += 1
         dt = time.perf_counter() - t0
         self.elapsed_s += dt
         return {"step": self.step, "loss": round(float(loss.detach()), 5), "lr": lr, "step_s": round(dt, 3),
                 "temperature": round(float(1 / self.net.logit_scale.detach().exp()), 5), "elapsed_s": round(self.elapsed_s, 1)}
+
+    def _update_ema(self) -> None:
+        import torch
+
+        if self.ema is None:
+            return
+        with torch.no_grad():
+            for e, p in zip(self.ema.parameters(), self.net.parameters()):
+                e.lerp_(p, 1.0 - self.cfg.ema_decay)
+            for e, b in zip(self.ema.buffers(), self.net.buffers()):
+                e.copy_(b)
 
     def monitor(self) -> dict:
         from audioedit.clap.evaluate import eval_items, zero_shot
@@ -172,7 +191,7 @@ class _Run:
 
         held = [r for r in self.records if r.split == "heldout" and r.source != "bank" and r.split_kind == "file"]
         trained = sorted({r.class_key for r in self.records if r.split == "train"})
-        result = zero_shot(SmallClap(self.net, self.tower), eval_items(held, self.cache, max_windows=1), trained,
+        result = zero_shot(SmallClap(self.ema if self.ema is not None else self.net, self.tower), eval_items(held, self.cache, max_windows=1), trained,
                            sample_rate_hz=self.model_cfg.sample_rate_hz)
         self.net.train()
         return {"step": self.step, "heldout_top1": None if result is None else round(result.top1_names, 4)}
