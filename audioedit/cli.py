@@ -355,6 +355,33 @@ def bench_synth(
     console.print(table)
 
 
+@bench_app.command("planner")
+def bench_planner(
+    bench: Path = typer.Option(Path("runs/bench-v1"), "--bench", help="a synth benchmark folder (manifest.jsonl)"),
+    backend: str = typer.Option("rules", "--backend", help="rules | llm"),
+    limit: Optional[int] = typer.Option(None, "--limit", help="at most N examples per op (and declarative)"),
+    failures: int = typer.Option(0, "--failures", help="also print up to N failed examples"),
+) -> None:
+    """Planner accuracy on a synth benchmark split: exact plan, op, targets, amount, latency per op."""
+    from evals.planner_accuracy import accuracy_rows, planner_accuracy
+
+    try:
+        acc = planner_accuracy(bench, backend=backend, limit=limit)
+    except AudioEditError as exc:
+        _fail(exc)
+    table = Table(title=f"planner accuracy ({backend}) on {bench}" + (f", <= {limit} per op" if limit else ""))
+    for col in ("op", "n", "exact", "op", "targets", "amount", "mean ms"):
+        table.add_column(col)
+    for r in accuracy_rows(acc):
+        table.add_row(r.op, str(r.n), f"{r.exact:.1%}", f"{r.op_acc:.1%}", f"{r.target_acc:.1%}", f"{r.amount_acc:.1%}",
+                      f"{r.latency_ms_mean:.2f}")
+    console.print(table)
+    console.print("declarative rows: exact = step sequence (op, targets, amounts); op = op sequence", highlight=False)
+    for s in acc.failures()[:failures]:
+        console.print(f"[bold]{s.name}[/] {s.instruction!r}\n  {s.why}\n  expected {s.expected}\n  planned  {s.planned}",
+                      highlight=False, soft_wrap=True)
+
+
 def main() -> None:  # pragma: no cover - console entry point helper
     logging.basicConfig(level=logging.WARNING)
     app()

@@ -16,6 +16,7 @@ Defaults for vague amounts (``LOUDNESS_DB``, ``SPEED_FACTOR``, ``ADD_SNR_DB``, `
 | "much" faster / slower | x1.5 / x0.67 |
 | "twice as fast", "double speed" / "half speed", "half as fast" | x2 / x0.5 |
 | "1.5x", "1.5 times faster" / "N times slower" | x1.5 / x(1/N) |
+| "by a factor of F" / "time-stretch to L times its length" | xF / x(1/L) |
 | "at 80% speed" / faster, slower "by 20%" | x0.8 / x1.2, x0.8 |
 | added sound: foreground / background / "loud" / "quiet, soft, faint" / "at N dB" | snr +6 / -6 / +12 / 0 / N dB |
 | "a couple of" / "a few", "several" | count 2 / 3 |
@@ -64,6 +65,11 @@ HALF_SPEED_RE = re.compile(r"\b(?:half|half the) (?:speed|tempo|pace|rate)\b|\bh
 DOUBLE_SPEED_RE = re.compile(r"\b(?:double|twice the|double the) (?:speed|tempo|pace|rate)\b|\bdouble[- ]speed\b")
 SPEED_PERCENT_OF_RE = re.compile(
     r"\b(?:at|to)\s+\d+(?:\.\d+)?\s*(?:%|percent)|(?:%|percent)\s*(?:of\s+(?:the\s+)?(?:original\s+)?)?(?:speed|tempo|rate|pace)"
+)
+FACTOR_OF_RE = re.compile(rf"\bby a factor of\s+(?P<n>{NUM})\b")
+LENGTH_RE = re.compile(
+    r"\b(?:to\s+)?(?:(?P<n>\d+(?:\.\d+)?|\.\d+)\s*(?:x|times)?|(?P<w>twice|double|half|triple|three times|two times))\s+"
+    r"(?:its|the|their)\s+(?:original\s+|current\s+)?(?:length|duration)\b"
 )
 DOUBLE_VOLUME_RE = re.compile(r"\bdouble (?:the )?(?:volume|level|loudness|gain)\b")
 IN_HALF_RE = re.compile(r"\b(?:in half|by half|halve|halved)\b")
@@ -130,6 +136,15 @@ def speed_factor(text: str, direction: int) -> tuple[float, str]:
     if m and m["adj"] in {"fast", "quick", "slow"}:
         n = number_value(m["n"]) or 1.0
         return (n if m["adj"] != "slow" else 1.0 / n), "explicit"
+    m = LENGTH_RE.search(text)
+    if m:
+        n = float(m["n"]) if m["n"] else {"twice": 2.0, "double": 2.0, "half": 0.5, "triple": 3.0, "three times": 3.0,
+                                           "two times": 2.0}[m["w"]]
+        return (1.0 / n if n > 0 else 0.0), "the new length as a multiple of the old (factor = 1 / multiple)"
+    m = FACTOR_OF_RE.search(text)
+    if m:
+        n = number_value(m["n"]) or 1.0
+        return (1.0 / n if direction < 0 and n > 1 else n), "explicit factor"
     if HALF_SPEED_RE.search(text):
         return 0.5, "explicit"
     if DOUBLE_SPEED_RE.search(text):

@@ -27,12 +27,13 @@ CUE_RE = re.compile(
     r"filter out|turn off|switch off|stop|without|no more|gone|replace|substitute|swap|switch|exchange|"
     r"change|turn|transform|convert|instead|reorder|move|put|place|play|before|after|louder|"
     r"quieter|softer|loud|quiet|boost|raise|lower|reduce|increase|decrease|amplify|attenuate|emphasi[sz]e|"
-    r"accentuate|enhance|quieten|tone down|dampen|soften|bring|pump|crank|volume|level|faster|slower|speed|"
+    r"accentuate|enhance|quieten|tone down|dampen|soften|bring|pump|crank|volume|level|faster|slower|speed|later|earlier|rather|"
     r"slow|quicker|accelerate|tempo|add|insert|include|layer|mix in|introduce|calmer|peaceful|focus|isolate|"
     r"extract|keep only|only keep|leave only|half as|twice as|times as|stand out|prominent|"
     r"db|decibels?)\b|[+-]\d"
 )
-VERB_START_RE = re.compile(r"^(?:make|let|give|have|get|turn|bring|put|keep|render|set|do)\b", re.IGNORECASE)
+VERB_START_RE = re.compile(r"^(?:make|let|give|have|get|turn|bring|put|keep|render|set|do|leave|don'?t|do not|"
+                           r"nothing else|everything else (?:should|stays?|remains?|unchanged|as))\b", re.IGNORECASE)
 _STRONG = (
     r"(?:[;!?]|\.(?=\s|$)|(?:,\s*|\band\s+)?\b(?:and then|then|after that|afterwards|also|next|finally|lastly)\b,?)"
 )
@@ -43,8 +44,9 @@ SINGLE_VERB_RE = re.compile(r"^(?:remove|drop|delete|add|insert|replace|swap|reo
 _PROTECTED_AND = "\x00"
 PROTECT_RES = (
     re.compile(rf"\b(between\s+{NUM}\s*(?:s|sec|secs|seconds?)?\s+)and(?=\s+{NUM})", re.IGNORECASE),
-    re.compile(r"\b((?:swap|switch|exchange|interchange|trade|reverse(?: the order of)?)\b[^,;.]*?\s)and(?=\s)",
-               re.IGNORECASE),
+    re.compile(r"\b((?:swap|switch|exchange|interchange|trade|reverse(?: the order of)?)\b[^,;.]*?\s)and(?=\s)"
+               r"(?!\s+(?:then\s+)?(?:push|pull|move|shift|make|let|put|play|turn|bring|remove|add|drop|replace|mute|delete|"
+               r"slow|speed|raise|lower|boost|have)\b)", re.IGNORECASE),
     re.compile(r"\b((?:both)\b[^,;.]*?\s)and(?=\s)", re.IGNORECASE),
     re.compile(r"\b(pots\s+)and(?=\s+pans)", re.IGNORECASE),
 )
@@ -60,6 +62,15 @@ TRAIL_RE = re.compile(
     re.IGNORECASE,
 )
 WHITESPACE_RE = re.compile(r"\s+")
+# "At 3 s, add a bird" / "Towards the end, remove the dog": a leading position moves behind the clause
+FRONT_POSITION_RE = re.compile(
+    r"^(?P<pos>(?:at|around|about|near|towards?|in|during|after|before|from|between|by|within|over)\b[^,;]{1,40}?),\s*"
+    r"(?P<rest>\S.*)$", re.IGNORECASE)
+# "play the speech first, then the bird" -> "play the speech before the bird" (one reorder, not two clauses)
+FIRST_THEN_RE = re.compile(
+    r"\b(?P<head>(?:play|put|have|let|hear)\s+[^,;.]+?\s+first)(?P<sep>\s*,?\s*(?:and\s+)?then\s+)(?=[^,;.\s])",
+    re.IGNORECASE)
+_HIDDEN = {",": "\x02", "then": "\x03", "and": "\x04"}  # separators inside "play X first, then Y", hidden while splitting
 
 
 def tidy(clause: str) -> str:
@@ -69,6 +80,29 @@ def tidy(clause: str) -> str:
         clause = LEAD_RE.sub("", clause)
         clause = TRAIL_RE.sub("", clause).strip()
     return clause
+
+
+def front_position(clause: str) -> str:
+    """'at 3 s, add a bird' -> 'add a bird at 3 s' (a leading position moves behind the clause)."""
+    m = FRONT_POSITION_RE.match(clause)
+    if m is not None and has_cue(m["rest"]) and not has_cue(m["pos"].split(" ", 1)[-1]):
+        return f"{m['rest']} {m['pos']}"
+    return clause
+
+
+def _hide(separator: str) -> str:
+    return re.sub(r",|\bthen\b|\band\b", lambda m: _HIDDEN[m.group(0).lower()], separator, flags=re.IGNORECASE)
+
+
+def _unhide(text: str) -> str:
+    for word, mark in _HIDDEN.items():
+        text = text.replace(mark, word)
+    return text
+
+
+def _is_position(text: str) -> bool:
+    m = FRONT_POSITION_RE.match(text + ", x")
+    return m is not None and not has_cue(m["pos"].split(" ", 1)[-1])
 
 
 def has_cue(text: str) -> bool:
@@ -86,6 +120,7 @@ def split_request(request: str) -> tuple[str | None, list[str]]:
             text = f"{m['goal'].strip()} {m['rest']}"
         else:
             goal, text = tidy(m["goal"]), m["rest"]
+    text = FIRST_THEN_RE.sub(lambda mm: mm["head"] + _hide(mm["sep"]), text)
     for pattern in PROTECT_RES:
         text = pattern.sub(lambda mm: mm.group(1) + _PROTECTED_AND, text)
     clauses: list[str] = []
@@ -103,9 +138,12 @@ def split_request(request: str) -> tuple[str | None, list[str]]:
         if not segment:
             continue
         both_say_what = has_cue(clauses[-1]) and (has_cue(segment) or VERB_START_RE.match(segment)) if clauses else True
+        if clauses and kind == "weak" and sep_text.strip() == "," and _is_position(clauses[-1]):
+            both_say_what = False  # "After the siren, add a bird": the position belongs to the clause after it
         if clauses and kind == "weak" and not both_say_what:
-            clauses[-1] = f"{clauses[-1]}{sep_text}{segment}"
+            joint = ", " if sep_text.strip() == "," else f" {sep_text.strip()} "
+            clauses[-1] = WHITESPACE_RE.sub(" ", f"{clauses[-1]}{joint}{segment}")
         else:
             clauses.append(segment)
-    restored = (tidy(c.replace(_PROTECTED_AND, "and")) for c in clauses)
+    restored = (tidy(_unhide(c.replace(_PROTECTED_AND, "and"))) for c in clauses)
     return goal, [c for c in restored if c]

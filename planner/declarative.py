@@ -7,6 +7,9 @@
 | "focus on the speaker", "so I can hear X", "make X stand out" | every other label ``FOCUS_GAIN_DB`` |
 | "keep only X", "isolate X", "extract X" | remove every other label |
 | "make this sound like a beach" | unresolved: restyling the scene is not one of the six operations |
+| "keep everything else", "leave the rest as is", "don't change anything else" | no step: an assumption (every step leaves the rest unchanged) |
+| "keep the pitch", "pitch unchanged" after a speed step | no step: an assumption (speed changes keep the pitch by default) |
+| "make it busier / livelier", "liven it up" | unresolved: which sounds to add must be named |
 
 They need the scene's events; without a scene they are reported as unresolved.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from planner import templates
 from planner.builder import StepBuilder
 from planner.refs import clean_phrase
 from planner.vocab import canonical_label
@@ -23,15 +27,35 @@ CALM_GAIN_DB = -6.0
 FOCUS_GAIN_DB = -10.0
 ALARMING = ("siren", "car_horn", "gun_shot", "jackhammer", "drilling", "dog_bark", "alarm")
 
+KEEP_REST_RE = re.compile(
+    r"^(?:and\s+|but\s+)?(?:(?:keep|leave|preserve|retain)\s+(?:everything|all|anything)\s+else(?:\s+(?:as (?:it )?is|as it was|"
+    r"unchanged|untouched|intact|the same|alone))?|(?:keep|leave|preserve)\s+the\s+rest(?:\s+of\s+(?:it|the \w+))?"
+    r"(?:\s+(?:as (?:it )?is|as it was|unchanged|untouched|intact|the same|alone))?|"
+    r"(?:don'?t|do not)\s+(?:change|touch|alter|modify)\s+(?:anything|everything|the rest)(?:\s+else)?|"
+    r"(?:nothing|everything)\s+else\s+(?:should\s+)?(?:stays?|remains?|unchanged|the same|as (?:it )?is)(?:\s+(?:the same|unchanged|as (?:it )?is))?|"
+    r"(?:leave|keep)\s+(?:everything|all)\s+(?:else\s+)?(?:as (?:it )?is|untouched|unchanged|alone)|that'?s (?:it|all)|"
+    r"nothing\s+else\s+(?:should|must|may|will|needs? to)\s+(?:change|be (?:changed|touched|different)))$"
+)
+PITCH_NOTE_RE = re.compile(
+    r"^(?:and\s+|but\s+)?(?:(?:keep|preserve|maintain|retain)\s+(?:the\s+|its\s+|their\s+)?(?:original\s+)?pitch"
+    r"(?:\s+(?:unchanged|intact|the same|as (?:it )?is))?|(?:with\s+)?(?:the\s+|its\s+)?pitch\s+(?:unchanged|intact|preserved|"
+    r"kept|the same)|without\s+(?:changing|altering|affecting|shifting)\s+(?:the|its|their)\s+pitch|"
+    r"(?:don'?t|do not|never)\s+(?:change|alter|affect|shift)\s+(?:the|its|their)\s+pitch|(?:and\s+)?"
+    r"(?:let|allow)\s+(?:the\s+|its\s+)?pitch\s+(?:to\s+)?(?:change|shift|move))$"
+)
+BUSIER_RE = re.compile(
+    r"\b(?:busier|livelier|more (?:lively|alive|busy|vibrant)|liven (?:it |this |the \w+ )?up|add (?:some )?life|"
+    r"feels? (?:empty|dead|bare|sparse))\b"
+)
 RESTYLE_RE = re.compile(r"^(?:make|let|have)\s+(?:this|it|the (?:recording|clip|audio|scene|mix))\s+(?:sounds?|feel)\s+"
                         r"(?:like|as if|as though|more like)\b")
 CALM_RE = re.compile(
-    r"\b(?:calmer|calm(?: it)? down|more (?:peaceful|relaxing|relaxed|tranquil|serene|soothing|calm)|less (?:stressful|"
+    r"\b(?:calmer|calm(?: (?:it|this|this \w+|the \w+))? down|too (?:hectic|chaotic|stressful|frantic)|more (?:peaceful|relaxing|relaxed|tranquil|serene|soothing|calm)|less (?:stressful|"
     r"chaotic|hectic|busy|harsh|aggressive|jarring|alarming)|peaceful|relaxing|soothing|tranquil|serene)\b"
 )
 WHOLE_WORDS_RE = re.compile(
     r"\b(?:make|let|get|render|this|it|the|a|an|whole|entire|(?:\w+\s+)?(?:recording|clip|audio|scene|mix|track|thing)|"
-    r"feel|sound|bit|little|lot|much|overall|please)\b"
+    r"feel|sound|bit|little|lot|much|overall|please|i|we|want|to|it's|is|too|tone|down)\b"
 )
 FOCUS_RES = (
     re.compile(r"^(?:focus on|concentrate on|spotlight|put the focus on|center on|centre on)\s+(?P<x>.+)$"),
@@ -39,13 +63,52 @@ FOCUS_RES = (
                r"(?:\s+(?:better|more clearly|clearly|properly))?$"),
     re.compile(r"^(?:make|let)\s+(?P<x>.+?)\s+(?:stand out|the (?:focus|star)|clearer|more intelligible|"
                r"easier to (?:hear|understand))$"),
+    re.compile(r"^(?:i |we )?(?:mainly|mostly|primarily|really|only|just) (?:want|need|care) (?:to hear|about)\s+(?P<x>.+?)"
+               r"(?:\s+(?:clearly|better|more clearly))?$"),
+    re.compile(r"^(?:bring|move|put|pull|push)\s+(?P<x>.+?)\s+(?:to the (?:front|fore(?:ground)?)|forward|up front)"
+               r"(?:\s+and\s+(?:push|pull|move|put|bring|turn|tuck)\s+(?:everything|all|the rest|all the rest|the others)"
+               r"(?:\s+else)?\s+(?:back|down|away))$"),
+    re.compile(r"^bring\s+(?P<x>.+?)\s+to the (?:front|fore(?:ground)?)$"),
 )
 ISOLATE_RE = re.compile(
     r"^(?:isolate|extract|pull out|separate|single out|keep only|only keep|leave only|keep just|just keep|leave just|"
     r"only)\s+(?P<x>.+?)(?:\s+from (?:the )?(?:mixture|mix|recording|audio|clip))?$"
-    r"|^(?:keep|leave)\s+(?P<y>.+?)\s+only$|^(?:keep|leave)\s+(?P<z>.+?)\s+and (?:remove|drop|mute) "
+    r"|^(?:keep|leave)\s+(?P<y>.+?)\s+only$|^(?:i )?(?:just|only) want\s+(?P<w>.+?)\s+(?:over|on top of|above|and)\s+"
+    r"the (?:ambience|ambiance|background|backdrop|ambient sound)$|^(?:keep|leave)\s+(?P<z>.+?)\s+and (?:remove|drop|mute) "
     r"(?:everything|all) else$"
 )
+
+
+def parse_constraint(text: str, source: str, builder: StepBuilder) -> bool:
+    """Trailing courtesy / constraint clauses: no step, an assumption."""
+    if KEEP_REST_RE.match(text) is not None:
+        builder.g.note(f"'{source}': every step leaves the rest of the recording unchanged; no step needed")
+        return True
+    if PITCH_NOTE_RE.match(text) is None:
+        return False
+    speed = [s for s in builder.steps if s.op == "speed"]
+    if not speed:
+        builder.g.fail(source, f"'{source}' is about pitch, but no speed change comes before it; "
+                               "say which sound to speed up or slow down")
+        return True
+    if re.search(r"\b(?:let|allow)\b", text):
+        step = speed[-1]
+        builder.steps[builder.steps.index(step)] = step.model_copy(update={
+            "keep_pitch": False, "instruction": templates.speed_instruction(step.target, step.factor, False)})
+        builder.g.note(f"'{source}': the speed change lets the pitch change (playback-rate change)")
+    else:
+        builder.g.note(f"'{source}': the speed change keeps the pitch (the default)")
+    return True
+
+
+def parse_busier(text: str, source: str, builder: StepBuilder) -> bool:
+    """'make it busier' names no sound to add: unresolved, with what would be accepted."""
+    if BUSIER_RE.search(text) is None:
+        return False
+    sounds = ", ".join(sorted(builder.g.sounds)) if builder.g.sounds else "any sound"
+    builder.g.fail(source, f"'{source}' does not say which sounds to add; name them, e.g. 'add a bird at 3 s and "
+                           f"some rain in the background' (available: {sounds})")
+    return True
 
 
 def parse_restyle(text: str, source: str, builder: StepBuilder) -> bool:
@@ -97,6 +160,9 @@ def parse_isolate(text: str, source: str, builder: StepBuilder) -> bool:
     m = ISOLATE_RE.match(text)
     if m is None:
         return False
+    if m["w"]:
+        _lower_or_remove_others(f"{m['w']} and the background", source, builder, None)
+        return True
     _lower_or_remove_others(m["x"] or m["y"] or m["z"], source, builder, None)
     return True
 

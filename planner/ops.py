@@ -15,7 +15,9 @@ from planner.amounts import (
     ADD_SNR_DB,
     DB_RE,
     DOUBLE_SPEED_RE,
+    FACTOR_OF_RE,
     HALF_SPEED_RE,
+    LENGTH_RE,
     IN_HALF_RE,
     LARGE_RE,
     MAX_COUNT,
@@ -55,43 +57,10 @@ REPLACE_RES = (
     re.compile(r"^(?:use|put|have|play|add)?\s*(?P<b>.+?)\s+instead\s+of\s+(?P<a>.+)$"),
     re.compile(r"^(?P<a>.+?)\s+(?:should|must|needs? to|has to)\s+(?:be\s+)?(?:replaced|swapped|substituted)\s+"
                r"(?:with|by|for)\s+(?P<b>.+)$"),
+    re.compile(r"^(?:i'?d|i would|we'?d|we would)\s+(?:rather|prefer(?: to)?)\s+(?:have|hear|use|get)\s+(?P<b>.+?)\s+"
+               r"(?:than|instead of|rather than|over)\s+(?P<a>.+)$"),
 )
 NOT_A_SOUND_RE = re.compile(rf"\b(?:{NUM})\s*(?:db|%|x\b|times|percent)|\b(?:volume|level|speed|tempo|left|right)\b")
-SWAP_RE = re.compile(
-    r"^(?:swap|switch|exchange|interchange|trade|flip|reverse(?: the order of)?)\s+(?:the\s+(?:order|positions?|places?)"
-    r"\s+of\s+)?(?P<a>.+?)\s+(?P<sep>and|with|&)\s+(?P<b>.+?)(?:\s+(?:around|round|over|places|positions|in time))?$"
-)
-SWAP_DECL_RE = re.compile(r"^(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+(?:should\s+)?(?:swap|switch|trade|exchange)"
-                          r"(?:\s+(?:places|positions|order))?$")
-MOVE_RE = re.compile(
-    r"^(?:put|move|place|play|have|shift|reorder|schedule|bring)\s+(?P<a>.+?)\s+(?:so (?:that )?it (?:comes|plays)\s+)?"
-    r"(?P<rel>before|after|ahead of|in front of|behind|following|prior to|earlier than|later than)\s+(?P<b>.+)$"
-)
-ORDER_DECL_RE = re.compile(
-    r"^(?P<a>.+?)\s+(?:should\s+|must\s+|needs? to\s+|has to\s+|to\s+)?(?:come|go|play|happen|occur|start|sound|"
-    r"be heard|be|appear)?\s*(?P<rel>before|after|ahead of|prior to|earlier than|later than)\s+(?P<b>.+)$"
-)
-FIRST_LAST_RES = (
-    re.compile(r"^(?:play|put|move|place|have|shift)\s+(?P<a>.+?)\s+(?P<pos>first|last|at the (?:very )?(?:start|beginning|end)"
-               r"|to the (?:very )?(?:start|beginning|end|front|back))$"),
-    re.compile(r"^(?P<a>.+?)\s+(?:should\s+)?(?:come|go|play|be)\s+(?P<pos>first|last)$"),
-    re.compile(r"^(?P<pos>start|begin|open|end|finish|close)\s+with\s+(?P<a>.+)$"),
-)
-BEFORE_WORDS = frozenset({"before", "ahead of", "in front of", "prior to", "earlier than"})
-INDEFINITE_RE = re.compile(rf"^(?:a|an|some|several|a few|a couple of|{NUM})\b")
-
-
-def _swap_targets(builder: StepBuilder, a: list[EventRef], b: list[EventRef]) -> list[EventRef]:
-    """Targets for a swap: the current order reversed (as written when there is no scene)."""
-    if builder.g.scene is None:
-        return [*b, *a]
-    onset = {e.id: e.onset_s for e in builder.g.events}
-
-    def first_onset(refs: list[EventRef]) -> float:
-        return min((onset[i] for r in refs for i in r.event_ids), default=0.0)
-
-    return [*b, *a] if first_onset(a) <= first_onset(b) else [*a, *b]
-
 
 def parse_replace(text: str, source: str, builder: StepBuilder) -> bool:
     g = builder.g
@@ -113,94 +82,31 @@ def parse_replace(text: str, source: str, builder: StepBuilder) -> bool:
         if refs and sound:
             for ref in refs:
                 builder.replace(ref, sound, source)
-            g.last_refs = refs
+            g.replaced[sound] = [i for ref in refs for i in ref.event_ids]
+            g.last_refs = [EventRef(label=sound, text=f"the {sound} that replaces {refs[0].label}")]
         builder.last_verb = None
         return True
     return False
 
 
-def parse_reorder(text: str, source: str, builder: StepBuilder) -> bool:
-    g = builder.g
-    m = SWAP_RE.match(text) or SWAP_DECL_RE.match(text)
-    if m is not None:
-        new_sound = INDEFINITE_RE.match(m["b"]) or not names_scene_sound(g, m["b"])
-        if "sep" in m.re.groupindex and m["sep"] == "with" and new_sound:
-            a, b = g.refs(m["a"], source), addable_label(g, m["b"], source)
-            if a and b:
-                for ref in a:
-                    builder.replace(ref, b, source)
-            return True
-        a, b = g.refs(m["a"], source), g.refs(m["b"], source)
-        if a and b:
-            builder.reorder(_swap_targets(builder, a, b), source, swap=True)
-        return True
-    m = MOVE_RE.match(text)
-    if m is None and (m2 := ORDER_DECL_RE.match(text)) is not None:
-        if names_scene_sound(g, m2["a"]) and names_scene_sound(g, m2["b"]) and not _is_time(m2["b"]):
-            m = m2
-    if m is not None and not _is_time(m["b"]) and not INDEFINITE_RE.match(m["a"]):
-        a, b = g.refs(m["a"], source), g.refs(m["b"], source)
-        if a and b:
-            targets = [*a, *b] if m["rel"] in BEFORE_WORDS else [*b, *a]
-            builder.reorder(targets, source, swap=False)
-        return True
-    for pattern in FIRST_LAST_RES:
-        m = pattern.match(text)
-        if m is None or INDEFINITE_RE.match(m["a"]):
-            continue
-        if pattern is not FIRST_LAST_RES[0] or names_scene_sound(g, m["a"]):
-            first = re.search(r"first|start|begin|open|front", m["pos"]) is not None
-            _reorder_to_edge(builder, m["a"], source, first)
-            return True
-    return False
-
-
-def _is_time(text: str) -> bool:
-    return re.match(rf"^\s*(?:{NUM})\s*{UNIT}|^\s*\d+:\d", text) is not None
-
-
-def _reorder_to_edge(builder: StepBuilder, phrase: str, source: str, first: bool) -> None:
-    """'play X first' / 'X last': swap X with the foreground event now playing first / last."""
-    g = builder.g
-    if g.scene is None:
-        g.fail(source, f"'{source}' needs the recording's events to know what {phrase!r} should move past")
-        return
-    refs = g.refs(phrase, source)
-    if not refs:
-        return
-    ref = refs[0]
-    mine = [e for e in g.events if e.id in ref.event_ids]
-    others = [e for e in g.events if e.role == "foreground" and e.id not in ref.event_ids]
-    others.sort(key=lambda e: e.onset_s)
-    if not others:
-        g.note(f"'{source}': nothing else in the foreground to move {ref.label} past; nothing to do")
-        return
-    edge = others[0] if first else others[-1]
-    already = min(e.onset_s for e in mine) <= edge.onset_s if first else max(e.onset_s for e in mine) >= edge.onset_s
-    if already:
-        g.note(f"'{source}': {ref.label} already plays {'first' if first else 'last'}; nothing to do")
-        return
-    same = sorted((e for e in g.events if e.label == edge.label), key=lambda e: e.onset_s)
-    n = same.index(edge) + 1
-    other = EventRef(label=edge.label, text=edge.id, select="nth", n=n, event_ids=[edge.id])
-    builder.reorder([ref, other] if first else [other, ref], source, swap=False)
-
-
 # ------------------------------------------------------------------------------------- add
 ADD_RE = re.compile(
-    r"^(?:add|insert|include|layer(?: in)?|mix in|bring in|introduce|throw in|drop in|overlay|append|sprinkle(?: in)?)"
-    r"\s+(?P<obj>.+)$"
+    r"^(?:add|insert|include|layer(?: in)?|mix in|bring in|introduce|throw in|drop in|put in|overlay|append|"
+    r"sprinkle(?: in)?|lay(?: in| down)?|give (?:it|this|the (?:recording|scene|clip|mix|track|audio)))\s+(?P<obj>.+)$"
 )
 ADD_SOFT_RE = re.compile(
     r"^(?:put|place|have|i want|i'd like|i would like|give me|there should be|let there be|i need|we need|"
-    r"there's|there is|can we have|can i have)\s+(?P<obj>(?:a|an|some|several|a few|a couple of|"
+    r"there's|there is|can we have|can i have|hear|let me hear|i want to hear|i'd like to hear)\s+"
+    r"(?P<obj>(?:a|an|some|several|a few|a couple of|the sounds? of (?!the\b)|"
     rf"{NUM})\b.+)$"
 )
 BACKGROUND_POS_RE = re.compile(
     r"\b(?:in|into|to) the background\b|\bas (?:a |the )?background(?: sound| layer| ambience)?\b|\bthroughout\b|"
-    r"\bbehind everything\b|\bunderneath\b|\ball the way through\b|\bthe whole time\b|"
-    r"\bfor the whole (?:clip|recording)\b"
+    r"\b(?:behind|underneath|under|beneath) (?:everything|it all|the (?:whole )?(?:scene|mix|recording|clip|track))\b|"
+    r"\bunderneath\b|\ball the way through\b|\bthe whole time\b|\bfor the whole (?:clip|recording)\b|"
+    r"\b(?:a|the|some) background (?:of|with)\b|\b(?:ambience|ambiance|ambient|atmosphere|backdrop|bed)\b"
 )
+BG_ADD_RE = re.compile(r"^(?:put|place|lay|set|have|bring in|bring|slip)\s+(?P<obj>.+)$")
 AT_TIME_RE = re.compile(
     rf"\b(?:at|around|starting at|from|after|about)\s+(?:second\s+)?(?P<a>\d+:\d{{2}}(?:\.\d+)?|{NUM})\s*(?:{UNIT})?"
     rf"(?!\s*(?:db|%|x\b|times))|\b(?P<b>{NUM})\s*{UNIT}\s+in\b"
@@ -222,6 +128,20 @@ TRAIL_COUNT_RE = re.compile(
     rf"\b(?P<n>{NUM})\s+times\b|\b(?P<w>twice|thrice)\b|\b(?P<s>several|repeated)(?:ly| times)\b"
 )
 LEAD_COUNT_RE = re.compile(rf"^(?P<n>a couple of|a pair of|a few|several|{NUM})\s+(?:of\s+)?")
+
+
+def parse_add_background(text: str, source: str, builder: StepBuilder) -> bool:
+    """'put traffic behind everything', 'lay rain underneath the scene': a new background layer
+    (only when the sound is not already in the scene; 'put the siren in the background' is not an add)."""
+    m = BG_ADD_RE.match(text)
+    if m is None or BACKGROUND_POS_RE.search(m["obj"]) is None:
+        return False
+    sound = BACKGROUND_POS_RE.sub(" ", re.sub(r"\bthe sounds? of\b", " ", m["obj"]))
+    if builder.g.scene is not None and names_scene_sound(builder.g, sound):
+        return False
+    _add_item(m["obj"], source, builder)
+    builder.last_verb = "add"
+    return True
 
 
 def parse_add(text: str, source: str, builder: StepBuilder) -> bool:
@@ -250,9 +170,9 @@ def _add_item(item: str, source: str, builder: StepBuilder) -> None:
         snr_db = ADD_SNR_DB["quiet"]
     item = QUIET_ADD_RE.sub(" ", LOUD_ADD_RE.sub(" ", item))
     at_s: float | None = None
-    if (bm := BACKGROUND_POS_RE.search(item)) is not None:
+    if BACKGROUND_POS_RE.search(item) is not None:
         role, snr_db = "background", ADD_SNR_DB["background"] if sm is None else snr_db
-        item = item.replace(bm.group(0), " ")
+        item = BACKGROUND_POS_RE.sub(" ", item)
     else:
         notes_before = len(g.assumptions)
         at_s, item, ok = _add_position(item, source, builder)
@@ -260,6 +180,8 @@ def _add_item(item: str, source: str, builder: StepBuilder) -> None:
             return
         positioned = len(g.assumptions) > notes_before
     count, item = _count(item)
+    item = re.sub(r"^\s*(?:(?:a|an|some|the)\s+)?sounds?\s+of\s+|\s+to (?:the|this) (?:recording|scene|clip|mix|track)\b",
+                  " ", item)
     sound = addable_label(g, item, source)
     if sound is None:
         return
@@ -327,7 +249,8 @@ def _alternation(patterns: list[str]) -> re.Pattern[str]:
 # ------------------------------------------------------------------------------------- speed
 SPEED_TRIGGER_RE = re.compile(
     r"\b(?:faster|slower|quicker|speed|sped|accelerate|quicken|hurry|decelerate|slow(?:ed)?\b.*\bdown|"
-    r"slow down|as fast|as quick|as slow|times faster|times slower|playback rate)\b|\d(?:\.\d+)?\s*x\b"
+    r"slow down|as fast|as quick|as slow|times faster|times slower|playback rate|time[- ]?stretch|stretch|"
+    r"(?:its|their) (?:original )?(?:length|duration))\b|\d(?:\.\d+)?\s*x\b|(?:speed|tempo|rate).*\bby a factor of\b"
 )
 FASTER_RE = re.compile(r"\b(?:faster|quicker|speed(?:\s+\S+){0,6}?\s+up|sped up|accelerate|quicken|hurry|double)\b")
 SLOWER_RE = re.compile(r"\b(?:slower|slow(?:\s+\S+){0,6}?\s+down|slow|decelerate|half[- ]speed|half as fast)\b")
@@ -336,15 +259,31 @@ NO_PITCH_RE = re.compile(
     r"chipmunk|playback rate|vinyl|(?:don't|do not) (?:keep|preserve) (?:the )?pitch|without (?:keeping|preserving) "
     r"(?:the )?pitch)\b"
 )
-KEEP_PITCH_RE = re.compile(r"\b(?:keep(?:ing)?|preserv(?:e|ing)|same)\s+(?:the\s+)?pitch\b|\bpitch\b")
+KEEP_PITCH_SAID_RE = re.compile(
+    r"\b(?:without|not|no|(?:don'?t|do not|never))\s+(?:chang|alter|affect|shift|rais|lower)(?:e|es|ed|ing)?\s+"
+    r"(?:the\s+|its\s+|their\s+)?pitch\b|\b(?:keep(?:ing)?|preserv(?:e|ing)|maintain(?:ing)?|retain(?:ing)?|same)\s+"
+    r"(?:the\s+|its\s+|their\s+)?(?:original\s+)?pitch(?:\s+(?:unchanged|intact|the same))?\b|"
+    r"\b(?:the\s+|its\s+|their\s+)?pitch\s+(?:unchanged|intact|preserved|kept|the same|constant)\b"
+)
+KEEP_PITCH_RE = re.compile(KEEP_PITCH_SAID_RE.pattern + r"|\bpitch\b")  # for stripping: the bare word too
 SPEED_STRIP_RE = _alternation(
-    [IN_HALF_RE.pattern, TIMES_AS_RE.pattern, HALF_SPEED_RE.pattern, DOUBLE_SPEED_RE.pattern, PERCENT_RE.pattern,
-              TIMES_RE.pattern,
-              SMALL_RE.pattern, LARGE_RE.pattern, NO_PITCH_RE.pattern, KEEP_PITCH_RE.pattern,
+    [LENGTH_RE.pattern, FACTOR_OF_RE.pattern, IN_HALF_RE.pattern, TIMES_AS_RE.pattern, HALF_SPEED_RE.pattern,
+              DOUBLE_SPEED_RE.pattern, PERCENT_RE.pattern, TIMES_RE.pattern,
+              SMALL_RE.pattern, LARGE_RE.pattern, KEEP_PITCH_RE.pattern, NO_PITCH_RE.pattern,
+              r"\b(?:time[- ]?stretch|stretch|compress)\b",
               r"\b(?:make|play|speed|sped|slow|accelerate|quicken|hurry|decelerate|render|set|have|run|change|"
               r"faster|slower|quicker|fast|slow|quick|up|down|speed|tempo|pace|rate|playback|original|by|at|to|than|"
               r"before|normal|while|and|without|with|x)\b"]
 )
+
+
+def _keeps_pitch(text: str) -> bool:
+    """False when the text asks for a pitch change ('like a tape', "don't keep the pitch"); the
+    longer of a keep / change phrase wins ("don't change the pitch" keeps it)."""
+    change, keep = NO_PITCH_RE.search(text), KEEP_PITCH_SAID_RE.search(text)
+    if change is None:
+        return True
+    return keep is not None and keep.end() - keep.start() > change.end() - change.start()
 
 
 def parse_speed(text: str, source: str, builder: StepBuilder) -> bool:
@@ -352,7 +291,7 @@ def parse_speed(text: str, source: str, builder: StepBuilder) -> bool:
         return False
     direction = 1 if FASTER_RE.search(text) else -1 if SLOWER_RE.search(text) else 0
     factor, how = speed_factor(text, direction)
-    keep_pitch = NO_PITCH_RE.search(text) is None
+    keep_pitch = _keeps_pitch(text)
     refs = _target_refs(SPEED_STRIP_RE.sub(" ", WRAPPER_RE.sub(" ", text)), text, source, builder, "change the speed of")
     if refs is None:
         return True
@@ -459,6 +398,8 @@ REMOVE_VERB = (r"(?:removing|deleting|dropping|muting|eliminating|getting rid of
                r"strip(?: out)?|filter out|turn off|switch off|stop|cancel|suppress|exclude|clear(?: out)?|"
                r"without|no more|no)")
 REMOVE_RES = (
+    re.compile(r"^(?:i |we )?(?:don'?t|do not|no longer) (?:want|need|like)(?: to (?:hear|have|keep))? (?P<obj>.+?)"
+               r"(?:\s+(?:any ?more|at all|in (?:the|this) (?:recording|mix|clip)))*$"),
     re.compile(rf"^{REMOVE_VERB}\s+(?P<obj>.+?)(?:\s+(?:out|off|away|completely|entirely|altogether|from (?:the|this) "
                r"(?:recording|mix|clip|audio|track|scene)))*$"),
     re.compile(r"^(?:take|cut|filter|strip|turn|switch|clear|get)\s+(?P<obj>.+?)\s+(?:out|off|away|rid of)$"),

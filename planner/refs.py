@@ -9,7 +9,8 @@ label and no ids). ``Grounding.position(text)`` reads where an added sound goes.
 Time windows on references (need the scene's duration where marked *):
 "between A and B s" / "from A to B s" -> [A, B]; "in the first N s" -> [0, N]; "in the last N s"* ->
 [d-N, end]; "after N s" -> [N, end]; "before N s" -> [0, N]; "at/around N s" -> [N-0.5, N+0.5];
-"at the start"* -> [0, d/4]; "in the middle"* -> [d/4, 3d/4]; "at the end"* -> [3d/4, end].
+"at the start"* -> [0, d/4]; "in the middle"* -> [d/4, 3d/4]; "at the end"* -> [3d/4, end]; when the start
+or end quarter holds no event of the label, the first / last third is tried (noted as an assumption).
 Without a scene, "at the start"/"at the end" select the first/last event instead.
 
 Positions for added sounds (``AT_START_S``, ``END_MARGIN_S``, ``BEFORE_MARGIN_S``): "at N s" -> N;
@@ -46,7 +47,7 @@ WINDOW_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("before", re.compile(rf"\b(?:before|until|till|earlier than)\s+{_T.format('a')}\s*{UNIT}")),
     ("at", re.compile(rf"\b(?:at|around|near|about)\s+(?:second\s+)?{_T.format('a')}\s*(?:{UNIT})?(?!\s*(?:db|%|x\b))")),
     ("start", re.compile(r"\b(?:at|near|towards?|in|during)\s+the\s+(?:very\s+)?(?:start|beginning|opening)\b")),
-    ("middle", re.compile(r"\b(?:in|at|around|near)\s+the\s+middle\b|\bhalfway(?: through)?\b|\bmidway\b")),
+    ("middle", re.compile(r"\b(?:in|at|around|near|towards?)\s+the\s+middle\b|\bhalfway(?: through)?\b|\bmidway\b")),
     ("end", re.compile(r"\b(?:at|near|towards?|in|by|around)\s+the\s+(?:very\s+)?end\b")),
 )
 SELECT_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -105,6 +106,7 @@ class Grounding:
     unresolved: list[Unresolved] = field(default_factory=list)
     last_refs: list[EventRef] = field(default_factory=list)
     mentioned: list[str] = field(default_factory=list)
+    replaced: dict[str, list[str]] = field(default_factory=dict)  # new sound label -> ids of the events it replaces
 
     # ---------------------------------------------------------------- scene facts
     @property
@@ -141,6 +143,12 @@ class Grounding:
         out: list[EventRef] = []
         parts = [phrase] if canonical_label(phrase) and _is_one_name(phrase) else split_refs(phrase)
         for part in parts:
+            special = self._special_refs(clean_phrase(part), source) if len(parts) > 1 else None
+            if special is not None:
+                if not special:
+                    return None
+                out.extend(special)
+                continue
             ref = self.ref(part, source, previous=out[-1].label if out else None)
             if ref is None:
                 return None
@@ -215,10 +223,27 @@ class Grounding:
         if start_s is not None and end_s is not None and end_s <= start_s:
             self.fail(source, f"time window {start_s:g}-{end_s:g} s in '{text}' is empty; give start < end")
             return None
-        ref = EventRef(label=label, text=text, select=select, n=n, start_s=start_s, end_s=end_s)
+        ref = self._resolve(EventRef(label=label, text=text, select=select, n=n, start_s=start_s, end_s=end_s))
+        if not ref.event_ids and self.scene is not None and (wider := self._wider_window(text, start_s, end_s)):
+            widened = self._resolve(ref.model_copy(update={"start_s": wider[0], "end_s": wider[1]}))
+            if widened.event_ids:
+                self.note(f"'{text}': no {label} in {start_s or 0:g}-{end_s or self.duration_s:g} s; read the position "
+                          f"as {wider[0] or 0:g}-{wider[1] or self.duration_s:g} s (a third of the recording)")
+                ref = widened
         if label not in self.mentioned:
             self.mentioned.append(label)
-        return self._check_found(self._resolve(ref), source, plural_said=_said_plural(part))
+        return self._check_found(ref, source, plural_said=_said_plural(part))
+
+    def _wider_window(self, text: str, start_s: float | None, end_s: float | None) -> tuple[float | None, float | None] | None:
+        """'towards the beginning' / 'near the end' read as the first / last third, when the quarter finds nothing."""
+        d = self.duration_s
+        if d is None:
+            return None
+        if WINDOW_RES[6][1].search(text) and (start_s, end_s) == (0.0, d / 4):
+            return 0.0, d / 3
+        if WINDOW_RES[8][1].search(text) and (start_s, end_s) == (3 * d / 4, None):
+            return 2 * d / 3, None
+        return None
 
     def _resolve(self, ref: EventRef) -> EventRef:
         if self.scene is None:

@@ -22,9 +22,9 @@ from typing import Any
 from audioedit.errors import UserInputError
 from audioedit.scene import Scene, SceneDescription
 from audioedit.steps import Plan
-from planner import declarative, ops
+from planner import declarative, ops, reorder
 from planner.builder import StepBuilder
-from planner.clauses import split_request
+from planner.clauses import front_position, split_request
 from planner.refs import Grounding, names_scene_sound
 from planner.vocab import canonical_label
 
@@ -32,11 +32,14 @@ MAX_REQUEST_CHARS = 2000
 
 Parser = Callable[[str, str, StepBuilder], bool]
 PARSERS: tuple[Parser, ...] = (
+    declarative.parse_constraint,
     declarative.parse_restyle,
     declarative.parse_focus,
     declarative.parse_isolate,
+    declarative.parse_busier,
+    ops.parse_add_background,
     ops.parse_replace,
-    ops.parse_reorder,
+    reorder.parse_reorder,
     ops.parse_add,
     ops.parse_speed,
     declarative.parse_calm,
@@ -90,7 +93,7 @@ def _describe(scene: Any) -> SceneDescription | None:
 
 def plan_clause(clause: str, builder: StepBuilder) -> None:
     """Emit the steps of one clause, or record why it could not be planned."""
-    text = clause.lower()
+    text = front_position(clause.lower())
     if _try_parsers(text, clause, builder):
         return
     g = builder.g

@@ -35,7 +35,8 @@ MAX_PHRASE_WORDS = 4
 VOCAB: dict[str, tuple[str, ...]] = {
     # UrbanSound8K
     "air_conditioner": ("air conditioner", "air conditioning", "aircon", "air con", "ac unit", "ac", "hvac"),
-    "car_horn": ("horn", "car horn", "honk", "honking", "hooter", "beep", "beeping", "klaxon", "horn honk"),
+    "car_horn": ("horn", "car horn", "honk", "honking", "hooter", "beep", "beeping", "klaxon", "horn honk",
+                 "car honking", "car honk", "honking car", "car horn honking", "honking horn"),
     "children_playing": ("children", "child", "kid", "kids playing", "children playing", "playground",
                          "children voices", "kids"),
     "dog_bark": ("dog", "dog bark", "dogbark", "bark", "barking", "dog barking", "barking dog", "pup",
