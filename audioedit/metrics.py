@@ -1,0 +1,115 @@
+"""Signal metrics shared by the editor's training evaluation and the benchmark suites.
+
+- ``lsd``: log-spectral distance as audioldm_eval computes it (via ``ssr_eval.AudioMetrics``).
+- ``si_sdr``: scale-invariant SDR (Le Roux et al., 2019), dB; ``snr_db``; ``level_db``.
+
+Arrays are ``(frames,)`` mono or ``(channels, frames)`` float (channels are averaged to mono, as
+audioldm_eval does); sample rates in Hz. ``evals.metrics`` adds distribution, CLAP and
+edit-specific metrics on top of these.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+LSD_EPS = 1e-12  # ssr_eval's EPS
+SNR_CAP_DB = 100.0  # SI-SDR / SNR of a perfect estimate (instead of +inf)
+
+
+def to_mono(x: np.ndarray) -> np.ndarray:
+    """``(frames,)`` float64 from ``(frames,)`` or ``(channels, frames)`` (channel mean)."""
+    x = np.asarray(x, dtype=np.float64)
+    return x.mean(axis=0) if x.ndim == 2 else x
+
+
+# --------------------------------------------------------------------------------------------
+# LSD
+
+
+def stft_magnitude(x: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
+    """``|STFT|`` of mono ``x`` as ``librosa.stft(x, n_fft, hop)`` computes it with its defaults
+    (periodic Hann window of ``n_fft``, ``center=True`` with zero padding of ``n_fft // 2``).
+    Shape ``(n_fft // 2 + 1, 1 + len(x) // hop)``."""
+    x = to_mono(x)
+    pad = n_fft // 2
+    padded = np.pad(x, (pad, pad), mode="constant")
+    n_frames = 1 + (len(padded) - n_fft) // hop
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)
+    index = np.arange(n_fft)[None, :] + hop * np.arange(n_frames)[:, None]
+    return np.abs(np.fft.rfft(padded[index] * window, axis=1)).T
+
+
+def lsd_params(sample_rate_hz: int) -> tuple[int, int]:
+    """(n_fft, hop) of audioldm_eval's LSD: ``int(2048 / (44100 / sr))`` and ``int(sr / 100)``."""
+    return int(2048 / (44100 / sample_rate_hz)), int(sample_rate_hz / 100)
+
+
+def lsd_per_frame(est: np.ndarray, ref: np.ndarray, sample_rate_hz: int, *, symmetric_eps: bool = True) -> np.ndarray:
+    """Per-frame log-spectral distance ``sqrt(mean_f (log10(R^2 / E^2))^2)``, shape ``(frames,)``.
+
+    ``symmetric_eps=False`` is ssr_eval's formula verbatim, ``log10(R^2 / (E + eps)^2 + eps)``,
+    which gives 12^2 in the square for a bin where both signals are digital silence (the synthetic
+    scenes have such bins); the default adds ``eps`` to both powers, ``log10((R^2 + eps) /
+    (E^2 + eps))``: identical signals give exactly 0 and bins above ~1e-10 agree with ssr_eval.
+    """
+    n_fft, hop = lsd_params(sample_rate_hz)
+    est, ref = to_mono(est), to_mono(ref)
+    n = min(len(est), len(ref))
+    e, r = stft_magnitude(est[:n], n_fft, hop), stft_magnitude(ref[:n], n_fft, hop)
+    if symmetric_eps:
+        d = np.log10((r**2 + LSD_EPS) / (e**2 + LSD_EPS)) ** 2
+    else:
+        d = np.log10(r**2 / (e + LSD_EPS) ** 2 + LSD_EPS) ** 2
+    return np.sqrt(d.mean(axis=0))
+
+
+def lsd(est: np.ndarray, ref: np.ndarray, sample_rate_hz: int, *, symmetric_eps: bool = True) -> float:
+    """Log-spectral distance of ``est`` to ``ref`` (lower is better, 0 = identical spectra).
+
+    The definition of audioldm_eval (``EvaluationHelper.calculate_lsd`` -> ``ssr_eval.metrics.
+    AudioMetrics.lsd``, haoheliu/audioldm_eval and haoheliu/ssr_eval on GitHub): magnitude STFT
+    (librosa defaults) with ``n_fft = int(2048 / (44100 / sr))`` and ``hop = int(sr / 100)``;
+    ``log10`` of the power ratio (not dB: no factor 10); root of the mean over frequency; mean over
+    frames. Mono (channel mean); lengths cut to the shorter. Not applied here: audioldm_eval's
+    per-clip mean removal and peak normalisation (they would hide a loudness edit) and its
+    7-frame HiFi-GAN offset. See ``lsd_per_frame`` for the ``eps`` handling.
+    """
+    return float(lsd_per_frame(est, ref, sample_rate_hz, symmetric_eps=symmetric_eps).mean())
+
+
+# --------------------------------------------------------------------------------------------
+# waveform
+
+
+def si_sdr(est: np.ndarray, ref: np.ndarray) -> float | None:
+    """Scale-invariant SDR in dB: ``10 log10(|a r|^2 / |a r - e|^2)`` with ``a = <e, r> / |r|^2``
+    (Le Roux et al., "SDR - half-baked or well done?", 2019; no mean removal). Mono; lengths
+    cut to the shorter; capped at ``SNR_CAP_DB`` for a perfect estimate; None for a silent ``ref``."""
+    est, ref = to_mono(est), to_mono(ref)
+    n = min(len(est), len(ref))
+    est, ref = est[:n], ref[:n]
+    ref_energy = float(np.dot(ref, ref))
+    if ref_energy <= 0:
+        return None
+    scaled = (np.dot(est, ref) / ref_energy) * ref
+    signal, noise = float(np.dot(scaled, scaled)), float(np.sum((scaled - est) ** 2))
+    if signal <= 0:
+        return -SNR_CAP_DB
+    return float(min(SNR_CAP_DB, 10 * np.log10(signal / max(noise, 1e-300))))
+
+
+def snr_db(est: np.ndarray, ref: np.ndarray) -> float | None:
+    """``10 log10(|r|^2 / |e - r|^2)`` (not scale-invariant), capped at ``SNR_CAP_DB``; None for silent ``ref``."""
+    est, ref = to_mono(est), to_mono(ref)
+    n = min(len(est), len(ref))
+    signal, noise = float(np.sum(ref[:n] ** 2)), float(np.sum((est[:n] - ref[:n]) ** 2))
+    if signal <= 0:
+        return None
+    return float(min(SNR_CAP_DB, 10 * np.log10(signal / max(noise, 1e-300))))
+
+
+def level_db(x: np.ndarray) -> float:
+    """RMS level in dBFS of all samples, floored at -120 dB."""
+    x = np.asarray(x, dtype=np.float64)
+    rms = float(np.sqrt(np.mean(x**2))) if x.size else 0.0
+    return float(20 * np.log10(max(rms, 1e-6)))
