@@ -70,7 +70,13 @@ else the file name) falls in the lowest 20 %; held-out recordings are never trai
 ({split}). All evaluation numbers below are on held-out pairs (mixture only, no stems).
 
 **Evaluation** (`python -m executor.ldm.evaluate`; "beats identity" = share of pairs whose SI-SDR
-to the target is higher than the unedited source's):
+to the target is higher than the unedited source's). Systems: `identity` (source unchanged),
+`oracle` (true band gains through the representation: the ceiling), `ldm_one_step` / `ldm_flow`
+(the editor on the pair's own instruction, localized; flow = Euler sampler), `ldm_remove_complement`
+(extract as source - learned removal), `ldm_extract_gain` (loudness as learned extract + exact
+gain), `ldm_source_minus_extract` (removal as source - learned extract), `dsp_mixture`
+(`executor.dsp` on the mixture, only where it accepts the step: never with an overlapping event).
+LSD outside span compares to the source (0 = untouched; for extract, to the silent target):
 
 {eval_table}
 
@@ -87,7 +93,9 @@ def export_run(run_dir: str | Path, dest: str | Path, eval_json: str | Path | No
     ``sampler_config``: take the inference settings (``sampler``) from this config file instead
     of the run's (they can be tuned after training; the network settings cannot)."""
     run, out = Path(run_dir), Path(dest)
-    state = torch.load(run / "checkpoint.pt", map_location="cpu", weights_only=False)
+    ckpt = run if run.is_file() else run / "checkpoint.pt"  # a run folder or one checkpoint file in it
+    run = ckpt.parent
+    state = torch.load(ckpt, map_location="cpu", weights_only=False)
     cfg = EditorConfig.model_validate(state["config"])
     if sampler_config is not None:
         cfg = cfg.model_copy(update={"sampler": load_config(sampler_config).sampler})
@@ -104,7 +112,8 @@ def export_run(run_dir: str | Path, dest: str | Path, eval_json: str | Path | No
     if eval_json is not None and Path(eval_json).is_file():
         from executor.ldm.evaluate import EvalResult, format_table
 
-        table = format_table(EvalResult.model_validate_json(Path(eval_json).read_text()))
+        result = EvalResult.model_validate_json(Path(eval_json).read_text())
+        table = f"Evaluated checkpoint: step {result.step}, {result.pairs} held-out pairs.\n\n" + format_table(result)
         shutil.copyfile(eval_json, out / "eval.json")
     params = sum(v.numel() for v in state["ema"].values())
     try:
@@ -125,7 +134,7 @@ def export_run(run_dir: str | Path, dest: str | Path, eval_json: str | Path | No
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Export a training run's EMA weights as a shipped editor.")
-    parser.add_argument("--run", default="runs/editor")
+    parser.add_argument("--run", default="runs/editor", help="run folder (its checkpoint.pt) or a checkpoint file")
     parser.add_argument("--dest", default=str(Path(__file__).resolve().parent / "assets" / "cpu"))
     parser.add_argument("--eval-json", default=None)
     parser.add_argument("--sampler-config", default=None, help="take the sampler settings from this config")
