@@ -63,7 +63,10 @@ def plan_request(
     """Plan ``request`` against the analyzed audio; nothing is edited."""
     from planner import make_plan
 
-    scene = scene or analyze(audio, annotation, stems)
+    if scene is None:
+        from agents.detect import detect_events
+
+        scene = detect_events(analyze(audio, annotation, stems), request)
     bank = bank if bank is not None else _default_bank()
     return make_plan(request, scene.describe(), sounds=bank.labels(), backend=planner, **planner_options)
 
@@ -85,9 +88,11 @@ def edit_request(
     ldm: Any = "auto",
     progress: ProgressFn | None = None,
     limits: AudioLimits | None = None,
+    detect: bool = True,
 ) -> EditOutcome:
     """Edit ``audio`` as ``request`` asks; see the module docstring.
 
+    ``detect``: without an annotation or stems, find the sounds the request names with CLAP.
     ``ldm``: the learned editor backend; ``"auto"`` loads the shipped one on first use (unless
     ``executor="dsp"``), ``None`` disables it, or pass an editor object (``LdmEditor``)."""
     timings: dict[str, float] = {}
@@ -96,6 +101,10 @@ def edit_request(
     if output is not None:
         _check_output(Path(output), inputs)
     scene = analyze(audio, annotation, stems, limits)
+    if detect:
+        from agents.detect import detect_events
+
+        scene = detect_events(scene, request)
     timings["analyze_s"] = _lap(clock)
 
     clock = time.perf_counter()
@@ -181,7 +190,10 @@ def _messages(scene: Scene, plan: Plan, steps: list[StepReport]) -> list[str]:
             why = last.error or ", ".join(f"{c.name}={c.measured} (want {c.threshold})" for c in last.verdict.failed())
             out.append(f"step {s.step_id} ({s.instruction}) failed after {len(s.attempts)} attempt(s): {why}")
     if scene.events_from == "none":
-        out.append("no annotation or stems were given and no detector is loaded: the recording's events are unknown")
+        out.append("no annotation or stems were given and nothing the request names was detected: "
+                   "the recording's events are unknown")
+    elif scene.events_from == "detected":
+        out.append("events were detected with CLAP (no annotation or stems): spans and labels may be wrong")
     return out
 
 

@@ -7,9 +7,21 @@ package (``audioedit.clap.laion_backend``). Training: ``audioedit.clap.train``; 
 ``audioedit.clap.evaluate``. Nothing heavy (torch, transformers) is imported by this module.
 """
 
+from functools import lru_cache
+from pathlib import Path
+
 from audioedit.clap.base import ClapModel, load_clap
 
-__all__ = ["ClapModel", "load_clap", "train", "evaluate"]
+__all__ = ["ClapModel", "load_clap", "default_clap", "train", "evaluate"]
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "assets" / "clap_small"
+
+
+@lru_cache(maxsize=1)
+def default_clap() -> ClapModel | None:
+    """The shipped small CLAP (loaded once per process), or None when no weights are shipped."""
+    if not (SHIPPED_DIR / "model.safetensors").is_file():
+        return None
+    return load_clap({"type": "small", "config": {"checkpoint": str(SHIPPED_DIR)}})
 
 
 def train(config_path, out_dir, resume: bool = True):

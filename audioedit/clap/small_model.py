@@ -154,7 +154,9 @@ class TextTower:
 
     def __init__(self, cfg: TextTowerConfig, seed: int = 0):
         from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar on every CLI call
         model_dir = cfg.model_dir or str(minilm_dir())
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
         if cfg.pretrained:
