@@ -22,6 +22,8 @@ bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print their 
 synth_app = typer.Typer(no_args_is_help=True, help="Paired editing data from sound banks (Scaper).")
 app.add_typer(bench_app, name="bench")
 app.add_typer(synth_app, name="synth")
+train_app = typer.Typer(no_args_is_help=True, help="Train the models the project ships (resumable, CPU).")
+app.add_typer(train_app, name="train")
 RAY_HELP = "run on Ray: 'local', 'auto' or a cluster address (pip install 'audioedit[scale]')"
 console = Console()
 err = Console(stderr=True)
@@ -246,6 +248,34 @@ def eval_command(
     except AudioEditError as exc:
         _fail(exc)
     console.print(f"report: {summary.report_md}  {summary.report_html}")
+
+
+@train_app.command("clap")
+def train_clap(
+    config: Path = typer.Option(Path("configs/clap/cpu.yaml"), "--config"),
+    out: Path = typer.Option(Path("runs/clap"), "--out", help="run folder: checkpoints, log, loss curve"),
+    resume: bool = typer.Option(True, "--resume/--no-resume"),
+) -> None:
+    """Train the small CLAP (export with `python -m audioedit.clap.export --run OUT`)."""
+    from audioedit.clap import train
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    console.print(f"last checkpoint: {train(config, out, resume=resume)}")
+
+
+@train_app.command("editor")
+def train_editor(
+    config: Path = typer.Option(Path("configs/editor/cpu.yaml"), "--config"),
+    out: Path = typer.Option(Path("runs/editor"), "--out", help="run folder: checkpoint, log, loss curve"),
+    resume: bool = typer.Option(True, "--resume/--no-resume"),
+    max_steps: Optional[int] = typer.Option(None, "--max-steps"),
+    time_limit_s: Optional[float] = typer.Option(None, "--time-limit", help="stop (with a checkpoint) after this many s"),
+) -> None:
+    """Train the learned editor (export with `python -m executor.ldm.export`)."""
+    from executor.ldm.train import train
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    console.print(train(config, out, resume=resume, max_steps=max_steps, time_limit_s=time_limit_s))
 
 
 def _progress_bar(description: str):

@@ -8,12 +8,11 @@ package (``audioedit.clap.laion_backend``). Training: ``audioedit.clap.train``; 
 """
 
 from functools import lru_cache
-from pathlib import Path
 
 from audioedit.clap.base import ClapModel, load_clap
+from audioedit.clap.small import SHIPPED_DIR
 
 __all__ = ["ClapModel", "load_clap", "default_clap", "train", "evaluate"]
-SHIPPED_DIR = Path(__file__).resolve().parents[1] / "assets" / "clap_small"
 
 
 @lru_cache(maxsize=1)
