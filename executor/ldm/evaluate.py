@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from pydantic import BaseModel
 
+from audioedit import metrics
 from audioedit.audio import Audio
 from audioedit.errors import ExecutionError
 from executor.ldm.data import Pair, heldout_pairs
@@ -31,25 +32,15 @@ SR = 16_000
 
 
 def si_sdr(est: np.ndarray, ref: np.ndarray) -> float:
-    """Scale-invariant SDR in dB of 1-D ``est`` against ``ref``."""
-    ref, est = ref.astype(np.float64), est.astype(np.float64)
-    alpha = np.dot(est, ref) / (np.dot(ref, ref) + 1e-12)
-    e, n = alpha * ref, est - alpha * ref
-    return float(10 * np.log10((np.sum(e**2) + 1e-12) / (np.sum(n**2) + 1e-12)))
+    """SI-SDR in dB (``audioedit.metrics.si_sdr``; a silent reference counts as -100 dB)."""
+    value = metrics.si_sdr(est, ref)
+    return -metrics.SNR_CAP_DB if value is None else value
 
 
 def lsd(est: np.ndarray, ref: np.ndarray, sr: int = SR, frames: np.ndarray | None = None) -> float:
-    """Log-spectral distance: |STFT|^2 with n_fft=int(2048*sr/44100), hop=sr/100, log10, RMS over
-    frequency, mean over frames (``frames``: optional bool mask of the frames to average)."""
-    n_fft, hop = int(2048 * sr / 44100), sr // 100
-    win = torch.hann_window(n_fft, dtype=torch.float64)
-
-    def power(x):
-        s = torch.stft(torch.from_numpy(x.astype(np.float64)), n_fft, hop, window=win, center=True, return_complex=True)
-        return s.abs().square().numpy()
-
-    d = np.log10(power(ref) + 1e-8) - np.log10(power(est) + 1e-8)
-    per_frame = np.sqrt(np.mean(d**2, axis=0))
+    """LSD as the project defines it (``audioedit.metrics.lsd_per_frame``: n_fft=int(2048*sr/44100),
+    hop=sr/100, log10 power ratio, RMS over frequency), averaged over ``frames`` (bool mask) or all."""
+    per_frame = metrics.lsd_per_frame(est, ref, sr)
     if frames is not None:
         per_frame = per_frame[frames[: len(per_frame)]]
     return float(per_frame.mean()) if per_frame.size else 0.0

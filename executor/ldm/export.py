@@ -76,7 +76,10 @@ to the target is higher than the unedited source's). Systems: `identity` (source
 (extract as source - learned removal), `ldm_extract_gain` (loudness as learned extract + exact
 gain), `ldm_source_minus_extract` (removal as source - learned extract), `dsp_mixture`
 (`executor.dsp` on the mixture, only where it accepts the step: never with an overlapping event).
-LSD outside span compares to the source (0 = untouched; for extract, to the silent target):
+LSD outside span compares to the source (0 = untouched; for extract, to the silent target).
+Which row is the executor's default path depends on the sampler settings above: with
+`extract_via=remove` the extract rows of `ldm_one_step` are the removal complement; with
+`loudness_via=extract` loudness steps run as `ldm_extract_gain`; removal is `ldm_one_step`.
 
 {eval_table}
 

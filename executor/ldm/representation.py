@@ -99,6 +99,18 @@ def native_stft_params(sample_rate_hz: int, cfg: ReprConfig) -> tuple[int, int]:
     return n_fft, max(1, int(round(cfg.hop_length * ratio)))
 
 
+def interp_matrix(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """``(len(dst), len(src))`` matrix M with ``M @ f(src) == np.interp(dst, src, f(src))``
+    (linear interpolation, ends held constant); ``src`` increasing, at least 2 points."""
+    idx = np.clip(np.searchsorted(src, dst, side="right") - 1, 0, len(src) - 2)
+    w = np.clip((dst - src[idx]) / (src[idx + 1] - src[idx]), 0.0, 1.0)
+    m = np.zeros((len(dst), len(src)))
+    rows = np.arange(len(dst))
+    m[rows, idx] = 1 - w
+    m[rows, idx + 1] += w
+    return m
+
+
 def apply_band_gains(samples: np.ndarray, sample_rate_hz: int, delta: np.ndarray, rep: MelGainRepr) -> np.ndarray:
     """Apply band log-gains to audio in its own format.
 
@@ -117,10 +129,9 @@ def apply_band_gains(samples: np.ndarray, sample_rate_hz: int, delta: np.ndarray
     if sample_rate_hz != cfg.sample_rate_hz or n_fft != cfg.n_fft:
         src_hz = np.linspace(0, cfg.sample_rate_hz / 2, bin_gain.shape[0])
         dst_hz = np.linspace(0, sample_rate_hz / 2, n_fft // 2 + 1)
-        bin_gain = np.stack([np.interp(dst_hz, src_hz, col) for col in bin_gain.T], axis=1)
         src_t = np.arange(bin_gain.shape[1]) * cfg.hop_length / cfg.sample_rate_hz
         dst_t = np.arange(spec.shape[-1]) * hop / sample_rate_hz
-        bin_gain = np.stack([np.interp(dst_t, src_t, row) for row in bin_gain], axis=0)
+        bin_gain = interp_matrix(src_hz, dst_hz) @ bin_gain @ interp_matrix(src_t, dst_t).T
     gains = torch.from_numpy(np.exp(bin_gain))
     out = torch.istft(spec * gains, n_fft, hop, window=window, center=True, length=x.shape[-1])
     return out.numpy().astype(np.float32)
