@@ -89,7 +89,7 @@ def toy_scene(
         event_id = f"foreground{n}_{spec.label}"
         stems[event_id] = stem
         records.append(Event(id=event_id, label=spec.label, onset_s=spec.onset_s,
-                             offset_s=spec.onset_s + spec.duration_s, level_db=round(20 * np.log10(rms(stem[:, a : a + len(y)])), 2),
+                             offset_s=spec.onset_s + spec.duration_s, level_db=round(20 * np.log10(max(rms(stem[:, a : a + len(y)]), 1e-6)), 2),
                              source="stems"))
     stems32 = {k: v.astype(np.float32) for k, v in stems.items()}
     mixture = sum(stems32.values()) if stems32 else np.zeros((num_channels, frames), np.float32)
