@@ -19,9 +19,23 @@ Checks per op (names as they appear in the verdict):
 - speed: ``event_duration_ratio``; stems: ``duration_ratio`` (stem active spans), ``pitch_ratio``;
   mixture: ``envelope_duration_ratio``.
 - with stems, every op: ``stems_residual_max_abs_diff`` (the mixture was rebuilt from the stems).
+
+Verifier v2: ``Verifier(config, clap="auto")`` is a callable with the agent loop's signature
+``(before, after, step, edited_spans_s) -> Verdict``: the acoustic checks plus the CLAP checks of
+``audioedit.clap.checks.step_clap_checks`` (remove: ``clap_target_drop``; add: ``clap_added_rise``;
+replace: both; loudness/speed/reorder: acoustic only). The CLAP model is loaded lazily, once per
+process for the shipped one. Without a model it verifies acoustically and says so in a
+``clap_available`` check (passed, with the reason in its detail). ``load_verifier_config()`` reads
+the calibrated thresholds from ``configs/verifier/default.yaml`` (written by
+``audioedit bench verifier --calibrate``).
 """
 
 from __future__ import annotations
+
+import functools
+import logging
+import os
+from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel
@@ -31,6 +45,13 @@ from audioedit.scene import Event, Scene, active_span_s
 from audioedit.steps import AddStep, EditStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep, resolve_step
 
 HOP_S = 0.01
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[1] / "configs" / "verifier" / "default.yaml"
+CLAP_OPS = ("remove", "add", "replace")
+SIGNAL_CHECKS = frozenset({"target_energy_drop_db", "old_event_correlation", "background_kept_db", "span_change_db",
+                           "new_event_above_background_db", "replacement_level_db", "added_energy_rise_db"})
+CLAP_FIELDS = {"clap_target_drop": ("clap_min_drop", "clap_confirm_drop"),
+               "clap_added_rise": ("clap_min_rise", "clap_confirm_rise")}
+log = logging.getLogger(__name__)
 
 
 class VerifierConfig(BaseModel):
@@ -51,6 +72,17 @@ class VerifierConfig(BaseModel):
     silence_db: float = -80.0
     context_s: float = 1.0
     event_margin_s: float = 0.05
+    # verifier v2 (``Verifier``): CLAP checks; calibrated values in configs/verifier/default.yaml
+    use_clap: bool = True
+    clap_model: str | None = None  # a CLAP config YAML (``audioedit.clap.load_clap``); None = the shipped small CLAP
+    clap_min_drop: float = 1.0
+    clap_min_rise: float = 1.0
+    clap_context_s: float = 0.25
+    clap_threads: int = 1
+    # mixture-only: failed signal checks (SIGNAL_CHECKS, confounded by overlapping events) are
+    # overruled when every CLAP check reaches these (inf = never)
+    clap_confirm_drop: float = float("inf")
+    clap_confirm_rise: float = float("inf")
 
 
 def verify_acoustic(
@@ -77,6 +109,115 @@ def verify_acoustic(
           ReorderStep: _reorder, SpeedStep: _speed}[type(step)]
     checks += op(m, step, targets, stems)
     return Verdict.of(step.id, checks)
+
+
+def load_verifier_config(path: str | os.PathLike | None = None) -> VerifierConfig:
+    """``VerifierConfig`` from a YAML (``{thresholds: {...}, provenance: {...}}`` or a flat mapping);
+    ``None`` = ``configs/verifier/default.yaml`` when it exists, else the built-in defaults."""
+    import yaml
+
+    from audioedit.errors import UserInputError
+
+    p = Path(path) if path is not None else DEFAULT_CONFIG_PATH
+    if not p.is_file():
+        if path is not None:
+            raise UserInputError(f"verifier config not found: {str(p)!r}; pass a YAML with a 'thresholds' mapping")
+        return VerifierConfig()
+    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    return VerifierConfig(**(data.get("thresholds", data) if isinstance(data, dict) else {}))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_clap_cached(spec: str | None):
+    """(model or None, reason): the CLAP a config names, or the shipped small CLAP; once per process."""
+    try:
+        from audioedit.clap import load_clap
+        from audioedit.clap.checks import CachedClap
+        from audioedit.clap.small import SHIPPED_DIR
+
+        if spec is None:
+            if not (SHIPPED_DIR / "model.safetensors").is_file():
+                return None, f"no shipped CLAP weights in {SHIPPED_DIR}"
+            spec_dict = {"type": "small", "config": {"checkpoint": str(SHIPPED_DIR)}}
+            return CachedClap(load_clap(spec_dict)), f"shipped small CLAP ({SHIPPED_DIR.name})"
+        return CachedClap(load_clap(spec)), f"CLAP from {spec}"
+    except Exception as exc:  # noqa: BLE001 - any load failure degrades to acoustic-only, reported in the verdict
+        log.warning("CLAP unavailable, verifying acoustically only: %s", exc)
+        return None, f"CLAP failed to load: {exc}"
+
+
+@functools.lru_cache(maxsize=1)
+def default_verifier() -> Verifier:
+    """The agent loop's default: ``Verifier`` with ``configs/verifier/default.yaml`` and the shipped
+    CLAP (loaded on the first remove/add/replace step), one per process."""
+    return Verifier()
+
+
+def clap_confirms(failed: list[Check], clap: list[Check], cfg: VerifierConfig) -> bool:
+    """True when only signal checks failed and every CLAP check reaches its confirm threshold."""
+    scored = [c for c in clap if c.name in CLAP_FIELDS and c.measured is not None]
+    return (bool(scored) and all(c.name in SIGNAL_CHECKS for c in failed)
+            and all(c.measured >= getattr(cfg, CLAP_FIELDS[c.name][1]) for c in scored))
+
+
+class Verifier:
+    """Acoustic + CLAP verifier, callable as ``verifier(before, after, step, edited_spans_s)``.
+
+    ``clap``: ``"auto"`` (the model ``config.clap_model`` names, or the shipped small CLAP),
+    a ``ClapModel``, or ``None`` (acoustic only). ``config`` defaults to ``load_verifier_config()``.
+    """
+
+    def __init__(self, config: VerifierConfig | None = None, clap="auto"):
+        self.config = config or load_verifier_config()
+        self._clap, self._why, self._loaded = None, "", False
+        if clap is None or not self.config.use_clap:
+            self._why, self._loaded = "CLAP disabled" + (" by config (use_clap: false)" if clap is not None else ""), True
+        elif not isinstance(clap, str):
+            from audioedit.clap.checks import CachedClap
+
+            self._clap, self._why, self._loaded = CachedClap(clap, self.config.clap_threads), f"CLAP {clap.name}", True
+
+    @property
+    def clap(self):
+        """The (cached-text) CLAP model, loaded on first use, or None."""
+        if not self._loaded:
+            self._clap, self._why = _load_clap_cached(self.config.clap_model)
+            if self._clap is not None:
+                self._clap.threads = self.config.clap_threads
+            self._loaded = True
+        return self._clap
+
+    def __call__(self, before: Scene, after: Scene, step: EditStep, edited_spans_s: list[tuple[float, float]]) -> Verdict:
+        return self.verify(before, after, step, edited_spans_s)
+
+    def verify(self, before: Scene, after: Scene, step: EditStep, edited_spans_s: list[tuple[float, float]]) -> Verdict:
+        verdict = verify_acoustic(before, after, step, edited_spans_s, self.config)
+        if step.op not in CLAP_OPS or (not verdict.passed and self.clap_needless(verdict)):
+            return verdict
+        clap = self.clap_checks(before, after, step)
+        mixture = before.stems is None or after.stems is None
+        if mixture and not verdict.passed and clap_confirms(verdict.failed(), clap, self.config):
+            note = "advisory on the mixture: overruled because every CLAP check reaches its confirm threshold; "
+            acoustic = [c if c.passed else c.model_copy(update={"passed": True, "detail": note + c.detail}) for c in verdict.checks]
+            return Verdict.of(step.id, acoustic + clap)
+        return Verdict.of(step.id, verdict.checks + clap)
+
+    @staticmethod
+    def clap_needless(verdict: Verdict) -> bool:
+        """The output cannot be compared (shape changed, no targets): CLAP adds nothing."""
+        return any(c.measured is None and c.name in ("outside_span_max_abs_diff", "targets_found") for c in verdict.failed())
+
+    def clap_checks(self, before: Scene, after: Scene, step: EditStep) -> list[Check]:
+        """The CLAP checks of ``step`` (or one passed ``clap_available`` check saying why there are none)."""
+        model = self.clap
+        if model is None:
+            return [Check(name="clap_available", measured=None, threshold="a CLAP model", passed=True,
+                          detail=f"acoustic checks only: {self._why}")]
+        from audioedit.clap.checks import ClapCheckConfig, step_clap_checks
+
+        cfg = ClapCheckConfig(min_drop=self.config.clap_min_drop, min_rise=self.config.clap_min_rise,
+                              context_s=self.config.clap_context_s)
+        return step_clap_checks(model, before, after, step, cfg)
 
 
 # --- per op -----------------------------------------------------------------------------------

@@ -8,6 +8,9 @@ minus the mean similarity of the reference prompts, over their spread; see ``gro
 - add: ``clap_added_rise`` = presence(after) - presence(before) of the added label >= ``min_rise``;
 - replace: both, with the old and the new label.
 
+``step_clap_checks(model, before, after, step)`` picks the op, spans and labels from an ``EditStep``
+and two ``Scene``s; ``CachedClap`` wraps a model for repeated verification (text cache, one thread).
+
 Thresholds are calibrated on synthetic pairs (``calibrate_thresholds``); the defaults are
 placeholders of the right scale until a calibration has been run with the shipped model.
 """
@@ -21,6 +24,8 @@ from audioedit.audio import Audio
 from audioedit.clap.base import ClapModel
 from audioedit.clap.grounding import score_curve
 from audioedit.report import Check
+from audioedit.scene import Scene
+from audioedit.steps import AddStep, EditStep, RemoveStep, ReplaceStep, resolve_step
 
 
 class ClapCheckConfig(BaseModel):
@@ -78,3 +83,59 @@ def calibrate_thresholds(good: list[float], bad: list[float]) -> tuple[float, fl
         if (tpr + tnr) / 2 > best[1]:
             best = (float(c), (tpr + tnr) / 2)
     return best
+
+
+class CachedClap(ClapModel):
+    """A ``ClapModel`` wrapper for the verifier: text embeddings cached per string, audio embedded
+    with at most ``threads`` torch threads (a small model on a shared CPU is several times faster
+    single-threaded than when its threads contend with other processes; the setting is restored)."""
+
+    def __init__(self, model: ClapModel, threads: int | None = 1):
+        self.model, self.threads = model, threads
+        self.sample_rate_hz, self.name = model.sample_rate_hz, model.name
+        self._text: dict[str, np.ndarray] = {}
+
+    def embed_audio(self, audios: list[Audio]) -> np.ndarray:
+        if not self.threads:
+            return self.model.embed_audio(audios)
+        import torch
+
+        saved = torch.get_num_threads()
+        torch.set_num_threads(min(self.threads, saved))
+        try:
+            return self.model.embed_audio(audios)
+        finally:
+            torch.set_num_threads(saved)
+
+    def embed_text(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._text]
+        if missing:
+            self._text.update(zip(missing, self.model.embed_text(missing)))
+        return np.stack([self._text[t] for t in texts]).astype(np.float32)
+
+
+def step_clap_checks(model: ClapModel, before: Scene, after: Scene, step: EditStep,
+                     cfg: ClapCheckConfig | None = None) -> list[Check]:
+    """The CLAP checks of one step on the mixtures: remove -> ``clap_target_drop`` per target
+    (its span in ``before``); add -> ``clap_added_rise`` per new event of the step's sound in
+    ``after``; replace -> both, over the target's span. Loudness, speed and reorder get none
+    (the class stays; the acoustic checks measure the amount). Labels are prompted by their plain
+    class name (``captions.sound_class(label).name``)."""
+    from audioedit.clap.captions import sound_class
+
+    def name(label: str) -> str:
+        return sound_class(label).name
+
+    if isinstance(step, AddStep):
+        old = {e.id for e in before.events}
+        new = [e for e in after.events if e.id not in old and e.label == step.sound]
+        return [c for ev in new for c in clap_step_checks(model, before.audio, after.audio, "add", (ev.onset_s, ev.offset_s),
+                                                          new_label=name(step.sound), cfg=cfg)]
+    if not isinstance(step, (RemoveStep, ReplaceStep)):
+        return []
+    checks = []
+    for ev in {e.id: e for e in resolve_step(step, before)}.values():
+        new_label = name(step.sound) if isinstance(step, ReplaceStep) else None
+        checks += clap_step_checks(model, before.audio, after.audio, step.op, (ev.onset_s, ev.offset_s),
+                                   old_label=name(ev.label), new_label=new_label, cfg=cfg)
+    return checks

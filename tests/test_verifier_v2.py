@@ -1,0 +1,103 @@
+"""Verifier v2 (acoustic + CLAP): a correct remove passes, an identity output fails with CLAP
+checks present; without CLAP it degrades to acoustic checks and says so; the calibrated YAML
+loads; the accuracy measurement on a tiny synth set gives sane numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agents.verifier import DEFAULT_CONFIG_PATH, Verifier, VerifierConfig, load_verifier_config
+from audioedit.errors import UserInputError
+from evals.verifier_accuracy import accuracy_table, load_pair, pair_cases, pair_folders, verifier_accuracy
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "audioedit" / "assets" / "clap_small" / "model.safetensors"
+needs_clap = pytest.mark.skipif(not SHIPPED.is_file(), reason="shipped small-CLAP weights not present")
+
+
+@pytest.fixture(scope="module")
+def bank():
+    from synth import open_bank
+
+    return open_bank("starter")
+
+
+@pytest.fixture(scope="module")
+def remove_pair(tmp_path_factory, bank) -> Path:
+    """One synth remove pair (seed chosen so the removed event does not overlap another)."""
+    from synth import synth_pairs
+
+    out = tmp_path_factory.mktemp("v2pairs")
+    synth_pairs(bank, ["remove"], 1, out, seed=2)  # an "occurrence" remove, no overlap
+    return pair_folders(out)[0]
+
+
+@pytest.fixture(scope="module")
+def shipped_verifier() -> Verifier:
+    v = Verifier(VerifierConfig(clap_min_drop=0.7, clap_min_rise=1.5))
+    if v.clap is None:
+        pytest.skip(f"no CLAP model: {v._why}")
+    return v
+
+
+@needs_clap
+def test_correct_remove_passes_identity_fails_with_clap(remove_pair, shipped_verifier):
+    source, claimed, step, record = load_pair(remove_pair)
+    before = source.evolve(stems=None)
+    spans = [tuple(s) for s in record["edited_spans_s"]]
+    good = shipped_verifier(before, claimed, step, spans)
+    names = {c.name for c in good.checks}
+    assert "clap_target_drop" in names
+    assert good.passed, [c for c in good.checks if not c.passed]
+    bad = shipped_verifier(before, claimed.evolve(audio=before.audio), step, spans)
+    assert not bad.passed
+    drop = next(c for c in bad.checks if c.name == "clap_target_drop")
+    assert not drop.passed and abs(drop.measured) < 1e-6
+
+
+def test_without_clap_degrades_to_acoustic(remove_pair):
+    source, claimed, step, record = load_pair(remove_pair)
+    before = source.evolve(stems=None)
+    spans = [tuple(s) for s in record["edited_spans_s"]]
+    v = Verifier(VerifierConfig(), clap=None)
+    verdict = v(before, claimed, step, spans)
+    note = [c for c in verdict.checks if c.name == "clap_available"]
+    assert len(note) == 1 and note[0].passed and "acoustic checks only" in note[0].detail
+    assert not any(c.name.startswith("clap_target") for c in verdict.checks)
+    assert not v(before, claimed.evolve(audio=before.audio), step, spans).passed
+    broken = Verifier(VerifierConfig(clap_model=str(ROOT / "no-such-clap.yaml")))
+    assert broken.clap is None and "CLAP failed to load" in broken._why
+
+
+def test_yaml_thresholds_load(tmp_path):
+    cfg = load_verifier_config()
+    if DEFAULT_CONFIG_PATH.is_file():
+        import yaml
+
+        data = yaml.safe_load(DEFAULT_CONFIG_PATH.read_text())
+        assert data["provenance"]["command"].startswith("audioedit bench verifier --calibrate")
+        assert cfg.clap_min_drop == pytest.approx(data["thresholds"]["clap_min_drop"])
+    path = tmp_path / "v.yaml"
+    path.write_text("thresholds:\n  clap_min_rise: 2.5\n  speed_tolerance: 0.2\n")
+    cfg = load_verifier_config(path)
+    assert cfg.clap_min_rise == 2.5 and cfg.speed_tolerance == 0.2 and cfg.clap_confirm_drop == np.inf
+    with pytest.raises(UserInputError, match="not found"):
+        load_verifier_config(tmp_path / "missing.yaml")
+
+
+def test_labelled_cases_and_accuracy_are_sane(remove_pair, bank):
+    cases = pair_cases(remove_pair, bank)
+    kinds = {c.kind: c.correct for c in cases}
+    assert kinds["target"] and not kinds["identity"]
+    assert all(c.before.stems is None and c.after.stems is None for c in cases)
+    acc = verifier_accuracy([remove_pair], bank, VerifierConfig(), clap=None)
+    rows = {r["op"]: r for r in acc["table"]}
+    assert set(rows) == {"remove", "all"}
+    assert rows["all"]["correct"] + rows["all"]["failed"] == len(cases)
+    for key in ("tpr", "tnr", "bal"):
+        assert 0.0 <= rows["all"]["acoustic"][key] <= 1.0
+    assert rows["all"]["acoustic"]["tnr"] == 1.0  # the failed edits (identity, ...) are caught
+    assert accuracy_table(acc["results"], acc["config"])[-1]["op"] == "all"
