@@ -412,6 +412,59 @@ def bench_planner(
                       highlight=False, soft_wrap=True)
 
 
+@bench_app.command("verifier")
+def bench_verifier(
+    n: int = typer.Option(60, "--n", help="synth pairs to build (cycling through the six ops)"),
+    seed: int = typer.Option(11, "--seed", help="synth seed (use another seed to calibrate than to measure)"),
+    bench: Optional[Path] = typer.Option(None, "--bench", help="measure on this synth folder (manifest.jsonl) instead"),
+    limit: Optional[int] = typer.Option(None, "--limit", help="with --bench: at most N pairs per op"),
+    calibrate: bool = typer.Option(False, "--calibrate", help="calibrate the thresholds on this set and write --out"),
+    out: Path = typer.Option(Path("configs/verifier/default.yaml"), "--out", help="YAML written by --calibrate"),
+    config: Optional[Path] = typer.Option(None, "--config", help="verifier thresholds YAML (default: configs/verifier/default.yaml)"),
+    no_clap: bool = typer.Option(False, "--no-clap", help="acoustic checks only"),
+) -> None:
+    """Verifier balanced accuracy (correct vs failed edits, mixture-only scenes), acoustic vs acoustic + CLAP."""
+    import tempfile
+
+    from agents.verifier import VerifierConfig, load_verifier_config
+    from evals.verifier_accuracy import pair_folders, verifier_accuracy, write_config
+    from synth import open_bank, synth_pairs
+
+    try:
+        if calibrate and bench is not None and (bench / "benchmark.json").is_file():
+            raise UserInputError(f"{bench} is a benchmark split: calibrate on a separate synth set (--n/--seed)")
+        cfg = VerifierConfig() if calibrate else load_verifier_config(config)
+        bank = open_bank("starter")
+        with tempfile.TemporaryDirectory(prefix="verifier-bench-") as tmp:
+            root = bench or Path(tmp)
+            if bench is None:
+                synth_pairs(bank, "all", n, root, seed=seed)
+            acc = verifier_accuracy(pair_folders(root, limit), bank, cfg, clap=None if no_clap else "auto",
+                                    seed=seed, calibrate=calibrate)
+    except AudioEditError as exc:
+        _fail(exc)
+    data = f"{bench}" + (f", <= {limit} per op" if limit else "") if bench else f"{n} synth pairs (starter bank, seed {seed})"
+    if calibrate:
+        command = "audioedit bench verifier --calibrate " + (f"--bench {bench}" if bench else f"--n {n} --seed {seed}")
+        write_config(out, acc["config"], acc["calibration"], {"data": data, "command": command, "clap": acc["clap"]})
+        console.print(f"calibrated thresholds written to {out} (in-sample figures below)")
+    table = Table(title=f"verifier balanced accuracy on {data}; CLAP: {acc['clap']}")
+    for col in ("op", "correct", "failed", "acoustic TPR", "TNR", "bal. acc", "+CLAP TPR", "TNR", "bal. acc"):
+        table.add_column(col)
+    for r in acc["table"]:
+        a, c = r["acoustic"], r["clap"]
+        table.add_row(r["op"], str(r["correct"]), str(r["failed"]), *(f"{x:.1%}" for x in (a["tpr"], a["tnr"], a["bal"], c["tpr"], c["tnr"], c["bal"])))
+    console.print(table)
+    kinds = Table(title="share passed per case kind (correct kinds should pass, failed kinds should not)")
+    for col in ("kind", "label", "n", "acoustic", "+CLAP"):
+        kinds.add_column(col)
+    for r in acc["kinds"]:
+        kinds.add_row(r["kind"], "correct" if r["correct"] else "failed", str(r["n"]), f"{r['acoustic_pass']:.1%}", f"{r['clap_pass']:.1%}")
+    console.print(kinds)
+    if acc["clap_ms_mean"] is not None:
+        console.print(f"CLAP checks: {acc['clap_ms_mean']:.0f} ms per step on average", highlight=False)
+
+
 def main() -> None:  # pragma: no cover - console entry point helper
     logging.basicConfig(level=logging.WARNING)
     app()
