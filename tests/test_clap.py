@@ -101,6 +101,41 @@ def test_training_lowers_loss_and_resume_continues(tmp_path):
     assert model.embed_audio([_tone(440)]).shape == (1, 32)
 
 
+def test_warm_start_from_an_export_continues_step_and_weights(tmp_path):
+    """A new machine has no run folder: training seeds itself from the export, or logs why not."""
+    import torch
+    from safetensors.torch import load_file
+
+    from audioedit.clap.export import export
+    from audioedit.clap.train import train
+
+    bank = _toy_bank(tmp_path)
+    train(_toy_config(bank, 30), tmp_path / "run", warm_start=None)
+    exported = export(tmp_path / "run", tmp_path / "export", data_root=None, cache_dir=None, run_eval=False)
+    assert read_config(exported / "config.yaml")["config"]["trained_steps"] == 30
+    same = train(_toy_config(bank, 30), tmp_path / "same", warm_start=exported)  # no update: the weights as exported
+    ckpt = torch.load(same, weights_only=False)
+    assert same.name == "step_0000030.pt" and ckpt["examples"] == 30 * 8 and ckpt["elapsed_s"] > 0
+    weights = load_file(str(exported / "model.safetensors"))
+    assert all(torch.equal(ckpt["model"][k], v) and torch.equal(ckpt["ema"][k], v) for k, v in weights.items())
+
+    out = tmp_path / "new"
+    assert train(_toy_config(bank, 33), out, warm_start=exported).name == "step_0000033.pt"
+    rows = [json.loads(x) for x in (out / "train_log.jsonl").read_text().splitlines()]
+    seam = next(i for i, r in enumerate(rows) if r.get("kind") == "warm_start")
+    assert rows[seam]["step"] == 30 and rows[seam]["from"] == str(exported) and rows[0]["step"] == 1
+    before = [r["loss"] for r in rows[:seam] if "loss" in r]
+    after = [r["loss"] for r in rows[seam:] if "loss" in r]
+    assert [r["step"] for r in rows[seam + 1 :]] == [31, 32, 33]
+    assert np.mean(after) < np.mean(before[:3]) - 0.1  # continues from the trained weights, not from init
+
+    other = _toy_config(bank, 1)
+    other["config"]["model"]["channels"] = [8, 16, 24]
+    assert train(other, tmp_path / "scratch", warm_start=exported).name == "step_0000001.pt"
+    first = json.loads((tmp_path / "scratch" / "train_log.jsonl").read_text().splitlines()[0])
+    assert first["kind"] == "from_scratch" and "channels" in first["reason"]
+
+
 HF_TINY = {"projection_dim": 16,
            "text_config": {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
                            "intermediate_size": 64, "projection_dim": 16, "max_position_embeddings": 130},

@@ -15,6 +15,7 @@ from audioedit.audio import Audio
 from audioedit.errors import UserInputError
 from audioedit.steps import EventRef, LoudnessStep, RemoveStep, ReorderStep
 from evals.fixtures import street_scene
+from executor.ldm.config import CONFIG_DIR as ROOT_CONFIGS
 from executor.ldm.config import load_config
 from executor.ldm.core import build_editor
 from executor.ldm.data import load_corpus, make_pair
@@ -170,6 +171,44 @@ def test_export_and_load_round_trip(tmp_path):
     assert ed.info["step"] == 2
     audio = Audio(np.random.default_rng(0).standard_normal((1, 16_000)).astype(np.float32) * 0.1, 16_000)
     assert ed.edit_audio(audio, "remove the siren", (0.2, 0.6)).samples.shape == (1, 16_000)
+
+
+def test_warm_start_from_an_export_continues_step_and_weights(tmp_path):
+    """A new machine has no run folder: training seeds itself from the export, or logs why not."""
+    import json
+
+    import yaml
+
+    from executor.ldm.export import export_run
+    from executor.ldm.train import train
+
+    first = train("debug", tmp_path / "run", max_steps=10, warm_start=None)
+    exported = export_run(tmp_path / "run", tmp_path / "export")
+    info = json.loads((exported / "info.json").read_text())
+    assert info["step"] == 10 and info["examples"] == first.examples and info["elapsed_s"] > 0
+    same = train("debug", tmp_path / "same", max_steps=10, warm_start=exported)  # no update: the weights as exported
+    state = torch.load(tmp_path / "same" / "checkpoint.pt", weights_only=False)
+    assert same.step == 10 and same.examples == first.examples and same.warm_started_from == str(exported)
+    assert same.elapsed_s >= info["elapsed_s"]
+    weights = torch.load(exported / "model.pt", weights_only=True)
+    assert all(torch.equal(state["model"][k], v.float()) and torch.equal(state["ema"][k], v.float())
+               for k, v in weights.items())
+
+    more = train("debug", tmp_path / "new", max_steps=15, warm_start=exported)
+    assert more.resumed_from == 10 and more.step == 15
+    rows = [json.loads(x) for x in (tmp_path / "new" / "log.jsonl").read_text().splitlines()]
+    seam = next(i for i, r in enumerate(rows) if r.get("kind") == "warm_start")
+    assert rows[seam]["step"] == 10 and rows[seam]["from"] == str(exported)
+    assert [r["step"] for r in rows[:seam] if r["kind"] == "train"] == [5, 10]  # the export's curve first
+    assert [r["step"] for r in rows[seam:] if r["kind"] == "train"] == [15]
+
+    data = yaml.safe_load((ROOT_CONFIGS / "debug.yaml").read_text())
+    data["config"]["model"]["width"] = 48
+    (tmp_path / "wide.yaml").write_text(yaml.safe_dump(data))
+    scratch = train(tmp_path / "wide.yaml", tmp_path / "scratch", max_steps=1, warm_start=exported)
+    first_row = json.loads((tmp_path / "scratch" / "log.jsonl").read_text().splitlines()[0])
+    assert scratch.resumed_from == 0 and scratch.step == 1 and scratch.warm_started_from is None
+    assert first_row["kind"] == "from_scratch" and "model.width" in first_row["reason"]
 
 
 def test_gpu_config_builds_a_tiny_oobleck_vae():

@@ -138,6 +138,14 @@ twice: random EQ, dropout 0.2 and weight decay 0.05 from step 615; classes drawn
 the square root of their training-file count instead of uniformly from step 1105; an exponential
 moving average of the weights (decay 0.995) kept from step 1184, which is what is exported).
 
+## Resuming training
+`config.yaml` records the step ({ckpt['step']}), examples seen and elapsed time. A later session (with
+no `runs/clap`) resumes from this shipped export: `audioedit train clap` (or `python -m
+audioedit.clap.train --config configs/clap/cpu.yaml --out runs/clap`) loads these weights into the model and
+its EMA, continues the step count and learning-rate schedule with a fresh optimiser, and copies
+`train_log.jsonl` into the run so the curve stays continuous (a `warm_start` row marks the seam).
+`--no-resume` trains from scratch.
+
 ## Evaluation (`python -m audioedit.clap.evaluate --checkpoint audioedit/assets/clap_small`)
 ```
 {eval_text}
@@ -165,8 +173,10 @@ def export(run_dir: str | Path, out_dir: str | Path, data_root: str | None = "..
     tower = TextTower(model_cfg.text)
     net = SmallClapNet(model_cfg, tower.hidden_size)
     net.load_state_dict(ckpt.get("ema") or ckpt["model"])
-    export_weights(net, out, extra={"trained_steps": int(ckpt["step"])})
-    step = int(ckpt["step"])  # the log runs on past the checkpoint; ship it up to the checkpoint
+    step = int(ckpt["step"])  # what a warm start on another machine continues from (audioedit.clap.train)
+    export_weights(net, out, extra={"trained_steps": step, "elapsed_s": round(float(ckpt["elapsed_s"]), 1),
+                                    "examples": int(ckpt.get("examples", step * ckpt["config"]["train"]["batch_size"]))})
+    # the log runs on past the checkpoint; ship it up to the checkpoint  # the log runs on past the checkpoint; ship it up to the checkpoint
     rows = [x for x in (run / "train_log.jsonl").read_text(encoding="utf-8").splitlines()
             if x.strip() and json.loads(x)["step"] <= step]
     write_text_atomic(out / "train_log.jsonl", "\n".join(rows) + "\n")

@@ -31,9 +31,11 @@ from pydantic import BaseModel, Field
 
 from audioedit.clap.base import read_config
 from audioedit.clap.mixing import MixingConfig
+from audioedit.clap.small import SHIPPED_DIR
 from audioedit.clap.small_model import SmallClapConfig
 
 logger = logging.getLogger(__name__)
+NON_ARCHITECTURE = {"dropout", "init_temperature"}  # model config fields a warm start may change
 
 
 class TrainConfig(BaseModel):
@@ -110,13 +112,13 @@ class _Run:
         self.opt = torch.optim.AdamW(self.net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.ema = copy.deepcopy(self.net).eval().requires_grad_(False) if cfg.ema_decay else None
         self.rng = np.random.default_rng(cfg.seed)
-        self.step, self.elapsed_s = 0, 0.0
+        self.step, self.examples, self.elapsed_s = 0, 0, 0.0
 
     def state(self) -> dict:
         import torch
 
         return {"model": self.net.state_dict(), "optimizer": self.opt.state_dict(), "step": self.step,
-                "ema": None if self.ema is None else self.ema.state_dict(),
+                "examples": self.examples, "ema": None if self.ema is None else self.ema.state_dict(),
                 "elapsed_s": self.elapsed_s, "numpy_rng": self.rng.bit_generator.state,
                 "torch_rng": torch.get_rng_state(),
                 "config": {"model": self.model_cfg.model_dump(mode="json"), "train": self.cfg.model_dump(mode="json")}}
@@ -130,8 +132,23 @@ class _Run:
             self.ema.load_state_dict(ckpt.get("ema") or ckpt["model"])
         self.opt.load_state_dict(ckpt["optimizer"])
         self.step, self.elapsed_s = int(ckpt["step"]), float(ckpt["elapsed_s"])
+        self.examples = int(ckpt.get("examples", self.step * self.cfg.batch_size))  # older checkpoints: estimate
         self.rng.bit_generator.state = ckpt["numpy_rng"]
         torch.set_rng_state(ckpt["torch_rng"])
+
+    def warm_start(self, export_dir: Path) -> None:
+        """Weights (into the model and its EMA) and counters from an export; fresh optimiser."""
+        import torch
+
+        from audioedit.clap.small import load_weights
+
+        weights, _ = load_weights(export_dir)
+        self.net.load_state_dict(weights)
+        if self.ema is not None:
+            self.ema.load_state_dict(weights)
+        self.step, self.examples, self.elapsed_s = export_progress(export_dir, self.cfg.batch_size)
+        self.rng = np.random.default_rng([self.cfg.seed, self.step])  # not a replay of the first batches
+        torch.manual_seed(self.cfg.seed + self.step)
 
     def save(self) -> Path:
         import torch
@@ -169,6 +186,7 @@ class _Run:
         self.opt.step()
         self._update_ema()
         self.step += 1
+        self.examples += len(waves)
         dt = time.perf_counter() - t0
         self.elapsed_s += dt
         return {"step": self.step, "loss": round(float(loss.detach()), 5), "lr": lr, "step_s": round(dt, 3),
@@ -195,6 +213,67 @@ class _Run:
                            sample_rate_hz=self.model_cfg.sample_rate_hz)
         self.net.train()
         return {"step": self.step, "heldout_top1": None if result is None else round(result.top1_names, 4)}
+
+
+def _flat(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        out.update(_flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
+    return out
+
+
+def export_incompatibility(export_dir: Path, model_cfg: SmallClapConfig) -> str | None:
+    """Why the export in ``export_dir`` cannot seed a model of ``model_cfg`` (None: it can)."""
+    import yaml
+
+    if not (export_dir / "model.safetensors").is_file() or not (export_dir / "config.yaml").is_file():
+        return f"no model.safetensors + config.yaml in {export_dir}"
+    saved = (yaml.safe_load((export_dir / "config.yaml").read_text(encoding="utf-8")) or {}).get("config", {})
+    try:
+        theirs = _flat(SmallClapConfig(**(saved.get("model") or {})).model_dump(mode="json"))
+    except ValueError as exc:  # pydantic's ValidationError: fields this code does not know
+        return f"export model config not readable here: {exc}"
+    ours = _flat(model_cfg.model_dump(mode="json"))
+    diff = [f"{k}: export {theirs.get(k)!r} vs config {ours.get(k)!r}" for k in sorted(set(theirs) | set(ours))
+            if k not in NON_ARCHITECTURE and theirs.get(k) != ours.get(k)]
+    return "model config differs (" + "; ".join(diff) + ")" if diff else None
+
+
+def export_progress(export_dir: Path, batch_size: int) -> tuple[int, int, float]:
+    """(step, examples seen, elapsed s) an export records; older exports: from its training log."""
+    import yaml
+
+    saved = (yaml.safe_load((export_dir / "config.yaml").read_text(encoding="utf-8")) or {}).get("config", {})
+    log_path = export_dir / "train_log.jsonl"
+    rows = [json.loads(x) for x in log_path.read_text(encoding="utf-8").splitlines() if x.strip()] if log_path.is_file() else []
+    step = int(saved.get("trained_steps") or max([r.get("step", 0) for r in rows], default=0))
+    elapsed = saved.get("elapsed_s")
+    if elapsed is None:
+        elapsed = max([r["elapsed_s"] for r in rows if "elapsed_s" in r and r.get("step", 0) <= step], default=0.0)
+    return step, int(saved.get("examples") or step * batch_size), float(elapsed)
+
+
+def _warm_start(run: _Run, export_dir: Path | None, out: Path) -> None:
+    """Seed a run that has no checkpoint from a compatible export (see module docstring)."""
+    if export_dir is None or not Path(export_dir).exists():
+        return
+    export_dir = Path(export_dir)
+    log_path = out / "train_log.jsonl"
+    reason = export_incompatibility(export_dir, run.model_cfg)
+    if reason is not None:
+        logger.warning("not warm-starting from %s: %s; training from scratch", export_dir, reason)
+        with open(log_path, "a", encoding="utf-8") as log:
+            log.write(json.dumps({"kind": "from_scratch", "step": 0, "from": str(export_dir), "reason": reason}) + "\n")
+        return
+    run.warm_start(export_dir)
+    source = export_dir / "train_log.jsonl"
+    rows = [x for x in source.read_text(encoding="utf-8").splitlines()
+            if x.strip() and json.loads(x).get("step", 0) <= run.step] if source.is_file() else []
+    rows.append(json.dumps({"kind": "warm_start", "from": str(export_dir), "step": run.step,
+                            "examples": run.examples, "elapsed_s": round(run.elapsed_s, 1),
+                            "train_config": run.cfg.model_dump(mode="json")}))
+    log_path.write_text("\n".join(rows) + "\n", encoding="utf-8")  # the export's curve, then this run's
+    logger.info("warm-started from %s at step %d (fresh optimiser)", export_dir, run.step)
 
 
 def write_split(records, path: Path) -> None:
@@ -235,8 +314,12 @@ def plot_log(log_path: Path, png_path: Path) -> None:
     plt.close(fig)
 
 
-def train(config_path: str | Path | dict, out_dir: str | Path, resume: bool = True) -> Path:
-    """Train (or continue training) the small CLAP; returns the last checkpoint path."""
+def train(config_path: str | Path | dict, out_dir: str | Path, resume: bool = True,
+          warm_start: str | Path | None = SHIPPED_DIR) -> Path:
+    """Train (or continue training) the small CLAP; returns the last checkpoint path.
+
+    ``resume``: continue from ``out_dir``'s newest checkpoint, else warm-start from the export in
+    ``warm_start`` if it is compatible (None: never); ``resume=False``: from scratch."""
     import torch
 
     from audioedit.clap.small import latest_checkpoint
@@ -254,6 +337,8 @@ def train(config_path: str | Path | dict, out_dir: str | Path, resume: bool = Tr
         with open(out / "train_log.jsonl", "a", encoding="utf-8") as log:
             log.write(json.dumps({"step": run.step, "event": "resumed", "from": found.name,
                                   "train_config": cfg.model_dump(mode="json")}) + "\n")
+    elif resume:
+        _warm_start(run, warm_start, out)
     stop = {"now": False}
 
     def _stop(signum, frame):  # finish the current step, checkpoint, exit
@@ -288,10 +373,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Train the small CLAP (resumable).")
     parser.add_argument("--config", default="configs/clap/cpu.yaml")
     parser.add_argument("--out", default="runs/clap")
-    parser.add_argument("--no-resume", action="store_true", help="start from scratch even if checkpoints exist")
+    parser.add_argument("--no-resume", action="store_true",
+                        help="start from scratch even if checkpoints or a compatible export exist")
+    parser.add_argument("--warm-start", default=str(SHIPPED_DIR),
+                        help="export to start from when OUT has no checkpoint (default: the shipped one)")
+    parser.add_argument("--no-warm-start", action="store_true", help="never warm-start from an export")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    path = train(args.config, args.out, resume=not args.no_resume)
+    path = train(args.config, args.out, resume=not args.no_resume,
+                 warm_start=None if args.no_warm_start else args.warm_start)
     logger.info("last checkpoint: %s", path)
 
 

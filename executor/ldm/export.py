@@ -83,6 +83,12 @@ Which row is the executor's default path depends on the sampler settings above: 
 
 {eval_table}
 
+**Resuming training**: `info.json` records the step ({steps:,}), examples and elapsed time. A later
+session (with no `runs/editor`) resumes from this shipped export: `audioedit train editor` (or
+`python -m executor.ldm.train --config configs/editor/cpu.yaml --out runs/editor`) loads these EMA
+weights into the network and its EMA, continues step, warm-up and EMA ramp with a fresh optimiser,
+and copies `log.jsonl` into the run (a `warm_start` row marks the seam). `--no-resume` trains from scratch.
+
 **Limits**: gains on the source STFT can remove or re-level energy but cannot create sound;
 reorder / speed / replace run as extract (learned) + DSP. Trained on 4 s scenes of urban sounds;
 other material is out of distribution.
@@ -106,9 +112,13 @@ def export_run(run_dir: str | Path, dest: str | Path, eval_json: str | Path | No
     torch.save({k: v.half() for k, v in state["ema"].items()}, out / "model.pt")
     (out / "config.yaml").write_text(yaml.safe_dump({"type": "executor.ldm.EditorConfig", "config": cfg.model_dump()},
                                                     sort_keys=False))
-    for name in ("log.jsonl", "loss.png"):
-        if (run / name).is_file():
-            shutil.copyfile(run / name, out / name)
+    if (run / "loss.png").is_file():
+        shutil.copyfile(run / "loss.png", out / "loss.png")
+    if (run / "log.jsonl").is_file():  # the log runs on past the checkpoint; ship it up to the checkpoint
+        rows = [x for x in (run / "log.jsonl").read_text().splitlines()
+                if x.strip() and json.loads(x).get("step", 0) <= state["step"]]
+        (out / "log.jsonl").write_text("\n".join(rows) + "\n")
+    # everything a warm start on another machine continues from (executor.ldm.train)
     info = {"step": state["step"], "examples": state["examples"], "elapsed_s": round(state["elapsed_s"], 1)}
     (out / "info.json").write_text(json.dumps(info, indent=2))
     table = "(not evaluated yet)"

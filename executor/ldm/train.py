@@ -5,6 +5,18 @@
 ``out_dir`` holds ``checkpoint.pt`` (model, EMA, optimiser, step, RNG states, config),
 ``log.jsonl`` (one line per ``log_every`` steps, plus ``val`` lines at each checkpoint) and
 ``loss.png``. Runs on ``cfg.train.threads`` threads (1 on the shared CPU machine).
+
+Warm start (a new machine has no ``runs/``): when ``resume=True`` finds no ``checkpoint.pt`` in
+``out_dir`` but ``warm_start`` (default: the shipped export ``executor/ldm/assets/cpu``) holds an
+export whose ``representation``, ``text`` and ``model`` settings match the config (``model.dropout``
+may differ), the network and its EMA start from the exported EMA weights with a fresh optimiser;
+step, examples and elapsed time continue from the export's ``info.json`` (so do the learning-rate
+warm-up and the EMA decay ramp), its ``log.jsonl`` is copied into ``out_dir`` and a
+``{"kind": "warm_start", ...}`` row appended. An incompatible export is logged (a
+``{"kind": "from_scratch", "reason": ...}`` row) and training starts from scratch.
+``resume=False`` (``--no-resume``) always starts from scratch.
+
+    audioedit train editor        # resumes runs/editor, else warm-starts from the shipped export
 """
 
 from __future__ import annotations
@@ -29,6 +41,9 @@ from executor.ldm.flow import DELTA_SCALE, flow_loss
 
 log = logging.getLogger(__name__)
 CHECKPOINT = "checkpoint.pt"
+SHIPPED_DIR = Path(__file__).resolve().parent / "assets" / "cpu"
+ARCHITECTURE = ("representation", "text", "model")  # config sections the weights depend on
+NON_ARCHITECTURE = {"model.dropout"}
 
 
 class TrainResult(BaseModel):
@@ -38,6 +53,7 @@ class TrainResult(BaseModel):
     elapsed_s: float
     last_loss: float
     resumed_from: int
+    warm_started_from: str | None = None
 
 
 def _lr(step: int, cfg: EditorConfig) -> float:
@@ -92,6 +108,28 @@ def plot_log(log_path: Path, png_path: Path) -> None:
     plt.close(fig)
 
 
+def _flat(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        out.update(_flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
+    return out
+
+
+def export_incompatibility(export_dir: Path, cfg: EditorConfig) -> str | None:
+    """Why the export in ``export_dir`` cannot seed an editor of ``cfg`` (None: it can)."""
+    if not all((export_dir / name).is_file() for name in ("model.pt", "config.yaml", "info.json")):
+        return f"no model.pt + config.yaml + info.json in {export_dir}"
+    try:
+        saved = load_config(export_dir / "config.yaml")
+    except ValueError as exc:  # pydantic's ValidationError: fields this code does not know
+        return f"export config not readable here: {exc}"
+    theirs = _flat({k: getattr(saved, k).model_dump() for k in ARCHITECTURE})
+    ours = _flat({k: getattr(cfg, k).model_dump() for k in ARCHITECTURE})
+    diff = [f"{k}: export {theirs.get(k)!r} vs config {ours.get(k)!r}" for k in sorted(set(theirs) | set(ours))
+            if k not in NON_ARCHITECTURE and theirs.get(k) != ours.get(k)]
+    return "architecture differs (" + "; ".join(diff) + ")" if diff else None
+
+
 def _resume(path: Path, editor: Editor, ema, opt):
     state = torch.load(path, map_location="cpu", weights_only=False)
     editor.net.load_state_dict(state["model"])
@@ -103,7 +141,7 @@ def _resume(path: Path, editor: Editor, ema, opt):
 class _Run:
     """Everything a training run carries between steps (model, EMA, optimiser, RNGs, counters)."""
 
-    def __init__(self, cfg: EditorConfig, out: Path, resume: bool):
+    def __init__(self, cfg: EditorConfig, out: Path, resume: bool, warm_start: Path | None = None):
         self.cfg, self.out = cfg, out
         self.editor = build_editor(cfg, seed=cfg.train.seed)
         self.ema = copy.deepcopy(self.editor.net).requires_grad_(False)
@@ -119,7 +157,36 @@ class _Run:
             self.rng.bit_generator.state = state["numpy_rng"]
             self.gen.set_state(state["torch_rng"])
             log.info("resumed from %s at step %d", self.ckpt, self.step)
+        self.warm_started_from = None
+        if resume and not self.ckpt.exists() and warm_start is not None and Path(warm_start).exists():
+            self._warm_start(Path(warm_start))
         self.t_start = time.monotonic()
+
+    def _warm_start(self, export_dir: Path) -> None:
+        """Seed a run without a checkpoint from a compatible export (see module docstring)."""
+        log_path = self.out / "log.jsonl"
+        reason = export_incompatibility(export_dir, self.cfg)
+        if reason is not None:
+            log.warning("not warm-starting from %s: %s; training from scratch", export_dir, reason)
+            with log_path.open("a") as f:
+                f.write(json.dumps({"kind": "from_scratch", "step": 0, "from": str(export_dir), "reason": reason}) + "\n")
+            return
+        weights = torch.load(export_dir / "model.pt", map_location="cpu", weights_only=True)
+        weights = {k: v.float() for k, v in weights.items()}  # float16 on disk
+        self.editor.net.load_state_dict(weights)
+        self.ema.load_state_dict(weights)
+        info = json.loads((export_dir / "info.json").read_text())
+        self.step, self.examples, self.elapsed0 = int(info["step"]), int(info["examples"]), float(info["elapsed_s"])
+        self.rng = np.random.default_rng([self.cfg.train.seed, self.step])  # not a replay of the first batches
+        self.gen = torch.Generator().manual_seed(self.cfg.train.seed + self.step)
+        source = export_dir / "log.jsonl"
+        rows = [x for x in source.read_text().splitlines()
+                if x.strip() and json.loads(x).get("step", 0) <= self.step] if source.is_file() else []
+        rows.append(json.dumps({"kind": "warm_start", "from": str(export_dir), "step": self.step,
+                                "examples": self.examples, "elapsed_s": round(self.elapsed0, 1)}))
+        log_path.write_text("\n".join(rows) + "\n")  # the export's curve, then this run's
+        self.warm_started_from = str(export_dir)
+        log.info("warm-started from %s at step %d (fresh optimiser)", export_dir, self.step)
 
     def elapsed(self) -> float:
         return self.elapsed0 + time.monotonic() - self.t_start
@@ -166,8 +233,11 @@ def _log_row(run: _Run, window: list[dict]) -> dict:
 
 
 def train(config_path: str | Path, out_dir: str | Path, resume: bool = True, max_steps: int | None = None,
-          time_limit_s: float | None = None) -> TrainResult:
+          time_limit_s: float | None = None, warm_start: str | Path | None = SHIPPED_DIR) -> TrainResult:
     """Train (or continue training) the editor of ``config_path`` into ``out_dir``.
+
+    ``resume``: continue from ``out_dir/checkpoint.pt``, else warm-start from the export in
+    ``warm_start`` if it is compatible (None: never); ``resume=False``: from scratch.
 
     Stops at ``max_steps`` (default: the config's), after ``time_limit_s`` seconds of this call,
     or on Ctrl-C, always leaving a checkpoint.
@@ -176,7 +246,7 @@ def train(config_path: str | Path, out_dir: str | Path, resume: bool = True, max
     torch.set_num_threads(cfg.train.threads)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    run = _Run(cfg, out, resume)
+    run = _Run(cfg, out, resume, None if warm_start is None else Path(warm_start))
     resumed_from = run.step
     (out / "config.json").write_text(cfg.model_dump_json(indent=2))
     corpus = load_corpus(cfg.data, "train")
@@ -205,20 +275,24 @@ def train(config_path: str | Path, out_dir: str | Path, resume: bool = True, max
             log.info("interrupted at step %d; checkpointing", run.step)
         run.checkpoint(log_file, val_batch)
     return TrainResult(out_dir=str(out), step=run.step, examples=run.examples, resumed_from=resumed_from,
-                       elapsed_s=round(run.elapsed(), 1), last_loss=loss_value)
+                       warm_started_from=run.warm_started_from, elapsed_s=round(run.elapsed(), 1), last_loss=loss_value)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Train the learned audio editor (resumes from OUT/checkpoint.pt).")
     parser.add_argument("--config", default="configs/editor/cpu.yaml")
     parser.add_argument("--out", default="runs/editor")
-    parser.add_argument("--no-resume", action="store_true")
+    parser.add_argument("--no-resume", action="store_true",
+                        help="start from scratch even if a checkpoint or a compatible export exists")
+    parser.add_argument("--warm-start", default=str(SHIPPED_DIR),
+                        help="export to start from when OUT has no checkpoint (default: the shipped one)")
+    parser.add_argument("--no-warm-start", action="store_true", help="never warm-start from an export")
     parser.add_argument("--max-steps", type=int, default=None)
     parser.add_argument("--time-limit-s", type=float, default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     result = train(args.config, args.out, resume=not args.no_resume, max_steps=args.max_steps,
-                   time_limit_s=args.time_limit_s)
+                   time_limit_s=args.time_limit_s, warm_start=None if args.no_warm_start else args.warm_start)
     print(result.model_dump_json(indent=2))
 
 
