@@ -50,7 +50,8 @@ CLAP_OPS = ("remove", "add", "replace")
 SIGNAL_CHECKS = frozenset({"target_energy_drop_db", "old_event_correlation", "background_kept_db", "span_change_db",
                            "new_event_above_background_db", "replacement_level_db", "added_energy_rise_db"})
 CLAP_FIELDS = {"clap_target_drop": ("clap_min_drop", "clap_confirm_drop"),
-               "clap_added_rise": ("clap_min_rise", "clap_confirm_rise")}
+               "clap_added_rise": ("clap_min_rise", "clap_confirm_rise"),
+               "clap_added_margin": ("clap_min_margin", "clap_confirm_margin")}
 log = logging.getLogger(__name__)
 
 
@@ -77,12 +78,14 @@ class VerifierConfig(BaseModel):
     clap_model: str | None = None  # a CLAP config YAML (``audioedit.clap.load_clap``); None = the shipped small CLAP
     clap_min_drop: float = 1.0
     clap_min_rise: float = 1.0
+    clap_min_margin: float = -1.0
     clap_context_s: float = 0.25
     clap_threads: int = 1
     # mixture-only: failed signal checks (SIGNAL_CHECKS, confounded by overlapping events) are
     # overruled when every CLAP check reaches these (inf = never)
     clap_confirm_drop: float = float("inf")
     clap_confirm_rise: float = float("inf")
+    clap_confirm_margin: float = float("-inf")
 
 
 def verify_acoustic(
@@ -216,7 +219,7 @@ class Verifier:
         from audioedit.clap.checks import ClapCheckConfig, step_clap_checks
 
         cfg = ClapCheckConfig(min_drop=self.config.clap_min_drop, min_rise=self.config.clap_min_rise,
-                              context_s=self.config.clap_context_s)
+                              min_margin=self.config.clap_min_margin, context_s=self.config.clap_context_s)
         return step_clap_checks(model, before, after, step, cfg)
 
 

@@ -37,7 +37,7 @@ def remove_pair(tmp_path_factory, bank) -> Path:
 
 @pytest.fixture(scope="module")
 def shipped_verifier() -> Verifier:
-    v = Verifier(VerifierConfig(clap_min_drop=0.7, clap_min_rise=1.5))
+    v = Verifier()  # the calibrated thresholds of configs/verifier/default.yaml
     if v.clap is None:
         pytest.skip(f"no CLAP model: {v._why}")
     return v
@@ -56,6 +56,20 @@ def test_correct_remove_passes_identity_fails_with_clap(remove_pair, shipped_ver
     assert not bad.passed
     drop = next(c for c in bad.checks if c.name == "clap_target_drop")
     assert not drop.passed and abs(drop.measured) < 1e-6
+
+
+@needs_clap
+def test_wrong_class_add_fails_only_with_clap(tmp_path, bank, shipped_verifier):
+    from synth import synth_pairs
+
+    synth_pairs(bank, ["add"], 1, tmp_path, seed=1)
+    cases = {c.kind: c for c in pair_cases(pair_folders(tmp_path)[0], bank)}
+    wrong, right = cases["wrong_class"], cases["target"]
+    assert shipped_verifier(right.before, right.after, right.step, right.spans_s).passed
+    acoustic = Verifier(shipped_verifier.config, clap=None)
+    assert acoustic(wrong.before, wrong.after, wrong.step, wrong.spans_s).passed  # the annotation claims the right class
+    verdict = shipped_verifier(wrong.before, wrong.after, wrong.step, wrong.spans_s)
+    assert not verdict.passed and {c.name for c in verdict.failed()} & {"clap_added_margin", "clap_added_rise"}
 
 
 def test_without_clap_degrades_to_acoustic(remove_pair):

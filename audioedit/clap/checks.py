@@ -6,7 +6,9 @@ minus the mean similarity of the reference prompts, over their spread; see ``gro
 
 - remove: ``clap_target_drop`` = presence(before) - presence(after) of the removed label >= ``min_drop``;
 - add: ``clap_added_rise`` = presence(after) - presence(before) of the added label >= ``min_rise``;
-- replace: both, with the old and the new label.
+- replace: both, with the old and the new label;
+- add, replace: ``clap_added_margin`` = the added label's rise minus the largest rise of any other
+  reference class >= ``min_margin`` when set (a different sound put in makes another class rise most).
 
 ``step_clap_checks(model, before, after, step)`` picks the op, spans and labels from an ``EditStep``
 and two ``Scene``s; ``CachedClap`` wraps a model for repeated verification (text cache, one thread).
@@ -31,6 +33,7 @@ from audioedit.steps import AddStep, EditStep, RemoveStep, ReplaceStep, resolve_
 class ClapCheckConfig(BaseModel):
     min_drop: float = 1.0
     min_rise: float = 1.0
+    min_margin: float | None = None  # added label's rise minus the largest rise of any other class; None = no check
     context_s: float = 0.25  # added on each side of the span
     reference_prompts: list[str] | None = None
 
@@ -53,8 +56,13 @@ def clap_step_checks(model: ClapModel, before: Audio, after: Audio, op: str, spa
     labels = [x for x in (old_label, new_label) if x]
     if op not in {"remove", "add", "replace"} or not labels:
         return []
-    pre = clap_presence(model, before, labels, span_s, cfg)
-    post = clap_presence(model, after, labels, span_s, cfg)
+    others = []
+    if op in {"add", "replace"} and new_label and cfg.min_margin is not None:
+        from audioedit.clap.grounding import default_references
+
+        others = [r for r in (cfg.reference_prompts or default_references()) if r not in labels]
+    pre = clap_presence(model, before, labels + others, span_s, cfg)
+    post = clap_presence(model, after, labels + others, span_s, cfg)
     checks = []
     if op in {"remove", "replace"} and old_label:
         drop = float(pre[0] - post[0])
@@ -65,6 +73,13 @@ def clap_step_checks(model: ClapModel, before: Audio, after: Audio, op: str, spa
         rise = float(post[j] - pre[j])
         checks.append(Check(name="clap_added_rise", measured=round(rise, 3), threshold=f">= {cfg.min_rise}",
                             passed=rise >= cfg.min_rise, detail=f"{new_label!r}: {pre[j]:.2f} -> {post[j]:.2f}"))
+        if others:
+            rises = post[len(labels):] - pre[len(labels):]
+            k = int(np.argmax(rises))
+            margin = rise - float(rises[k])
+            checks.append(Check(name="clap_added_margin", measured=round(margin, 3), threshold=f">= {cfg.min_margin}",
+                                passed=margin >= cfg.min_margin,
+                                detail=f"{new_label!r} rose {rise:.2f}; most among the other classes: {others[k]!r} {rises[k]:.2f}"))
     return checks
 
 
