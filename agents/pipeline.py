@@ -89,9 +89,12 @@ def edit_request(
     progress: ProgressFn | None = None,
     limits: AudioLimits | None = None,
     detect: bool = True,
+    verifier: str = "acoustic",
 ) -> EditOutcome:
     """Edit ``audio`` as ``request`` asks; see the module docstring.
 
+    ``verifier``: ``acoustic`` (measurements only) or ``clap`` (measurements + the shipped CLAP's
+    similarity checks; ``audioedit bench verifier`` measures both).
     ``detect``: without an annotation or stems, find the sounds the request names with CLAP.
     ``ldm``: the learned editor backend; ``"auto"`` loads the shipped one on first use (unless
     ``executor="dsp"``), ``None`` disables it, or pass an editor object (``LdmEditor``)."""
@@ -124,7 +127,8 @@ def edit_request(
 
         ldm = default_editor(executor)
     config = LoopConfig(executor=executor, verify=verify, max_attempts=max_attempts, seed=seed)
-    edited, steps = run_steps(scene, plan, bank=bank, config=config, ldm=ldm, progress=progress)
+    check = _verifier(verifier)
+    edited, steps = run_steps(scene, plan, bank=bank, config=config, ldm=ldm, verifier=check, progress=progress)
     timings["steps_s"] = _lap(clock)
     timings["execute_s"] = round(sum(a.execute_s for s in steps for a in s.attempts), 4)
     timings["verify_s"] = round(sum(a.verify_s for s in steps for a in s.attempts), 4)
@@ -166,6 +170,17 @@ def _check_output(output: Path, inputs: tuple) -> None:
         raise UserInputError(f"output {str(output)!r}: accepted suffixes are {sorted(WRITABLE_SUFFIXES)}")
     for path in (output, output.with_suffix(".json"), output.with_suffix(".jams")):
         ensure_not_input(path, inputs)
+
+
+def _verifier(name: str):
+    """The loop's verifier callable for ``name`` (None = the loop's acoustic default)."""
+    if name == "acoustic":
+        return None
+    if name == "clap":
+        from agents.verifier import default_verifier
+
+        return default_verifier()
+    raise UserInputError(f"unknown verifier {name!r}; accepted: acoustic, clap")
 
 
 def _default_bank():

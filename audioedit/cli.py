@@ -65,6 +65,7 @@ def edit(
     planner: str = typer.Option("rules", "--planner", help="rules | llm"),
     executor: str = typer.Option("auto", "--executor", help="auto | dsp | ldm"),
     verify: bool = typer.Option(True, "--verify/--no-verify"),
+    verifier: str = typer.Option("acoustic", "--verifier", help="acoustic | clap (adds CLAP similarity checks)"),
     seed: int = typer.Option(0, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="print the JSON report instead of tables"),
     max_duration_s: float = typer.Option(600.0, "--max-duration", help="refuse inputs longer than this (s)"),
@@ -77,7 +78,7 @@ def edit(
     limits = AudioLimits(max_duration_s=max_duration_s, max_file_bytes=int(max_file_mb * 1024 * 1024))
     try:
         outcome = edit_request(audio, request, output, annotation=annotation, stems=stems, planner=planner,
-                               executor=executor, verify=verify, seed=seed, limits=limits)
+                               executor=executor, verify=verify, seed=seed, limits=limits, verifier=verifier)
     except AudioEditError as exc:
         _fail(exc)
     report = outcome.report

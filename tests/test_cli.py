@@ -30,6 +30,9 @@ def test_edit_and_plan_commands(tmp_path):
                                  "--stems", str(stems), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["status"] == "ok" and out.is_file()
+    result = runner.invoke(app, ["edit", str(wav), "remove the siren", "-o", str(out), "--annotation", str(jams_path),
+                                 "--verifier", "nope"])
+    assert result.exit_code == 2 and "unknown verifier" in result.output
 
 
 def test_bad_input_exit_codes(tmp_path):
