@@ -56,19 +56,9 @@ class SmallClapConfig(BaseModel):
 
 def mel_filterbank(sample_rate_hz: int, n_fft: int, n_mels: int, fmin_hz: float, fmax_hz: float) -> np.ndarray:
     """Slaney-style triangular mel filters, shape ``(n_mels, n_fft // 2 + 1)``, area-normalised."""
+    from audioedit.spectral import mel_triangles
 
-    def hz_to_mel(f):
-        return 2595.0 * np.log10(1.0 + np.asarray(f) / 700.0)
-
-    def mel_to_hz(m):
-        return 700.0 * (10 ** (np.asarray(m) / 2595.0) - 1.0)
-
-    bins_hz = np.linspace(0, sample_rate_hz / 2, n_fft // 2 + 1)
-    edges_hz = mel_to_hz(np.linspace(hz_to_mel(fmin_hz), hz_to_mel(fmax_hz), n_mels + 2))
-    lower, centre, upper = edges_hz[:-2, None], edges_hz[1:-1, None], edges_hz[2:, None]
-    up = (bins_hz[None] - lower) / (centre - lower)
-    down = (upper - bins_hz[None]) / (upper - centre)
-    weights = np.maximum(0.0, np.minimum(up, down))
+    weights, _, lower, _, upper = mel_triangles(sample_rate_hz, n_fft, n_mels, fmin_hz, fmax_hz)
     weights *= (2.0 / (upper - lower))
     return weights.astype(np.float32)
 

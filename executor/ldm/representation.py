@@ -20,17 +20,9 @@ from executor.ldm.config import ReprConfig
 
 def mel_filterbank(sample_rate_hz: int, n_fft: int, n_mels: int, fmin_hz: float, fmax_hz: float) -> np.ndarray:
     """Triangular mel filters ``(n_mels, n_fft // 2 + 1)``, each row summing to 1 (a band average)."""
+    from audioedit.spectral import mel_triangles
 
-    def hz_to_mel(f):
-        return 2595.0 * np.log10(1.0 + np.asarray(f) / 700.0)
-
-    def mel_to_hz(m):
-        return 700.0 * (10 ** (np.asarray(m) / 2595.0) - 1.0)
-
-    bins_hz = np.linspace(0, sample_rate_hz / 2, n_fft // 2 + 1)
-    edges = mel_to_hz(np.linspace(hz_to_mel(fmin_hz), hz_to_mel(fmax_hz), n_mels + 2))
-    lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
-    w = np.maximum(0.0, np.minimum((bins_hz - lower) / (centre - lower), (upper - bins_hz) / (upper - centre)))
+    w, bins_hz, _, centre, _ = mel_triangles(sample_rate_hz, n_fft, n_mels, fmin_hz, fmax_hz)
     empty = w.sum(1) == 0  # very narrow low bands: take the nearest bin
     for i in np.flatnonzero(empty):
         w[i, np.argmin(np.abs(bins_hz - centre[i, 0]))] = 1.0
