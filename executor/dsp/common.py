@@ -152,7 +152,9 @@ def time_stretch(x: np.ndarray, sample_rate_hz: int, factor: float, keep_pitch: 
     if keep_pitch:
         import pedalboard
 
-        y = pedalboard.time_stretch(x32, float(sample_rate_hz), stretch_factor=float(factor))
+        # the short FFT window: ~3x faster than the long one (60 vs 160 ms for 2 s of stereo at
+        # 44.1 kHz), pitch and duration checks unchanged; events are short, not sustained music
+        y = pedalboard.time_stretch(x32, float(sample_rate_hz), stretch_factor=float(factor), use_long_fft_window=False)
     else:
         import soxr
 
