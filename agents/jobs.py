@@ -57,8 +57,9 @@ class JobOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     planner: Literal["rules", "llm"] = "rules"
-    executor: Literal["auto", "dsp"] = "auto"
+    executor: Literal["auto", "dsp", "ldm"] = "auto"
     verify: bool = True
+    verifier: Literal["acoustic", "clap"] = "acoustic"
     seed: int = Field(0, ge=0, le=2**31 - 1)
     max_attempts: int = Field(3, ge=1, le=5)
     output_format: Literal["wav", "flac", "ogg"] = "wav"
@@ -250,7 +251,7 @@ class JobRunner:
                 folder / files.audio, job.request, output,
                 annotation=folder / files.annotation if files.annotation else None,
                 stems=folder / files.stems if files.stems else None,
-                planner=opts.planner, executor=opts.executor, verify=opts.verify, seed=opts.seed,
+                planner=opts.planner, executor=opts.executor, verify=opts.verify, verifier=opts.verifier, seed=opts.seed,
                 max_attempts=opts.max_attempts, bank=self.bank, progress=progress, limits=self.limits,
             )
         except AudioEditError as exc:
