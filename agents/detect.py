@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from audioedit.scene import Event, Scene
+from audioedit.scene import Scene
 
 log = logging.getLogger(__name__)
 BACKGROUND_LABELS = {"traffic", "rain", "wind", "running_water", "dishes", "street", "park", "restaurant",

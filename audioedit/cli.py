@@ -370,11 +370,11 @@ def bench_synth(
 
     runs = [("serial", 1, None), ("process pool", workers, None)]
     if ray:
-        try:
-            import ray as _ray  # noqa: F401
+        from importlib.util import find_spec
 
+        if find_spec("ray") is not None:
             runs.append(("ray (local)", workers, "local"))
-        except ImportError:
+        else:
             console.print("ray is not installed (pip install 'audioedit[scale]'): no Ray figure")
     table = Table(title=f"synth throughput, {n} pairs of 10 s 16 kHz mono per backend (start-up included)")
     for col in ("backend", "workers", "seconds", "pairs/s", "failed"):

