@@ -57,9 +57,9 @@ class JobOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     planner: Literal["rules", "llm"] = "rules"
-    executor: Literal["auto", "dsp", "ldm"] = "auto"
+    executor: Literal["auto", "dsp", "ldm", "region"] = "auto"
     verify: bool = True
-    verifier: Literal["acoustic", "clap"] = "acoustic"
+    verifier: Literal["acoustic", "clap"] = "clap"
     seed: int = Field(0, ge=0, le=2**31 - 1)
     max_attempts: int = Field(3, ge=1, le=5)
     output_format: Literal["wav", "flac", "ogg"] = "wav"

@@ -26,7 +26,7 @@ ProgressFn = Callable[[str, dict], None]
 
 
 class LoopConfig(BaseModel):
-    executor: Literal["auto", "dsp", "ldm"] = "auto"
+    executor: Literal["auto", "dsp", "ldm", "region"] = "auto"
     verify: bool = True
     max_attempts: int = Field(3, ge=1, le=10)
     seed: int = 0

@@ -89,7 +89,7 @@ def edit_request(
     progress: ProgressFn | None = None,
     limits: AudioLimits | None = None,
     detect: bool = True,
-    verifier: str = "acoustic",
+    verifier: str = "clap",
 ) -> EditOutcome:
     """Edit ``audio`` as ``request`` asks; see the module docstring.
 

@@ -63,9 +63,9 @@ def edit(
     annotation: Optional[Path] = typer.Option(None, "--annotation", help="JAMS or onset/offset/label .txt"),
     stems: Optional[Path] = typer.Option(None, "--stems", help="folder of per-event stems (Scaper layout)"),
     planner: str = typer.Option("rules", "--planner", help="rules | llm"),
-    executor: str = typer.Option("auto", "--executor", help="auto | dsp | ldm"),
+    executor: str = typer.Option("auto", "--executor", help="auto | dsp | ldm | region (DSP region edit even over overlapping events)"),
     verify: bool = typer.Option(True, "--verify/--no-verify"),
-    verifier: str = typer.Option("acoustic", "--verifier", help="acoustic | clap (adds CLAP similarity checks)"),
+    verifier: str = typer.Option("clap", "--verifier", help="clap (acoustic measurements + CLAP similarity checks) | acoustic"),
     seed: int = typer.Option(0, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="print the JSON report instead of tables"),
     max_duration_s: float = typer.Option(600.0, "--max-duration", help="refuse inputs longer than this (s)"),
@@ -271,12 +271,15 @@ def train_editor(
     resume: bool = typer.Option(True, "--resume/--no-resume"),
     max_steps: Optional[int] = typer.Option(None, "--max-steps"),
     time_limit_s: Optional[float] = typer.Option(None, "--time-limit", help="stop (with a checkpoint) after this many s"),
+    data: Optional[list[Path]] = typer.Option(None, "--data", help="a folder from `audioedit synth pairs` whose "
+                                              "scenes are cut into training pairs (repeatable)"),
 ) -> None:
     """Train the learned editor (export with `python -m executor.ldm.export`)."""
     from executor.ldm.train import train
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    console.print(train(config, out, resume=resume, max_steps=max_steps, time_limit_s=time_limit_s))
+    console.print(train(config, out, resume=resume, max_steps=max_steps, time_limit_s=time_limit_s,
+                        data_dirs=[str(d) for d in data] if data else None))
 
 
 def _progress_bar(description: str):

@@ -5,7 +5,9 @@
 - ``planned-stems``: ``planned`` given the stems as well (DSP exact wherever the plan is right).
 - ``one-shot``: the whole request as one instruction to the learned editor over the whole clip.
 - ``dsp`` / ``ldm``: the item's reference plan (planner bypassed, no verifier) forced onto one
-  backend family (``executor=dsp`` / ``executor=ldm``): compares backends on the same steps.
+  backend family: compares backends on the same steps. ``dsp`` runs ``executor=region``: exact
+  region edits where the target is isolated, and the same region edit where other events overlap
+  it (they change too), the naive DSP baseline; ``ldm`` runs ``executor=ldm``.
 - ``identity`` (the source), ``oracle`` (the target), ``peer`` (a peer model's output, LCR).
 
 A method that cannot handle an item returns status ``skipped`` with the reason; an edit that runs
@@ -182,5 +184,5 @@ def _one_shot(item, ctx, source, target) -> MethodOutput:
 _RUNNERS: dict[str, Callable[..., MethodOutput]] = {
     "identity": _identity, "oracle": _oracle, "peer": _peer, "planned": _planned,
     "planned-no-verifier": _planned_no_verifier, "planned-stems": _planned_stems, "one-shot": _one_shot,
-    "dsp": _backend("dsp"), "ldm": _backend("ldm"),
+    "dsp": _backend("region"), "ldm": _backend("ldm"),
 }

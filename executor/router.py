@@ -4,7 +4,9 @@
 - target isolated in time (mixture)  -> ``dsp.mixture`` (region operations, sample-exact outside)
 - overlapping events, no stems       -> ``ldm`` (the trained editor), when one is loaded
 
-``preference`` forces a family: ``dsp`` never tries the LDM, ``ldm`` tries it first.
+``preference`` forces a family: ``dsp`` never tries the LDM, ``ldm`` tries it first, ``region``
+is DSP that edits the target's time region even when other events overlap it (``dsp.region``:
+those events change too; the naive baseline the learned editor is compared with).
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from pydantic import BaseModel
 from audioedit.scene import Scene
 from audioedit.steps import EditStep
 
-Preference = Literal["auto", "dsp", "ldm"]
+Preference = Literal["auto", "dsp", "ldm", "region"]
 
 
 class Route(BaseModel):
-    backend: str  # dsp.stems | dsp.mixture | ldm
+    backend: str  # dsp.stems | dsp.mixture | dsp.region | ldm
     reason: str
 
 
@@ -36,8 +38,11 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
         feasible, why = mixture_feasible(scene, step)
         if feasible:
             dsp.append(Route(backend="dsp.mixture", reason=f"no stems; {why or 'the target is isolated in time'}: region edit on the mixture"))
+        elif preference == "region" and mixture_feasible(scene, step, allow_overlap=True)[0]:
+            dsp.append(Route(backend="dsp.region", reason=f"forced region edit on the mixture: {why}; "
+                                                           "the overlapping events change too"))
     ldm = [Route(backend="ldm", reason="no stems and the target overlaps other events: learned editor")] if ldm_available else []
-    if preference == "dsp":
+    if preference in ("dsp", "region"):
         return dsp
     if preference == "ldm":
         return ldm + dsp
@@ -48,7 +53,7 @@ def unavailable(scene: Scene, step: EditStep, preference: Preference, ldm_availa
     """Why ``routes`` came back empty, in words a user can act on."""
     from executor.dsp import mixture_feasible
 
-    _, why = mixture_feasible(scene, step)
+    _, why = mixture_feasible(scene, step, allow_overlap=preference == "region")
     hint = "pass the stems (--stems DIR)"
     if not ldm_available and preference != "dsp":
         hint += " or load a learned editor (--executor ldm)"
@@ -65,7 +70,7 @@ def execute_route(scene: Scene, step: EditStep, route: Route, *, bank, rng, ldm=
         return ldm.execute(scene, step, bank=bank, rng=rng)
     from executor.dsp import execute_dsp
 
-    mode = "stems" if route.backend == "dsp.stems" else "mixture"
+    mode = {"dsp.stems": "stems", "dsp.region": "region"}.get(route.backend, "mixture")
     return execute_dsp(scene, step, bank=bank, rng=rng, mode=mode)
 
 
@@ -90,7 +95,7 @@ def default_editor(preference: Preference = "auto", path=None) -> LazyEditor | N
 
     from executor.ldm.editor import DEFAULT_ASSETS
 
-    if preference == "dsp":
+    if preference in ("dsp", "region"):
         return None
     folder = Path(path) if path is not None else DEFAULT_ASSETS
     return LazyEditor(folder) if folder.exists() else None

@@ -220,6 +220,25 @@ def test_mixture_infeasible_for_overlapping_events_but_stems_work():
     assert mixture_feasible(scene, AddStep(id="s2", instruction="x", sound="dog", at_s=1.2)) == (True, "")
 
 
+def test_region_mode_edits_the_overlapped_region_and_says_so():
+    """The naive baseline: the beep's region is re-levelled with the bark inside it."""
+    from executor.router import routes
+
+    scene = overlapping_scene(with_stems=False)
+    step = LoudnessStep(id="s1", instruction="x", target=ref("beep"), gain_db=-6.0)
+    assert [r.backend for r in routes(scene, step, "region")] == ["dsp.region"]
+    assert routes(scene, step, "dsp") == []
+    result = run(scene, step, mode="region")
+    assert result.backend == "dsp.region" and "foreground1_bark" in result.notes[-1]
+    sr, x, y = 16000, scene.audio.samples, result.scene.audio.samples
+    inside = slice(round(1.2 * sr), round(1.7 * sr))  # beep + bark: both 6 dB down
+    assert np.allclose(y[:, inside], x[:, inside] * 10 ** (-6 / 20), atol=1e-6)
+    a, b = result.edited_spans_s[0]
+    assert np.array_equal(y[:, : round(a * sr)], x[:, : round(a * sr)])
+    isolated = LoudnessStep(id="s2", instruction="x", target=ref("whistle"), gain_db=3.0)
+    assert run(scene, isolated, mode="region").backend == "dsp.mixture"  # exact where it can be
+
+
 def test_mixture_infeasible_when_there_is_no_room():
     scene = overlapping_scene(with_stems=False)
     slower = SpeedStep(id="s1", instruction="x", target=ref("whistle"), factor=0.5)

@@ -248,3 +248,41 @@ def test_composed_variants_of_remove_and_loudness(editor, via):
     x, y = scene.audio.samples, result.scene.audio.samples
     assert result.edited_spans_s == [(0.95, 3.05)] and "extract" in result.notes[0]
     assert np.array_equal(x[:, :15_200], y[:, :15_200]) and not np.array_equal(x, y)
+
+
+def test_background_pairs_edit_the_texture_over_the_whole_clip(cfg):
+    data = cfg.data.model_copy(update={"p_background_target": 1.0})
+    corpus = load_corpus(data, "train")
+    rng = np.random.default_rng(5)
+    for op in ("remove", "extract"):
+        pair = make_pair(corpus, data, rng, op=op)
+        assert pair.span_s == (0.0, data.clip_s) and pair.label == "noise"
+        if op == "remove":  # only the events on top remain: silence between them
+            inside = np.zeros(pair.target.size, bool)
+            for _, a, b in pair.others:
+                inside[int(a * 16000) : int(b * 16000) + 1] = True
+            assert not pair.target[~inside].any()
+            assert pair.target[inside].any() == bool(pair.others)
+        else:  # the texture alone: it is everywhere
+            assert np.count_nonzero(pair.target) > 0.99 * pair.target.size
+
+
+def test_synth_scenes_become_exact_editor_pairs(tmp_path):
+    from executor.ldm.scenes import load_synth_scenes, scene_pair
+    from synth.run import synth_pairs
+
+    synth_pairs("starter", ["remove", "reorder"], 2, tmp_path / "pairs", seed=3, duration_s=6.0)
+    scenes = load_synth_scenes([str(tmp_path / "pairs")], max_scenes=10)
+    assert len(scenes) == 2 and all(len(s.events) >= 2 for s in scenes)
+    data = load_config("debug").data.model_copy(update={"p_background_target": 0.5})
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        pair = scene_pair(scenes, data, rng, "remove")
+        assert pair.source.shape == pair.target.shape == (int(data.clip_s * 16000),)
+        assert 0.0 <= pair.span_s[0] < pair.span_s[1] <= data.clip_s
+        layer = pair.source - pair.target  # the removed event: silent outside its span (+ a frame)
+        a, b = int(pair.span_s[0] * 16000), int(pair.span_s[1] * 16000)
+        outside = np.concatenate([layer[: max(0, a - 160)], layer[b + 160 :]])
+        assert np.abs(outside).max(initial=0.0) < 1e-3 * max(np.abs(layer).max(), 1e-6)
+    with pytest.raises(UserInputError, match="manifest.jsonl"):
+        load_synth_scenes([str(tmp_path)], max_scenes=10)

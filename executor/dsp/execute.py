@@ -14,6 +14,7 @@ them, otherwise on the mixture where the target is isolated in time (``mixture_f
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -28,7 +29,7 @@ from executor.dsp import mixture, stems
 from executor.result import SoundSource, StepResult
 
 log = logging.getLogger(__name__)
-Mode = Literal["auto", "stems", "mixture"]
+Mode = Literal["auto", "stems", "mixture", "region"]
 
 
 def resolve_targets(scene: Scene, step: EditStep) -> list[Event]:
@@ -47,13 +48,14 @@ def resolve_targets(scene: Scene, step: EditStep) -> list[Event]:
     return list(seen.values())
 
 
-def mixture_feasible(scene: Scene, step: EditStep) -> tuple[bool, str]:
-    """Whether the mixture path can do ``step`` exactly, and why not (empty reason when it can)."""
+def mixture_feasible(scene: Scene, step: EditStep, allow_overlap: bool = False) -> tuple[bool, str]:
+    """Whether the mixture path can do ``step`` exactly, and why not (empty reason when it can).
+    ``allow_overlap``: whether a region edit can do it at all (events overlapping the target allowed)."""
     try:
         targets = resolve_targets(scene, step)
     except ExecutionError as exc:
         return False, str(exc)
-    reason = mixture.problem(scene, step, targets)
+    reason = mixture.problem(scene, step, targets, allow_overlap=allow_overlap)
     return (reason is None), (reason or "")
 
 
@@ -71,12 +73,14 @@ def execute_dsp(
 ) -> StepResult:
     """Execute one step exactly. ``mode="auto"``: stems when the scene has a stem for every
     target, else the mixture when ``mixture_feasible``; ``ExecutionError`` otherwise.
+    ``mode="region"``: the mixture's region edit even where other events overlap the target
+    (not exact: they are edited too; backend ``dsp.region``).
 
     The result's ``edited_spans_s`` bound every sample that may differ from the input.
     """
     targets = resolve_targets(scene, step)
-    if mode not in ("auto", "stems", "mixture"):
-        raise ExecutionError(f"unknown DSP mode {mode!r}; accepted: auto, stems, mixture")
+    if mode not in ("auto", "stems", "mixture", "region"):
+        raise ExecutionError(f"unknown DSP mode {mode!r}; accepted: auto, stems, mixture, region")
     use_stems = _stems_cover(scene, targets)
     if mode == "stems" and not use_stems:
         missing = [ev.id for ev in targets if ev.id not in (scene.stems or {})]
@@ -84,11 +88,15 @@ def execute_dsp(
             f"step {step.id!r}: mode='stems' but the scene has no stems" if scene.stems is None
             else f"step {step.id!r}: mode='stems' but there is no stem for {missing}"
         )
-    if mode == "mixture" or not use_stems:
-        reason = mixture.problem(scene, step, targets)
+    if mode in ("mixture", "region") or not use_stems:
+        reason = mixture.problem(scene, step, targets, allow_overlap=mode == "region")
         if reason:
             raise ExecutionError(f"step {step.id!r} ({step.op}) cannot be done exactly on the mixture: {reason}")
         result = _run(mixture, scene, step, targets, bank, rng)
+        if mode == "region" and mixture.problem(scene, step, targets):
+            overlapped = sorted({e.id for t in targets for e in mixture.overlapping(scene, t)})
+            result = replace(result, backend="dsp.region",
+                             notes=[*result.notes, f"region edit: {overlapped} overlap the target and were changed too"])
     else:
         result = _run(stems, scene, step, targets, bank, rng)
     log.debug("step %s (%s) on %s: spans %s", step.id, step.op, result.backend, result.edited_spans_s)

@@ -47,7 +47,7 @@ def _blockers(scene: Scene, ev: Event, exclude: set[str] = frozenset()) -> list[
 
 
 def isolation_problem(scene: Scene, ev: Event) -> str | None:
-    clash = [e.id for e in _blockers(scene, ev) if e.overlaps(ev, MARGIN_S)]
+    clash = [e.id for e in overlapping(scene, ev)]
     if clash:
         return (f"event {ev.id!r} ({ev.onset_s:.2f}-{ev.offset_s:.2f} s) overlaps {clash} (within {MARGIN_S} s); "
                 "without stems only events isolated in time can be edited exactly")
@@ -89,12 +89,18 @@ def reorder_layout(scene: Scene, targets: list[Event]) -> list[float] | str:
     return slots
 
 
-def problem(scene: Scene, step, targets: list[Event]) -> str | None:
-    """Why ``step`` cannot be done exactly on the mixture, or None."""
+def overlapping(scene: Scene, ev: Event) -> list[Event]:
+    """The events a region edit of ``ev`` would change too."""
+    return [e for e in _blockers(scene, ev) if e.overlaps(ev, MARGIN_S)]
+
+
+def problem(scene: Scene, step, targets: list[Event], allow_overlap: bool = False) -> str | None:
+    """Why ``step`` cannot be done exactly on the mixture, or None. ``allow_overlap``: ignore
+    events overlapping the targets (a region edit that changes them too)."""
     if isinstance(step, AddStep):
         return None
     for ev in targets:
-        reason = isolation_problem(scene, ev)
+        reason = None if allow_overlap else isolation_problem(scene, ev)
         if reason:
             return reason
     if isinstance(step, SpeedStep):

@@ -93,7 +93,7 @@ class SamplerConfig(BaseModel):
 
 
 class DataConfig(BaseModel):
-    """On-the-fly pairs from the dev corpus (+ the starter bank)."""
+    """On-the-fly pairs from the dev corpus (+ the starter bank), and from synth scene folders."""
 
     dev_root: str = "/work/shared/data/dev"
     use_starter_bank: bool = True
@@ -106,6 +106,10 @@ class DataConfig(BaseModel):
     event_db: list[float] = Field(default_factory=lambda: [-20.0, -6.0])
     background_db: list[float] = Field(default_factory=lambda: [-30.0, -18.0])
     span_jitter_s: float = 0.08
+    p_background_target: float = 0.0  # pairs whose target is the background texture (span = whole clip)
+    synth_dirs: list[str] = Field(default_factory=list)  # folders written by `audioedit synth pairs`
+    p_synth: float = 0.5  # fraction of training pairs cut from those scenes (when there are any)
+    synth_max_scenes: int = 3000
     synthetic_only: bool = False  # debug: tones + noise, no files needed
 
 

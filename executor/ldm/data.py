@@ -8,6 +8,11 @@ salience-1 clips + starter-bank events), one of which is the target. Ops:
 - ``loudness``: target = mixture + (10^(g/20) - 1) * target event, g in +-[3, 12] dB
 - ``extract``:  target = the target event alone
 
+A fraction ``p_background_target`` of the pairs edit the background instead (a named texture under
+the whole clip, 0-3 foreground events on top; the span is the whole clip): "remove the rain" must
+keep the events and drop the texture. A fraction ``p_synth`` come from scenes made by
+``audioedit synth pairs`` (``synth_dirs``; see ``executor.ldm.scenes``).
+
 Half the pairs (``p_overlap``) place another foreground event over the target. The split is
 deterministic: a clip file is held out when the hash of its recording id (UrbanSound8K
 ``fsID``, else the file name) falls in the lowest ``heldout_fraction``; training never sees
@@ -40,6 +45,12 @@ US8K_NAMES = {
     "siren": ["siren", "ambulance", "police siren"],
     "street_music": ["street music", "music", "street musician"],
 }
+# Speech Commands noise files by stem; files without names (dude_miaowing) stay backgrounds only.
+SPEECHCOMMANDS_NAMES = {
+    "doing_the_dishes": ["dishes", "clattering dishes", "doing the dishes"],
+    "exercise_bike": ["exercise bike", "bike", "whirring exercise bike"],
+    "running_tap": ["running tap", "running water", "tap water"],
+}
 STARTER_BANK = Path(__file__).resolve().parents[2] / "audioedit" / "assets" / "bank"
 SR = 16_000
 
@@ -65,9 +76,14 @@ class Corpus:
     foreground: dict[str, list[Clip]] = field(default_factory=dict)
     background: list[Clip] = field(default_factory=list)
     names: dict[str, list[str]] = field(default_factory=dict)
+    background_names: dict[str, list[str]] = field(default_factory=dict)  # backgrounds that can be targets
+    scenes: list = field(default_factory=list)  # executor.ldm.scenes.SynthScene, from cfg.synth_dirs
 
     def num_clips(self) -> int:
         return sum(len(v) for v in self.foreground.values()) + len(self.background)
+
+    def named_backgrounds(self) -> list[Clip]:
+        return [c for c in self.background if c.label in self.background_names]
 
 
 def _load(path: Path) -> np.ndarray:
@@ -97,7 +113,7 @@ def load_corpus(cfg: DataConfig, split: str) -> Corpus:
         files.append(("background", p.parent.name, p))
     for p in sorted((root / "speechcommands_bg").glob("*.wav")):
         files.append(("background", p.stem, p))
-    names = {k: list(v) for k, v in US8K_NAMES.items()}
+    names = {k: list(v) for k, v in US8K_NAMES.items()} | {k: list(v) for k, v in SPEECHCOMMANDS_NAMES.items()}
     if cfg.use_starter_bank and STARTER_BANK.is_dir():
         meta = json.loads((STARTER_BANK / "labels.json").read_text())
         for role in ("foreground", "background"):
@@ -123,7 +139,13 @@ def load_corpus(cfg: DataConfig, split: str) -> Corpus:
         else:
             corpus.background.append(clip)
     corpus.names = {k: v for k, v in names.items() if k in corpus.foreground}
-    log.info("%s corpus: %d clips, %d foreground labels", split, corpus.num_clips(), len(corpus.foreground))
+    corpus.background_names = {c.label: names[c.label] for c in corpus.background if c.label in names}
+    if cfg.synth_dirs and not want_held:
+        from executor.ldm.scenes import load_synth_scenes
+
+        corpus.scenes = load_synth_scenes(cfg.synth_dirs, cfg.synth_max_scenes)
+    log.info("%s corpus: %d clips, %d foreground labels, %d named backgrounds, %d synth scenes", split,
+             corpus.num_clips(), len(corpus.foreground), len(corpus.background_names), len(corpus.scenes))
     return corpus
 
 
@@ -139,7 +161,7 @@ def synthetic_corpus(seed: int) -> Corpus:
     }
     bg = [Clip("noise", (rng.standard_normal(4 * SR) * 0.3).astype(np.float32), "synthetic")]
     names = {"siren": ["siren"], "car_horn": ["car horn"], "dog_bark": ["dog bark"]}
-    return Corpus(fg, bg, names)
+    return Corpus(fg, bg, names, {"noise": ["noise", "hiss"]})
 
 
 TEMPLATES = {
@@ -201,11 +223,41 @@ def _event(clip: Clip, rng: np.random.Generator, cfg: DataConfig) -> np.ndarray:
     return _scale_to(x, float(rng.uniform(*cfg.event_db)))
 
 
+def finish_pair(tgt_stem: np.ndarray, others: np.ndarray, op: str, name: str, rng: np.random.Generator, *,
+                overlap: bool, span_s: tuple[float, float], label: str,
+                other_events: list[tuple[str, float, float]] | None = None) -> Pair:
+    """The pair for ``op`` on a mixture ``others + tgt_stem`` (both (frames,) float32), peak <= 0.99."""
+    source = others + tgt_stem
+    gain_db = 0.0
+    if op == "remove":
+        target = others.copy()
+    elif op == "extract":
+        target = tgt_stem.copy()
+    else:
+        gain_db = float(rng.integers(3, 13)) * (1 if rng.random() < 0.5 else -1)
+        target = source + (10 ** (gain_db / 20) - 1) * tgt_stem
+    peak = max(float(np.abs(source).max()), float(np.abs(target).max()))
+    if peak > 0.99:
+        source, target = source * (0.99 / peak), target * (0.99 / peak)
+    return Pair(source.astype(np.float32), target.astype(np.float32), instruction(op, name, gain_db, rng),
+                op, overlap, span_s, label, gain_db, list(other_events or []))
+
+
+def _draw_op(cfg: DataConfig, rng: np.random.Generator) -> str:
+    return str(rng.choice(cfg.ops, p=np.asarray(cfg.op_weights) / sum(cfg.op_weights)))
+
+
 def make_pair(corpus: Corpus, cfg: DataConfig, rng: np.random.Generator, op: str | None = None,
               overlap: bool | None = None) -> Pair:
     """One random (source, target, instruction) pair; see the module docstring."""
+    op = op or _draw_op(cfg, rng)
+    if corpus.scenes and overlap is None and rng.random() < cfg.p_synth:
+        from executor.ldm.scenes import scene_pair
+
+        return scene_pair(corpus.scenes, cfg, rng, op)
+    if overlap is None and corpus.named_backgrounds() and rng.random() < cfg.p_background_target:
+        return background_pair(corpus, cfg, rng, op)
     n = int(cfg.clip_s * SR)
-    op = op or str(rng.choice(cfg.ops, p=np.asarray(cfg.op_weights) / sum(cfg.op_weights)))
     overlap = bool(rng.random() < cfg.p_overlap) if overlap is None else overlap
     labels = sorted(corpus.foreground)
     label = str(rng.choice(labels))
@@ -236,21 +288,30 @@ def make_pair(corpus: Corpus, cfg: DataConfig, rng: np.random.Generator, op: str
         o = max(0, o)
         others[o : o + len(ev)] += ev[: n - o]
         other_events.append((lab, o / SR, min(n, o + len(ev)) / SR))
-    source = bg + others + tgt_stem
-    gain_db = 0.0
-    if op == "remove":
-        target = source - tgt_stem
-    elif op == "extract":
-        target = tgt_stem.copy()
-    else:
-        gain_db = float(rng.integers(3, 13)) * (1 if rng.random() < 0.5 else -1)
-        target = source + (10 ** (gain_db / 20) - 1) * tgt_stem
-    peak = max(float(np.abs(source).max()), float(np.abs(target).max()))
-    if peak > 0.99:
-        source, target = source * (0.99 / peak), target * (0.99 / peak)
     name = str(rng.choice(corpus.names.get(label) or [label.replace("_", " ")]))
-    return Pair(source.astype(np.float32), target.astype(np.float32), instruction(op, name, gain_db, rng),
-                op, overlap, span, label, gain_db, other_events)
+    return finish_pair(tgt_stem, bg + others, op, name, rng, overlap=overlap, span_s=span, label=label,
+                       other_events=other_events)
+
+
+def background_pair(corpus: Corpus, cfg: DataConfig, rng: np.random.Generator, op: str) -> Pair:
+    """The background is the target: a named texture under the whole clip, 0-3 events anywhere on top."""
+    n = int(cfg.clip_s * SR)
+    clips = corpus.named_backgrounds()
+    clip = clips[int(rng.integers(len(clips)))]
+    level_db = float(rng.uniform(cfg.background_db[0], cfg.event_db[1]))  # from quiet bed to dominant texture
+    tgt_stem = _scale_to(np.resize(_crop(clip.samples, n, rng), n), level_db)
+    others = np.zeros(n, np.float32)
+    other_events: list[tuple[str, float, float]] = []
+    labels = sorted(corpus.foreground)
+    for _ in range(int(rng.integers(0, cfg.num_events[1] + 1))):
+        lab = str(rng.choice(labels))
+        ev = _event(corpus.foreground[lab][int(rng.integers(len(corpus.foreground[lab])))], rng, cfg)
+        o = int(rng.integers(0, max(1, n - len(ev))))
+        others[o : o + len(ev)] += ev[: n - o]
+        other_events.append((lab, o / SR, min(n, o + len(ev)) / SR))
+    name = str(rng.choice(corpus.background_names[clip.label]))
+    return finish_pair(tgt_stem, others, op, name, rng, overlap=bool(other_events), span_s=(0.0, cfg.clip_s),
+                       label=clip.label, other_events=other_events)
 
 
 def heldout_pairs(cfg: DataConfig, per_case: int, seed: int = 1234) -> list[Pair]:
