@@ -225,6 +225,27 @@ def test_ground_runs_on_the_debug_model(debug_model):
     assert {e.label for e in events} == {"a tone", "a dog barks"}  # threshold below every score
 
 
+def test_grounding_calibration_searches_the_grid_and_the_model_keeps_its_settings(debug_model, monkeypatch):
+    from audioedit.clap import grounding_eval
+    from audioedit.clap.grounding import GroundingConfig, ground
+    from audioedit.scene import Event
+
+    audio = Audio(np.concatenate([_tone(440, 2.0).samples[0], np.zeros(32_000, np.float32)])[None], 16_000)
+    scenes = [(audio, [Event(id="r", label="a tone", onset_s=0.0, offset_s=2.0)], ["a tone"])]
+    # a threshold below every score detects one event from 0 s; above every score, none; events
+    # shorter than 4.5 s are dropped: only (-50, 0.25) finds the reference
+    grid = {"threshold": (50.0, -50.0), "min_duration_s": (4.5, 0.25)}
+    cfg, f1 = grounding_eval.calibrate(debug_model, scenes, GroundingConfig(merge_gap_s=10.0), grid=grid)
+    assert (cfg.threshold, cfg.min_duration_s, f1) == (-50.0, 0.25, 1.0)
+    # the grounding a model ships with is the default of ground()
+    calls = []
+    monkeypatch.setattr("audioedit.clap.grounding.curve_to_events",
+                        lambda scores, centres, label, cfg, duration_s, id_prefix: calls.append(cfg) or [])
+    monkeypatch.setattr(debug_model, "grounding", {"threshold": 2.25, "smooth_windows": 5}, raising=False)
+    ground(debug_model, audio, "a tone")
+    assert (calls[0].threshold, calls[0].smooth_windows) == (2.25, 5)
+
+
 def test_clap_step_checks_and_threshold_calibration(debug_model):
     from audioedit.clap.checks import ClapCheckConfig, calibrate_thresholds, clap_step_checks
 

@@ -42,6 +42,7 @@ class ClapModel(ABC):
 
     sample_rate_hz: int
     name: str = "clap"
+    grounding: dict | None = None  # grounding settings calibrated for these weights (GroundingConfig fields)
 
     @abstractmethod
     def embed_audio(self, audios: list[Audio]) -> np.ndarray:

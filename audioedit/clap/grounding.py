@@ -8,8 +8,9 @@ For each window (``window_s`` long, every ``hop_s``) the score of a query is its
 minus the mean similarity of a fixed set of reference prompts (the names of the trained classes),
 divided by their spread: a z-score, so one threshold works across queries and recordings.
 Scores are median-smoothed, thresholded, gaps shorter than ``merge_gap_s`` merged, events shorter
-than ``min_duration_s`` dropped. ``threshold`` is calibrated on synthetic scenes
-(``audioedit.clap.grounding_eval``). Each event's ``confidence`` is a logistic of its peak score.
+than ``min_duration_s`` dropped. The threshold and the post-processing are calibrated per model on
+synthetic scenes (``audioedit.clap.grounding_eval``; the export ships them as ``grounding.json``,
+which ``ground`` uses by default). Each event's ``confidence`` is a logistic of its peak score.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from audioedit.scene import Event
 class GroundingConfig(BaseModel):
     window_s: float = 1.0
     hop_s: float = 0.25
-    threshold: float = 1.5  # z-score; calibrated value in configs/clap/grounding.yaml when present
+    threshold: float = 1.5  # z-score; a model's calibrated settings (model.grounding) take precedence
     smooth_windows: int = 3
     min_duration_s: float = 0.25
     merge_gap_s: float = 0.5
@@ -93,8 +94,9 @@ def curve_to_events(scores: np.ndarray, centres_s: np.ndarray, label: str, cfg: 
 
 
 def ground(model: ClapModel, audio: Audio, labels: str | list[str], cfg: GroundingConfig | None = None) -> list[Event]:
-    """Detected events of each free-text label in ``audio``, sorted by onset."""
-    cfg = cfg or GroundingConfig()
+    """Detected events of each free-text label in ``audio``, sorted by onset. ``cfg`` defaults to the
+    settings calibrated for ``model`` (its ``grounding``), else ``GroundingConfig()``."""
+    cfg = cfg or GroundingConfig(**(model.grounding or {}))
     labels = [labels] if isinstance(labels, str) else list(labels)
     centres, emb = window_embeddings(model, audio, cfg.window_s, cfg.hop_s)
     scores = score_curve(model, emb, labels, cfg.reference_prompts)

@@ -40,7 +40,7 @@ BACKGROUND_CLASSES = {"air_conditioner", "engine_idling", "street_traffic", "rai
 
 
 class GroundingResult(BaseModel):
-    threshold: float
+    config: GroundingConfig  # calibrated on the synthetic scenes
     synthetic_f1: float
     synthetic_n_scenes: int
     scaper_f1: float | None
@@ -104,16 +104,26 @@ def _counts(scored: list[tuple], cfg: GroundingConfig) -> tuple[int, int, int]:
     return tp, n_ref, n_est
 
 
+CALIBRATION_GRID = {"threshold": (0.5, 1.0, 1.5, 2.0, 2.5, 3.0), "smooth_windows": (1, 3, 5),
+                    "min_duration_s": (0.25, 0.5), "merge_gap_s": (0.25, 0.5, 1.0)}
+
+
 def calibrate(model: ClapModel, scenes, cfg: GroundingConfig | None = None,
-              grid: tuple[float, ...] = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)) -> tuple[float, float]:
-    """``(best threshold, its F1)`` over ``grid`` on ``scenes`` (windows are embedded once per scene)."""
+              grid: dict[str, tuple] | None = None) -> tuple[GroundingConfig, float]:
+    """``(best config, its F1)`` over every combination of ``grid`` (default ``CALIBRATION_GRID``)
+    on ``scenes``; windows are embedded once per scene, so only the post-processing is searched.
+    Ties keep the earlier combination (lower threshold, less smoothing)."""
+    import itertools
+
     cfg = cfg or GroundingConfig()
+    grid = CALIBRATION_GRID if grid is None else grid
     scored = _scored(model, scenes, cfg)
-    best = (cfg.threshold, -1.0)
-    for threshold in grid:
-        f1 = f1_from_counts(*_counts(scored, cfg.model_copy(update={"threshold": threshold})))
+    best = (cfg, -1.0)
+    for values in itertools.product(*grid.values()):
+        candidate = cfg.model_copy(update=dict(zip(grid, values)))
+        f1 = f1_from_counts(*_counts(scored, candidate))
         if f1 > best[1]:
-            best = (threshold, f1)
+            best = (candidate, f1)
     return best
 
 
@@ -136,14 +146,13 @@ def evaluate_grounding(model: ClapModel, records: list[ClipRecord], data_root: s
     """Calibrate on synthetic scenes of held-out clips, then measure F1 on the Scaper soundscapes."""
     cache = AudioCache(SR_HZ, cache_dir)
     synth = synthetic_scenes(records, cache, n_synthetic)
-    threshold, synth_f1 = calibrate(model, synth)
-    cfg = GroundingConfig(threshold=threshold)
+    cfg, synth_f1 = calibrate(model, synth)
     real = scaper_scenes(data_root)
     if not real:
-        return GroundingResult(threshold=threshold, synthetic_f1=synth_f1, synthetic_n_scenes=len(synth),
+        return GroundingResult(config=cfg, synthetic_f1=synth_f1, synthetic_n_scenes=len(synth),
                                scaper_f1=None, scaper_precision=None, scaper_recall=None, scaper_n_reference=0)
     tp, n_ref, n_est = _counts(_scored(model, real, cfg), cfg)
-    return GroundingResult(threshold=threshold, synthetic_f1=synth_f1, synthetic_n_scenes=len(synth),
+    return GroundingResult(config=cfg, synthetic_f1=synth_f1, synthetic_n_scenes=len(synth),
                            scaper_f1=f1_from_counts(tp, n_ref, n_est), scaper_precision=tp / max(n_est, 1),
                            scaper_recall=tp / max(n_ref, 1), scaper_n_reference=n_ref)
 

@@ -9,6 +9,8 @@ one ``.pt`` file; a relative path is looked up from the working directory, then 
 
 from __future__ import annotations
 
+import json
+
 import logging
 from pathlib import Path
 
@@ -42,15 +44,19 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
     return None
 
 
+GROUNDING_FILE = "grounding.json"  # the export's calibrated grounding settings (audioedit.clap.grounding_eval)
+
+
 class SmallClap(ClapModel):
     """``ClapModel`` over a ``SmallClapNet`` and its frozen text tower."""
 
     name = "small"
 
-    def __init__(self, net, text_tower):
+    def __init__(self, net, text_tower, grounding: dict | None = None):
         self.net = net.eval()
         self.text_tower = text_tower
         self.sample_rate_hz = net.cfg.sample_rate_hz
+        self.grounding = grounding
 
     @classmethod
     def from_config(cls, cfg: dict) -> SmallClap:
@@ -58,17 +64,20 @@ class SmallClap(ClapModel):
 
         from audioedit.clap.small_model import SmallClapConfig, SmallClapNet, TextTower
 
-        state, model_cfg = None, SmallClapConfig(**(cfg.get("model") or {}))
+        state, model_cfg, grounding = None, SmallClapConfig(**(cfg.get("model") or {})), None
         if cfg.get("checkpoint"):
-            state, saved_cfg = load_weights(resolve_path(cfg["checkpoint"]))
+            folder = resolve_path(cfg["checkpoint"])
+            state, saved_cfg = load_weights(folder)
             model_cfg = SmallClapConfig(**saved_cfg)
+            if (folder / GROUNDING_FILE).is_file():
+                grounding = json.loads((folder / GROUNDING_FILE).read_text())["config"]
         tower = TextTower(model_cfg.text, seed=int(cfg.get("seed", 0)))
         with torch.random.fork_rng():  # seeded init without touching the caller's RNG state
             torch.manual_seed(int(cfg.get("seed", 0)))
             net = SmallClapNet(model_cfg, tower.hidden_size)
         if state is not None:
             net.load_state_dict(state)
-        return cls(net, tower)
+        return cls(net, tower, grounding)
 
     def embed_audio(self, audios: list[Audio]) -> np.ndarray:
         import torch
