@@ -24,6 +24,7 @@ from evals import metrics as M
 # key, column title, better ("low" | "high")
 METRICS = [
     ("lsd", "LSD↓", "low"), ("si_sdr_db", "SI-SDR dB↑", "high"), ("clap_score", "CLAP↑", "high"),
+    ("clap_span_score", "CLAP span↑", "high"),
     ("kl", "KL↓", "low"), ("span_loudness_err_db", "span loud. err dB↓", "low"),
     ("outside_snr_db", "outside SNR dB↑", "high"), ("outside_lsd", "outside LSD↓", "low"),
     ("duration_ratio_err", "dur. ratio err↓", "low"), ("onset_order_acc", "onset order acc↑", "high"),
@@ -31,7 +32,7 @@ METRICS = [
 STAGES = ("analyze_s", "plan_s", "execute_s", "verify_s", "total_s")
 METRICS_NOTE = (
     "Metrics: LSD as audioldm_eval (log10 power ratio, n_fft=int(2048·sr/44100), hop=sr/100; `evals/metrics.py`), "
-    "SI-SDR (dB), CLAP score (cosine to a caption of the target), KL(target ‖ output) of zero-shot CLAP class "
+    "SI-SDR (dB), CLAP score (cosine to a caption of the target; \"span\": of the edited span only, widened to 1 s), KL(target ‖ output) of zero-shot CLAP class "
     "posteriors, loudness error in the edited span, preservation outside it (SNR dB, capped at 100 = untouched; "
     "LSD), speed: duration-ratio error, reorder: pairwise onset-order accuracy. Failed edits are scored on the "
     "unchanged input the product returns; skipped ones are not scored.")

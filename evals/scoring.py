@@ -60,6 +60,15 @@ def _aligned(output: Audio, target: Audio) -> np.ndarray:
     return output.conform(target).samples
 
 
+def _span_audio(audio: Audio, spans_s: list[list[float]], min_s: float = 1.0) -> Audio:
+    """``audio`` from the first span's start to the last span's end, widened to ``min_s`` when shorter."""
+    a, b = min(s[0] for s in spans_s), max(s[1] for s in spans_s)
+    if b - a < min_s:
+        mid = (a + b) / 2
+        a, b = max(0.0, mid - min_s / 2), min(audio.duration_s, mid + min_s / 2)
+    return audio.slice_s(a, b)
+
+
 def score_output(item: EvalItem, source: Audio, target: Audio, output: Audio, *, clap=None, classifier=None,
                  target_vectors: dict | None = None) -> tuple[dict[str, float | None], dict[str, list[float]]]:
     """Metrics of ``output`` for ``item`` (see the module docstring). ``target_vectors``: the
@@ -92,7 +101,10 @@ def score_output(item: EvalItem, source: Audio, target: Audio, output: Audio, *,
     if clap is not None:
         emb = clap.embed_audio([output])[0]
         vectors["embedding"] = [round(float(v), 5) for v in emb]
-        out["clap_score"] = M.clap_score(emb, clap.embed_text([item.target_caption])[0])
+        text = clap.embed_text([item.target_caption])[0]
+        out["clap_score"] = M.clap_score(emb, text)
+        if item.edit_spans_s:
+            out["clap_span_score"] = M.clap_score(clap.embed_audio([_span_audio(output, item.edit_spans_s)])[0], text)
         if classifier is not None:
             post = M.softmax(emb @ classifier.text.T / classifier.temperature)
             vectors["posterior"] = [round(float(v), 6) for v in post]

@@ -207,6 +207,10 @@ def test_clap_metrics_with_a_pluggable_embedder():
     expected = float(clap.embed_audio([target])[0] @ clap.embed_text(["the sound of noise"])[0])
     assert scores["clap_score"] == pytest.approx(expected, abs=1e-4) and scores["kl"] == pytest.approx(0.0, abs=1e-4)
     assert scores["span_loudness_err_db"] == pytest.approx(0.0, abs=1e-4)
+    span_item = item.model_copy(update={"edit_spans_s": [[0.6, 0.8]]})  # scored on 0.2-1.2 s (widened to 1 s)
+    span_scores, _ = score_output(span_item, source, target, target, clap=clap)
+    span_expected = float(clap.embed_audio([target.slice_s(0.2, 1.2)])[0] @ clap.embed_text(["the sound of noise"])[0])
+    assert span_scores["clap_span_score"] == pytest.approx(span_expected, abs=1e-4)
     assert len(vec["posterior"]) == 3 and sum(vec["posterior"]) == pytest.approx(1.0, abs=1e-4)
     _, vec2 = score_output(item, source, target, Audio(np.ones((1, 32000)) * 0.1, 16000), clap=clap,
                            classifier=clf, target_vectors=tvec)
