@@ -423,8 +423,8 @@ def bench_verifier(
     bench: Optional[Path] = typer.Option(None, "--bench", help="measure on this synth folder (manifest.jsonl) instead"),
     limit: Optional[int] = typer.Option(None, "--limit", help="with --bench: at most N pairs per op"),
     calibrate: bool = typer.Option(False, "--calibrate", help="calibrate the thresholds on this set and write --out"),
-    out: Path = typer.Option(Path("configs/verifier/default.yaml"), "--out", help="YAML written by --calibrate"),
-    config: Optional[Path] = typer.Option(None, "--config", help="verifier thresholds YAML (default: configs/verifier/default.yaml)"),
+    out: Path = typer.Option(Path("agents/verifier.yaml"), "--out", help="YAML written by --calibrate"),
+    config: Optional[Path] = typer.Option(None, "--config", help="verifier thresholds YAML (default: agents/verifier.yaml)"),
     no_clap: bool = typer.Option(False, "--no-clap", help="acoustic checks only"),
 ) -> None:
     """Verifier balanced accuracy (correct vs failed edits, mixture-only scenes), acoustic vs acoustic + CLAP."""

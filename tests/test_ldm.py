@@ -286,3 +286,11 @@ def test_synth_scenes_become_exact_editor_pairs(tmp_path):
         assert np.abs(outside).max(initial=0.0) < 1e-3 * max(np.abs(layer).max(), 1e-6)
     with pytest.raises(UserInputError, match="manifest.jsonl"):
         load_synth_scenes([str(tmp_path)], max_scenes=10)
+    # `audioedit train editor --data DIR`: the run trains on them and records where they came from
+    import json
+
+    from executor.ldm.train import train
+
+    result = train("debug", tmp_path / "run", max_steps=2, data_dirs=[str(tmp_path / "pairs")])
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert result.step == 2 and saved["data"]["synth_dirs"] == [str((tmp_path / "pairs").resolve())]

@@ -37,7 +37,7 @@ def remove_pair(tmp_path_factory, bank) -> Path:
 
 @pytest.fixture(scope="module")
 def shipped_verifier() -> Verifier:
-    v = Verifier()  # the calibrated thresholds of configs/verifier/default.yaml
+    v = Verifier()  # the calibrated thresholds of agents/verifier.yaml
     if v.clap is None:
         pytest.skip(f"no CLAP model: {v._why}")
     return v

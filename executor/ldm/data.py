@@ -101,9 +101,18 @@ def _load(path: Path) -> np.ndarray:
 def load_corpus(cfg: DataConfig, split: str) -> Corpus:
     """All clips of ``split`` ("train" | "heldout") from the dev corpus and the starter bank."""
     want_held = split == "heldout"
+    corpus = synthetic_corpus(seed=1 if want_held else 0) if cfg.synthetic_only else _file_corpus(cfg, want_held)
+    if cfg.synth_dirs and not want_held:
+        from executor.ldm.scenes import load_synth_scenes
+
+        corpus.scenes = load_synth_scenes(cfg.synth_dirs, cfg.synth_max_scenes)
+    log.info("%s corpus: %d clips, %d foreground labels, %d named backgrounds, %d synth scenes", split,
+             corpus.num_clips(), len(corpus.foreground), len(corpus.background_names), len(corpus.scenes))
+    return corpus
+
+
+def _file_corpus(cfg: DataConfig, want_held: bool) -> Corpus:
     corpus = Corpus()
-    if cfg.synthetic_only:
-        return synthetic_corpus(seed=1 if want_held else 0)
     root = Path(cfg.dev_root)
     files: list[tuple[str, str, Path]] = []  # (role, label, path)
     us8k = root / "urbansound8k_subset"
@@ -140,12 +149,6 @@ def load_corpus(cfg: DataConfig, split: str) -> Corpus:
             corpus.background.append(clip)
     corpus.names = {k: v for k, v in names.items() if k in corpus.foreground}
     corpus.background_names = {c.label: names[c.label] for c in corpus.background if c.label in names}
-    if cfg.synth_dirs and not want_held:
-        from executor.ldm.scenes import load_synth_scenes
-
-        corpus.scenes = load_synth_scenes(cfg.synth_dirs, cfg.synth_max_scenes)
-    log.info("%s corpus: %d clips, %d foreground labels, %d named backgrounds, %d synth scenes", split,
-             corpus.num_clips(), len(corpus.foreground), len(corpus.background_names), len(corpus.scenes))
     return corpus
 
 
