@@ -224,6 +224,7 @@ def eval_command(
                                                           "one-shot, dsp, ldm, identity, oracle, peer"),
     out: Path = typer.Option(..., "--out", help="report folder (resumable: finished records are kept)"),
     limit: Optional[int] = typer.Option(None, "--limit", help="items per op (synth) or in total (lcr, sisec)"),
+    ops: Optional[str] = typer.Option(None, "--ops", help="only items of these ops (comma list)"),
     workers: int = typer.Option(1, "--workers"),
     ray: Optional[str] = typer.Option(None, "--ray", help=RAY_HELP),
     resume: bool = typer.Option(True, "--resume/--no-resume"),
@@ -243,7 +244,8 @@ def eval_command(
     bar, progress = _progress_bar(f"eval {suite}")
     try:
         with bar:
-            summary = main_eval(suite, methods, out, limit, workers=workers, ray_address=ray, resume=resume, stems=stems,
+            summary = main_eval(suite, methods, out, limit, ops=ops.split(",") if ops else None, workers=workers,
+                                ray_address=ray, resume=resume, stems=stems,
                                 data_dir=data, cache_dir=cache, ldm_path=ldm, clap=clap, command=command, note=note,
                                 progress=progress)
     except AudioEditError as exc:

@@ -227,7 +227,7 @@ def _blocks(out: Path, meta: dict, records: list[dict], vectors: list[dict]) -> 
     b: list[tuple] = [("h1", f"Evaluation report: {meta.get('suite', '?')}"), ("code", meta.get("command", "?"))]
     facts = [f"suite **{meta.get('suite')}**: {items} items, methods {', '.join(methods)}",
              f"limit: {meta.get('limit') or 'none'} (per op for the synth suites, in total for lcr / sisec); "
-             f"stems given: {'yes' if meta.get('stems') else 'no (mixture + annotation)'}",
+             f"ops: {', '.join(meta.get('ops') or []) or 'all'}; stems given: {'yes' if meta.get('stems') else 'no (mixture + annotation)'}",
              f"wall time of the last run: {meta.get('seconds', '?')} s"]
     facts += list(meta.get("notes") or []) + list(meta.get("extra_notes") or [])
     if meta.get("skipped"):

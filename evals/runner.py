@@ -166,14 +166,21 @@ def run_eval(suite: str | Suite, methods: list[str], out_dir: str | Path, limit:
              ray_address: str | None = None, resume: bool = True, *, progress: Progress | None = None,
              stems: bool = False, data_dir: str | None = None, cache_dir: str | None = None,
              ldm_path: str | None = None, clap: str | None = "auto", planner: str = "rules",
-             spectrograms_per_op: int = 1) -> EvalSummary:
-    """Evaluate ``methods`` on ``suite`` (a name or a loaded ``Suite``) into ``out_dir``; see the module docstring."""
+             spectrograms_per_op: int = 1, ops: list[str] | None = None) -> EvalSummary:
+    """Evaluate ``methods`` on ``suite`` (a name or a loaded ``Suite``) into ``out_dir``; see the module
+    docstring. ``ops``: only the items of these ops."""
     start = time.perf_counter()
     bad = [m for m in methods if m not in METHODS]
     if bad or not methods:
         raise UserInputError(f"unknown methods {bad or methods}; accepted: {', '.join(METHODS)}")
     if isinstance(suite, str):
         suite = load_suite(suite, limit=limit, stems=stems, data_dir=data_dir, cache_dir=cache_dir)
+    if ops:
+        unknown = sorted(set(ops) - {i.op for i in suite.items})
+        if unknown:
+            raise UserInputError(f"suite {suite.name!r} has no items of ops {unknown}; "
+                                 f"its ops: {sorted({i.op for i in suite.items})}")
+        suite = suite.model_copy(update={"items": [i for i in suite.items if i.op in ops]})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     existing = read_records(out) if resume else []
@@ -260,7 +267,7 @@ def _run_ray(tasks: list[tuple], address: str):
 
 
 def main_eval(suite: str | Suite, methods: list[str] | str, out: str | Path, limit: int | None = None, *,
-              workers: int = 1, ray_address: str | None = None, resume: bool = True, stems: bool = False,
+              ops: list[str] | None = None, workers: int = 1, ray_address: str | None = None, resume: bool = True, stems: bool = False,
               data_dir: str | None = None,
               cache_dir: str | None = None, ldm_path: str | None = None, clap: str | None = "auto",
               planner: str = "rules", command: str | None = None, note: str | None = None,
@@ -276,8 +283,8 @@ def main_eval(suite: str | Suite, methods: list[str] | str, out: str | Path, lim
     command = command or " ".join(shlex.quote(a) for a in sys.argv)
     summary = run_eval(suite, methods, out, limit=limit, workers=workers, ray_address=ray_address, resume=resume,
                        progress=progress, stems=stems, data_dir=data_dir, cache_dir=cache_dir, ldm_path=ldm_path,
-                       clap=clap, planner=planner)
-    meta = {"command": command, "suite": summary.suite, "methods": methods, "limit": limit, "stems": stems,
+                       clap=clap, planner=planner, ops=ops)
+    meta = {"command": command, "suite": summary.suite, "methods": methods, "limit": limit, "ops": ops, "stems": stems,
             "seconds": summary.seconds, "notes": summary.notes, "skipped": summary.skipped, "items": summary.items,
             "extra_notes": [note] if note else []}
     write_text_atomic(Path(out) / "run.json", json.dumps(meta, indent=1))

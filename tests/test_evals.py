@@ -143,6 +143,18 @@ def test_runner_writes_one_record_per_item_and_method(tiny_run):
     assert planned and all({"analyze_s", "plan_s", "total_s"} <= set(r["timings_s"]) for r in planned)
 
 
+def test_ops_filter_runs_only_those_items(tiny_run, tmp_path):
+    from audioedit.errors import UserInputError
+    from evals.runner import run_eval
+
+    _, suite, _, _ = tiny_run
+    summary = run_eval(suite, ["identity"], tmp_path / "only", ops=["speed", "remove"], clap="none",
+                       spectrograms_per_op=0)
+    assert summary.items == 2 and {r["op"] for r in _records(tmp_path / "only")} == {"speed", "remove"}
+    with pytest.raises(UserInputError, match="no items of ops"):
+        run_eval(suite, ["identity"], tmp_path / "none", ops=["add"], clap="none")
+
+
 def test_resume_skips_done_records_and_the_report_exists(tiny_run):
     out, _, _, summary = tiny_run
     assert summary.written == 0 and summary.resumed == 16  # second run: everything already done
