@@ -1,6 +1,7 @@
 """The six steps on a mixture with the learned editor (used by ``LdmEditor.execute``).
 
-- remove / loudness: one learned edit per target span (loudness optionally as extract + gain);
+- remove / loudness: one learned edit per target span (loudness optionally as extract + gain), in
+  the editor's own atomic wording (``atomic_instruction``), not the user's sentence;
 - reorder / speed / replace: extract each target layer with the model, DSP the layer (move,
   time-stretch, swap for a bank clip), re-mix with the residual (source - layers);
 - add: mix a bank clip in (no model needed).
@@ -15,6 +16,16 @@ import numpy as np
 from audioedit.errors import ExecutionError, UserInputError
 from audioedit.scene import Event, Scene
 from audioedit.steps import AddStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep, resolve_step
+
+
+def atomic_instruction(step, label: str) -> str:
+    """The editor's own wording of ``step`` on the sound ``label`` ("remove the dog bark", "make the
+    siren 6 dB quieter"): the planner has already read the user's words into the step, and the
+    model was trained on these forms (``executor.ldm.data.TEMPLATES``)."""
+    name = label.replace("_", " ")
+    if isinstance(step, LoudnessStep):
+        return f"make the {name} {abs(step.gain_db):g} dB {'louder' if step.gain_db > 0 else 'quieter'}"
+    return f"remove the {name}"
 
 
 def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -75,8 +86,8 @@ def execute_step(ed, scene: Scene, step, *, bank, rng: np.random.Generator):
     if (isinstance(step, RemoveStep) and sc.remove_via == "direct") or (
             isinstance(step, LoudnessStep) and sc.loudness_via == "direct"):
         out = audio
-        for span in _merge(spans):
-            out = ed.edit_audio(out, step.instruction, span, seed=seed)
+        for ev, span in zip(targets, spans):
+            out = ed.edit_audio(out, atomic_instruction(step, ev.label), span, seed=seed)
         if isinstance(step, RemoveStep):
             events = [e for e in scene.events if e.id not in target_ids]
             notes = [f"learned removal of {sorted(target_ids)}"]
