@@ -3,8 +3,9 @@
 - remove / loudness: one learned edit per target span (loudness optionally as extract + gain), in
   the editor's own atomic wording (``atomic_instruction``), not the user's sentence;
 - reorder / speed / replace: extract each target layer with the model, DSP the layer (move,
-  time-stretch, swap for a bank clip), re-mix with the residual (source - layers);
-- add: mix a bank clip in (no model needed).
+  time-stretch, swap for a bank clip placed as ``executor.dsp`` places it), re-mix with the
+  residual (source - layers);
+- add: no model needed; the DSP backend's exact mix (backend ``dsp.mixture``, said in the notes).
 All arrays are ``(channels, frames)`` at the scene's rate; outside the returned spans the output
 is the input, sample for sample (enforced at the end).
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from audioedit.errors import ExecutionError, UserInputError
+from audioedit.errors import ExecutionError
 from audioedit.scene import Event, Scene
 from audioedit.steps import AddStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep, resolve_step
 
@@ -74,11 +75,18 @@ def _result(scene: Scene, samples: np.ndarray, events: list[Event], spans, notes
 
 
 def execute_step(ed, scene: Scene, step, *, bank, rng: np.random.Generator):
-    """Dispatch on the step type; ``ed`` is an ``LdmEditor``."""
-    seed = int(rng.integers(2**31))
+    """Dispatch on the step type; ``ed`` is an ``LdmEditor``. The model's seed is spawned from
+    ``rng`` without advancing it, so bank clips are drawn as the DSP backend draws them: the same
+    seed adds the same sound whichever backend runs the step."""
+    seed = int(rng.spawn(1)[0].integers(2**31))
     audio, sr = scene.audio, scene.audio.sample_rate_hz
     if isinstance(step, AddStep):
-        return _add(scene, step, bank, rng)
+        from dataclasses import replace
+
+        from executor.dsp import execute_dsp
+
+        result = execute_dsp(scene, step, bank=bank, rng=rng, mode="mixture")
+        return replace(result, notes=[*result.notes, "add needs no learned model: exact DSP mix"])
     targets = resolve_step(step, scene)
     target_ids = {e.id for e in targets}
     spans = [ed._span(e, audio.duration_s) for e in targets]
@@ -149,60 +157,25 @@ def _speed(scene, step, targets, layers, residual, spans, sr):
 
 
 def _replace(scene, step, targets, layers, residual, spans, bank, rng):
-    if bank is None:
-        raise UserInputError(f"replace needs a sound bank to draw {step.sound!r} from; pass bank=")
-    sr, n = scene.audio.sample_rate_hz, scene.audio.num_frames
-    out, events, new_spans = residual.copy(), [e for e in scene.events if e not in targets], list(spans)
+    """Learned removal of the targets, then bank clips placed as the DSP backend places them, each
+    at the level of the layer it replaces (or ``snr_db`` over the residual)."""
+    from executor.dsp.common import rms_db
+    from executor.dsp.placement import clip_active, fetch_clip, place
+
+    sr = scene.audio.sample_rate_hz
+    base = scene.evolve(audio=scene.audio.with_samples(residual.astype(np.float32)),
+                        events=tuple(e for e in scene.events if e not in targets), stems=None)
+    out, events, new_spans, notes = residual.copy(), list(base.events), list(spans), []
+    taken = {e.id for e in scene.events}
     for ev, layer in zip(targets, layers):
-        clip = bank.clip(step.sound, rng, like=scene.audio, role="foreground").samples.astype(np.float64)
-        s = int(round(ev.onset_s * sr))
-        length = min(clip.shape[1], max(1, int(round(ev.duration_s * sr))), n - s)
-        piece = clip[:, :length].copy()
-        fade = min(length // 4, int(0.01 * sr))
-        if fade:
-            ramp = np.linspace(0, 1, fade)
-            piece[:, :fade] *= ramp
-            piece[:, length - fade :] *= ramp[::-1]
-        if step.snr_db is None:
-            gain = _level(layer[:, s : s + length]) / max(_level(piece), 1e-9)
-        else:
-            gain = _level(residual[:, s : s + length]) * 10 ** (step.snr_db / 20) / max(_level(piece), 1e-9)
-        out[:, s : s + length] += piece * gain
-        events.append(Event(id=scene.new_event_id("foreground", step.sound), label=step.sound, onset_s=ev.onset_s,
-                            offset_s=(s + length) / sr, source="edit"))
-    return _result(scene, out, events, new_spans,
-                   [f"extracted {[e.id for e in targets]} (learned), replaced by bank clips of {step.sound!r} (DSP)"])
-
-
-def _add(scene: Scene, step: AddStep, bank, rng):
-    if bank is None:
-        raise UserInputError(f"add needs a sound bank to draw {step.sound!r} from; pass bank=")
-    audio, sr = scene.audio, scene.audio.sample_rate_hz
-    out, events, spans = audio.samples.astype(np.float64), list(scene.events), []
-    at = step.at_s if step.at_s is not None else audio.duration_s / 3
-    if at >= audio.duration_s:
-        raise UserInputError(f"add at {at:.2f} s is past the clip's end ({audio.duration_s:.2f} s)")
-    for _ in range(step.count):
-        if step.role == "background":
-            clip = bank.clip(step.sound, rng, like=audio, role="background", min_duration_s=audio.duration_s)
-        else:
-            clip = bank.clip(step.sound, rng, like=audio, role="foreground")
-        s = int(round(at * sr))
-        length = min(clip.num_frames, audio.num_frames - s)
-        if length <= 0:
-            break
-        piece = clip.samples[:, :length].astype(np.float64)
-        ref = max(_level(audio.samples[:, s : s + length]), 1e-4)
-        out[:, s : s + length] += piece * (ref * 10 ** (step.snr_db / 20) / max(_level(piece), 1e-9))
-        events.append(Event(id=scene.new_event_id(step.role, step.sound), label=step.sound, onset_s=s / sr,
-                            offset_s=(s + length) / sr, role=step.role, source="edit"))
-        scene = scene.evolve(events=tuple(events))
-        spans.append((s / sr, (s + length) / sr))
-        at = (s + length) / sr + 0.5
-        if at >= audio.duration_s:
-            break
-    peak = float(np.abs(out).max())
-    notes = [f"added {len(spans)} x {step.sound!r} from the bank (DSP mix; no model needed)"]
-    if peak > 1.0:
-        notes.append(f"peak {peak:.2f} exceeds full scale; not limited")
-    return _result(scene, out, events, spans, notes)
+        a, b = int(round(ev.onset_s * sr)), max(int(round(ev.offset_s * sr)), int(round(ev.onset_s * sr)) + 1)
+        clip = fetch_clip(bank, step.sound, rng, scene.audio, ev.role, min_duration_s=ev.duration_s)
+        start_active, _ = clip_active(clip, sr)
+        clip = clip[:, start_active : start_active + (b - a)]
+        level = None if step.snr_db is not None else rms_db(layer[:, a:b])
+        placed = place(base, clip, a, step.sound, ev.role, taken, level_db=level, snr_db=step.snr_db, notes=notes)
+        out[:, a : a + placed.samples.shape[1]] += placed.samples
+        new_spans.append((a / sr, (a + placed.samples.shape[1]) / sr))
+        events.append(placed.event)
+    notes.insert(0, f"extracted {[e.id for e in targets]} (learned), replaced by bank clips of {step.sound!r} (DSP)")
+    return _result(scene, out, events, new_spans, notes)
