@@ -203,6 +203,7 @@ class Pair:
     label: str
     gain_db: float = 0.0
     others: list[tuple[str, float, float]] = field(default_factory=list)  # (label, onset_s, offset_s)
+    target_role: str = "foreground"  # "background": the texture under the whole clip is the target
 
 
 def _crop(x: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -313,12 +314,18 @@ def background_pair(corpus: Corpus, cfg: DataConfig, rng: np.random.Generator, o
         others[o : o + len(ev)] += ev[: n - o]
         other_events.append((lab, o / SR, min(n, o + len(ev)) / SR))
     name = str(rng.choice(corpus.background_names[clip.label]))
-    return finish_pair(tgt_stem, others, op, name, rng, overlap=bool(other_events), span_s=(0.0, cfg.clip_s),
+    pair = finish_pair(tgt_stem, others, op, name, rng, overlap=bool(other_events), span_s=(0.0, cfg.clip_s),
                        label=clip.label, other_events=other_events)
+    pair.target_role = "background"
+    return pair
 
 
-def heldout_pairs(cfg: DataConfig, per_case: int, seed: int = 1234) -> list[Pair]:
-    """The fixed evaluation set: ``per_case`` pairs per (op, overlap) from held-out recordings."""
+def heldout_pairs(cfg: DataConfig, per_case: int, seed: int = 1234, backgrounds: bool = False) -> list[Pair]:
+    """The fixed evaluation set: ``per_case`` pairs per (op, overlap) from held-out recordings, and
+    with ``backgrounds`` ``per_case`` background-target pairs per op after them."""
     corpus = load_corpus(cfg, "heldout")
     rng = np.random.default_rng(seed)
-    return [make_pair(corpus, cfg, rng, op, ov) for op in cfg.ops for ov in (False, True) for _ in range(per_case)]
+    pairs = [make_pair(corpus, cfg, rng, op, ov) for op in cfg.ops for ov in (False, True) for _ in range(per_case)]
+    if backgrounds and corpus.named_backgrounds():
+        pairs += [background_pair(corpus, cfg, rng, op) for op in cfg.ops for _ in range(per_case)]
+    return pairs

@@ -117,5 +117,7 @@ def scene_pair(scenes: list[SynthScene], cfg: DataConfig, rng: np.random.Generat
     overlap = any(a < t0 + span[1] and b > t0 + span[0] for e in fgs if e is not target
                   for a, b in [(e.onset_s, e.offset_s)]) if target.role != "background" else bool(other_events)
     name = str(rng.choice(NAMES.get(target.label) or [target.label.replace("_", " ")]))
-    return finish_pair(tgt_stem, others, op, name, rng, overlap=overlap, span_s=span, label=target.label,
+    pair = finish_pair(tgt_stem, others, op, name, rng, overlap=overlap, span_s=span, label=target.label,
                        other_events=other_events)
+    pair.target_role = target.role
+    return pair
