@@ -23,8 +23,9 @@ Checks per op (names as they appear in the verdict):
 
 Verifier v2: ``Verifier(config, clap="auto")`` is a callable with the agent loop's signature
 ``(before, after, step, edited_spans_s) -> Verdict``: the acoustic checks plus the CLAP checks of
-``audioedit.clap.checks.step_clap_checks`` (remove: ``clap_target_drop``; add: ``clap_added_rise``;
-replace: both; loudness/speed/reorder: acoustic only). The CLAP model is loaded lazily, once per
+``audioedit.clap.checks.step_clap_checks`` (remove: ``clap_target_drop`` and ``clap_others_kept``;
+add: ``clap_added_rise``; replace: all three; loudness/speed/reorder: acoustic only). The CLAP
+model is loaded lazily, once per
 process for the shipped one. Without a model it verifies acoustically and says so in a
 ``clap_available`` check (passed, with the reason in its detail). ``load_verifier_config()`` reads
 the calibrated thresholds from ``agents/verifier.yaml`` (written by
@@ -51,7 +52,8 @@ SIGNAL_CHECKS = frozenset({"target_energy_drop_db", "old_event_correlation", "ba
                            "new_event_above_background_db", "replacement_level_db", "added_energy_rise_db"})
 CLAP_FIELDS = {"clap_target_drop": ("clap_min_drop", "clap_confirm_drop"),
                "clap_added_rise": ("clap_min_rise", "clap_confirm_rise"),
-               "clap_added_margin": ("clap_min_margin", "clap_confirm_margin")}
+               "clap_added_margin": ("clap_min_margin", "clap_confirm_margin"),
+               "clap_others_kept": ("clap_min_kept", "clap_confirm_kept")}
 log = logging.getLogger(__name__)
 
 
@@ -79,6 +81,7 @@ class VerifierConfig(BaseModel):
     clap_min_drop: float = 1.0
     clap_min_rise: float = 1.0
     clap_min_margin: float = -1.0
+    clap_min_kept: float = float("-inf")  # the other sounds in the span: smallest presence change (calibrated)
     clap_context_s: float = 0.25
     clap_threads: int = 1
     # mixture-only: failed signal checks (SIGNAL_CHECKS, confounded by overlapping events) are
@@ -86,6 +89,7 @@ class VerifierConfig(BaseModel):
     clap_confirm_drop: float = float("inf")
     clap_confirm_rise: float = float("inf")
     clap_confirm_margin: float = float("-inf")
+    clap_confirm_kept: float = float("-inf")
 
 
 def verify_acoustic(
@@ -217,5 +221,6 @@ class Verifier:
         from audioedit.clap.checks import ClapCheckConfig, step_clap_checks
 
         cfg = ClapCheckConfig(min_drop=self.config.clap_min_drop, min_rise=self.config.clap_min_rise,
-                              min_margin=self.config.clap_min_margin, context_s=self.config.clap_context_s)
+                              min_margin=self.config.clap_min_margin, min_kept=self.config.clap_min_kept,
+                              context_s=self.config.clap_context_s)
         return step_clap_checks(model, before, after, step, cfg)

@@ -256,5 +256,15 @@ def test_clap_step_checks_and_threshold_calibration(debug_model):
     assert [c.name for c in checks] == ["clap_target_drop", "clap_added_rise"]
     assert checks[0].passed and not checks[1].passed
     assert clap_step_checks(debug_model, before, after, "speed", (0.0, 2.0), "a tone") == []
+    # the other sounds in the span: their smallest presence change, against min_kept
+    from audioedit.clap.checks import clap_presence
+
+    kept = ["a dog barks", "rain"]
+    change = (clap_presence(debug_model, after, kept, (0.0, 2.0)) - clap_presence(debug_model, before, kept, (0.0, 2.0)))
+    for min_kept, passed in ((-100.0, True), (100.0, False)):
+        got = clap_step_checks(debug_model, before, after, "remove", (0.0, 2.0), "a tone", kept_labels=kept,
+                               cfg=ClapCheckConfig(min_kept=min_kept))
+        assert [c.name for c in got] == ["clap_target_drop", "clap_others_kept"]
+        assert got[1].measured == pytest.approx(float(change.min()), abs=1e-3) and got[1].passed is passed
     threshold, bacc = calibrate_thresholds([2.0, 3.0, 1.5], [0.1, -0.5, 1.0])
     assert 1.0 < threshold < 1.5 and bacc == 1.0

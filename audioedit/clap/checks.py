@@ -8,7 +8,10 @@ minus the mean similarity of the reference prompts, over their spread; see ``gro
 - add: ``clap_added_rise`` = presence(after) - presence(before) of the added label >= ``min_rise``;
 - replace: both, with the old and the new label;
 - add, replace: ``clap_added_margin`` = the added label's rise minus the largest rise of any other
-  reference class >= ``min_margin`` when set (a different sound put in makes another class rise most).
+  reference class >= ``min_margin`` when set (a different sound put in makes another class rise most);
+- remove, replace: ``clap_others_kept`` = the smallest change presence(after) - presence(before) of
+  the other annotated sounds in the span >= ``min_kept`` (an edit that wipes out everything, or the
+  wrong sound, makes another sound fall).
 
 ``step_clap_checks(model, before, after, step)`` picks the op, spans and labels from an ``EditStep``
 and two ``Scene``s; ``CachedClap`` wraps a model for repeated verification (text cache, one thread).
@@ -34,6 +37,7 @@ class ClapCheckConfig(BaseModel):
     min_drop: float = 1.0
     min_rise: float = 1.0
     min_margin: float | None = None  # added label's rise minus the largest rise of any other class; None = no check
+    min_kept: float = float("-inf")  # the other sounds' smallest presence change (-inf: measured, never fails)
     context_s: float = 0.25  # added on each side of the span
     reference_prompts: list[str] | None = None
 
@@ -50,31 +54,40 @@ def clap_presence(model: ClapModel, audio: Audio, labels: list[str], span_s: tup
 
 def clap_step_checks(model: ClapModel, before: Audio, after: Audio, op: str, span_s: tuple[float, float],
                      old_label: str | None = None, new_label: str | None = None,
-                     cfg: ClapCheckConfig | None = None) -> list[Check]:
-    """The CLAP checks of one ``op`` (remove | add | replace; others get none) over ``span_s``."""
+                     cfg: ClapCheckConfig | None = None, kept_labels: list[str] | None = None) -> list[Check]:
+    """The CLAP checks of one ``op`` (remove | add | replace; others get none) over ``span_s``.
+    ``kept_labels``: the other sounds in the span, which a remove / replace must leave in place."""
     cfg = cfg or ClapCheckConfig()
     labels = [x for x in (old_label, new_label) if x]
     if op not in {"remove", "add", "replace"} or not labels:
         return []
+    kept = [x for x in dict.fromkeys(kept_labels or []) if x not in labels] if op != "add" else []
     others = []
     if op in {"add", "replace"} and new_label and cfg.min_margin is not None:
         from audioedit.clap.grounding import default_references
 
-        others = [r for r in (cfg.reference_prompts or default_references()) if r not in labels]
-    pre = clap_presence(model, before, labels + others, span_s, cfg)
-    post = clap_presence(model, after, labels + others, span_s, cfg)
+        others = [r for r in (cfg.reference_prompts or default_references()) if r not in labels + kept]
+    pre = clap_presence(model, before, labels + kept + others, span_s, cfg)
+    post = clap_presence(model, after, labels + kept + others, span_s, cfg)
+    n, m = len(labels), len(labels) + len(kept)  # [labels | kept | others]
     checks = []
     if op in {"remove", "replace"} and old_label:
         drop = float(pre[0] - post[0])
         checks.append(Check(name="clap_target_drop", measured=round(drop, 3), threshold=f">= {cfg.min_drop}",
                             passed=drop >= cfg.min_drop, detail=f"{old_label!r}: {pre[0]:.2f} -> {post[0]:.2f}"))
+    if kept:
+        change = post[n:m] - pre[n:m]
+        k = int(np.argmin(change))
+        checks.append(Check(name="clap_others_kept", measured=round(float(change[k]), 3), threshold=f">= {cfg.min_kept}",
+                            passed=float(change[k]) >= cfg.min_kept,
+                            detail=f"least kept: {kept[k]!r} {pre[n + k]:.2f} -> {post[n + k]:.2f}"))
     if op in {"add", "replace"} and new_label:
         j = labels.index(new_label)
         rise = float(post[j] - pre[j])
         checks.append(Check(name="clap_added_rise", measured=round(rise, 3), threshold=f">= {cfg.min_rise}",
                             passed=rise >= cfg.min_rise, detail=f"{new_label!r}: {pre[j]:.2f} -> {post[j]:.2f}"))
         if others:
-            rises = post[len(labels):] - pre[len(labels):]
+            rises = post[m:] - pre[m:]
             k = int(np.argmax(rises))
             margin = rise - float(rises[k])
             checks.append(Check(name="clap_added_margin", measured=round(margin, 3), threshold=f">= {cfg.min_margin}",
@@ -133,7 +146,8 @@ def step_clap_checks(model: ClapModel, before: Scene, after: Scene, step: EditSt
                      cfg: ClapCheckConfig | None = None) -> list[Check]:
     """The CLAP checks of one step on the mixtures: remove -> ``clap_target_drop`` per target
     (its span in ``before``); add -> ``clap_added_rise`` per new event of the step's sound in
-    ``after``; replace -> both, over the target's span. Loudness, speed and reorder get none
+    ``after``; replace -> both, over the target's span; remove and replace also measure the other
+    annotated sounds overlapping that span (``clap_others_kept``). Loudness, speed and reorder get none
     (the class stays; the acoustic checks measure the amount). Labels are prompted by their plain
     class name (``captions.sound_class(label).name``)."""
     from audioedit.clap.captions import sound_class
@@ -149,8 +163,11 @@ def step_clap_checks(model: ClapModel, before: Scene, after: Scene, step: EditSt
     if not isinstance(step, (RemoveStep, ReplaceStep)):
         return []
     checks = []
-    for ev in {e.id: e for e in resolve_step(step, before)}.values():
+    targets = {e.id: e for e in resolve_step(step, before)}
+    for ev in targets.values():
         new_label = name(step.sound) if isinstance(step, ReplaceStep) else None
+        kept = [name(o.label) for o in before.events
+                if o.id not in targets and o.label != ev.label and o.overlaps(ev)]
         checks += clap_step_checks(model, before.audio, after.audio, step.op, (ev.onset_s, ev.offset_s),
-                                   old_label=name(ev.label), new_label=new_label, cfg=cfg)
+                                   old_label=name(ev.label), new_label=new_label, cfg=cfg, kept_labels=kept)
     return checks
