@@ -8,7 +8,9 @@ MIXTURE-ONLY scenes (no stems on either side; events from the annotation), all s
 - failed (the output *claims* the step was done: its events are the correct edit's, its audio is
   not): ``identity`` — the input audio handed back; ``wrong_event`` — the step applied to another
   event of the scene; ``wrong_class`` — a different sound added / put in (add, replace);
-  ``wrong_amount`` — gain 6 dB off (loudness), 12 dB too quiet (add), factor ** 0.4 (speed).
+  ``wrong_amount`` — gain 6 dB off (loudness), 12 dB too quiet (add), factor ** 0.4 (speed);
+  ``collateral`` — remove / replace done as a region edit that takes the overlapping sounds with
+  it (``executor.dsp`` ``mode="region"``; only where other events overlap the target).
   The failed renderings report their true ``edited_spans_s``.
 
 Each case is verified once (acoustic verdict + raw CLAP measurements); thresholds are applied
@@ -160,6 +162,13 @@ def pair_cases(folder: Path, bank, seed: int = 0) -> list[Case]:
         cases.append(Case(name, op, "dsp_mixture", True, before, dsp.scene, step, list(dsp.edited_spans_s)))
     except ExecutionError as exc:
         log.debug("%s: no mixture DSP: %s", name, exc)
+        if op in ("remove", "replace"):  # the target overlaps other sounds: the region edit removes them too
+            try:
+                region = execute_dsp(before, step, bank=bank, rng=np.random.default_rng(seed), mode="region")
+                cases.append(Case(name, op, "collateral", False, before, claimed.evolve(audio=region.scene.audio), step,
+                                  list(region.edited_spans_s)))
+            except ExecutionError as exc2:
+                log.debug("%s: no region edit either: %s", name, exc2)
     rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
     for kind, wrong in wrong_steps(source, claimed, step, bank, rng):
         result = _render(source, wrong, bank, seed)
