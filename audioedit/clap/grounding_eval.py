@@ -8,7 +8,7 @@
   "human voice" in every one (the background-only ones have no events, so any detection counts
   as a false positive).
 
-    python -m audioedit.clap.grounding_eval --checkpoint audioedit/assets/clap_small
+    python -m audioedit.clap.grounding_eval --checkpoint audioedit/assets/clap_small [--write]
 """
 
 from __future__ import annotations
@@ -162,6 +162,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checkpoint", default="audioedit/assets/clap_small")
     parser.add_argument("--data-root", default="../shared/data/dev")
     parser.add_argument("--cache-dir", default="runs/clap/cache")
+    parser.add_argument("--write", action="store_true",
+                        help="save the calibrated settings as grounding.json in the checkpoint folder (what ground() uses)")
     args = parser.parse_args(argv)
     import torch
 
@@ -173,6 +175,12 @@ def main(argv: list[str] | None = None) -> None:
     _, records = load_heldout(args.checkpoint, args.data_root, [SHIPPED_DIR.parent / "bank"])
     result = evaluate_grounding(model, records, args.data_root, args.cache_dir)
     print(result.model_dump_json(indent=2))  # noqa: T201 - command-line entry point
+    if args.write:
+        from audioedit.audio import write_text_atomic
+        from audioedit.clap.small import GROUNDING_FILE, resolve_path
+
+        path = write_text_atomic(resolve_path(args.checkpoint) / GROUNDING_FILE, result.model_dump_json(indent=2))
+        path.chmod(0o644)
 
 
 if __name__ == "__main__":
