@@ -142,7 +142,7 @@ def scaper_scenes(data_root: str | Path) -> list[tuple[Audio, list[Event], list[
 
 
 def evaluate_grounding(model: ClapModel, records: list[ClipRecord], data_root: str | Path,
-                       cache_dir: str | Path | None = None, n_synthetic: int = 40) -> GroundingResult:
+                       cache_dir: str | Path | None = None, n_synthetic: int = 120) -> GroundingResult:
     """Calibrate on synthetic scenes of held-out clips, then measure F1 on the Scaper soundscapes."""
     cache = AudioCache(SR_HZ, cache_dir)
     synth = synthetic_scenes(records, cache, n_synthetic)
