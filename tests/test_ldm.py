@@ -137,6 +137,16 @@ def test_step_naming_no_event_is_a_user_error(editor):
         LdmEditor(editor).execute(street_scene(with_stems=False), step, bank=None, rng=np.random.default_rng(0))
 
 
+def test_sounds_the_editor_never_trained_on_are_refused(editor):
+    from audioedit.errors import ExecutionError
+
+    ldm = LdmEditor(editor, info={"labels": ["siren", "car_horn"]})
+    scene = street_scene(with_stems=False)
+    with pytest.raises(ExecutionError, match=r"never trained on \['dog_bark'\]"):
+        ldm.execute(scene, RemoveStep(id="s1", instruction="x", target=EventRef(label="dog_bark")), bank=None)
+    assert ldm.execute(scene, RemoveStep(id="s2", instruction="x", target=EventRef(label="siren")), bank=None).backend == "ldm"
+
+
 @pytest.mark.parametrize("step", [
     RemoveStep(id="s1", instruction="remove the siren", target=EventRef(label="siren")),
     LoudnessStep(id="s2", instruction="make the car horn 6 dB quieter", target=EventRef(label="car_horn"), gain_db=-6),
@@ -168,7 +178,7 @@ def test_export_and_load_round_trip(tmp_path):
     export_run(tmp_path / "run", tmp_path / "export")
     assert {"model.pt", "config.yaml", "DATA_CARD.md", "info.json", "loss.png"} <= {p.name for p in (tmp_path / "export").iterdir()}
     ed = load_editor(tmp_path / "export")
-    assert ed.info["step"] == 2
+    assert ed.info["step"] == 2 and ed.labels == {"siren", "car_horn", "dog_bark", "noise"}  # the debug corpus
     audio = Audio(np.random.default_rng(0).standard_normal((1, 16_000)).astype(np.float32) * 0.1, 16_000)
     assert ed.edit_audio(audio, "remove the siren", (0.2, 0.6)).samples.shape == (1, 16_000)
 

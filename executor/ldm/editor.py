@@ -69,6 +69,7 @@ class LdmEditor:
         self.editor = editor
         self.cfg = editor.cfg
         self.info = info or {}
+        self.labels: set[str] = set(self.info.get("labels") or [])  # trained-on sounds (empty: unknown, no check)
 
     # --- one learned edit on one span ----------------------------------------------------------
     def gain_mask(self, audio: Audio, instruction: str, span_s: tuple[float, float], *, seed: int = 0,
@@ -136,6 +137,10 @@ class LdmEditor:
             if not targets:
                 raise UserInputError(f"step {step.id!r} ({step.op}) names no event of this scene; "
                                      f"events: {[e.id for e in scene.events]}")
+            unknown = sorted({e.label for e in targets} - self.labels) if self.labels else []
+            if unknown:
+                raise ExecutionError(f"the learned editor was never trained on {unknown}: it cannot find them in a "
+                                     f"mixture; its sounds are {sorted(self.labels)} (give stems for an exact edit)")
         if isinstance(step, (AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep)):
             return execute_step(self, scene, step, bank=bank, rng=rng)
         raise ExecutionError(f"the ldm editor cannot run op {getattr(step, 'op', step)!r}")

@@ -127,9 +127,7 @@ def export_run(run_dir: str | Path, dest: str | Path, eval_json: str | Path | No
         rows = [x for x in (run / "log.jsonl").read_text().splitlines()
                 if x.strip() and json.loads(x).get("step", 0) <= state["step"]]
         (out / "log.jsonl").write_text("\n".join(rows) + "\n")
-    # everything a warm start on another machine continues from (executor.ldm.train)
-    info = {"step": state["step"], "examples": state["examples"], "elapsed_s": round(state["elapsed_s"], 1)}
-    (out / "info.json").write_text(json.dumps(info, indent=2))
+
     table = "(not evaluated yet)"
     if eval_json is not None and Path(eval_json).is_file():
         from executor.ldm.evaluate import EvalResult, format_table
@@ -138,14 +136,19 @@ def export_run(run_dir: str | Path, dest: str | Path, eval_json: str | Path | No
         table = f"Evaluated checkpoint: step {result.step}, {result.pairs} held-out pairs.\n\n" + format_table(result)
         shutil.copyfile(eval_json, out / "eval.json")
     params = sum(v.numel() for v in state["ema"].values())
+    # everything a warm start on another machine continues from (executor.ldm.train), and the sounds
+    # the editor was trained on (LdmEditor refuses others: its text conditioning would be a guess)
+    info = {"step": state["step"], "examples": state["examples"], "elapsed_s": round(state["elapsed_s"], 1)}
     try:
         from executor.ldm.data import load_corpus
 
         files_only = cfg.data.model_copy(update={"synth_dirs": []})
         counts = {s: load_corpus(files_only, s) for s in ("train", "heldout")}
         split = "; ".join(f"{s}: {c.num_clips()} clips, {len(c.foreground)} foreground labels" for s, c in counts.items())
+        info["labels"] = sorted(set(counts["train"].names) | set(counts["train"].background_names))
     except (OSError, ValueError) as exc:
         split = f"corpus not available at export time: {exc}"
+    (out / "info.json").write_text(json.dumps(info, indent=2))
 
     (out / "DATA_CARD.md").write_text(DATA_CARD.format(
         name=cfg.name, params=params, steps=state["step"], batch=cfg.train.batch_size, examples=state["examples"],
