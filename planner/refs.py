@@ -175,6 +175,9 @@ class Grounding:
             if canonical_label(BACKGROUND_RE.sub("", phrase)) is not None and self.scene is None:
                 return None
             labels, what = self._role_labels("background"), "the background events"
+            if not labels and self.scene is not None and self.mentioned:  # none marked background: those not in focus
+                labels = [lab for lab in self.scene_labels() if lab not in self.mentioned]
+                what = "the sounds the request does not name (no event is marked background)"
         if labels is None:
             return None
         if self.scene is None:

@@ -43,7 +43,9 @@ STREET = _scene([
 ])
 VOICE = _scene([_ev(0, "park", 0, 10, "background"), _ev(0, "siren", 2, 7), _ev(1, "car_horn", 5, 5.687),
                 _ev(2, "human_voice", 7, 7.97)])
-SETUPS = {"S": (STREET, BANK), "V": (VOICE, BANK), "N": (None, ())}
+# a mixture of sources with none marked background (as LCR's remix items come)
+MIX = _scene([_ev(0, "speech", 0, 5), _ev(1, "speech", 0, 5), _ev(2, "helicopter", 0, 5), _ev(3, "dog_bark", 0, 5)])
+SETUPS = {"S": (STREET, BANK), "V": (VOICE, BANK), "N": (None, ()), "M": (MIX, BANK)}
 
 
 def _short_id(event_id: str) -> str:
@@ -210,6 +212,10 @@ CASES = [
     ('N', 'focus on the speaker', [], 1),
     ('N', 'play the horn first', [], 1),
     ('N', 'make the background quieter', [], 1),
+    # nothing marked background: "the background sounds" are the sounds the request does not name
+    ('M', 'Increase the volume of the speeches and decrease the volume of the background sounds.',
+     ['loudness speech{f0,f1} +6', 'loudness helicopter{f2} -6', 'loudness dog_bark{f3} -6'], 0),
+    ('M', 'remove the background', [], 1),  # with no sound in focus it would be everything: asks instead
     ('N', 'delete the barks in the last 2 seconds', ['remove dog_bark{}'], 0),
     ('N', 'slow the speech down', ['speed speech{} x0.8'], 0),
     # backgrounds can be added: 'in the background', 'a background of', 'ambience', 'behind everything', 'underneath'
@@ -282,7 +288,7 @@ def test_plan_table(setup: str, request_text: str, expected: list[str], n_unreso
 
 def test_plan_table_is_large_enough() -> None:
     assert len(CASES) >= 80
-    assert {c[0] for c in CASES} == {"S", "V", "N"}
+    assert {c[0] for c in CASES} == {"S", "V", "N", "M"}
 
 
 def test_resolved_ids_agree_with_select_events() -> None:
