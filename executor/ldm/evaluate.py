@@ -71,6 +71,7 @@ class EvalResult(BaseModel):
     rows: list[Row]
     latency_s_10s_clip: float | None = None  # default sampler
     latency_flow_s_10s_clip: float | None = None  # flow sampler with its configured steps and guidance
+    round_trip: dict[str, float] = {}  # the representation with no edit, on the held-out sources
     notes: list[str] = []
 
 
@@ -163,7 +164,22 @@ def evaluate(ed, per_case: int = 20, seed: int = 1234, systems: list[str] | None
     return EvalResult(editor=str(ed.info.get("source", "?")), step=ed.info.get("step"), pairs=len(pairs), rows=rows,
                       latency_s_10s_clip=measure_latency(ed) if latency else None,
                       latency_flow_s_10s_clip=measure_latency(ed, mode="flow") if latency else None,
+                      round_trip=round_trip(ed, pairs),
                       notes=[f"sampler: {ed.cfg.sampler.model_dump_json()}"])
+
+
+def round_trip(ed, pairs: list[Pair]) -> dict[str, float]:
+    """The representation's round trip with no edit (zero band gains) on the held-out sources:
+    SI-SDR (dB), LSD and the mean absolute log-mel difference in dB. The melgain representation keeps
+    the source's STFT, so this measures its STFT -> ISTFT reconstruction."""
+    rep, scores = ed.editor.rep, []
+    for pair in pairs:
+        x = torch.from_numpy(pair.source)[None]
+        y = rep.apply(x, torch.zeros_like(rep.latent(x)))
+        mel_db = float((rep.latent(y) - rep.latent(x)).abs().mean()) * 20 / np.log(10)  # log magnitude -> dB
+        scores.append((si_sdr(y[0].numpy(), pair.source), lsd(y[0].numpy(), pair.source), mel_db))
+    return {"n": len(pairs), "si_sdr_db": round(float(np.mean([s[0] for s in scores])), 2),
+            "lsd": round(float(np.mean([s[1] for s in scores])), 4), "mel_abs_db": round(float(np.mean([s[2] for s in scores])), 4)}
 
 
 def measure_latency(ed, seconds: float = 10.0, mode: str | None = None) -> float:
@@ -188,6 +204,10 @@ def format_table(result: EvalResult) -> str:
     for r in result.rows:
         lines.append(f"| {r.op} | {'yes' if r.overlap else 'no'} | {r.system} | {r.n} | {r.si_sdr_db:.2f} | "
                      f"{r.lsd:.3f} | {r.lsd_in_span:.3f} | {r.outside_lsd:.3f} | {r.beats_identity:.0%} |")
+    if result.round_trip:
+        rt = result.round_trip
+        lines.append(f"\nRound trip of the representation with no edit ({rt['n']} held-out sources): SI-SDR "
+                     f"{rt['si_sdr_db']:.1f} dB, LSD {rt['lsd']:.4f}, mean |log-mel difference| {rt['mel_abs_db']:.4f} dB")
     if result.latency_s_10s_clip is not None:
         lines.append(f"\nLatency, one step on a 10 s clip: {result.latency_s_10s_clip:.3f} s (default sampler), "
                      f"{result.latency_flow_s_10s_clip:.3f} s (flow sampler)")
