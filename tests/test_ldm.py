@@ -304,3 +304,15 @@ def test_synth_scenes_become_exact_editor_pairs(tmp_path):
     result = train("debug", tmp_path / "run", max_steps=2, data_dirs=[str(tmp_path / "pairs")])
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
     assert result.step == 2 and saved["data"]["synth_dirs"] == [str((tmp_path / "pairs").resolve())]
+
+
+def test_heldout_evaluation_reports_rows_and_the_round_trip(editor):
+    from executor.ldm.evaluate import evaluate, format_table
+
+    result = evaluate(LdmEditor(editor), per_case=1, systems=["identity", "oracle", "ldm_one_step"], latency=False)
+    ops = {r.op for r in result.rows}
+    assert {"remove", "loudness", "extract", "remove (background)"} <= ops
+    oracle = [r for r in result.rows if r.system == "oracle" and r.op == "remove"]
+    identity = [r for r in result.rows if r.system == "identity" and r.op == "remove"]
+    assert oracle[0].si_sdr_db > identity[0].si_sdr_db  # the representation can express the edit
+    assert result.round_trip["si_sdr_db"] > 60 and "Round trip" in format_table(result)
