@@ -316,3 +316,20 @@ def test_heldout_evaluation_reports_rows_and_the_round_trip(editor):
     identity = [r for r in result.rows if r.system == "identity" and r.op == "remove"]
     assert oracle[0].si_sdr_db > identity[0].si_sdr_db  # the representation can express the edit
     assert result.round_trip["si_sdr_db"] > 60 and "Round trip" in format_table(result)
+
+
+@pytest.mark.parametrize("via", ["direct", "extract"])
+def test_overlapping_events_of_one_label_are_edited_once(editor, via):
+    """Two voices over the same span: "make the speech 6 dB louder" is one model call on that span,
+    not one per event (which would re-level, or extract, the same audio twice)."""
+    scene = street_scene(with_stems=False)
+    siren = next(e for e in scene.events if e.label == "siren")
+    twin = siren.model_copy(update={"id": "foreground9_siren"})
+    scene = scene.evolve(events=(*scene.events, twin))
+    ldm = LdmEditor(editor)
+    ldm.cfg = ldm.cfg.model_copy(update={"sampler": ldm.cfg.sampler.model_copy(update={"loudness_via": via})})
+    both = LoudnessStep(id="s1", instruction="x", target=EventRef(label="siren"), gain_db=6)
+    one = both.model_copy(update={"target": EventRef(label="siren", event_ids=[siren.id])})
+    a = ldm.execute(scene, both, bank=None).scene.audio.samples
+    b = ldm.execute(scene, one, bank=None).scene.audio.samples
+    assert np.array_equal(a, b) and not np.array_equal(a, scene.audio.samples)

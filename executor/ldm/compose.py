@@ -91,29 +91,31 @@ def execute_step(ed, scene: Scene, step, *, bank, rng: np.random.Generator):
     target_ids = {e.id for e in targets}
     spans = [ed._span(e, audio.duration_s) for e in targets]
     sc = ed.cfg.sampler
-    if (isinstance(step, RemoveStep) and sc.remove_via == "direct") or (
-            isinstance(step, LoudnessStep) and sc.loudness_via == "direct"):
-        out = audio
-        for ev, span in zip(targets, spans):
-            out = ed.edit_audio(out, atomic_instruction(step, ev.label), span, seed=seed)
+    if isinstance(step, (RemoveStep, LoudnessStep)):
+        # one model call per label and merged span: "remove the speech" once removes every voice in
+        # it (per event, overlapping events of one label would be removed, or extracted, twice)
+        groups = [(label, span) for label in dict.fromkeys(e.label for e in targets)
+                  for span in _merge([s for e, s in zip(targets, spans) if e.label == label])]
         if isinstance(step, RemoveStep):
             events = [e for e in scene.events if e.id not in target_ids]
-            notes = [f"learned removal of {sorted(target_ids)}"]
         else:
             events = [e.model_copy(update={"level_db": None if e.level_db is None else e.level_db + step.gain_db})
                       if e.id in target_ids else e for e in scene.events]
-            notes = [f"learned re-level by {step.gain_db:+g} dB of {sorted(target_ids)}"]
-        return _result(scene, out.samples, events, spans, notes)
+        direct = sc.remove_via == "direct" if isinstance(step, RemoveStep) else sc.loudness_via == "direct"
+        if direct:
+            out = audio
+            for label, span in groups:
+                out = ed.edit_audio(out, atomic_instruction(step, label), span, seed=seed)
+            what = "removal" if isinstance(step, RemoveStep) else f"re-level by {step.gain_db:+g} dB"
+            return _result(scene, out.samples, events, spans, [f"learned {what} of {sorted(target_ids)}"])
+        layer = sum(ed.extract_layer(audio, label, span, seed=seed) for label, span in groups)
+        residual = audio.samples.astype(np.float64) - layer
+        if isinstance(step, RemoveStep):
+            return _result(scene, residual, events, spans, [f"extracted {sorted(target_ids)} (learned) and subtracted them"])
+        out = residual + layer * 10 ** (step.gain_db / 20)
+        return _result(scene, out, events, spans, [f"extracted {sorted(target_ids)} (learned), gain {step.gain_db:+g} dB (DSP)"])
     layers = [ed.extract_layer(audio, e.label, s, seed=seed) for e, s in zip(targets, spans)]
     residual = audio.samples.astype(np.float64) - sum(layers)
-    if isinstance(step, RemoveStep):
-        events = [e for e in scene.events if e.id not in target_ids]
-        return _result(scene, residual, events, spans, [f"extracted {sorted(target_ids)} (learned) and subtracted them"])
-    if isinstance(step, LoudnessStep):
-        out = residual + sum(layers) * 10 ** (step.gain_db / 20)
-        events = [e.model_copy(update={"level_db": None if e.level_db is None else e.level_db + step.gain_db})
-                  if e.id in target_ids else e for e in scene.events]
-        return _result(scene, out, events, spans, [f"extracted {sorted(target_ids)} (learned), gain {step.gain_db:+g} dB (DSP)"])
     if isinstance(step, ReorderStep):
         return _reorder(scene, targets, layers, residual, spans)
     if isinstance(step, SpeedStep):
