@@ -25,9 +25,10 @@ Verifier v2: ``Verifier(config, clap="auto")`` is a callable with the agent loop
 ``(before, after, step, edited_spans_s) -> Verdict``: the acoustic checks plus the CLAP checks of
 ``audioedit.clap.checks.step_clap_checks`` (remove: ``clap_target_drop`` and ``clap_others_kept``;
 add: ``clap_added_rise``; replace: all three; loudness/speed/reorder: acoustic only). The CLAP
-model is loaded lazily, once per
-process for the shipped one. Without a model it verifies acoustically and says so in a
-``clap_available`` check (passed, with the reason in its detail). ``load_verifier_config()`` reads
+model is loaded lazily, once per process for the shipped one. Without a model it verifies acoustically and says so in a
+``clap_available`` check (passed, with the reason in its detail). With stems on both sides the
+acoustic checks are exact and the CLAP checks are advisory (reported, never failing the step).
+``load_verifier_config()`` reads
 the calibrated thresholds from ``agents/verifier.yaml`` (written by
 ``audioedit bench verifier --calibrate``).
 """
@@ -201,6 +202,9 @@ class Verifier:
             return verdict
         clap = self.clap_checks(before, after, step)
         mixture = before.stems is None or after.stems is None
+        if not mixture:  # the stem checks measure the edit exactly: CLAP is reported, not a veto
+            clap = [c if c.passed else c.model_copy(update={"passed": True, "detail": "advisory: the stems verify "
+                                                            "this step exactly; " + c.detail}) for c in clap]
         if mixture and not verdict.passed and clap_confirms(verdict.failed(), clap, self.config):
             note = "advisory on the mixture: overruled because every CLAP check reaches its confirm threshold; "
             acoustic = [c if c.passed else c.model_copy(update={"passed": True, "detail": note + c.detail}) for c in verdict.checks]
