@@ -25,12 +25,11 @@ Verifier v2: ``Verifier(config, clap="auto")`` is a callable with the agent loop
 ``(before, after, step, edited_spans_s) -> Verdict``: the acoustic checks plus the CLAP checks of
 ``audioedit.clap.checks.step_clap_checks`` (remove: ``clap_target_drop`` and ``clap_others_kept``;
 add: ``clap_added_rise``; replace: all three; loudness/speed/reorder: acoustic only). The CLAP
-model is loaded lazily, once per process for the shipped one. Without a model it verifies acoustically and says so in a
-``clap_available`` check (passed, with the reason in its detail). With stems on both sides the
-acoustic checks are exact and the CLAP checks are advisory (reported, never failing the step).
-``load_verifier_config()`` reads
-the calibrated thresholds from ``agents/verifier.yaml`` (written by
-``audioedit bench verifier --calibrate``).
+model is loaded lazily, once per process for the shipped one. Without a model it verifies
+acoustically and says so in a ``clap_available`` check (passed, with the reason in its detail).
+With stems on both sides the acoustic checks are exact and the CLAP checks are advisory (reported,
+never failing the step). ``load_verifier_config()`` reads the calibrated thresholds from
+``agents/verifier.yaml`` (written by ``audioedit bench verifier --calibrate``).
 """
 
 from __future__ import annotations
