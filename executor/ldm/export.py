@@ -101,7 +101,9 @@ def _synth_note(cfg: EditorConfig) -> str:
         return "No synth scenes."
     return (f"{cfg.data.p_synth:.0%} of the pairs are windows cut from the scenes (stems) of "
             f"`audioedit synth pairs` datasets ({', '.join(Path(d).name for d in cfg.data.synth_dirs)}; "
-            "regenerate with the command in configs/editor/cpu.yaml), any event of a scene as the target.")
+            "regenerate with the command in configs/editor/cpu.yaml), any event of a scene as the target. "
+            "Those scenes are drawn from the starter bank, as the synth benchmark's are: the benchmark's scenes "
+            "(its own seed) are never trained on, but its 53 bank clips are.")
 
 
 def export_run(run_dir: str | Path, dest: str | Path, eval_json: str | Path | None = None,
