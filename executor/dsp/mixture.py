@@ -29,7 +29,7 @@ from executor.dsp.common import (
     MARGIN_S, PAD_S, TEXTURE_CHUNK_S, XFADE_S, Span, background_texture, complement, gain_envelope, join,
     merge_spans, rms, spans_to_seconds, splice, time_stretch, to_db,
 )
-from executor.dsp.placement import add_placements, clip_active, fetch_clip, place
+from executor.dsp.placement import add_placements, replacement
 from executor.result import SoundSource, StepResult
 
 BACKEND = "dsp.mixture"
@@ -215,12 +215,8 @@ def replace(scene: Scene, step: ReplaceStep, targets: list[Event], bank: SoundSo
     notes, events = list(removed.notes), list(base.events)
     taken = {e.id for e in scene.events}
     for ev in targets:
-        a, b = int(round(ev.onset_s * sr)), max(int(round(ev.offset_s * sr)), int(round(ev.onset_s * sr)) + 1)
-        clip = fetch_clip(bank, step.sound, rng, scene.audio, ev.role, min_duration_s=ev.duration_s)
-        start_active, _ = clip_active(clip, sr)
-        clip = clip[:, start_active : start_active + (b - a)]
         level = None if step.snr_db is not None else estimated_level_db(scene, ev, targets)
-        placed = place(base, clip, a, step.sound, ev.role, taken, level_db=level, snr_db=step.snr_db, notes=notes)
+        a, placed = replacement(base, ev, step, bank, rng, taken, level, notes)
         out[:, a : a + placed.samples.shape[1]] += placed.samples
         spans.append((a, a + placed.samples.shape[1]))
         events.append(placed.event)

@@ -13,7 +13,7 @@ import numpy as np
 from audioedit.audio import Audio
 from audioedit.errors import ExecutionError
 from audioedit.scene import Event, Scene, active_span_s
-from audioedit.steps import AddStep
+from audioedit.steps import AddStep, ReplaceStep
 from executor.dsp.common import SILENCE_DB, XFADE_S, fade_edges, rms_db
 from executor.result import SoundSource
 
@@ -111,6 +111,21 @@ def place(
         level_db=round(rms_db(clip[:, a:b]), 2), source="edit",
     )
     return Placement(start, clip, event)
+
+
+def replacement(base: Scene, ev: Event, step: ReplaceStep, bank: SoundSource | None, rng: np.random.Generator,
+                taken: set[str], level_db: float | None, notes: list[str]) -> tuple[int, Placement]:
+    """``(start frame, placement)`` of the bank clip of ``step.sound`` that takes ``ev``'s place in
+    ``base`` (the scene with ``ev`` removed): from its active start, cut to the event's length, at
+    ``level_db`` over its active region, or ``step.snr_db`` over ``base`` when the step gives one."""
+    sr = base.audio.sample_rate_hz
+    a = int(round(ev.onset_s * sr))
+    b = max(int(round(ev.offset_s * sr)), a + 1)
+    clip = fetch_clip(bank, step.sound, rng, base.audio, ev.role, min_duration_s=ev.duration_s)
+    start_active, _ = clip_active(clip, sr)
+    clip = clip[:, start_active : start_active + (b - a)]
+    level = None if step.snr_db is not None else level_db
+    return a, place(base, clip, a, step.sound, ev.role, taken, level_db=level, snr_db=step.snr_db, notes=notes)
 
 
 def add_placements(

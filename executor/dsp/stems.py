@@ -13,7 +13,7 @@ from audioedit.audio import Audio
 from audioedit.scene import Event, Scene
 from audioedit.steps import AddStep, LoudnessStep, ReorderStep, ReplaceStep, SpeedStep
 from executor.dsp.common import XFADE_S, merge_spans, nonzero_bounds, raised_cosine, rms_db, spans_to_seconds, time_stretch
-from executor.dsp.placement import Placement, add_placements, clip_active, fetch_clip, place
+from executor.dsp.placement import Placement, add_placements, replacement
 from executor.result import SoundSource, StepResult
 
 BACKEND = "dsp.stems"
@@ -89,16 +89,10 @@ def replace(scene: Scene, step: ReplaceStep, targets: list[Event], bank: SoundSo
     without = scene.audio.samples - sum(_stem(scene, ev) for ev in targets)
     taken = {e.id for e in scene.events} | set(scene.stems or {})
     placements = []
+    base = scene.evolve(audio=scene.audio.with_samples(without))
     for ev in targets:
-        old = _stem(scene, ev)
         a, b = int(round(ev.onset_s * sr)), max(int(round(ev.offset_s * sr)), int(round(ev.onset_s * sr)) + 1)
-        old_level = rms_db(old[:, a:b])
-        clip = fetch_clip(bank, step.sound, rng, scene.audio, ev.role, min_duration_s=ev.duration_s)
-        start_active, _ = clip_active(clip, sr)
-        clip = clip[:, start_active : start_active + (b - a)]
-        level = None if step.snr_db is not None else old_level
-        placed = place(scene.evolve(audio=scene.audio.with_samples(without)), clip, a, step.sound, ev.role, taken,
-                       level_db=level, snr_db=step.snr_db, notes=notes)
+        a, placed = replacement(base, ev, step, bank, rng, taken, rms_db(_stem(scene, ev)[:, a:b]), notes)
         placements.append(placed)
         notes.append(f"{ev.id} replaced by {placed.event.id} at {a / sr:.3f} s, level {placed.event.level_db:.1f} dBFS")
     return _commit(scene, removed, {}, notes, placements)

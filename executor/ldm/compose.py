@@ -162,7 +162,7 @@ def _replace(scene, step, targets, layers, residual, spans, bank, rng):
     """Learned removal of the targets, then bank clips placed as the DSP backend places them, each
     at the level of the layer it replaces (or ``snr_db`` over the residual)."""
     from executor.dsp.common import rms_db
-    from executor.dsp.placement import clip_active, fetch_clip, place
+    from executor.dsp.placement import replacement
 
     sr = scene.audio.sample_rate_hz
     base = scene.evolve(audio=scene.audio.with_samples(residual.astype(np.float32)),
@@ -170,12 +170,8 @@ def _replace(scene, step, targets, layers, residual, spans, bank, rng):
     out, events, new_spans, notes = residual.copy(), list(base.events), list(spans), []
     taken = {e.id for e in scene.events}
     for ev, layer in zip(targets, layers):
-        a, b = int(round(ev.onset_s * sr)), max(int(round(ev.offset_s * sr)), int(round(ev.onset_s * sr)) + 1)
-        clip = fetch_clip(bank, step.sound, rng, scene.audio, ev.role, min_duration_s=ev.duration_s)
-        start_active, _ = clip_active(clip, sr)
-        clip = clip[:, start_active : start_active + (b - a)]
-        level = None if step.snr_db is not None else rms_db(layer[:, a:b])
-        placed = place(base, clip, a, step.sound, ev.role, taken, level_db=level, snr_db=step.snr_db, notes=notes)
+        start, end = int(round(ev.onset_s * sr)), max(int(round(ev.offset_s * sr)), int(round(ev.onset_s * sr)) + 1)
+        a, placed = replacement(base, ev, step, bank, rng, taken, rms_db(layer[:, start:end]), notes)
         out[:, a : a + placed.samples.shape[1]] += placed.samples
         new_spans.append((a / sr, (a + placed.samples.shape[1]) / sr))
         events.append(placed.event)
