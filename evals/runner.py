@@ -267,7 +267,8 @@ def _run_ray(tasks: list[tuple], address: str):
 
 
 def main_eval(suite: str | Suite, methods: list[str] | str, out: str | Path, limit: int | None = None, *,
-              ops: list[str] | None = None, workers: int = 1, ray_address: str | None = None, resume: bool = True, stems: bool = False,
+              ops: list[str] | None = None, workers: int = 1, ray_address: str | None = None, resume: bool = True,
+              stems: bool = False,
               data_dir: str | None = None,
               cache_dir: str | None = None, ldm_path: str | None = None, clap: str | None = "auto",
               planner: str = "rules", command: str | None = None, note: str | None = None,
