@@ -333,3 +333,11 @@ def test_overlapping_events_of_one_label_are_edited_once(editor, via):
     a = ldm.execute(scene, both, bank=None).scene.audio.samples
     b = ldm.execute(scene, one, bank=None).scene.audio.samples
     assert np.array_equal(a, b) and not np.array_equal(a, scene.audio.samples)
+
+
+def test_config_differences_name_the_changed_keys():
+    from audioedit.warm_start import config_differences
+
+    theirs, ours = {"model": {"width": 192, "dropout": 0.0}}, {"model": {"width": 256, "dropout": 0.1}}
+    assert config_differences(theirs, ours, {"model.dropout"}) == ["model.width: export 192 vs config 256"]
+    assert config_differences(theirs, theirs) == []

@@ -33,6 +33,7 @@ from audioedit.clap.base import read_config
 from audioedit.clap.mixing import MixingConfig
 from audioedit.clap.small import SHIPPED_DIR
 from audioedit.clap.small_model import SmallClapConfig
+from audioedit.warm_start import config_differences
 
 logger = logging.getLogger(__name__)
 NON_ARCHITECTURE = {"dropout", "init_temperature"}  # model config fields a warm start may change
@@ -215,13 +216,6 @@ class _Run:
         return {"step": self.step, "heldout_top1": None if result is None else round(result.top1_names, 4)}
 
 
-def _flat(d: dict, prefix: str = "") -> dict:
-    out = {}
-    for k, v in d.items():
-        out.update(_flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
-    return out
-
-
 def export_incompatibility(export_dir: Path, model_cfg: SmallClapConfig) -> str | None:
     """Why the export in ``export_dir`` cannot seed a model of ``model_cfg`` (None: it can)."""
     import yaml
@@ -230,12 +224,10 @@ def export_incompatibility(export_dir: Path, model_cfg: SmallClapConfig) -> str 
         return f"no model.safetensors + config.yaml in {export_dir}"
     saved = (yaml.safe_load((export_dir / "config.yaml").read_text(encoding="utf-8")) or {}).get("config", {})
     try:
-        theirs = _flat(SmallClapConfig(**(saved.get("model") or {})).model_dump(mode="json"))
+        theirs = SmallClapConfig(**(saved.get("model") or {})).model_dump(mode="json")
     except ValueError as exc:  # pydantic's ValidationError: fields this code does not know
         return f"export model config not readable here: {exc}"
-    ours = _flat(model_cfg.model_dump(mode="json"))
-    diff = [f"{k}: export {theirs.get(k)!r} vs config {ours.get(k)!r}" for k in sorted(set(theirs) | set(ours))
-            if k not in NON_ARCHITECTURE and theirs.get(k) != ours.get(k)]
+    diff = config_differences(theirs, model_cfg.model_dump(mode="json"), NON_ARCHITECTURE)
     return "model config differs (" + "; ".join(diff) + ")" if diff else None
 
 

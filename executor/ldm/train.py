@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from pydantic import BaseModel
 
+from audioedit.warm_start import config_differences
 from executor.ldm.config import EditorConfig, load_config
 from executor.ldm.core import Editor, build_editor
 from executor.ldm.data import heldout_pairs, load_corpus, make_pair
@@ -108,13 +109,6 @@ def plot_log(log_path: Path, png_path: Path) -> None:
     plt.close(fig)
 
 
-def _flat(d: dict, prefix: str = "") -> dict:
-    out = {}
-    for k, v in d.items():
-        out.update(_flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
-    return out
-
-
 def export_incompatibility(export_dir: Path, cfg: EditorConfig) -> str | None:
     """Why the export in ``export_dir`` cannot seed an editor of ``cfg`` (None: it can)."""
     if not all((export_dir / name).is_file() for name in ("model.pt", "config.yaml", "info.json")):
@@ -123,10 +117,8 @@ def export_incompatibility(export_dir: Path, cfg: EditorConfig) -> str | None:
         saved = load_config(export_dir / "config.yaml")
     except ValueError as exc:  # pydantic's ValidationError: fields this code does not know
         return f"export config not readable here: {exc}"
-    theirs = _flat({k: getattr(saved, k).model_dump() for k in ARCHITECTURE})
-    ours = _flat({k: getattr(cfg, k).model_dump() for k in ARCHITECTURE})
-    diff = [f"{k}: export {theirs.get(k)!r} vs config {ours.get(k)!r}" for k in sorted(set(theirs) | set(ours))
-            if k not in NON_ARCHITECTURE and theirs.get(k) != ours.get(k)]
+    diff = config_differences({k: getattr(saved, k).model_dump() for k in ARCHITECTURE},
+                              {k: getattr(cfg, k).model_dump() for k in ARCHITECTURE}, NON_ARCHITECTURE)
     return "architecture differs (" + "; ".join(diff) + ")" if diff else None
 
 
