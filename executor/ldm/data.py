@@ -229,7 +229,7 @@ def _event(clip: Clip, rng: np.random.Generator, cfg: DataConfig) -> np.ndarray:
 
 def finish_pair(tgt_stem: np.ndarray, others: np.ndarray, op: str, name: str, rng: np.random.Generator, *,
                 overlap: bool, span_s: tuple[float, float], label: str,
-                other_events: list[tuple[str, float, float]] | None = None) -> Pair:
+                other_events: list[tuple[str, float, float]] | None = None, target_role: str = "foreground") -> Pair:
     """The pair for ``op`` on a mixture ``others + tgt_stem`` (both (frames,) float32), peak <= 0.99."""
     source = others + tgt_stem
     gain_db = 0.0
@@ -244,17 +244,13 @@ def finish_pair(tgt_stem: np.ndarray, others: np.ndarray, op: str, name: str, rn
     if peak > 0.99:
         source, target = source * (0.99 / peak), target * (0.99 / peak)
     return Pair(source.astype(np.float32), target.astype(np.float32), instruction(op, name, gain_db, rng),
-                op, overlap, span_s, label, gain_db, list(other_events or []))
-
-
-def _draw_op(cfg: DataConfig, rng: np.random.Generator) -> str:
-    return str(rng.choice(cfg.ops, p=np.asarray(cfg.op_weights) / sum(cfg.op_weights)))
+                op, overlap, span_s, label, gain_db, list(other_events or []), target_role)
 
 
 def make_pair(corpus: Corpus, cfg: DataConfig, rng: np.random.Generator, op: str | None = None,
               overlap: bool | None = None) -> Pair:
     """One random (source, target, instruction) pair; see the module docstring."""
-    op = op or _draw_op(cfg, rng)
+    op = op or str(rng.choice(cfg.ops, p=np.asarray(cfg.op_weights) / sum(cfg.op_weights)))
     if corpus.scenes and overlap is None and rng.random() < cfg.p_synth:
         from executor.ldm.scenes import scene_pair
 
@@ -314,10 +310,8 @@ def background_pair(corpus: Corpus, cfg: DataConfig, rng: np.random.Generator, o
         others[o : o + len(ev)] += ev[: n - o]
         other_events.append((lab, o / SR, min(n, o + len(ev)) / SR))
     name = str(rng.choice(corpus.background_names[clip.label]))
-    pair = finish_pair(tgt_stem, others, op, name, rng, overlap=bool(other_events), span_s=(0.0, cfg.clip_s),
-                       label=clip.label, other_events=other_events)
-    pair.target_role = "background"
-    return pair
+    return finish_pair(tgt_stem, others, op, name, rng, overlap=bool(other_events), span_s=(0.0, cfg.clip_s),
+                       label=clip.label, other_events=other_events, target_role="background")
 
 
 def heldout_pairs(cfg: DataConfig, per_case: int, seed: int = 1234, backgrounds: bool = False) -> list[Pair]:

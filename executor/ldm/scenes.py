@@ -114,10 +114,10 @@ def scene_pair(scenes: list[SynthScene], cfg: DataConfig, rng: np.random.Generat
         span = (0.0, cfg.clip_s)
     other_events = [(e.label, e.onset_s - t0, e.offset_s - t0) for e in fgs
                     if e is not target and e.offset_s > t0 and e.onset_s < t0 + cfg.clip_s]
-    overlap = any(a < t0 + span[1] and b > t0 + span[0] for e in fgs if e is not target
-                  for a, b in [(e.onset_s, e.offset_s)]) if target.role != "background" else bool(other_events)
+    if target.role == "background":
+        overlap = bool(other_events)
+    else:
+        overlap = any(e.onset_s < t0 + span[1] and e.offset_s > t0 + span[0] for e in fgs if e is not target)
     name = str(rng.choice(NAMES.get(target.label) or [target.label.replace("_", " ")]))
-    pair = finish_pair(tgt_stem, others, op, name, rng, overlap=overlap, span_s=span, label=target.label,
-                       other_events=other_events)
-    pair.target_role = target.role
-    return pair
+    return finish_pair(tgt_stem, others, op, name, rng, overlap=overlap, span_s=span, label=target.label,
+                       other_events=other_events, target_role=target.role)
