@@ -19,7 +19,7 @@ from audioedit.errors import UserInputError
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 DEBUG = ROOT / "configs" / "clap" / "debug.yaml"
-SHIPPED = ROOT / "audioedit" / "assets" / "clap_small" / "model.safetensors"
+SHIPPED = ROOT / "audioedit" / "assets" / "clap_small" / "config.yaml"
 BANK = ROOT / "audioedit" / "assets" / "bank"
 
 
@@ -77,9 +77,40 @@ def _toy_bank(root: Path) -> Path:
 
 
 def _toy_config(bank: Path, max_steps: int) -> dict:
+    """The debug model with the shipped recipe's class loss and rooms switched on."""
     cfg = copy.deepcopy(read_config(DEBUG))
-    cfg["config"]["train"].update(bank_dirs=[str(bank)], max_steps=max_steps)
+    cfg["config"]["train"].update(bank_dirs=[str(bank)], max_steps=max_steps, class_loss_weight=0.5)
+    cfg["config"]["train"].setdefault("mixing", {})["reverb_prob"] = 0.3
     return cfg
+
+
+def test_class_loss_rewards_the_right_classes_and_splits_pairs():
+    import torch
+
+    from audioedit.clap.small_model import class_loss
+
+    classes = torch.eye(3)
+    scale = torch.tensor(3.0)
+    right = class_loss(classes, classes, scale, ["a", "b", "c"], ["a", "b", "c"])
+    wrong = class_loss(classes, classes, scale, ["b", "c", "a"], ["a", "b", "c"])
+    assert right < wrong
+    # an audio half-way between a and b is the best answer to the key "a+b"
+    between = torch.nn.functional.normalize(torch.tensor([[1.0, 1.0, 0.0]]), dim=-1)
+    assert class_loss(between, classes, scale, ["a+b"], ["a", "b", "c"]) < class_loss(
+        classes[:1], classes, scale, ["a+b"], ["a", "b", "c"])
+
+
+def test_random_reverb_keeps_length_and_direct_path():
+    from audioedit.clap.mixing import random_reverb
+
+    x = np.zeros(16_000, np.float32)
+    x[100] = 1.0
+    y = random_reverb(x, 16_000, (0.2, 0.5), np.random.default_rng(3))
+    assert y.shape == x.shape and y.dtype == np.float32
+    assert y[100] == pytest.approx(1.0) and np.max(np.abs(y[:100])) < 1e-6  # causal
+    tail_db = 10 * np.log10(np.sum(y[101:] ** 2))
+    assert -12.5 < tail_db < 0.5  # the tail is 0-12 dB below the direct path
+    assert np.allclose(y, random_reverb(x, 16_000, (0.2, 0.5), np.random.default_rng(3)))
 
 
 def test_training_lowers_loss_and_resume_continues(tmp_path):
@@ -134,6 +165,35 @@ def test_warm_start_from_an_export_continues_step_and_weights(tmp_path):
     assert train(other, tmp_path / "scratch", warm_start=exported).name == "step_0000001.pt"
     first = json.loads((tmp_path / "scratch" / "train_log.jsonl").read_text().splitlines()[0])
     assert first["kind"] == "from_scratch" and "channels" in first["reason"]
+
+
+def test_ensemble_export_averages_its_members_similarities(tmp_path):
+    from audioedit.clap.export import export
+    from audioedit.clap.train import train
+
+    bank = _toy_bank(tmp_path)
+    runs = []
+    for seed in (0, 1):
+        cfg = _toy_config(bank, 4)
+        cfg["config"]["train"]["seed"] = seed
+        train(cfg, tmp_path / f"run{seed}", warm_start=None)
+        runs.append(tmp_path / f"run{seed}")
+    exported = export(runs, tmp_path / "ensemble", data_root=None, cache_dir=None, run_eval=False)
+    assert read_config(exported / "config.yaml")["config"]["members"] == ["member0", "member1"]
+    assert not (exported / "model.safetensors").exists()
+    assert "ensemble of 2" in (exported / "DATA_CARD.md").read_text()
+    ensemble = load_clap({"type": "small", "config": {"checkpoint": str(exported)}})
+    members = [load_clap({"type": "small", "config": {"checkpoint": str(exported / m)}}) for m in ("member0", "member1")]
+    audio, texts = [_tone(440), _tone(3000)], ["a tone", "a dog barks", "rain"]
+    emb = ensemble.embed_audio(audio)
+    assert emb.shape == (2, 64) and np.allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
+    expected = (members[0].similarity(audio, texts) + members[1].similarity(audio, texts)) / 2
+    assert np.allclose(ensemble.similarity(audio, texts), expected, atol=1e-5)
+    assert not np.allclose(members[0].similarity(audio, texts), members[1].similarity(audio, texts), atol=1e-3)
+    # a training run cannot warm-start from the ensemble as a whole: it says so and starts from scratch
+    train(_toy_config(bank, 1), tmp_path / "scratch", warm_start=exported)
+    first = json.loads((tmp_path / "scratch" / "train_log.jsonl").read_text().splitlines()[0])
+    assert first["kind"] == "from_scratch" and "member0" in first["reason"]
 
 
 HF_TINY = {"projection_dim": 16,
@@ -244,6 +304,34 @@ def test_grounding_calibration_searches_the_grid_and_the_model_keeps_its_setting
     monkeypatch.setattr(debug_model, "grounding", {"threshold": 2.25, "smooth_windows": 5}, raising=False)
     ground(debug_model, audio, "a tone")
     assert (calls[0].threshold, calls[0].smooth_windows) == (2.25, 5)
+
+
+def test_synthetic_grounding_scenes_are_mixed_like_scaper(tmp_path):
+    from audioedit.clap.data import AudioCache, ClipRecord
+    from audioedit.clap.grounding_eval import SceneStyle, loudness_lufs, synthetic_scenes
+
+    sr = 16_000
+    rng = np.random.default_rng(0)
+    files = {"street_traffic": 0.05 * rng.standard_normal(4 * sr),
+             "siren": 0.3 * np.sin(2 * np.pi * 700 * np.arange(2 * sr) / sr),
+             "dog_bark": 0.2 * rng.standard_normal(sr // 2)}
+    records = []
+    for key, x in files.items():
+        sf.write(tmp_path / f"{key}.wav", x.astype(np.float32), sr)
+        records.append(ClipRecord(str(tmp_path / f"{key}.wav"), key, key, "test", "heldout", "file"))
+    records.append(ClipRecord(str(tmp_path / "siren.wav"), "siren", "s", "test", "train", "file"))
+    style = SceneStyle(snr_db_range=(10.0, 10.0), background_only_prob=0.3, max_events=1)
+    scenes = synthetic_scenes(records, AudioCache(sr), 40, seed=1, style=style)
+    counts = {len(events) for _, events, _ in scenes}
+    assert counts == {0, 1}  # background-only scenes and one-event scenes
+    for audio, events, queries in scenes:
+        assert audio.duration_s == pytest.approx(10.0) and float(np.max(np.abs(audio.samples))) <= 0.99
+        assert len(queries) == len(events) + 1 and queries[-1] not in {e.label for e in events}
+        if events and events[0].label == "siren":  # a whole clip at 10 dB over the -30 LUFS bed
+            e = events[0]
+            assert e.offset_s - e.onset_s == pytest.approx(2.0)
+            span = audio.samples[0, int(e.onset_s * sr) : int(e.offset_s * sr)]
+            assert loudness_lufs(span) == pytest.approx(-20.0, abs=1.0)
 
 
 def test_clap_step_checks_and_threshold_calibration(debug_model):

@@ -1,9 +1,11 @@
 """Calibrating and evaluating CLAP grounding.
 
-- ``synthetic_scenes``: 10 s scenes mixed from *held-out* clips (1-3 foreground events of distinct
-  classes over a held-out background region), with exact reference events;
-- ``calibrate``: the z-score threshold maximising event F1 on those scenes;
-- ``evaluate_scaper``: event-based F1 (onset tolerance 0.5 s) on the annotated real Scaper
+- ``synthetic_scenes``: 10 s scenes mixed like Scaper soundscapes from *held-out* clips only (an
+  ambience bed, 0-3 whole foreground clips of distinct classes at 5-20 dB loudness SNR), with exact
+  reference events;
+- ``calibrate``: the window length, z-score threshold and post-processing maximising event F1 on
+  those scenes;
+- ``evaluate_grounding``: event-based F1 (onset tolerance 0.5 s) on the annotated real Scaper
   soundscapes (``<data_root>/scaper/regression/*.wav`` + ``.txt``), querying "siren", "car horn" and
   "human voice" in every one (the background-only ones have no events, so any detection counts
   as a false positive).
@@ -49,12 +51,37 @@ class GroundingResult(BaseModel):
     scaper_n_reference: int
 
 
+class SceneStyle(BaseModel):
+    """How the calibration scenes are mixed: like a Scaper soundscape (one ambience bed at a fixed
+    loudness, whole foreground clips at a loudness-SNR drawn per event, some scenes with no event)."""
+    bed_lufs: float = -30.0
+    snr_db_range: tuple[float, float] = (5.0, 20.0)  # event loudness over the bed's, as Scaper's snr
+    max_events: int = 3
+    background_only_prob: float = 0.25  # scenes with no event: every query is absent
+    max_event_s: float = 5.0
+    n_absent_queries: int = 1
+
+
+def loudness_lufs(x: np.ndarray, sample_rate_hz: int = SR_HZ) -> float:
+    """Integrated loudness (ITU-R BS.1770, as Scaper measures it); clips shorter than one 0.4 s
+    block, or silent ones, fall back to RMS in dBFS."""
+    import pyloudnorm
+
+    if len(x) >= int(0.4 * sample_rate_hz):
+        value = pyloudnorm.Meter(sample_rate_hz).integrated_loudness(x.astype(np.float64))
+        if np.isfinite(value):
+            return float(value)
+    return float(20 * np.log10(max(float(np.sqrt(np.mean(np.square(x)))) if len(x) else 0.0, 1e-7)))
+
+
 def synthetic_scenes(records: list[ClipRecord], cache: AudioCache, n: int, seed: int = 0,
-                     duration_s: float = 10.0) -> list[tuple[Audio, list[Event], list[str]]]:
-    """``(audio, reference events, queries)``; queries = present classes' names + one absent class."""
+                     duration_s: float = 10.0, style: SceneStyle | None = None) -> list[tuple[Audio, list[Event], list[str]]]:
+    """``(audio, reference events, queries)`` from *held-out* clips only, mixed per ``style``;
+    queries = the present classes' names + ``n_absent_queries`` absent ones."""
+    style = style or SceneStyle()
     rng = np.random.default_rng(seed)
     held = [r for r in records if r.split == "heldout"]
-    fg = {}
+    fg: dict[str, list[ClipRecord]] = {}
     bg = [r for r in held if r.class_key in BACKGROUND_CLASSES]
     for r in held:
         if r.class_key not in BACKGROUND_CLASSES:
@@ -64,22 +91,28 @@ def synthetic_scenes(records: list[ClipRecord], cache: AudioCache, n: int, seed:
     scenes = []
     for _ in range(n):
         mix = np.zeros(n_frames, np.float32)
+        bed_lufs = style.bed_lufs
         if bg:
             x = cache.region(bg[rng.integers(len(bg))])
             x = np.tile(x, int(np.ceil(n_frames / max(len(x), 1))))[:n_frames]
-            mix += 0.02 * x / max(float(np.sqrt(np.mean(x**2))), 1e-5)
-        chosen = rng.choice(len(keys), size=min(len(keys), int(rng.integers(1, 4))), replace=False)
+            mix += x * 10 ** ((style.bed_lufs - loudness_lufs(x)) / 20)
+        n_events = 0 if rng.random() < style.background_only_prob else int(rng.integers(1, style.max_events + 1))
+        chosen = rng.choice(len(keys), size=min(len(keys), n_events), replace=False)
         events = []
         for i, c in enumerate(chosen):
             key = keys[c]
-            x = cache.region(fg[key][rng.integers(len(fg[key]))])[: int(4 * SR_HZ)]
+            x = cache.region(fg[key][rng.integers(len(fg[key]))])[: int(style.max_event_s * SR_HZ)]
             start = int(rng.integers(0, n_frames - len(x) + 1))
-            gain = 10 ** (rng.uniform(0, 10) / 20) * 0.02 / max(float(np.sqrt(np.mean(x**2))), 1e-5)
-            mix[start : start + len(x)] += gain * x
+            target_lufs = bed_lufs + rng.uniform(*style.snr_db_range)
+            mix[start : start + len(x)] += x * 10 ** ((target_lufs - loudness_lufs(x)) / 20)
             events.append(Event(id=f"ref{i}", label=sound_class(key).name, onset_s=start / SR_HZ,
                                 offset_s=(start + len(x)) / SR_HZ))
+        peak = float(np.max(np.abs(mix)))
+        if peak > 0.99:
+            mix *= 0.99 / peak
         absent = [k for k in keys if k not in {keys[c] for c in chosen}]
-        queries = [sound_class(keys[c]).name for c in chosen] + [sound_class(absent[rng.integers(len(absent))]).name]
+        picked = rng.choice(len(absent), size=min(len(absent), style.n_absent_queries), replace=False)
+        queries = [sound_class(keys[c]).name for c in chosen] + [sound_class(absent[j]).name for j in picked]
         scenes.append((Audio(mix[None], SR_HZ), events, queries))
     return scenes
 
@@ -104,26 +137,29 @@ def _counts(scored: list[tuple], cfg: GroundingConfig) -> tuple[int, int, int]:
     return tp, n_ref, n_est
 
 
-CALIBRATION_GRID = {"threshold": (0.5, 1.0, 1.5, 2.0, 2.5, 3.0), "smooth_windows": (1, 3, 5),
-                    "min_duration_s": (0.25, 0.5), "merge_gap_s": (0.25, 0.5, 1.0)}
+CALIBRATION_GRID = {"window_s": (0.5, 1.0, 1.5, 2.0), "threshold": (0.5, 1.0, 1.5, 2.0, 2.5, 3.0),
+                    "smooth_windows": (1, 3, 5), "min_duration_s": (0.25, 0.5), "merge_gap_s": (0.25, 0.5, 1.0)}
 
 
 def calibrate(model: ClapModel, scenes, cfg: GroundingConfig | None = None,
               grid: dict[str, tuple] | None = None) -> tuple[GroundingConfig, float]:
     """``(best config, its F1)`` over every combination of ``grid`` (default ``CALIBRATION_GRID``)
-    on ``scenes``; windows are embedded once per scene, so only the post-processing is searched.
-    Ties keep the earlier combination (lower threshold, less smoothing)."""
+    on ``scenes``; windows are embedded once per scene and window length, so only the
+    post-processing is searched. Ties keep the earlier combination (shorter window, lower
+    threshold, less smoothing)."""
     import itertools
 
     cfg = cfg or GroundingConfig()
-    grid = CALIBRATION_GRID if grid is None else grid
-    scored = _scored(model, scenes, cfg)
+    grid = dict(CALIBRATION_GRID if grid is None else grid)
     best = (cfg, -1.0)
-    for values in itertools.product(*grid.values()):
-        candidate = cfg.model_copy(update=dict(zip(grid, values)))
-        f1 = f1_from_counts(*_counts(scored, candidate))
-        if f1 > best[1]:
-            best = (candidate, f1)
+    for window_s in grid.pop("window_s", (cfg.window_s,)):
+        base = cfg.model_copy(update={"window_s": window_s})
+        scored = _scored(model, scenes, base)
+        for values in itertools.product(*grid.values()):
+            candidate = base.model_copy(update=dict(zip(grid, values)))
+            f1 = f1_from_counts(*_counts(scored, candidate))
+            if f1 > best[1]:
+                best = (candidate, f1)
     return best
 
 

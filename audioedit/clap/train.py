@@ -30,6 +30,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from audioedit.clap.base import read_config
+from audioedit.clap.captions import single_caption, sound_class
 from audioedit.clap.mixing import MixingConfig
 from audioedit.clap.small import SHIPPED_DIR
 from audioedit.clap.small_model import SmallClapConfig
@@ -54,6 +55,7 @@ class TrainConfig(BaseModel):
     log_every: int = 10
     monitor_every: int = 250  # steps between held-out zero-shot checks (0 = never)
     ema_decay: float = 0.995  # exponential moving average of the weights (0 = none); exported when present
+    class_loss_weight: float = 0.0  # weight of small_model.class_loss (every trained class each step) beside InfoNCE
     seed: int = 0
     num_threads: int = 1
     mixing: MixingConfig = Field(default_factory=MixingConfig)
@@ -167,7 +169,7 @@ class _Run:
     def train_step(self) -> dict:
         import torch
 
-        from audioedit.clap.small_model import contrastive_loss
+        from audioedit.clap.small_model import class_loss, contrastive_loss
 
         t0 = time.perf_counter()
         waves, captions, keys = self.sampler.batch(self.cfg.batch_size, self.rng)
@@ -181,6 +183,12 @@ class _Run:
             logmel = spec_augment(logmel, self.rng)
         audio_emb = torch.nn.functional.normalize(self.net.audio_proj(self.net.audio_encoder(logmel)), dim=-1)
         loss = contrastive_loss(audio_emb, self.net.encode_text_features(text_features), self.net.logit_scale, keys)
+        if self.cfg.class_loss_weight:
+            class_keys = self.sampler.class_keys
+            class_captions = [single_caption(sound_class(k), self.rng) for k in class_keys]
+            class_emb = self.net.encode_text_features(self.tower(class_captions))
+            loss = loss + self.cfg.class_loss_weight * class_loss(
+                audio_emb, class_emb, self.net.logit_scale, keys, class_keys)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.net.parameters(), 5.0)
@@ -220,6 +228,10 @@ def export_incompatibility(export_dir: Path, model_cfg: SmallClapConfig) -> str 
     """Why the export in ``export_dir`` cannot seed a model of ``model_cfg`` (None: it can)."""
     import yaml
 
+    from audioedit.clap.small import member_dirs
+
+    if member_dirs(export_dir):
+        return f"{export_dir} is an ensemble export; warm-start from one of its member folders ({export_dir}/member0, ...)"
     if not (export_dir / "model.safetensors").is_file() or not (export_dir / "config.yaml").is_file():
         return f"no model.safetensors + config.yaml in {export_dir}"
     saved = (yaml.safe_load((export_dir / "config.yaml").read_text(encoding="utf-8")) or {}).get("config", {})
