@@ -160,6 +160,10 @@ def test_warm_start_from_an_export_continues_step_and_weights(tmp_path):
     assert [r["step"] for r in rows[seam + 1 :]] == [31, 32, 33]
     assert np.mean(after) < np.mean(before[:3]) - 0.1  # continues from the trained weights, not from init
 
+    named = _toy_config(bank, 31)  # by default a run continues the export its config's checkpoint names
+    named["config"]["checkpoint"] = str(exported)
+    assert train(named, tmp_path / "named").name == "step_0000031.pt"
+
     other = _toy_config(bank, 1)
     other["config"]["model"]["channels"] = [8, 16, 24]
     assert train(other, tmp_path / "scratch", warm_start=exported).name == "step_0000001.pt"

@@ -32,7 +32,6 @@ from pydantic import BaseModel, Field
 from audioedit.clap.base import read_config
 from audioedit.clap.captions import single_caption, sound_class
 from audioedit.clap.mixing import MixingConfig
-from audioedit.clap.small import SHIPPED_DIR
 from audioedit.clap.small_model import SmallClapConfig
 from audioedit.warm_start import config_differences
 
@@ -318,16 +317,30 @@ def plot_log(log_path: Path, png_path: Path) -> None:
     plt.close(fig)
 
 
+FROM_CONFIG = "config"  # warm-start default: the export the config's ``checkpoint`` names
+
+
+def config_export(config_path: str | Path | dict) -> Path | None:
+    """The export a config describes (its ``checkpoint``, resolved), or None."""
+    from audioedit.clap.small import resolve_path
+
+    checkpoint = read_config(config_path)["config"].get("checkpoint")
+    return resolve_path(checkpoint) if isinstance(checkpoint, str) else None
+
+
 def train(config_path: str | Path | dict, out_dir: str | Path, resume: bool = True,
-          warm_start: str | Path | None = SHIPPED_DIR) -> Path:
+          warm_start: str | Path | None = FROM_CONFIG) -> Path:
     """Train (or continue training) the small CLAP; returns the last checkpoint path.
 
     ``resume``: continue from ``out_dir``'s newest checkpoint, else warm-start from the export in
-    ``warm_start`` if it is compatible (None: never); ``resume=False``: from scratch."""
+    ``warm_start`` if it is compatible (``"config"``: the one the config's ``checkpoint`` names, so
+    each shipped config continues its own weights; None: never); ``resume=False``: from scratch."""
     import torch
 
     from audioedit.clap.small import latest_checkpoint
 
+    if warm_start == FROM_CONFIG:
+        warm_start = config_export(config_path)
     model_cfg, cfg = load_train_config(config_path)
     torch.set_num_threads(cfg.num_threads)
     out = Path(out_dir)
@@ -379,8 +392,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="runs/clap")
     parser.add_argument("--no-resume", action="store_true",
                         help="start from scratch even if checkpoints or a compatible export exist")
-    parser.add_argument("--warm-start", default=str(SHIPPED_DIR),
-                        help="export to start from when OUT has no checkpoint (default: the shipped one)")
+    parser.add_argument("--warm-start", default=FROM_CONFIG,
+                        help="export to start from when OUT has no checkpoint (default: the one the config's "
+                             "`checkpoint` names)")
     parser.add_argument("--no-warm-start", action="store_true", help="never warm-start from an export")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
