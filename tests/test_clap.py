@@ -53,6 +53,17 @@ def test_small_is_deterministic(debug_model):
     assert np.allclose(debug_model.embed_text(["rain"]), other.embed_text(["rain"]), atol=1e-6)
 
 
+def test_small_hears_every_input_at_one_level(debug_model):
+    from audioedit.clap.small import INPUT_LEVEL_DBFS, MAX_BOOST_DB, normalise_level
+
+    loud, quiet = _tone(440), Audio(_tone(440).samples * 0.01, 16_000)
+    assert np.allclose(debug_model.embed_audio([loud]), debug_model.embed_audio([quiet]), atol=1e-5)
+    rms_db = 20 * np.log10(np.sqrt(np.mean(normalise_level(quiet.samples[0]) ** 2)))
+    assert rms_db == pytest.approx(INPUT_LEVEL_DBFS, abs=0.1)
+    hiss = np.random.default_rng(0).standard_normal(16_000).astype(np.float32) * 1e-6  # -120 dBFS
+    assert np.max(np.abs(normalise_level(hiss))) < 1e-6 * 10 ** (MAX_BOOST_DB / 20) * 5  # boost capped
+
+
 def test_bad_config_type_names_the_value():
     with pytest.raises(UserInputError, match="'nope'"):
         load_clap({"type": "nope", "config": {}})
