@@ -19,7 +19,7 @@ from audioedit.errors import UserInputError
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 DEBUG = ROOT / "configs" / "clap" / "debug.yaml"
-SHIPPED = ROOT / "audioedit" / "assets" / "clap_small" / "config.yaml"
+SHIPPED = ROOT / "audioedit" / "assets" / "clap_small" / "model.safetensors"
 BANK = ROOT / "audioedit" / "assets" / "bank"
 
 
@@ -88,40 +88,9 @@ def _toy_bank(root: Path) -> Path:
 
 
 def _toy_config(bank: Path, max_steps: int) -> dict:
-    """The debug model with the shipped recipe's class loss and rooms switched on."""
     cfg = copy.deepcopy(read_config(DEBUG))
-    cfg["config"]["train"].update(bank_dirs=[str(bank)], max_steps=max_steps, class_loss_weight=0.5)
-    cfg["config"]["train"].setdefault("mixing", {})["reverb_prob"] = 0.3
+    cfg["config"]["train"].update(bank_dirs=[str(bank)], max_steps=max_steps)
     return cfg
-
-
-def test_class_loss_rewards_the_right_classes_and_splits_pairs():
-    import torch
-
-    from audioedit.clap.small_model import class_loss
-
-    classes = torch.eye(3)
-    scale = torch.tensor(3.0)
-    right = class_loss(classes, classes, scale, ["a", "b", "c"], ["a", "b", "c"])
-    wrong = class_loss(classes, classes, scale, ["b", "c", "a"], ["a", "b", "c"])
-    assert right < wrong
-    # an audio half-way between a and b is the best answer to the key "a+b"
-    between = torch.nn.functional.normalize(torch.tensor([[1.0, 1.0, 0.0]]), dim=-1)
-    assert class_loss(between, classes, scale, ["a+b"], ["a", "b", "c"]) < class_loss(
-        classes[:1], classes, scale, ["a+b"], ["a", "b", "c"])
-
-
-def test_random_reverb_keeps_length_and_direct_path():
-    from audioedit.clap.mixing import random_reverb
-
-    x = np.zeros(16_000, np.float32)
-    x[100] = 1.0
-    y = random_reverb(x, 16_000, (0.2, 0.5), np.random.default_rng(3))
-    assert y.shape == x.shape and y.dtype == np.float32
-    assert y[100] == pytest.approx(1.0) and np.max(np.abs(y[:100])) < 1e-6  # causal
-    tail_db = 10 * np.log10(np.sum(y[101:] ** 2))
-    assert -12.5 < tail_db < 0.5  # the tail is 0-12 dB below the direct path
-    assert np.allclose(y, random_reverb(x, 16_000, (0.2, 0.5), np.random.default_rng(3)))
 
 
 def test_training_lowers_loss_and_resume_continues(tmp_path):
@@ -171,44 +140,11 @@ def test_warm_start_from_an_export_continues_step_and_weights(tmp_path):
     assert [r["step"] for r in rows[seam + 1 :]] == [31, 32, 33]
     assert np.mean(after) < np.mean(before[:3]) - 0.1  # continues from the trained weights, not from init
 
-    named = _toy_config(bank, 31)  # by default a run continues the export its config's checkpoint names
-    named["config"]["checkpoint"] = str(exported)
-    assert train(named, tmp_path / "named").name == "step_0000031.pt"
-
     other = _toy_config(bank, 1)
     other["config"]["model"]["channels"] = [8, 16, 24]
     assert train(other, tmp_path / "scratch", warm_start=exported).name == "step_0000001.pt"
     first = json.loads((tmp_path / "scratch" / "train_log.jsonl").read_text().splitlines()[0])
     assert first["kind"] == "from_scratch" and "channels" in first["reason"]
-
-
-def test_ensemble_export_averages_its_members_similarities(tmp_path):
-    from audioedit.clap.export import export
-    from audioedit.clap.train import train
-
-    bank = _toy_bank(tmp_path)
-    runs = []
-    for seed in (0, 1):
-        cfg = _toy_config(bank, 4)
-        cfg["config"]["train"]["seed"] = seed
-        train(cfg, tmp_path / f"run{seed}", warm_start=None)
-        runs.append(tmp_path / f"run{seed}")
-    exported = export(runs, tmp_path / "ensemble", data_root=None, cache_dir=None, run_eval=False)
-    assert read_config(exported / "config.yaml")["config"]["members"] == ["member0", "member1"]
-    assert not (exported / "model.safetensors").exists()
-    assert "ensemble of 2" in (exported / "DATA_CARD.md").read_text()
-    ensemble = load_clap({"type": "small", "config": {"checkpoint": str(exported)}})
-    members = [load_clap({"type": "small", "config": {"checkpoint": str(exported / m)}}) for m in ("member0", "member1")]
-    audio, texts = [_tone(440), _tone(3000)], ["a tone", "a dog barks", "rain"]
-    emb = ensemble.embed_audio(audio)
-    assert emb.shape == (2, 64) and np.allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
-    expected = (members[0].similarity(audio, texts) + members[1].similarity(audio, texts)) / 2
-    assert np.allclose(ensemble.similarity(audio, texts), expected, atol=1e-5)
-    assert not np.allclose(members[0].similarity(audio, texts), members[1].similarity(audio, texts), atol=1e-3)
-    # a training run cannot warm-start from the ensemble as a whole: it says so and starts from scratch
-    train(_toy_config(bank, 1), tmp_path / "scratch", warm_start=exported)
-    first = json.loads((tmp_path / "scratch" / "train_log.jsonl").read_text().splitlines()[0])
-    assert first["kind"] == "from_scratch" and "member0" in first["reason"]
 
 
 HF_TINY = {"projection_dim": 16,

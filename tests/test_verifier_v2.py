@@ -14,7 +14,7 @@ from audioedit.errors import UserInputError
 from evals.verifier_accuracy import accuracy_table, load_pair, pair_cases, pair_folders, verifier_accuracy
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ROOT / "audioedit" / "assets" / "clap_small" / "config.yaml"
+SHIPPED = ROOT / "audioedit" / "assets" / "clap_small" / "model.safetensors"
 needs_clap = pytest.mark.skipif(not SHIPPED.is_file(), reason="shipped small-CLAP weights not present")
 
 

@@ -10,7 +10,7 @@ package (``audioedit.clap.laion_backend``). Training: ``audioedit.clap.train``; 
 from functools import lru_cache
 
 from audioedit.clap.base import ClapModel, load_clap
-from audioedit.clap.small import SHIPPED_DIR, has_weights
+from audioedit.clap.small import SHIPPED_DIR
 
 __all__ = ["ClapModel", "load_clap", "default_clap", "train", "evaluate"]
 
@@ -18,7 +18,7 @@ __all__ = ["ClapModel", "load_clap", "default_clap", "train", "evaluate"]
 @lru_cache(maxsize=1)
 def default_clap() -> ClapModel | None:
     """The shipped small CLAP (loaded once per process), or None when no weights are shipped."""
-    if not has_weights(SHIPPED_DIR):
+    if not (SHIPPED_DIR / "model.safetensors").is_file():
         return None
     return load_clap({"type": "small", "config": {"checkpoint": str(SHIPPED_DIR)}})
 

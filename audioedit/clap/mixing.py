@@ -4,7 +4,7 @@ Every example is ``(wave (frames,), caption, key)``, where ``key`` names the set
 caption mentions (``"dog_bark"``, ``"dog_bark+siren"``); examples with the same key count as
 positives of each other in the contrastive loss. Kinds:
 
-- ``single``: one clip (random crop, speed, EQ, room and gain), sometimes over an unmentioned quiet background;
+- ``single``: one clip (random crop, speed, EQ and gain), sometimes over an unmentioned quiet background;
 - ``background``: a clip over another class at 0-12 dB SNR, captioned "... with X in the background";
 - ``overlap``: two classes at random offsets, -5..5 dB apart, "a dog barks and a siren wails";
 - ``sequence``: class A in the first half, B in the second, "A, then B".
@@ -31,8 +31,6 @@ class MixingConfig(BaseModel):
     class_weighting: str = "sqrt"  # "sqrt": classes drawn in proportion to sqrt(#training files); "uniform"
     eq_prob: float = 0.5
     eq_max_db: float = 8.0
-    reverb_prob: float = 0.0  # a synthetic room (see random_reverb) on each clip
-    rt60_s_range: tuple[float, float] = (0.2, 1.0)
 
 
 def active_rms(x: np.ndarray) -> float:
@@ -57,20 +55,6 @@ def random_eq(x: np.ndarray, sample_rate_hz: int, max_db: float, rng: np.random.
         gain_db += rng.uniform(-1, 1) * max_db * np.exp(-0.5 * ((pos - centre) / width) ** 2)
     gain_db = np.clip(gain_db, -max_db, max_db)
     return np.fft.irfft(spec * 10 ** (gain_db / 20), n=len(x)).astype(np.float32)
-
-
-def random_reverb(x: np.ndarray, sample_rate_hz: int, rt60_s_range: tuple[float, float],
-                  rng: np.random.Generator) -> np.ndarray:
-    """``x`` in a random synthetic room: a direct path plus exponentially decaying noise (the
-    reverberation time drawn from ``rt60_s_range``) 0-12 dB below it; same length out."""
-    from scipy.signal import fftconvolve
-
-    rt60_s = rng.uniform(*rt60_s_range)
-    t = np.arange(int(rt60_s * sample_rate_hz)) / sample_rate_hz
-    tail = rng.standard_normal(len(t)) * np.exp(-6.9 * t / rt60_s)
-    tail *= 10 ** (-rng.uniform(0, 12) / 20) / max(float(np.sqrt(np.sum(tail**2))), 1e-9)
-    rir = np.concatenate([[1.0], tail])
-    return fftconvolve(x, rir)[: len(x)].astype(np.float32)
 
 
 class MixtureSampler:
@@ -110,8 +94,6 @@ class MixtureSampler:
             x = x[start : start + max_frames]
         if self.cfg.eq_prob and rng.random() < self.cfg.eq_prob:
             x = random_eq(x, self.sample_rate_hz, self.cfg.eq_max_db, rng)
-        if self.cfg.reverb_prob and rng.random() < self.cfg.reverb_prob:
-            x = random_reverb(x, self.sample_rate_hz, self.cfg.rt60_s_range, rng)
         x = x / active_rms(x)
         return x * (1.0 if rng.random() < 0.5 else -1.0)
 

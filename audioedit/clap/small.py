@@ -1,15 +1,10 @@
 """The ``small`` CLAP backend: loading, embedding, and exporting the project's own model.
 
-``SmallClap.from_config(cfg)`` accepts ``{checkpoint: PATH | [PATH, ...]?, model: {...SmallClapConfig}, seed: int}``.
-``checkpoint`` may be an exported folder (``model.safetensors`` + ``config.yaml``), a training run
-folder (its latest ``checkpoints/step_*.pt``) or one ``.pt`` file; a relative path is looked up from
-the working directory, then from the ``audioedit`` package folder. Without a checkpoint the model is
-random-init from ``seed``.
-
-Several checkpoints (a list, or an ensemble export whose ``config.yaml`` lists ``members``
-subfolders, as shipped in ``audioedit/assets/clap_small``) make an *ensemble*: independently trained
-networks of one architecture sharing the frozen text tower. Its embedding is the members' unit
-embeddings side by side, scaled by 1/sqrt(n), so a cosine similarity is the mean of the members'.
+``SmallClap.from_config(cfg)`` accepts ``{checkpoint: PATH?, model: {...SmallClapConfig}, seed: int}``.
+``checkpoint`` may be an exported folder (``model.safetensors`` + ``config.yaml``, as shipped in
+``audioedit/assets/clap_small``), a training run folder (its latest ``checkpoints/step_*.pt``) or
+one ``.pt`` file; a relative path is looked up from the working directory, then from the
+``audioedit`` package folder. Without a checkpoint the model is random-init from ``seed``.
 """
 
 from __future__ import annotations
@@ -59,11 +54,10 @@ class SmallClap(ClapModel):
 
     name = "small"
 
-    def __init__(self, nets, text_tower, grounding: dict | None = None):
-        """``nets``: one ``SmallClapNet`` or a list of them (an ensemble) sharing ``text_tower``."""
-        self.nets = [n.eval() for n in (nets if isinstance(nets, (list, tuple)) else [nets])]
+    def __init__(self, net, text_tower, grounding: dict | None = None):
+        self.net = net.eval()
         self.text_tower = text_tower
-        self.sample_rate_hz = self.nets[0].cfg.sample_rate_hz
+        self.sample_rate_hz = net.cfg.sample_rate_hz
         self.grounding = grounding
 
     @classmethod
@@ -72,28 +66,20 @@ class SmallClap(ClapModel):
 
         from audioedit.clap.small_model import SmallClapConfig, SmallClapNet, TextTower
 
-        states, model_cfg, grounding = [], SmallClapConfig(**(cfg.get("model") or {})), None
+        state, model_cfg, grounding = None, SmallClapConfig(**(cfg.get("model") or {})), None
         if cfg.get("checkpoint"):
-            given = cfg["checkpoint"]
-            paths = [resolve_path(p) for p in (given if isinstance(given, (list, tuple)) else [given])]
-            loaded = [w for p in paths for w in load_members(p)]
-            configs = {json.dumps(c, sort_keys=True) for _, c in loaded}
-            if len(configs) > 1:
-                raise UserInputError(f"the checkpoints {[str(p) for p in paths]} have different model configs; "
-                                     "an ensemble needs one architecture")
-            states, model_cfg = [w for w, _ in loaded], SmallClapConfig(**loaded[0][1])
-            if (paths[0] / GROUNDING_FILE).is_file():
-                grounding = json.loads((paths[0] / GROUNDING_FILE).read_text())["config"]
+            folder = resolve_path(cfg["checkpoint"])
+            state, saved_cfg = load_weights(folder)
+            model_cfg = SmallClapConfig(**saved_cfg)
+            if (folder / GROUNDING_FILE).is_file():
+                grounding = json.loads((folder / GROUNDING_FILE).read_text())["config"]
         tower = TextTower(model_cfg.text, seed=int(cfg.get("seed", 0)))
-        nets = []
         with torch.random.fork_rng():  # seeded init without touching the caller's RNG state
             torch.manual_seed(int(cfg.get("seed", 0)))
-            for state in states or [None]:
-                net = SmallClapNet(model_cfg, tower.hidden_size)
-                if state is not None:
-                    net.load_state_dict(state)
-                nets.append(net)
-        return cls(nets, tower, grounding)
+            net = SmallClapNet(model_cfg, tower.hidden_size)
+        if state is not None:
+            net.load_state_dict(state)
+        return cls(net, tower, grounding)
 
     def embed_audio(self, audios: list[Audio]) -> np.ndarray:
         import torch
@@ -105,26 +91,14 @@ class SmallClap(ClapModel):
                 wave = normalise_level(self.prepare(audio))
                 if len(wave) < min_frames:
                     wave = np.pad(wave, (0, min_frames - len(wave)))
-                x = torch.from_numpy(np.array(wave, dtype=np.float32))[None]
-                out.append(self._join([net.encode_audio(x) for net in self.nets])[0])
-        return np.stack(out) if out else np.zeros((0, self.embed_dim), np.float32)
+                out.append(self.net.encode_audio(torch.from_numpy(np.array(wave, dtype=np.float32))[None])[0].numpy())
+        return np.stack(out).astype(np.float32) if out else np.zeros((0, self.net.cfg.embed_dim), np.float32)
 
     def embed_text(self, texts: list[str]) -> np.ndarray:
         import torch
 
         with torch.inference_mode():
-            features = self.text_tower(list(texts))
-            return self._join([net.encode_text_features(features) for net in self.nets])
-
-    @property
-    def embed_dim(self) -> int:
-        return sum(net.cfg.embed_dim for net in self.nets)
-
-    def _join(self, member_embeddings: list) -> np.ndarray:
-        """Members' unit embeddings side by side, / sqrt(n): a unit vector whose dot products are
-        the mean of the members' cosine similarities."""
-        joined = np.concatenate([e.numpy() for e in member_embeddings], axis=-1)
-        return (joined / np.sqrt(len(member_embeddings))).astype(np.float32)
+            return self.net.encode_text_features(self.text_tower(list(texts))).numpy().astype(np.float32)
 
 
 def normalise_level(wave: np.ndarray) -> np.ndarray:
@@ -135,31 +109,6 @@ def normalise_level(wave: np.ndarray) -> np.ndarray:
 
     gain_db = min(INPUT_LEVEL_DBFS - 20 * np.log10(active_rms(wave)), MAX_BOOST_DB)
     return (wave * 10 ** (gain_db / 20)).astype(np.float32)
-
-
-MEMBERS_KEY = "members"  # an ensemble export's config.yaml: the member subfolders, in order
-
-
-def member_dirs(folder: Path) -> list[Path] | None:
-    """The member folders of an ensemble export, or None when ``folder`` is not one."""
-    import yaml
-
-    config = folder / "config.yaml"
-    if not folder.is_dir() or not config.is_file():
-        return None
-    members = ((yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("config") or {}).get(MEMBERS_KEY)
-    return [folder / m for m in members] if members else None
-
-
-def has_weights(folder: Path) -> bool:
-    """Whether ``folder`` is an export (plain or ensemble) that ``load_members`` can load."""
-    return (folder / "model.safetensors").is_file() or member_dirs(folder) is not None
-
-
-def load_members(path: Path) -> list[tuple[dict, dict]]:
-    """``[(state dict, SmallClapConfig dict)]``: one per member of an ensemble export, else ``[load_weights(path)]``."""
-    members = member_dirs(path)
-    return [load_weights(m) for m in members] if members else [load_weights(path)]
 
 
 def load_weights(path: Path) -> tuple[dict, dict]:

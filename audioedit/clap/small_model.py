@@ -215,20 +215,3 @@ def contrastive_loss(audio_emb: torch.Tensor, text_emb: torch.Tensor, logit_scal
     loss_a = -(targets * F.log_softmax(logits, dim=1)).sum(1).mean()
     loss_t = -(targets * F.log_softmax(logits.T, dim=1)).sum(1).mean()
     return 0.5 * (loss_a + loss_t)
-
-
-def class_loss(audio_emb: torch.Tensor, class_emb: torch.Tensor, logit_scale: torch.Tensor,
-               keys: list[str], class_keys: list[str]) -> torch.Tensor:
-    """Cross-entropy of each example against one caption per trained class (all classes every step,
-    not only the ones in the batch); an example naming two classes has half its target on each.
-
-    ``audio_emb``: ``(batch, dim)``; ``class_emb``: ``(n_classes, dim)`` unit vectors in ``class_keys`` order.
-    """
-    logits = logit_scale.exp().clamp(max=100.0) * audio_emb @ class_emb.T
-    index = {k: i for i, k in enumerate(class_keys)}
-    targets = torch.zeros_like(logits)
-    for row, key in enumerate(keys):
-        parts = key.split("+")
-        for part in parts:
-            targets[row, index[part]] += 1.0 / len(parts)
-    return -(targets * F.log_softmax(logits, dim=1)).sum(1).mean()

@@ -30,8 +30,8 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from audioedit.clap.base import read_config
-from audioedit.clap.captions import single_caption, sound_class
 from audioedit.clap.mixing import MixingConfig
+from audioedit.clap.small import SHIPPED_DIR
 from audioedit.clap.small_model import SmallClapConfig
 from audioedit.warm_start import config_differences
 
@@ -54,7 +54,6 @@ class TrainConfig(BaseModel):
     log_every: int = 10
     monitor_every: int = 250  # steps between held-out zero-shot checks (0 = never)
     ema_decay: float = 0.995  # exponential moving average of the weights (0 = none); exported when present
-    class_loss_weight: float = 0.0  # weight of small_model.class_loss (every trained class each step) beside InfoNCE
     seed: int = 0
     num_threads: int = 1
     mixing: MixingConfig = Field(default_factory=MixingConfig)
@@ -168,7 +167,7 @@ class _Run:
     def train_step(self) -> dict:
         import torch
 
-        from audioedit.clap.small_model import class_loss, contrastive_loss
+        from audioedit.clap.small_model import contrastive_loss
 
         t0 = time.perf_counter()
         waves, captions, keys = self.sampler.batch(self.cfg.batch_size, self.rng)
@@ -182,12 +181,6 @@ class _Run:
             logmel = spec_augment(logmel, self.rng)
         audio_emb = torch.nn.functional.normalize(self.net.audio_proj(self.net.audio_encoder(logmel)), dim=-1)
         loss = contrastive_loss(audio_emb, self.net.encode_text_features(text_features), self.net.logit_scale, keys)
-        if self.cfg.class_loss_weight:
-            class_keys = self.sampler.class_keys
-            class_captions = [single_caption(sound_class(k), self.rng) for k in class_keys]
-            class_emb = self.net.encode_text_features(self.tower(class_captions))
-            loss = loss + self.cfg.class_loss_weight * class_loss(
-                audio_emb, class_emb, self.net.logit_scale, keys, class_keys)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.net.parameters(), 5.0)
@@ -227,10 +220,6 @@ def export_incompatibility(export_dir: Path, model_cfg: SmallClapConfig) -> str 
     """Why the export in ``export_dir`` cannot seed a model of ``model_cfg`` (None: it can)."""
     import yaml
 
-    from audioedit.clap.small import member_dirs
-
-    if member_dirs(export_dir):
-        return f"{export_dir} is an ensemble export; warm-start from one of its member folders ({export_dir}/member0, ...)"
     if not (export_dir / "model.safetensors").is_file() or not (export_dir / "config.yaml").is_file():
         return f"no model.safetensors + config.yaml in {export_dir}"
     saved = (yaml.safe_load((export_dir / "config.yaml").read_text(encoding="utf-8")) or {}).get("config", {})
@@ -317,30 +306,16 @@ def plot_log(log_path: Path, png_path: Path) -> None:
     plt.close(fig)
 
 
-FROM_CONFIG = "config"  # warm-start default: the export the config's ``checkpoint`` names
-
-
-def config_export(config_path: str | Path | dict) -> Path | None:
-    """The export a config describes (its ``checkpoint``, resolved), or None."""
-    from audioedit.clap.small import resolve_path
-
-    checkpoint = read_config(config_path)["config"].get("checkpoint")
-    return resolve_path(checkpoint) if isinstance(checkpoint, str) else None
-
-
 def train(config_path: str | Path | dict, out_dir: str | Path, resume: bool = True,
-          warm_start: str | Path | None = FROM_CONFIG) -> Path:
+          warm_start: str | Path | None = SHIPPED_DIR) -> Path:
     """Train (or continue training) the small CLAP; returns the last checkpoint path.
 
     ``resume``: continue from ``out_dir``'s newest checkpoint, else warm-start from the export in
-    ``warm_start`` if it is compatible (``"config"``: the one the config's ``checkpoint`` names, so
-    each shipped config continues its own weights; None: never); ``resume=False``: from scratch."""
+    ``warm_start`` if it is compatible (None: never); ``resume=False``: from scratch."""
     import torch
 
     from audioedit.clap.small import latest_checkpoint
 
-    if warm_start == FROM_CONFIG:
-        warm_start = config_export(config_path)
     model_cfg, cfg = load_train_config(config_path)
     torch.set_num_threads(cfg.num_threads)
     out = Path(out_dir)
@@ -392,9 +367,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="runs/clap")
     parser.add_argument("--no-resume", action="store_true",
                         help="start from scratch even if checkpoints or a compatible export exist")
-    parser.add_argument("--warm-start", default=FROM_CONFIG,
-                        help="export to start from when OUT has no checkpoint (default: the one the config's "
-                             "`checkpoint` names)")
+    parser.add_argument("--warm-start", default=str(SHIPPED_DIR),
+                        help="export to start from when OUT has no checkpoint (default: the shipped one)")
     parser.add_argument("--no-warm-start", action="store_true", help="never warm-start from an export")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
