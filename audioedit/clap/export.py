@@ -18,6 +18,7 @@ import logging
 from pathlib import Path
 
 from audioedit.audio import write_text_atomic
+from audioedit.clap.small import INPUT_LEVEL_DBFS
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ by `python -m audioedit.clap.train --config configs/clap/cpu.yaml --out runs/cla
 `python -m audioedit.clap.export`.
 
 ## Model
-- Audio: 16 kHz mono, log-mel ({model['n_mels']} bands, {model['hop_length']}-sample hop), CNN with channels
+- Audio: 16 kHz mono, scaled to {INPUT_LEVEL_DBFS:g} dBFS active RMS (`small.normalise_level`), log-mel ({model['n_mels']} bands, {model['hop_length']}-sample hop), CNN with channels
   {model['channels']} (stride-2 stem, depthwise residual convs, 16x time reduction), attention + max
   pooling, 2-layer projection to {model['embed_dim']} d. {n_params / 1e6:.2f} M trained parameters,
   `model.safetensors` {size_mb:.1f} MB.
@@ -133,8 +134,10 @@ reaching into a held-out region are dropped; shorter single files are train-only
 {ckpt['elapsed_s'] / 3600:.2f} h of wall-clock step time on one thread of a shared 2-core machine, mean
 of the last 10 logged losses {last_loss:.3f}. Log: `train_log.jsonl`; curve: `loss.png` (the held-out monitor on the plot is for
 watching only; the latest checkpoint is exported, none is selected on held-out data). Each resume
-writes a `resumed` row with the training config in force from then on; the exported weights are the
-exponential moving average of the weights (decay {config['train']['ema_decay']}) where the run kept one.
+writes a `resumed` row with the training config in force from then on (the recipe changed
+twice: random EQ, dropout 0.2 and weight decay 0.05 from step 615; classes drawn in proportion to
+the square root of their training-file count instead of uniformly from step 1105; an exponential
+moving average of the weights (decay 0.995) kept from step 1184, which is what is exported).
 
 ## Resuming training
 `config.yaml` records the step ({ckpt['step']}), examples seen and elapsed time. A later session (with
