@@ -91,7 +91,6 @@ def synthetic_scenes(records: list[ClipRecord], cache: AudioCache, n: int, seed:
     scenes = []
     for _ in range(n):
         mix = np.zeros(n_frames, np.float32)
-        bed_lufs = style.bed_lufs
         if bg:
             x = cache.region(bg[rng.integers(len(bg))])
             x = np.tile(x, int(np.ceil(n_frames / max(len(x), 1))))[:n_frames]
@@ -103,7 +102,7 @@ def synthetic_scenes(records: list[ClipRecord], cache: AudioCache, n: int, seed:
             key = keys[c]
             x = cache.region(fg[key][rng.integers(len(fg[key]))])[: int(style.max_event_s * SR_HZ)]
             start = int(rng.integers(0, n_frames - len(x) + 1))
-            target_lufs = bed_lufs + rng.uniform(*style.snr_db_range)
+            target_lufs = style.bed_lufs + rng.uniform(*style.snr_db_range)
             mix[start : start + len(x)] += x * 10 ** ((target_lufs - loudness_lufs(x)) / 20)
             events.append(Event(id=f"ref{i}", label=sound_class(key).name, onset_s=start / SR_HZ,
                                 offset_s=(start + len(x)) / SR_HZ))
