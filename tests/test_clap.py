@@ -275,6 +275,7 @@ def test_synthetic_grounding_scenes_are_mixed_like_scaper(tmp_path):
     scenes = synthetic_scenes(records, AudioCache(sr), 40, seed=1, style=style)
     counts = {len(events) for _, events, _ in scenes}
     assert counts == {0, 1}  # background-only scenes and one-event scenes
+    assert any(events and events[0].label == "siren" for _, events, _ in scenes)
     for audio, events, queries in scenes:
         assert audio.duration_s == pytest.approx(10.0) and float(np.max(np.abs(audio.samples))) <= 0.99
         assert len(queries) == len(events) + 1 and queries[-1] not in {e.label for e in events}
