@@ -71,7 +71,7 @@ def loudness_lufs(x: np.ndarray, sample_rate_hz: int = SR_HZ) -> float:
         value = pyloudnorm.Meter(sample_rate_hz).integrated_loudness(x.astype(np.float64))
         if np.isfinite(value):
             return float(value)
-    return float(20 * np.log10(max(float(np.sqrt(np.mean(np.square(x)))) if len(x) else 0.0, 1e-7)))
+    return float(Audio(np.asarray(x, np.float32)[None], sample_rate_hz).rms_db())
 
 
 def synthetic_scenes(records: list[ClipRecord], cache: AudioCache, n: int, seed: int = 0,
