@@ -248,6 +248,14 @@ def test_grounding_calibration_searches_the_grid_and_the_model_keeps_its_setting
     grid = {"threshold": (50.0, -50.0), "min_duration_s": (4.5, 0.25)}
     cfg, f1 = grounding_eval.calibrate(debug_model, scenes, GroundingConfig(merge_gap_s=10.0), grid=grid)
     assert (cfg.threshold, cfg.min_duration_s, f1) == (-50.0, 0.25, 1.0)
+    # window lengths are searched too, each embedded once; on a tie the shorter window is kept
+    embedded = []
+    real_scored = grounding_eval._scored
+    monkeypatch.setattr(grounding_eval, "_scored",
+                        lambda model, sc, base: embedded.append(base.window_s) or real_scored(model, sc, base))
+    cfg, f1 = grounding_eval.calibrate(debug_model, scenes, GroundingConfig(merge_gap_s=10.0),
+                                       grid={**grid, "window_s": (0.5, 2.0)})
+    assert embedded == [0.5, 2.0] and (cfg.window_s, cfg.threshold, f1) == (0.5, -50.0, 1.0)
     # the grounding a model ships with is the default of ground()
     calls = []
     monkeypatch.setattr("audioedit.clap.grounding.curve_to_events",
