@@ -258,12 +258,13 @@ def train_clap(
     config: Path = typer.Option(Path("configs/clap/cpu.yaml"), "--config"),
     out: Path = typer.Option(Path("runs/clap"), "--out", help="run folder: checkpoints, log, loss curve"),
     resume: bool = typer.Option(True, "--resume/--no-resume"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="override the config's seed"),
 ) -> None:
     """Train the small CLAP (export with `python -m audioedit.clap.export --run OUT`)."""
     from audioedit.clap import train
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    console.print(f"last checkpoint: {train(config, out, resume=resume)}")
+    console.print(f"last checkpoint: {train(config, out, resume=resume, seed=seed)}")
 
 
 @train_app.command("editor")

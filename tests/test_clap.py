@@ -112,6 +112,19 @@ def test_training_lowers_loss_and_resume_continues(tmp_path):
     assert model.embed_audio([_tone(440)]).shape == (1, 32)
 
 
+def test_seed_override_trains_another_network_on_the_same_split(tmp_path):
+    import torch
+
+    from audioedit.clap.train import train
+
+    bank = _toy_bank(tmp_path)
+    paths = {seed: train(_toy_config(bank, 2), tmp_path / f"seed{seed}", warm_start=None, seed=seed) for seed in (0, 3)}
+    ckpts = {seed: torch.load(p, map_location="cpu", weights_only=False) for seed, p in paths.items()}
+    assert ckpts[3]["config"]["train"]["seed"] == 3 and ckpts[0]["config"]["train"]["seed"] == 0
+    assert not torch.allclose(ckpts[0]["model"]["audio_proj.linear1.weight"], ckpts[3]["model"]["audio_proj.linear1.weight"])
+    assert (tmp_path / "seed0" / "split.json").read_text() == (tmp_path / "seed3" / "split.json").read_text()
+
+
 def test_warm_start_from_an_export_continues_step_and_weights(tmp_path):
     """A new machine has no run folder: training seeds itself from the export, or logs why not."""
     import torch

@@ -23,11 +23,11 @@ def default_clap() -> ClapModel | None:
     return load_clap({"type": "small", "config": {"checkpoint": str(SHIPPED_DIR)}})
 
 
-def train(config_path, out_dir, resume: bool = True):
+def train(config_path, out_dir, resume: bool = True, seed: int | None = None):
     """Train the small CLAP (see ``audioedit.clap.train.train``)."""
     from audioedit.clap.train import train as _train
 
-    return _train(config_path, out_dir, resume=resume)
+    return _train(config_path, out_dir, resume=resume, seed=seed)
 
 
 def evaluate(checkpoint_dir, data_root, **kwargs):

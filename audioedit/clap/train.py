@@ -307,16 +307,19 @@ def plot_log(log_path: Path, png_path: Path) -> None:
 
 
 def train(config_path: str | Path | dict, out_dir: str | Path, resume: bool = True,
-          warm_start: str | Path | None = SHIPPED_DIR) -> Path:
+          warm_start: str | Path | None = SHIPPED_DIR, seed: int | None = None) -> Path:
     """Train (or continue training) the small CLAP; returns the last checkpoint path.
 
     ``resume``: continue from ``out_dir``'s newest checkpoint, else warm-start from the export in
-    ``warm_start`` if it is compatible (None: never); ``resume=False``: from scratch."""
+    ``warm_start`` if it is compatible (None: never); ``resume=False``: from scratch. ``seed``
+    overrides the config's ``train.seed`` (data order, initialisation)."""
     import torch
 
     from audioedit.clap.small import latest_checkpoint
 
     model_cfg, cfg = load_train_config(config_path)
+    if seed is not None:
+        cfg = cfg.model_copy(update={"seed": seed})
     torch.set_num_threads(cfg.num_threads)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -370,9 +373,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warm-start", default=str(SHIPPED_DIR),
                         help="export to start from when OUT has no checkpoint (default: the shipped one)")
     parser.add_argument("--no-warm-start", action="store_true", help="never warm-start from an export")
+    parser.add_argument("--seed", type=int, default=None, help="override the config's train.seed")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    path = train(args.config, args.out, resume=not args.no_resume,
+    path = train(args.config, args.out, resume=not args.no_resume, seed=args.seed,
                  warm_start=None if args.no_warm_start else args.warm_start)
     logger.info("last checkpoint: %s", path)
 
