@@ -1,0 +1,30 @@
+"""Regenerate errors.txt: each held-out dev clip that any seed misses, with every seed's answer.
+
+    python reports/clap-seeds/errors.py > reports/clap-seeds/errors.txt   # needs runs/clap-s1, runs/clap-s2
+"""
+import numpy as np
+
+from audioedit.audio import Audio
+from audioedit.clap.captions import class_prompts
+from audioedit.clap.data import AudioCache
+from audioedit.clap.evaluate import EVAL_SR_HZ, eval_items, load_heldout
+from audioedit.clap.small import SHIPPED_DIR, SmallClap
+
+SEEDS = {"s0": str(SHIPPED_DIR), "s1": "runs/clap-s1", "s2": "runs/clap-s2"}
+
+trained, held = load_heldout(SHIPPED_DIR, "../shared/data/dev", [SHIPPED_DIR.parent / "bank"])
+cache = AudioCache(EVAL_SR_HZ, "runs/clap/cache")
+models = {name: SmallClap.from_config({"checkpoint": path}) for name, path in SEEDS.items()}
+prompts = {name: m.embed_text(class_prompts(trained)) for name, m in models.items()}
+lines = []
+for r in (r for r in held if r.source != "bank" and r.split_kind == "file"):
+    for x, key in eval_items([r], cache):
+        answers = {n: trained[int(np.argmax(m.embed_audio([Audio(x[None], EVAL_SR_HZ)]) @ prompts[n].T))]
+                   for n, m in models.items()}
+        if any(a != key for a in answers.values()):
+            salience = "bg" if "background_salience" in r.path else "fg"
+            lines.append(f"{key:18s} {salience} {r.path.split('/')[-1][:28]:28s} "
+                         + " ".join(f"{n}:{'ok' if a == key else a}" for n, a in answers.items()))
+print("# held-out dev clips any seed misses: class, salience (fg/bg folder), file, each seed's answer (ok or the class it chose)")
+print("# from the evaluation's class-name prompts; seed 0 = the shipped export, seeds 1-2 = runs/clap-s1, runs/clap-s2 at step 6000")
+print("\n".join(sorted(lines)))
