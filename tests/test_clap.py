@@ -145,6 +145,21 @@ def test_model_with_modulation_features_trains_and_loads(tmp_path):
     assert a.shape == (2, 32) and not np.allclose(a[0], a[1])
 
 
+def test_evaluation_scores_the_held_out_files_with_an_interval(tmp_path):
+    from audioedit.clap.evaluate import evaluate, format_table, wilson_interval
+    from audioedit.clap.train import train
+
+    assert wilson_interval(0, 10) == pytest.approx((0.0, 0.2775), abs=1e-4)  # the textbook values
+    assert wilson_interval(42, 54) == pytest.approx((0.6506, 0.8680), abs=1e-4)
+    bank = _toy_bank(tmp_path)
+    train(_toy_config(bank, 3), tmp_path / "run", warm_start=None)
+    result = evaluate(tmp_path / "run", tmp_path / "no-dev-corpus", bank_dirs=[bank])
+    held = result.bank_heldout  # one file of five per class is held out
+    assert result.dev_file_split is None and held.n_clips == 3 and held.n_classes == 3
+    assert held.top1_names_ci95 == pytest.approx(wilson_interval(round(held.top1_names * 3), 3))
+    assert "starter bank, file split" in format_table(result)
+
+
 def test_seed_override_trains_another_network_on_the_same_split(tmp_path):
     import torch
 

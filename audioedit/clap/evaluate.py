@@ -35,6 +35,7 @@ class ZeroShotResult(BaseModel):
     n_clips: int
     n_classes: int
     top1_names: float
+    top1_names_ci95: tuple[float, float] | None = None  # Wilson interval: how far 54 clips pin the rate down
     top1_paraphrases: float
     per_class_names: dict[str, float]
 
@@ -65,6 +66,16 @@ def eval_items(records: list[ClipRecord], cache: AudioCache, max_windows: int = 
     return items
 
 
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % (``z`` = 1.96) Wilson score interval of a rate of ``successes`` out of ``n`` trials."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, float(centre - half)), min(1.0, float(centre + half))
+
+
 def zero_shot(model: ClapModel, items: list[tuple[np.ndarray, str]], class_keys: list[str],
               sample_rate_hz: int = EVAL_SR_HZ) -> ZeroShotResult | None:
     """Top-1 accuracy of the most similar class prompt, with names and with eval paraphrases."""
@@ -82,6 +93,7 @@ def zero_shot(model: ClapModel, items: list[tuple[np.ndarray, str]], class_keys:
     top1_para = float(np.mean([accuracy(class_prompts(class_keys, k))[0] for k in range(3)]))
     per_class = {class_keys[c]: float(np.mean(pred[truth == c] == c)) for c in sorted(set(truth.tolist()))}
     return ZeroShotResult(n_clips=len(items), n_classes=len(class_keys), top1_names=top1_names,
+                          top1_names_ci95=wilson_interval(int(np.sum(pred == truth)), len(items)),
                           top1_paraphrases=top1_para, per_class_names=per_class)
 
 
@@ -179,11 +191,13 @@ def evaluate(checkpoint_dir: str | Path, data_root: str | Path, bank_dirs: list[
 def format_table(result: ClapEvalResult) -> str:
     """A plain-text table of the result."""
     lines = [f"CLAP evaluation of {result.checkpoint} ({len(result.trained_classes)} trained classes)",
-             f"{'held-out set':<28}{'clips':>7}{'top-1 names':>14}{'top-1 paraphr.':>16}"]
+             f"{'held-out set':<28}{'clips':>7}{'top-1 names':>14}{'(95 % interval)':>18}{'top-1 paraphr.':>16}"]
     for label, zs in (("dev corpus, file split", result.dev_file_split), ("time split", result.time_split),
                       ("starter bank, file split", result.bank_heldout)):
         if zs is not None:
-            lines.append(f"{label:<28}{zs.n_clips:>7}{zs.top1_names:>14.1%}{zs.top1_paraphrases:>16.1%}")
+            low, high = zs.top1_names_ci95 or (float("nan"), float("nan"))
+            lines.append(f"{label:<28}{zs.n_clips:>7}{zs.top1_names:>14.1%}{f'{low:.0%}-{high:.0%}':>18}"
+                         f"{zs.top1_paraphrases:>16.1%}")
     if result.dev_file_split is not None:
         per = ", ".join(f"{k} {v:.0%}" for k, v in result.dev_file_split.per_class_names.items())
         lines.append(f"per class (dev, names): {per}")
