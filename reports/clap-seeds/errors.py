@@ -1,7 +1,10 @@
 """Regenerate errors.txt: each held-out dev clip that any seed misses, with every seed's answer.
 
     python reports/clap-seeds/errors.py > reports/clap-seeds/errors.txt   # needs runs/clap-s1, runs/clap-s2
+    python reports/clap-seeds/errors.py m1=runs/clap-mod-s1 m2=runs/clap-mod-s2   # other weights: NAME=CHECKPOINT
 """
+import sys
+
 import numpy as np
 
 from audioedit.audio import Audio
@@ -10,7 +13,7 @@ from audioedit.clap.data import AudioCache
 from audioedit.clap.evaluate import EVAL_SR_HZ, eval_items, load_heldout
 from audioedit.clap.small import SHIPPED_DIR, SmallClap
 
-SEEDS = {"s0": str(SHIPPED_DIR), "s1": "runs/clap-s1", "s2": "runs/clap-s2"}
+SEEDS = dict(arg.split("=", 1) for arg in sys.argv[1:]) or {"s0": "audioedit/assets/clap_small", "s1": "runs/clap-s1", "s2": "runs/clap-s2"}
 
 trained, held = load_heldout(SHIPPED_DIR, "../shared/data/dev", [SHIPPED_DIR.parent / "bank"])
 cache = AudioCache(EVAL_SR_HZ, "runs/clap/cache")
@@ -26,5 +29,5 @@ for r in (r for r in held if r.source != "bank" and r.split_kind == "file"):
             lines.append(f"{key:18s} {salience} {r.path.split('/')[-1][:28]:28s} "
                          + " ".join(f"{n}:{'ok' if a == key else a}" for n, a in answers.items()))
 print("# held-out dev clips any seed misses: class, salience (fg/bg folder), file, each seed's answer (ok or the class it chose)")
-print("# from the evaluation's class-name prompts; seed 0 = the shipped export, seeds 1-2 = runs/clap-s1, runs/clap-s2 at step 6000")
+print("# from the evaluation's class-name prompts; " + ", ".join(f"{n} = {path}" for n, path in SEEDS.items()))
 print("\n".join(sorted(lines)))
