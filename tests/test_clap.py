@@ -64,27 +64,6 @@ def test_small_hears_every_input_at_one_level(debug_model):
     assert np.max(np.abs(normalise_level(hiss))) < 1e-6 * 10 ** (MAX_BOOST_DB / 20) * 5  # boost capped
 
 
-def test_modulation_features_follow_the_fluctuation_rate_not_the_level():
-    import torch
-
-    from audioedit.clap.small_model import ModulationSpectrum, SmallClapConfig
-
-    features = ModulationSpectrum(SmallClapConfig(modulation=True))
-    sr, rng = 16_000, np.random.default_rng(0)
-    t = np.arange(4 * sr) / sr
-    noise = rng.standard_normal(len(t))
-
-    def peak_band(rate_hz: float, gain: float = 1.0) -> tuple[int, np.ndarray]:
-        x = gain * noise * (1 + 0.9 * np.sin(2 * np.pi * rate_hz * t))
-        f = features(torch.tensor(x[None], dtype=torch.float32)).reshape(features.N_BANDS, features.N_MOD_BANDS)
-        return int(f.mean(0).argmax()), f.numpy()
-
-    peaks = [peak_band(rate)[0] for rate in (4, 10, 30, 60)]
-    assert peaks == sorted(peaks) and len(set(peaks)) == 4  # faster fluctuation, higher band
-    assert np.allclose(peak_band(30)[1], peak_band(30, gain=0.1)[1], atol=1e-2)  # 20 dB quieter
-    assert features(torch.zeros(1, 8000)).shape == (1, 96)  # shorter than one analysis window
-
-
 def test_bad_config_type_names_the_value():
     with pytest.raises(UserInputError, match="'nope'"):
         load_clap({"type": "nope", "config": {}})
@@ -131,18 +110,6 @@ def test_training_lowers_loss_and_resume_continues(tmp_path):
     assert (out / "loss.png").is_file() and (out / "split.json").is_file()
     model = load_clap({"type": "small", "config": {"checkpoint": str(out)}})
     assert model.embed_audio([_tone(440)]).shape == (1, 32)
-
-
-def test_model_with_modulation_features_trains_and_loads(tmp_path):
-    from audioedit.clap.train import train
-
-    cfg = _toy_config(_toy_bank(tmp_path), 3)
-    cfg["config"]["model"]["modulation"] = True
-    train(cfg, tmp_path / "run", warm_start=None)
-    model = load_clap({"type": "small", "config": {"checkpoint": str(tmp_path / "run")}})
-    assert model.net.modulation is not None
-    a = model.embed_audio([_tone(440), _tone(440 * 2)])
-    assert a.shape == (2, 32) and not np.allclose(a[0], a[1])
 
 
 def test_evaluation_scores_the_held_out_files_with_an_interval(tmp_path):

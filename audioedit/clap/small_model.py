@@ -3,7 +3,6 @@
     audio (batch, frames) float32 at ``sample_rate_hz``
       -> LogMel            (batch, n_mels, time)          log-mel, 20 ms hop
       -> AudioEncoder      (batch, width)                 CNN (320 ms frames) + attention pooling
-         [+ ModulationSpectrum (batch, 96), if ``modulation``: band-envelope periodicities up to 100 Hz]
       -> audio projection  (batch, embed_dim)             L2-normalised
     text  list[str]
       -> TextTower         (batch, 384)                   frozen all-MiniLM-L6-v2 (mean pooled)
@@ -43,7 +42,6 @@ class SmallClapConfig(BaseModel):
     embed_dim: int = 256
     dropout: float = 0.1
     init_temperature: float = 0.07
-    modulation: bool = False  # add the ModulationSpectrum features to the pooled CNN features
     text: TextTowerConfig = Field(default_factory=TextTowerConfig)
 
 
@@ -70,48 +68,6 @@ class LogMel(nn.Module):
         spec = torch.stft(wave, self.n_fft, self.hop, window=self.window, center=True, return_complex=True)
         power = spec.real.square() + spec.imag.square()
         return torch.log(torch.matmul(self.filters, power) + 1e-6)
-
-
-class ModulationSpectrum(nn.Module):
-    """``(batch, frames)`` waveform -> ``(batch, MOD_FEATURES)``: how fast the loudness of each of 8
-    frequency bands fluctuates, from 1.5 to 100 Hz.
-
-    The log-mel frontend cannot see these periodicities: its 20 ms hop caps envelope rates at 25 Hz
-    and its 31 Hz bins do not resolve a 20-30 Hz harmonic spacing, which is where an idling engine's
-    firing rate, a jackhammer's blows and a fan's blade pass live. Here 8 log-energy band envelopes
-    at a 5 ms hop are Fourier-analysed over 1.28 s windows (hop 0.64 s); the magnitudes are pooled
-    into 12 log-spaced modulation bands, logged, and averaged over windows. Subtracting each window's
-    mean log energy makes the features independent of input level.
-    """
-
-    N_BANDS, N_MOD_BANDS = 8, 12
-    N_FFT, HOP, WINDOW, WINDOW_HOP = 256, 80, 256, 128  # samples at 16 kHz; envelope frames
-
-    def __init__(self, cfg: SmallClapConfig):
-        super().__init__()
-        self.register_buffer("stft_window", torch.hann_window(self.N_FFT), persistent=False)
-        fb = mel_filterbank(cfg.sample_rate_hz, self.N_FFT, self.N_BANDS, cfg.fmin_hz, cfg.fmax_hz)
-        self.register_buffer("filters", torch.from_numpy(fb), persistent=False)
-        self.register_buffer("env_window", torch.hann_window(self.WINDOW), persistent=False)
-        frame_rate_hz = cfg.sample_rate_hz / self.HOP  # envelope frames per second
-        mod_hz = np.fft.rfftfreq(self.WINDOW, 1 / frame_rate_hz)
-        edges_hz = np.geomspace(1.5, min(100.0, frame_rate_hz / 2), self.N_MOD_BANDS + 1)
-        pool = np.stack([(mod_hz >= lo) & (mod_hz < hi) for lo, hi in zip(edges_hz[:-1], edges_hz[1:])]).astype(np.float32)
-        self.register_buffer("mod_pool", torch.from_numpy(pool / pool.sum(1, keepdims=True)), persistent=False)
-
-    def forward(self, wave: torch.Tensor) -> torch.Tensor:
-        spec = torch.stft(wave, self.N_FFT, self.HOP, window=self.stft_window, center=True, return_complex=True)
-        env = torch.log(torch.matmul(self.filters, spec.real.square() + spec.imag.square()) + 1e-6)  # (B, bands, T)
-        if env.shape[-1] < self.WINDOW:
-            env = F.pad(env, (0, self.WINDOW - env.shape[-1]), mode="replicate")
-        windows = env.unfold(-1, self.WINDOW, self.WINDOW_HOP)  # (B, bands, n_windows, WINDOW)
-        windows = (windows - windows.mean(-1, keepdim=True)) * self.env_window
-        magnitude = torch.fft.rfft(windows, dim=-1).abs()  # (B, bands, n_windows, WINDOW // 2 + 1)
-        pooled = torch.log(torch.matmul(magnitude, self.mod_pool.T) + 1e-3).mean(2)  # (B, bands, N_MOD_BANDS)
-        return pooled.flatten(1)
-
-
-MOD_FEATURES = ModulationSpectrum.N_BANDS * ModulationSpectrum.N_MOD_BANDS
 
 
 class ConvBlock(nn.Module):
@@ -143,19 +99,15 @@ class AudioEncoder(nn.Module):
             c_in = c
         self.blocks = nn.Sequential(*blocks)
         self.attn = nn.Conv1d(c_in, 1, 1)
-        self.modulation_norm = nn.BatchNorm1d(MOD_FEATURES) if cfg.modulation else None
-        self.out = nn.Linear(2 * c_in + (MOD_FEATURES if cfg.modulation else 0), cfg.width)
+        self.out = nn.Linear(2 * c_in, cfg.width)
         self.dropout = nn.Dropout(cfg.dropout)
 
-    def forward(self, logmel: torch.Tensor, modulation: torch.Tensor | None = None) -> torch.Tensor:
-        """``modulation``: the ``ModulationSpectrum`` features, required iff the config enables them."""
+    def forward(self, logmel: torch.Tensor) -> torch.Tensor:
         x = self.input_norm(logmel).unsqueeze(1)  # (B, 1, mels, T)
         x = self.blocks(x).mean(dim=2)  # (B, C, T')
         weights = torch.softmax(self.attn(x), dim=-1)  # (B, 1, T')
-        parts = [(x * weights).sum(-1), x.amax(-1)]
-        if self.modulation_norm is not None:
-            parts.append(self.modulation_norm(modulation))
-        return F.gelu(self.out(self.dropout(torch.cat(parts, dim=1))))
+        pooled = torch.cat([(x * weights).sum(-1), x.amax(-1)], dim=1)
+        return F.gelu(self.out(self.dropout(pooled)))
 
 
 class Projection(nn.Module):
@@ -236,19 +188,13 @@ class SmallClapNet(nn.Module):
         self.cfg = cfg
         self.frontend = LogMel(cfg)
         self.audio_encoder = AudioEncoder(cfg)
-        self.modulation = ModulationSpectrum(cfg) if cfg.modulation else None
         self.audio_proj = Projection(cfg.width, cfg.embed_dim, cfg.dropout)
         self.text_proj = Projection(text_dim, cfg.embed_dim, cfg.dropout)
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / cfg.init_temperature)))
 
-    def encode_audio(self, wave: torch.Tensor, augment_logmel=None) -> torch.Tensor:
-        """``(batch, frames)`` mono at ``cfg.sample_rate_hz`` -> ``(batch, embed_dim)`` unit vectors.
-        ``augment_logmel``: a training-time transform of the log-mel (SpecAugment)."""
-        logmel = self.frontend(wave)
-        if augment_logmel is not None:
-            logmel = augment_logmel(logmel)
-        modulation = None if self.modulation is None else self.modulation(wave)
-        return F.normalize(self.audio_proj(self.audio_encoder(logmel, modulation)), dim=-1)
+    def encode_audio(self, wave: torch.Tensor) -> torch.Tensor:
+        """``(batch, frames)`` mono at ``cfg.sample_rate_hz`` -> ``(batch, embed_dim)`` unit vectors."""
+        return F.normalize(self.audio_proj(self.audio_encoder(self.frontend(wave))), dim=-1)
 
     def encode_text_features(self, features: torch.Tensor) -> torch.Tensor:
         """``(batch, text_dim)`` text-tower features -> ``(batch, embed_dim)`` unit vectors."""

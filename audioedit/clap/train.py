@@ -176,8 +176,10 @@ class _Run:
         for group in self.opt.param_groups:
             group["lr"] = lr
         self.net.train()
-        augment = (lambda logmel: spec_augment(logmel, self.rng)) if self.cfg.spec_augment else None
-        audio_emb = self.net.encode_audio(torch.from_numpy(waves), augment_logmel=augment)
+        logmel = self.net.frontend(torch.from_numpy(waves))
+        if self.cfg.spec_augment:
+            logmel = spec_augment(logmel, self.rng)
+        audio_emb = torch.nn.functional.normalize(self.net.audio_proj(self.net.audio_encoder(logmel)), dim=-1)
         loss = contrastive_loss(audio_emb, self.net.encode_text_features(text_features), self.net.logit_scale, keys)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
