@@ -35,7 +35,7 @@ class ZeroShotResult(BaseModel):
     n_clips: int
     n_classes: int
     top1_names: float
-    top1_names_ci95: tuple[float, float] | None = None  # Wilson interval: how far 54 clips pin the rate down
+    top1_names_ci95: tuple[float, float]  # Wilson 95 % interval of top1_names over n_clips
     top1_paraphrases: float
     per_class_names: dict[str, float]
 
@@ -195,7 +195,7 @@ def format_table(result: ClapEvalResult) -> str:
     for label, zs in (("dev corpus, file split", result.dev_file_split), ("time split", result.time_split),
                       ("starter bank, file split", result.bank_heldout)):
         if zs is not None:
-            low, high = zs.top1_names_ci95 or (float("nan"), float("nan"))
+            low, high = zs.top1_names_ci95
             lines.append(f"{label:<28}{zs.n_clips:>7}{zs.top1_names:>14.1%}{f'{low:.0%}-{high:.0%}':>18}"
                          f"{zs.top1_paraphrases:>16.1%}")
     if result.dev_file_split is not None:
