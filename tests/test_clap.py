@@ -319,7 +319,7 @@ def test_synthetic_grounding_scenes_are_mixed_like_scaper(tmp_path):
             e = events[0]
             assert e.offset_s - e.onset_s == pytest.approx(2.0)
             span = audio.samples[0, int(e.onset_s * sr) : int(e.offset_s * sr)]
-            assert loudness_lufs(span) == pytest.approx(-20.0, abs=1.0)
+            assert loudness_lufs(span, sr) == pytest.approx(-20.0, abs=1.0)
 
 
 def test_clap_step_checks_and_threshold_calibration(debug_model):

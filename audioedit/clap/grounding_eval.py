@@ -35,7 +35,6 @@ from audioedit.clap.grounding import (
 )
 from audioedit.scene import Event
 
-SR_HZ = 16_000
 SCAPER_QUERIES = {"siren": "siren", "car_horn": "car horn", "human_voice": "human voice"}
 BACKGROUND_CLASSES = {"air_conditioner", "engine_idling", "street_traffic", "rain", "wind", "running_water",
                       "dishes", "cafe", "music", "street_music", "children_playing"}
@@ -62,7 +61,7 @@ class SceneStyle(BaseModel):
     n_absent_queries: int = 1
 
 
-def loudness_lufs(x: np.ndarray, sample_rate_hz: int = SR_HZ) -> float:
+def loudness_lufs(x: np.ndarray, sample_rate_hz: int) -> float:
     """Integrated loudness (ITU-R BS.1770, as Scaper measures it); clips shorter than one 0.4 s
     block, or silent ones, fall back to RMS in dBFS."""
     import pyloudnorm
@@ -77,8 +76,9 @@ def loudness_lufs(x: np.ndarray, sample_rate_hz: int = SR_HZ) -> float:
 def synthetic_scenes(records: list[ClipRecord], cache: AudioCache, n: int, seed: int = 0,
                      duration_s: float = 10.0, style: SceneStyle | None = None) -> list[tuple[Audio, list[Event], list[str]]]:
     """``(audio, reference events, queries)`` from *held-out* clips only, mixed per ``style``;
-    queries = the present classes' names + ``n_absent_queries`` absent ones."""
+    queries = the present classes' names + ``n_absent_queries`` absent ones; at ``cache``'s rate."""
     style = style or SceneStyle()
+    sr = cache.sample_rate_hz
     rng = np.random.default_rng(seed)
     held = [r for r in records if r.split == "heldout"]
     fg: dict[str, list[ClipRecord]] = {}
@@ -87,32 +87,32 @@ def synthetic_scenes(records: list[ClipRecord], cache: AudioCache, n: int, seed:
         if r.class_key not in BACKGROUND_CLASSES:
             fg.setdefault(r.class_key, []).append(r)
     keys = sorted(fg)
-    n_frames = int(duration_s * SR_HZ)
+    n_frames = int(duration_s * sr)
     scenes = []
     for _ in range(n):
         mix = np.zeros(n_frames, np.float32)
         if bg:
             x = cache.region(bg[rng.integers(len(bg))])
             x = np.tile(x, int(np.ceil(n_frames / max(len(x), 1))))[:n_frames]
-            mix += x * 10 ** ((style.bed_lufs - loudness_lufs(x)) / 20)
+            mix += x * 10 ** ((style.bed_lufs - loudness_lufs(x, sr)) / 20)
         n_events = 0 if rng.random() < style.background_only_prob else int(rng.integers(1, style.max_events + 1))
         chosen = rng.choice(len(keys), size=min(len(keys), n_events), replace=False)
         events = []
         for i, c in enumerate(chosen):
             key = keys[c]
-            x = cache.region(fg[key][rng.integers(len(fg[key]))])[: int(style.max_event_s * SR_HZ)]
+            x = cache.region(fg[key][rng.integers(len(fg[key]))])[: int(style.max_event_s * sr)]
             start = int(rng.integers(0, n_frames - len(x) + 1))
             target_lufs = style.bed_lufs + rng.uniform(*style.snr_db_range)
-            mix[start : start + len(x)] += x * 10 ** ((target_lufs - loudness_lufs(x)) / 20)
-            events.append(Event(id=f"ref{i}", label=sound_class(key).name, onset_s=start / SR_HZ,
-                                offset_s=(start + len(x)) / SR_HZ))
+            mix[start : start + len(x)] += x * 10 ** ((target_lufs - loudness_lufs(x, sr)) / 20)
+            events.append(Event(id=f"ref{i}", label=sound_class(key).name, onset_s=start / sr,
+                                offset_s=(start + len(x)) / sr))
         peak = float(np.max(np.abs(mix)))
         if peak > 0.99:
             mix *= 0.99 / peak
         absent = [k for k in keys if k not in {keys[c] for c in chosen}]
         picked = rng.choice(len(absent), size=min(len(absent), style.n_absent_queries), replace=False)
         queries = [sound_class(keys[c]).name for c in chosen] + [sound_class(absent[j]).name for j in picked]
-        scenes.append((Audio(mix[None], SR_HZ), events, queries))
+        scenes.append((Audio(mix[None], sr), events, queries))
     return scenes
 
 
@@ -178,8 +178,9 @@ def scaper_scenes(data_root: str | Path) -> list[tuple[Audio, list[Event], list[
 
 def evaluate_grounding(model: ClapModel, records: list[ClipRecord], data_root: str | Path,
                        cache_dir: str | Path | None = None, n_synthetic: int = 120) -> GroundingResult:
-    """Calibrate on synthetic scenes of held-out clips, then measure F1 on the Scaper soundscapes."""
-    cache = AudioCache(SR_HZ, cache_dir)
+    """Calibrate on synthetic scenes of held-out clips (at the model's rate), then measure F1 on the
+    Scaper soundscapes."""
+    cache = AudioCache(model.sample_rate_hz, cache_dir)
     synth = synthetic_scenes(records, cache, n_synthetic)
     cfg, synth_f1 = calibrate(model, synth)
     real = scaper_scenes(data_root)

@@ -31,6 +31,8 @@ class MixingConfig(BaseModel):
     class_weighting: str = "sqrt"  # "sqrt": classes drawn in proportion to sqrt(#training files); "uniform"
     eq_prob: float = 0.5
     eq_max_db: float = 8.0
+    band_limit_prob: float = 0.0  # low-pass the example as if recorded at a lower rate (8, 16, 22.05 kHz)
+    band_limit_hz: tuple[float, ...] = (4_000.0, 8_000.0, 11_025.0)
 
 
 def active_rms(x: np.ndarray) -> float:
@@ -41,6 +43,14 @@ def active_rms(x: np.ndarray) -> float:
     frames = x[: len(x) // hop * hop].reshape(-1, hop)
     energies = np.sort(np.mean(np.square(frames), axis=1))[::-1]
     return float(max(np.sqrt(np.mean(energies[: max(1, len(energies) // 2)])), 1e-5))
+
+
+def band_limit(x: np.ndarray, sample_rate_hz: int, cutoff_hz: float) -> np.ndarray:
+    """``x`` with every component above ``cutoff_hz`` removed, as a resampler to ``2 * cutoff_hz``
+    would; ``(frames,)`` in, same shape out."""
+    spec = np.fft.rfft(x)
+    spec[np.fft.rfftfreq(len(x), 1 / sample_rate_hz) > cutoff_hz] = 0
+    return np.fft.irfft(spec, n=len(x)).astype(np.float32)
 
 
 def random_eq(x: np.ndarray, sample_rate_hz: int, max_db: float, rng: np.random.Generator) -> np.ndarray:
@@ -152,7 +162,10 @@ class MixtureSampler:
         return np.tile(x, int(np.ceil(n / max(len(x), 1))))[:n] if len(x) < n else x[:n]
 
     def _finish(self, out: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Set the level, add a faint noise floor, keep the peak below 1."""
+        """Band-limit (sometimes), set the level, add a faint noise floor, keep the peak below 1."""
+        if self.cfg.band_limit_prob and rng.random() < self.cfg.band_limit_prob:
+            cutoff_hz = self.cfg.band_limit_hz[rng.integers(len(self.cfg.band_limit_hz))]
+            out = band_limit(out, self.sample_rate_hz, cutoff_hz)
         out = out * (10 ** (rng.uniform(*self.cfg.level_dbfs_range) / 20) / active_rms(out))
         if rng.random() < 0.5:
             out = out + rng.standard_normal(len(out)).astype(np.float32) * 10 ** (

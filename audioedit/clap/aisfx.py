@@ -1,0 +1,148 @@
+"""A pretrained sound-effects CNN as the small CLAP's audio trunk (frozen).
+
+The weights are aiSFX's ``X-Sequential-CE`` model (Ma & Lerch, "Representation Learning for the
+Automatic Indexing of Sound Effects Libraries", ISMIR 2022), trained on the categories of
+professional sound-effects libraries. They come with the PyPI wheel ``aisfx==0.1.2`` (CC BY 4.0,
+install it with ``pip install --no-deps aisfx==0.1.2``: its pinned librosa and numpy are not
+needed, only ``aisfx/models/checkpoint.pth`` is read, never imported).
+
+    wave (batch, frames) at 44.1 kHz
+      -> AisfxFrontend  (batch, 96, time)        peak-normalised, log10(1 + 1e4 * mel power) / 9.458,
+                                                 2048-point frames every 1024 samples (23 ms),
+                                                 96 HTK mel bands 0-22.05 kHz, unit-area filters
+      -> FrozenTrunk    (batch, 512, time / 8)   four blocks of two 3x3 conv + BN + ReLU
+                                                 (the DCASE 2018 cross-task CNN), mean over frequency
+
+The architecture below is a port of ``aisfx/models/cnn2d.py`` (``EmbeddingNet('max', 3, 1, 64)``)
+with the same parameter names, so the checkpoint loads as is. ``FrozenTrunk`` is not an
+``nn.Module``: like the text tower it is never trained and never saved in our checkpoints.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+SAMPLE_RATE_HZ = 44_100
+N_FFT = 2048
+HOP = 1024
+N_MELS = 96
+LOG_MAX = 9.457798957824707  # aiSFX's normalisation: the largest log value over its training data
+TRUNK_DIM = 512
+
+
+def htk_mel_filters(sample_rate_hz: int = SAMPLE_RATE_HZ, n_fft: int = N_FFT, n_mels: int = N_MELS) -> np.ndarray:
+    """``(n_mels, n_fft // 2 + 1)`` triangles on the HTK mel scale from 0 Hz to Nyquist, each
+    summing to 1 (librosa ``melspectrogram(htk=True, norm=1)``, as aiSFX computed them)."""
+    freqs_hz = np.linspace(0, sample_rate_hz / 2, n_fft // 2 + 1)
+    top_mel = 2595 * np.log10(1 + sample_rate_hz / 2 / 700)
+    edges_hz = 700 * (10 ** (np.linspace(0, top_mel, n_mels + 2) / 2595) - 1)
+    low, centre, high = edges_hz[:-2, None], edges_hz[1:-1, None], edges_hz[2:, None]
+    tri = np.clip(np.minimum((freqs_hz - low) / (centre - low), (high - freqs_hz) / (high - centre)), 0, None)
+    return (tri / np.maximum(tri.sum(axis=1, keepdims=True), 1e-10)).astype(np.float32)
+
+
+class AisfxFrontend(nn.Module):
+    """``(batch, frames)`` at 44.1 kHz -> ``(batch, 96, time)``, the trunk's input scale."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("window", torch.hann_window(N_FFT), persistent=False)
+        self.register_buffer("filters", torch.from_numpy(htk_mel_filters()), persistent=False)
+
+    def forward(self, wave: torch.Tensor) -> torch.Tensor:
+        wave = wave / wave.abs().amax(dim=-1, keepdim=True).clamp(min=1e-8)
+        spec = torch.stft(wave, N_FFT, HOP, window=self.window, center=True, pad_mode="constant",
+                          return_complex=True)
+        power = spec.real.square() + spec.imag.square()
+        return torch.log10(torch.matmul(self.filters, power) * 1e4 + 1.0) / LOG_MAX
+
+
+class _ConvBlock(nn.Module):
+    def __init__(self, c_in: int, c_out: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, padding=1, bias=False)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.bn2 = nn.BatchNorm2d(c_out)
+
+    def forward(self, x: torch.Tensor, pool: int) -> torch.Tensor:
+        x = F.relu(self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))))
+        return F.max_pool2d(x, pool) if pool > 1 else x
+
+
+class Trunk(nn.Module):
+    """``(batch, 96, time)`` -> ``(batch, 512, time // 8)``: the conv stack, mean over frequency."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv_block1 = _ConvBlock(1, 64)
+        self.conv_block2 = _ConvBlock(64, 128)
+        self.conv_block3 = _ConvBlock(128, 256)
+        self.conv_block4 = _ConvBlock(256, TRUNK_DIM)
+
+    def forward(self, spec: torch.Tensor) -> torch.Tensor:
+        x = spec.transpose(1, 2).unsqueeze(1)  # (B, 1, time, freq), the layout it was trained in
+        for block, pool in ((self.conv_block1, 2), (self.conv_block2, 2), (self.conv_block3, 2), (self.conv_block4, 1)):
+            x = block(x, pool)
+        return x.mean(dim=3)
+
+
+def checkpoint_path() -> Path:
+    """``aisfx/models/checkpoint.pth`` inside the installed wheel (the package is not imported)."""
+    spec = importlib.util.find_spec("aisfx")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("the small CLAP's audio trunk needs the aiSFX weights: "
+                          "pip install --no-deps aisfx==0.1.2")
+    path = Path(spec.submodule_search_locations[0]) / "models" / "checkpoint.pth"
+    if not path.is_file():
+        raise ImportError(f"aisfx is installed but {path} is missing; reinstall: pip install --no-deps aisfx==0.1.2")
+    return path
+
+
+def load_trunk_weights(path: Path | None = None) -> dict[str, torch.Tensor]:
+    """The trunk's state dict from the aiSFX checkpoint, a pickled ``(state dict, {dataset: (index,
+    n_classes)})``; read with ``weights_only`` (the dataset indices are numpy integers)."""
+    allowed = [(np._core.multiarray.scalar, "numpy.core.multiarray.scalar"), np.dtype, np.dtypes.Int64DType]
+    with torch.serialization.safe_globals(allowed):
+        state, _ = torch.load(path or checkpoint_path(), map_location="cpu", weights_only=True)
+    prefix = "embedding_net."
+    return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+
+
+def bf16_is_fast() -> bool:
+    """Whether oneDNN runs bfloat16 convolutions natively here (AVX-512 BF16 or AMX): then the
+    trunk runs in bfloat16, about twice as fast with the same held-out accuracy."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+class FrozenTrunk:
+    """The trunk in eval mode without gradients; pretrained weights, or random-init from the current
+    torch seed when ``pretrained`` is false (tests, no download).
+
+    Not an ``nn.Module`` on purpose (see the module docstring); a deep copy (the training EMA)
+    shares it.
+    """
+
+    def __init__(self, pretrained: bool = True):
+        self.module = Trunk()
+        if pretrained:
+            self.module.load_state_dict(load_trunk_weights())
+        self.module.eval().requires_grad_(False)
+        self.bf16 = bf16_is_fast()
+
+    def __deepcopy__(self, memo) -> FrozenTrunk:
+        return self
+
+    @torch.no_grad()
+    def __call__(self, spec: torch.Tensor) -> torch.Tensor:
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            return self.module(spec).float()

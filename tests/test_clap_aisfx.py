@@ -1,0 +1,138 @@
+"""Tests of the pretrained aiSFX trunk, the frozen-trunk feature pool and band-limiting."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from audioedit.clap.aisfx import (AisfxFrontend, FrozenTrunk, Trunk, checkpoint_path, htk_mel_filters,
+                                  load_trunk_weights)
+from audioedit.clap.feature_pool import FeaturePool
+from audioedit.clap.mixing import band_limit
+from audioedit.clap.small_model import SmallClapConfig, SmallClapNet
+
+
+def _has_aisfx_weights() -> bool:
+    try:
+        checkpoint_path()
+    except ImportError:
+        return False
+    return True
+
+
+needs_weights = pytest.mark.skipif(not _has_aisfx_weights(), reason="pip install --no-deps aisfx==0.1.2")
+
+
+def test_mel_filters_are_unit_area_triangles_in_rising_order():
+    fb = htk_mel_filters()
+    assert fb.shape == (96, 1025)
+    np.testing.assert_allclose(fb.sum(axis=1), 1.0, rtol=1e-5)
+    peaks = fb.argmax(axis=1)
+    assert np.all(np.diff(peaks) >= 0) and peaks[-1] * 44_100 / 2048 > 20_000  # the top band centres above 20 kHz
+
+
+def test_frontend_ignores_level_and_keeps_the_trunk_input_scale():
+    t = np.arange(44_100) / 44_100
+    wave = torch.tensor(np.sin(2 * np.pi * 1000 * t), dtype=torch.float32)[None]
+    front = AisfxFrontend()
+    loud, quiet = front(wave), front(0.01 * wave)
+    torch.testing.assert_close(loud, quiet, rtol=0, atol=1e-4)
+    assert loud.shape == (1, 96, 44) and 0.0 <= float(loud.min()) and float(loud.max()) <= 1.0
+    band = int(loud[0, :, 20].argmax())  # a 1 kHz tone peaks in the band whose centre is nearest 1 kHz
+    centres_hz = htk_mel_filters().argmax(axis=1) * 44_100 / 2048
+    assert abs(centres_hz[band] - 1000) < 150
+
+
+@needs_weights
+def test_trunk_port_reproduces_the_original_aisfx_network():
+    original = pytest.importorskip("aisfx.models.cnn2d")
+    reference = original.EmbeddingNet("max", 3, 1, 64).eval()
+    weights = load_trunk_weights()
+    reference.load_state_dict(weights)
+    ours = Trunk().eval()
+    ours.load_state_dict(weights)  # strict: same names and shapes
+    spec = torch.rand(2, 96, 120)
+    with torch.no_grad():
+        expected = reference(spec.transpose(1, 2))  # aiSFX takes (batch, time, freq) and max-pools time
+        torch.testing.assert_close(ours(spec).amax(dim=-1), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_frozen_trunk_is_shared_not_trained_and_not_saved():
+    cfg = SmallClapConfig(encoder="aisfx", sample_rate_hz=44_100, pretrained_trunk=False, width=16, embed_dim=8)
+    net = SmallClapNet(cfg, text_dim=12)
+    assert not any(k.startswith("audio_encoder.trunk") for k in net.state_dict())
+    ema = copy.deepcopy(net)
+    assert ema.audio_encoder.trunk is net.audio_encoder.trunk
+    before = {k: v.clone() for k, v in net.audio_encoder.trunk.module.state_dict().items()}
+    net.train()
+    wave = torch.randn(2, 44_100) * 0.1
+    emb = net.encode_audio(wave)
+    emb.sum().backward()
+    assert emb.shape == (2, 8) and net.audio_encoder.out.weight.grad is not None
+    for k, v in net.audio_encoder.trunk.module.state_dict().items():  # BN statistics untouched in train mode
+        torch.testing.assert_close(v, before[k])
+    with pytest.raises(ValueError, match="44100"):
+        SmallClapConfig(encoder="aisfx", sample_rate_hz=16_000)
+
+
+def test_frozen_trunk_random_init_follows_the_torch_seed():
+    torch.manual_seed(1)
+    a = FrozenTrunk(pretrained=False)
+    torch.manual_seed(1)
+    b = FrozenTrunk(pretrained=False)
+    spec = torch.rand(1, 96, 40)
+    torch.testing.assert_close(a(spec), b(spec))
+    assert a(spec).shape == (1, 512, 5)
+
+
+def test_feature_pool_is_deterministic_and_resumes_missing_shards(tmp_path):
+    calls = []
+
+    def examples(n, rng):
+        calls.append(n)
+        waves = rng.standard_normal((n, 8)).astype(np.float32)
+        return waves, [f"caption {w[0]:.3f}" for w in waves], [str(int(w[0] > 0)) for w in waves]
+
+    def features(waves, rng):
+        return np.repeat(waves[:, None, :], 3, axis=1)  # (n, 3, 8)
+
+    pool = FeaturePool.build(tmp_path / "pool", 10, seed=4, examples=examples, features=features, shard_size=4, chunk=2)
+    assert len(pool) == 10 and pool.features.shape == (10, 3, 8) and pool.features.dtype == np.float16
+    assert sum(calls) == 12  # three shards of 4, the last one cut to 10 rows
+    shards = sorted((tmp_path / "pool").glob("shard_*.npz"))
+    assert len(shards) == 3
+    shards[1].unlink()
+    calls.clear()
+    again = FeaturePool.build(tmp_path / "pool", 10, seed=4, examples=examples, features=features, shard_size=4, chunk=2)
+    assert calls == [2, 2]  # only the missing shard is drawn again ...
+    np.testing.assert_array_equal(again.features, pool.features)  # ... and it is drawn the same
+    assert again.captions == pool.captions and again.keys == pool.keys
+    feats, captions, keys = pool.batch(4, np.random.default_rng(0))
+    assert feats.dtype == np.float32 and len(set(captions)) == 4 and len(keys) == 4
+
+
+def test_training_on_a_feature_pool_lowers_loss(tmp_path):
+    from audioedit.clap.train import train
+    from tests.test_clap import _toy_bank, _toy_config
+
+    cfg = _toy_config(_toy_bank(tmp_path), 40)
+    cfg["config"]["model"].update(encoder="aisfx", sample_rate_hz=44_100, pretrained_trunk=False)
+    cfg["config"]["train"].update(feature_pool=64)
+    out = tmp_path / "run"
+    train(cfg, out, warm_start=None)
+    rows = [json.loads(x) for x in (out / "train_log.jsonl").read_text().splitlines()]
+    losses = [r["loss"] for r in rows if "loss" in r]
+    assert np.mean(losses[-5:]) < np.mean(losses[:5]) - 0.1
+    assert len(list((out / "feature_pool").glob("shard_*.npz"))) == 1
+
+
+def test_band_limit_removes_only_what_lies_above_the_cutoff():
+    sr = 44_100
+    t = np.arange(sr) / sr
+    low, high = np.sin(2 * np.pi * 1000 * t), np.sin(2 * np.pi * 12_000 * t)
+    out = band_limit((low + high).astype(np.float32), sr, 8_000.0)
+    np.testing.assert_allclose(out, low, atol=1e-3)
