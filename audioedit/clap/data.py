@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
+import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -208,7 +209,7 @@ class AudioCache:
             samples = np.ascontiguousarray(samples, dtype=np.float32)
             if cached is not None:
                 cached.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cached.with_suffix(".tmp.npy")
+                tmp = cached.with_suffix(f".{os.getpid()}.tmp.npy")  # processes may share the cache
                 np.save(tmp, samples)
                 tmp.replace(cached)
         self._mem[path] = samples
