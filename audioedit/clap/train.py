@@ -33,6 +33,7 @@ from audioedit.clap.base import read_config
 from audioedit.clap.mixing import MixingConfig
 from audioedit.clap.small import SHIPPED_DIR
 from audioedit.clap.small_model import SmallClapConfig
+from audioedit.errors import UserInputError
 from audioedit.warm_start import config_differences
 
 logger = logging.getLogger(__name__)
@@ -149,6 +150,11 @@ class _Run:
         import torch
 
         ckpt = torch.load(path, map_location="cpu", weights_only=False)
+        saved = SmallClapConfig(**ckpt["config"]["model"]).model_dump(mode="json")
+        diff = config_differences(saved, self.model_cfg.model_dump(mode="json"), NON_ARCHITECTURE)
+        if diff:
+            raise UserInputError(f"{path.parent} holds a run of another model ({'; '.join(diff)}): "
+                                 "train into another --out folder, or start over with --no-resume")
         self.net.load_state_dict(ckpt["model"])
         if self.ema is not None:  # a checkpoint from before EMA was switched on starts it at the weights
             self.ema.load_state_dict(ckpt.get("ema") or ckpt["model"])
