@@ -429,6 +429,9 @@ def bench_verifier(
     out: Path = typer.Option(Path("agents/verifier.yaml"), "--out", help="YAML written by --calibrate"),
     config: Optional[Path] = typer.Option(None, "--config", help="verifier thresholds YAML (default: agents/verifier.yaml)"),
     no_clap: bool = typer.Option(False, "--no-clap", help="acoustic checks only"),
+    clap_config: Optional[Path] = typer.Option(None, "--clap-config",
+                                               help="with --calibrate: the CLAP to calibrate for (default: the shipped one)"),
+    sample_rate_hz: int = typer.Option(16000, "--sample-rate", help="sample rate of the synth pairs built here"),
 ) -> None:
     """Verifier balanced accuracy (correct vs failed edits, mixture-only scenes), acoustic vs acoustic + CLAP."""
     import tempfile
@@ -440,19 +443,20 @@ def bench_verifier(
     try:
         if calibrate and bench is not None and (bench / "benchmark.json").is_file():
             raise UserInputError(f"{bench} is a benchmark split: calibrate on a separate synth set (--n/--seed)")
-        cfg = VerifierConfig() if calibrate else load_verifier_config(config)
+        cfg = VerifierConfig(clap_model=str(clap_config) if clap_config else None) if calibrate else load_verifier_config(config)
         bank = open_bank("starter")
         with tempfile.TemporaryDirectory(prefix="verifier-bench-") as tmp:
             root = bench or Path(tmp)
             if bench is None:
-                synth_pairs(bank, "all", n, root, seed=seed)
+                synth_pairs(bank, "all", n, root, seed=seed, sample_rate_hz=sample_rate_hz)
             acc = verifier_accuracy(pair_folders(root, limit), bank, cfg, clap=None if no_clap else "auto",
                                     seed=seed, calibrate=calibrate)
     except AudioEditError as exc:
         _fail(exc)
-    data = f"{bench}" + (f", <= {limit} per op" if limit else "") if bench else f"{n} synth pairs (starter bank, seed {seed})"
+    data = f"{bench}" + (f", <= {limit} per op" if limit else "") if bench else f"{n} synth pairs (starter bank, seed {seed}, {sample_rate_hz} Hz)"
     if calibrate:
-        command = "audioedit bench verifier --calibrate " + (f"--bench {bench}" if bench else f"--n {n} --seed {seed}")
+        command = "audioedit bench verifier --calibrate " + (f"--bench {bench}" if bench else f"--n {n} --seed {seed} --sample-rate {sample_rate_hz}")
+        command += f" --clap-config {clap_config}" if clap_config else ""
         write_config(out, acc["config"], acc["calibration"], {"data": data, "command": command, "clap": acc["clap"]})
         console.print(f"calibrated thresholds written to {out} (in-sample figures below)")
     table = Table(title=f"verifier balanced accuracy on {data}; CLAP: {acc['clap']}")

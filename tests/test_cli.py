@@ -64,3 +64,17 @@ def test_synth_pairs_command(tmp_path):
     assert result.exit_code == 0, result.output
     lines = (tmp_path / "pairs" / "manifest.jsonl").read_text().splitlines()
     assert [json.loads(line)["op"] for line in lines] == ["remove", "loudness", "remove"]
+
+
+def test_bench_verifier_calibrates_for_a_named_clap_at_a_chosen_rate(tmp_path):
+    import yaml
+
+    from agents.verifier import load_verifier_config
+
+    out = tmp_path / "verifier.yaml"
+    result = runner.invoke(app, ["bench", "verifier", "--calibrate", "--n", "6", "--seed", "3", "--sample-rate", "22050",
+                                 "--clap-config", "configs/clap/debug.yaml", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    provenance = yaml.safe_load(out.read_text())["provenance"]
+    assert "22050 Hz" in provenance["data"] and provenance["command"].endswith("--clap-config configs/clap/debug.yaml")
+    assert load_verifier_config(out).clap_model == "configs/clap/debug.yaml"
