@@ -261,10 +261,13 @@ def train_clap(
     seed: Optional[int] = typer.Option(None, "--seed", help="override the config's seed"),
 ) -> None:
     """Train the small CLAP (export with `python -m audioedit.clap.export --run OUT`)."""
-    from audioedit.clap import train
+    from audioedit.clap.train import train
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    console.print(f"last checkpoint: {train(config, out, resume=resume, seed=seed)}")
+    try:
+        console.print(f"last checkpoint: {train(config, out, resume=resume, seed=seed)}")
+    except AudioEditError as exc:  # e.g. OUT holds a run of another model
+        _fail(exc)
 
 
 @train_app.command("editor")

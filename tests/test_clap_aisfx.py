@@ -149,3 +149,11 @@ def test_resuming_a_run_of_another_model_is_refused_with_the_way_out(tmp_path):
     cfg["config"]["model"].update(encoder="aisfx", sample_rate_hz=44_100, pretrained_trunk=False)
     with pytest.raises(UserInputError, match="encoder.*--no-resume"):
         train(cfg, tmp_path / "run", warm_start=None)
+    import yaml
+    from typer.testing import CliRunner
+
+    from audioedit.cli import app
+
+    (tmp_path / "aisfx.yaml").write_text(yaml.safe_dump(cfg))
+    result = CliRunner().invoke(app, ["train", "clap", "--config", str(tmp_path / "aisfx.yaml"), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 2 and "another model" in result.output

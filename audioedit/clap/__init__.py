@@ -12,7 +12,7 @@ from functools import lru_cache
 from audioedit.clap.base import ClapModel, load_clap
 from audioedit.clap.small import SHIPPED_DIR
 
-__all__ = ["ClapModel", "load_clap", "default_clap", "train", "evaluate"]
+__all__ = ["ClapModel", "load_clap", "default_clap"]  # train / evaluate: the submodules of those names
 
 
 @lru_cache(maxsize=1)
@@ -22,16 +22,3 @@ def default_clap() -> ClapModel | None:
         return None
     return load_clap({"type": "small", "config": {"checkpoint": str(SHIPPED_DIR)}})
 
-
-def train(config_path, out_dir, resume: bool = True, seed: int | None = None):
-    """Train the small CLAP (see ``audioedit.clap.train.train``)."""
-    from audioedit.clap.train import train as _train
-
-    return _train(config_path, out_dir, resume=resume, seed=seed)
-
-
-def evaluate(checkpoint_dir, data_root, **kwargs):
-    """Evaluate a small-CLAP checkpoint (see ``audioedit.clap.evaluate.evaluate``)."""
-    from audioedit.clap.evaluate import evaluate as _evaluate
-
-    return _evaluate(checkpoint_dir, data_root, **kwargs)
