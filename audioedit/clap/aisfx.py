@@ -39,11 +39,9 @@ TRUNK_DIM = 512
 def htk_mel_filters(sample_rate_hz: int = SAMPLE_RATE_HZ, n_fft: int = N_FFT, n_mels: int = N_MELS) -> np.ndarray:
     """``(n_mels, n_fft // 2 + 1)`` triangles on the HTK mel scale from 0 Hz to Nyquist, each
     summing to 1 (librosa ``melspectrogram(htk=True, norm=1)``, as aiSFX computed them)."""
-    freqs_hz = np.linspace(0, sample_rate_hz / 2, n_fft // 2 + 1)
-    top_mel = 2595 * np.log10(1 + sample_rate_hz / 2 / 700)
-    edges_hz = 700 * (10 ** (np.linspace(0, top_mel, n_mels + 2) / 2595) - 1)
-    low, centre, high = edges_hz[:-2, None], edges_hz[1:-1, None], edges_hz[2:, None]
-    tri = np.clip(np.minimum((freqs_hz - low) / (centre - low), (high - freqs_hz) / (high - centre)), 0, None)
+    from audioedit.spectral import mel_triangles
+
+    tri = mel_triangles(sample_rate_hz, n_fft, n_mels, 0.0, sample_rate_hz / 2)[0]
     return (tri / np.maximum(tri.sum(axis=1, keepdims=True), 1e-10)).astype(np.float32)
 
 
