@@ -446,6 +446,9 @@ def bench_verifier(
     try:
         if calibrate and bench is not None and (bench / "benchmark.json").is_file():
             raise UserInputError(f"{bench} is a benchmark split: calibrate on a separate synth set (--n/--seed)")
+        if clap_config and not calibrate:
+            raise UserInputError("--clap-config picks the CLAP to calibrate for; to measure it, pass the "
+                                 "thresholds --calibrate wrote (they name their CLAP) with --config")
         cfg = VerifierConfig(clap_model=str(clap_config) if clap_config else None) if calibrate else load_verifier_config(config)
         bank = open_bank("starter")
         with tempfile.TemporaryDirectory(prefix="verifier-bench-") as tmp:

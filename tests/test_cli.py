@@ -78,3 +78,5 @@ def test_bench_verifier_calibrates_for_a_named_clap_at_a_chosen_rate(tmp_path):
     provenance = yaml.safe_load(out.read_text())["provenance"]
     assert "22050 Hz" in provenance["data"] and provenance["command"].endswith("--clap-config configs/clap/debug.yaml")
     assert load_verifier_config(out).clap_model == "configs/clap/debug.yaml"
+    result = runner.invoke(app, ["bench", "verifier", "--n", "6", "--clap-config", "configs/clap/debug.yaml"])
+    assert result.exit_code == 2 and "--config" in result.output  # thresholds belong to their CLAP

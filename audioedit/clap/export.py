@@ -79,7 +79,7 @@ def _audio_text(model: dict) -> str:
             f"attention + max pooling, 2-layer projection to {model['embed_dim']} d.")
 
 
-def _pool_text(train: dict) -> str:
+def _training_extras_text(train: dict) -> str:
     """The data card's note on band-limiting and the frozen-trunk feature pool, when used."""
     text = ""
     if train.get("mixing", {}).get("band_limit_prob"):
@@ -126,7 +126,7 @@ Captions are generated, not human-written: each training example is a random cro
 EQ, gain, polarity, noise floor, SpecAugment) of one clip, a clip over another class as background
 (0–12 dB SNR, "... with X in the background"), two overlapping clips ("A and B") or two in sequence
 ("A, then B"), captioned from per-class paraphrase lists and templates
-(`audioedit/clap/captions.py`). The evaluation paraphrases are never used in training.{_pool_text(config["train"])}
+(`audioedit/clap/captions.py`). The evaluation paraphrases are never used in training.{_training_extras_text(config["train"])}
 
 | source (dev corpus folder) | what | licence |
 | --- | --- | --- |

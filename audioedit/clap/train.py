@@ -135,7 +135,7 @@ class _Run:
                 return self.net.audio_encoder.trunk(spec).numpy()
 
         self.pool = FeaturePool.build(self.out_dir / "feature_pool", self.cfg.feature_pool, self.cfg.seed,
-                                      lambda n, rng: self.sampler.batch(n, rng), features)
+                                      self.sampler.batch, features)
 
     def state(self) -> dict:
         import torch
