@@ -138,10 +138,10 @@ def _load_clap_cached(spec: str | None):
     try:
         from audioedit.clap import load_clap
         from audioedit.clap.checks import CachedClap
-        from audioedit.clap.small import SHIPPED_DIR
+        from audioedit.clap.small import SHIPPED_DIR, has_weights
 
         if spec is None:
-            if not (SHIPPED_DIR / "model.safetensors").is_file():
+            if not has_weights(SHIPPED_DIR):
                 return None, f"no shipped CLAP weights in {SHIPPED_DIR}"
             spec_dict = {"type": "small", "config": {"checkpoint": str(SHIPPED_DIR)}}
             return CachedClap(load_clap(spec_dict)), f"shipped small CLAP ({SHIPPED_DIR.name})"

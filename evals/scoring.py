@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
 from audioedit.audio import Audio, load_audio
+from audioedit.clap.small import SHIPPED_DIR, has_weights
 
 from evals import metrics as M
 from evals.suites import EvalItem
 
-SHIPPED_CLAP = Path(__file__).resolve().parents[1] / "audioedit" / "assets" / "clap_small"
 
 
 def resolve_clap(clap: str | None = "auto") -> tuple[object | None, str]:
@@ -30,10 +29,10 @@ def resolve_clap(clap: str | None = "auto") -> tuple[object | None, str]:
     from audioedit.clap import load_clap
 
     if clap == "auto":
-        if not (SHIPPED_CLAP / "model.safetensors").is_file():
-            return None, f"CLAP metrics skipped: no shipped small CLAP in {SHIPPED_CLAP}"
-        model = load_clap({"type": "small", "config": {"checkpoint": str(SHIPPED_CLAP)}})
-        return model, f"small CLAP ({SHIPPED_CLAP.name})"
+        if not has_weights(SHIPPED_DIR):
+            return None, f"CLAP metrics skipped: no shipped small CLAP in {SHIPPED_DIR}"
+        model = load_clap({"type": "small", "config": {"checkpoint": str(SHIPPED_DIR)}})
+        return model, f"small CLAP ({SHIPPED_DIR.name})"
     if str(clap).endswith((".yaml", ".yml")):
         return load_clap(clap), f"CLAP from {clap}"
     return load_clap({"type": "small", "config": {"checkpoint": os.fspath(clap)}}), f"small CLAP from {clap}"
@@ -44,9 +43,9 @@ def clap_description(clap: str | None = "auto") -> str:
     if clap in (None, "none"):
         return "CLAP metrics (CLAP score, KL, IS, FAD) off"
     if clap == "auto":
-        if (SHIPPED_CLAP / "model.safetensors").is_file():
-            return f"CLAP metrics with the shipped small CLAP ({SHIPPED_CLAP})"
-        return f"CLAP metrics (CLAP score, KL, IS, FAD) skipped: no shipped small CLAP in {SHIPPED_CLAP}"
+        if has_weights(SHIPPED_DIR):
+            return f"CLAP metrics with the shipped small CLAP ({SHIPPED_DIR})"
+        return f"CLAP metrics (CLAP score, KL, IS, FAD) skipped: no shipped small CLAP in {SHIPPED_DIR}"
     return f"CLAP metrics with {clap}"
 
 

@@ -14,12 +14,13 @@ import soundfile as sf
 from audioedit.audio import Audio
 from audioedit.clap import load_clap
 from audioedit.clap.base import read_config
+from audioedit.clap.small import SHIPPED_DIR, has_weights
 from audioedit.errors import UserInputError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
 DEBUG = ROOT / "configs" / "clap" / "debug.yaml"
-SHIPPED = ROOT / "audioedit" / "assets" / "clap_small" / "model.safetensors"
+SHIPPED_HAS_WEIGHTS = has_weights(SHIPPED_DIR)
 BANK = ROOT / "audioedit" / "assets" / "bank"
 
 
@@ -175,6 +176,98 @@ def test_warm_start_from_an_export_continues_step_and_weights(tmp_path):
     assert first["kind"] == "from_scratch" and "channels" in first["reason"]
 
 
+SPLIT = {"trained_classes": ["tone"], "heldout": []}
+
+
+def _member_export(folder: Path, sample_rate_hz: int, seed: int, split: dict = SPLIT) -> Path:
+    """A one-member export of a random-init debug CLAP at ``sample_rate_hz``."""
+    from audioedit.clap.small import SmallClap, export_weights
+
+    model_cfg = dict(read_config(DEBUG)["config"]["model"], sample_rate_hz=sample_rate_hz)
+    export_weights(SmallClap.from_config({"model": model_cfg, "seed": seed}).nets[0], folder)
+    (folder / "heldout_split.json").write_text(json.dumps(split))
+    return folder
+
+
+def test_members_hear_their_own_rate_and_average_their_similarities(tmp_path):
+    """Two towers at 16 and 22.05 kHz joined into one model: its similarity is the mean of theirs."""
+    from audioedit.clap.export import export_members
+    from audioedit.clap.small import SmallClap, has_weights
+
+    a = _member_export(tmp_path / "a", 16_000, seed=1)
+    b = _member_export(tmp_path / "b", 22_050, seed=2)
+    stale = tmp_path / "joint"
+    stale.mkdir()
+    (stale / "model.safetensors").write_bytes(b"left from an older export")
+    joint = export_members([a, b], stale, data_root=None, cache_dir=None, run_eval=False)
+    assert sorted(p.name for p in joint.iterdir()) == ["DATA_CARD.md", "cnn", "cnn-2", "config.yaml",
+                                                       "heldout_split.json"]
+    assert has_weights(joint) and "2 audio towers" in (joint / "DATA_CARD.md").read_text()
+    model = load_clap({"type": "small", "config": {"checkpoint": str(joint)}})
+    alone = [SmallClap.from_config({"checkpoint": str(m)}) for m in (a, b)]
+    assert model.sample_rate_hz == 22_050 and [n.cfg.sample_rate_hz for n in model.nets] == [16_000, 22_050]
+    audios, texts = [_tone(440, sr=44_100), _tone(3000, 2.0, stereo=True)], ["a dog barks", "a siren wails"]
+    emb = model.embed_audio(audios)
+    assert emb.shape == (2, 64) and np.allclose(np.linalg.norm(emb, axis=1), 1, atol=1e-5)
+    mean = (alone[0].similarity(audios, texts) + alone[1].similarity(audios, texts)) / 2
+    assert np.allclose(model.similarity(audios, texts), mean, atol=1e-5)
+    assert not np.allclose(alone[0].similarity(audios, texts), alone[1].similarity(audios, texts), atol=1e-3)
+
+
+def test_members_of_different_splits_are_refused(tmp_path):
+    from audioedit.clap.export import export_members
+
+    a = _member_export(tmp_path / "a", 16_000, seed=1)
+    b = _member_export(tmp_path / "b", 16_000, seed=2, split={"trained_classes": ["hiss"], "heldout": []})
+    with pytest.raises(UserInputError, match="different splits"):
+        export_members([a, b], tmp_path / "joint", data_root=None, cache_dir=None, run_eval=False)
+    with pytest.raises(UserInputError, match="not a one-member export"):
+        export_members([a, tmp_path], tmp_path / "joint", data_root=None, cache_dir=None, run_eval=False)
+    assert not (tmp_path / "joint").exists()
+
+
+def test_training_warm_starts_from_the_member_it_fits(tmp_path):
+    from audioedit.clap.export import export, export_members
+    from audioedit.clap.train import train
+
+    bank = _toy_bank(tmp_path)
+    other = _member_export(tmp_path / "other", 22_050, seed=1)
+    train(_toy_config(bank, 5), tmp_path / "run", warm_start=None)
+    fits = export(tmp_path / "run", tmp_path / "fits", data_root=None, cache_dir=None, run_eval=False)
+    (fits / "heldout_split.json").write_text(json.dumps(SPLIT))  # one split for both members
+    joint = export_members([other, fits], tmp_path / "joint", data_root=None, cache_dir=None, run_eval=False)
+    assert train(_toy_config(bank, 6), tmp_path / "new", warm_start=joint).name == "step_0000006.pt"
+    rows = [json.loads(x) for x in (tmp_path / "new" / "train_log.jsonl").read_text().splitlines()]
+    seam = next(r for r in rows if r.get("kind") == "warm_start")
+    assert seam["from"] == str(joint / "cnn-2") and seam["step"] == 5
+
+
+def test_a_config_of_member_recipes_trains_each_tower_and_exports_them_joined(tmp_path):
+    """configs/clap/cpu.yaml's shape: one recipe per tower, trained into OUT/<name>, exported as one model."""
+    import yaml
+
+    from audioedit.clap.export import export
+    from audioedit.clap.train import train
+
+    bank = _toy_bank(tmp_path)
+    for name, rate in (("low", 16_000), ("high", 22_050)):
+        recipe = _toy_config(bank, 3)
+        recipe["config"]["model"]["sample_rate_hz"] = rate
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(recipe))
+    joint_cfg = tmp_path / "joint.yaml"
+    joint_cfg.write_text(yaml.safe_dump({"type": "small", "config": {"member_recipes": {"low": "low.yaml",
+                                                                                        "high": "high.yaml"}}}))
+    train(_toy_config(bank, 1), tmp_path / "one-tower", warm_start=None)
+    with pytest.raises(UserInputError, match="holds the run of one tower"):
+        train(joint_cfg, tmp_path / "one-tower", warm_start=None)
+    train(joint_cfg, tmp_path / "run", warm_start=None)
+    assert all((tmp_path / "run" / name / "checkpoints" / "step_0000003.pt").is_file() for name in ("low", "high"))
+    joint = export(tmp_path / "run", tmp_path / "export", data_root=None, cache_dir=None, run_eval=False)
+    model = load_clap({"type": "small", "config": {"checkpoint": str(joint)}})
+    assert sorted(n.cfg.sample_rate_hz for n in model.nets) == [16_000, 22_050]
+    assert model.embed_audio([_tone(440)]).shape == (1, 64)
+
+
 HF_TINY = {"projection_dim": 16,
            "text_config": {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
                            "intermediate_size": 64, "projection_dim": 16, "max_position_embeddings": 130},
@@ -219,7 +312,7 @@ def test_laion_backend_without_package_raises_install_hint(tmp_path):
         load_clap({"type": "laion", "config": {"checkpoint": str(tmp_path / "x.pt")}})
 
 
-@pytest.mark.skipif(not SHIPPED.is_file(), reason="shipped small-CLAP weights not exported yet")
+@pytest.mark.skipif(not SHIPPED_HAS_WEIGHTS, reason="shipped small-CLAP weights not exported yet")
 def test_shipped_model_ranks_bank_clips():
     from audioedit.audio import load_audio
 

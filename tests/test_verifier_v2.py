@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 
 from agents.verifier import DEFAULT_CONFIG_PATH, Verifier, VerifierConfig, load_verifier_config
+from audioedit.clap.small import SHIPPED_DIR, has_weights
 from audioedit.errors import UserInputError
 from evals.verifier_accuracy import accuracy_table, load_pair, pair_cases, pair_folders, verifier_accuracy
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ROOT / "audioedit" / "assets" / "clap_small" / "model.safetensors"
-needs_clap = pytest.mark.skipif(not SHIPPED.is_file(), reason="shipped small-CLAP weights not present")
+SHIPPED_HAS_WEIGHTS = has_weights(SHIPPED_DIR)
+needs_clap = pytest.mark.skipif(not SHIPPED_HAS_WEIGHTS, reason="shipped small-CLAP weights not present")
 
 
 @pytest.fixture(scope="module")

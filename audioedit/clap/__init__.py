@@ -1,7 +1,8 @@
 """Audio-text embedding (CLAP): the ``ClapModel`` interface, ``load_clap`` and its backends.
 
-Backends (chosen by config ``{type, config}``): ``small`` — the project's own model, shipped in
-``audioedit/assets/clap_small`` (``audioedit.clap.small``); ``hf`` — ``transformers.ClapModel``
+Backends (chosen by config ``{type, config}``): ``small`` — the project's own model (two audio
+towers, a 16 kHz CNN and the 44.1 kHz aiSFX model), shipped in ``audioedit/assets/clap_small``
+(``audioedit.clap.small``); ``hf`` — ``transformers.ClapModel``
 from a local directory (``audioedit.clap.hf_backend``); ``laion`` — the optional ``laion-clap``
 package (``audioedit.clap.laion_backend``). Training: ``audioedit.clap.train``; evaluation:
 ``audioedit.clap.evaluate``. Nothing heavy (torch, transformers) is imported by this module.
@@ -10,7 +11,7 @@ package (``audioedit.clap.laion_backend``). Training: ``audioedit.clap.train``; 
 from functools import lru_cache
 
 from audioedit.clap.base import ClapModel, load_clap
-from audioedit.clap.small import SHIPPED_DIR
+from audioedit.clap.small import SHIPPED_DIR, has_weights
 
 __all__ = ["ClapModel", "load_clap", "default_clap"]  # train / evaluate: the submodules of those names
 
@@ -18,7 +19,7 @@ __all__ = ["ClapModel", "load_clap", "default_clap"]  # train / evaluate: the su
 @lru_cache(maxsize=1)
 def default_clap() -> ClapModel | None:
     """The shipped small CLAP (loaded once per process), or None when no weights are shipped."""
-    if not (SHIPPED_DIR / "model.safetensors").is_file():
+    if not has_weights(SHIPPED_DIR):
         return None
     return load_clap({"type": "small", "config": {"checkpoint": str(SHIPPED_DIR)}})
 

@@ -1,26 +1,37 @@
-"""Export a small-CLAP training run to the shipped folder, with its evaluation and data card.
+"""Export a small-CLAP training run, or join exported members into one model, with evaluation and data card.
 
-    python -m audioedit.clap.export --run runs/clap --out audioedit/assets/clap_small \\
-        --data-root ../shared/data/dev
+    python -m audioedit.clap.export --run runs/clap --out audioedit/assets/clap_small --data-root ../shared/data/dev
+    python -m audioedit.clap.export --members runs/export-cnn runs/export-aisfx --out DIR --data-root ../shared/data/dev
 
-Writes ``model.safetensors`` + ``config.yaml`` (weights only, no optimizer), ``train_log.jsonl``,
+A run of several towers (trained from a config with ``member_recipes``, as ``configs/clap/cpu.yaml``)
+is exported member by member and joined as with ``--members``. A one-tower run export writes
+``model.safetensors`` + ``config.yaml`` (weights only, no optimizer), ``train_log.jsonl``,
 ``loss.png``, ``heldout_split.json`` (trained classes and held-out files, portable paths),
 ``eval.json`` and ``grounding.json`` (the grounding settings calibrated for these weights, which
 ``ground`` then uses; both when the dev corpus is present) and ``DATA_CARD.md``.
+A members export copies each member export into a subfolder named after its encoder and writes the
+joint ``config.yaml`` (``members: [...]``), ``heldout_split.json``, ``eval.json``,
+``grounding.json`` and ``DATA_CARD.md`` of the joined model; the members must share one split.
+The output folder is built beside ``--out`` and swapped in when complete.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import json
 import logging
+import os
+import tempfile
 from pathlib import Path
 
 from audioedit.audio import write_text_atomic
 from audioedit.clap.small import INPUT_LEVEL_DBFS
 
 logger = logging.getLogger(__name__)
+
+RECIPES = {"cnn": "configs/clap/cnn.yaml", "aisfx": "configs/clap/aisfx.yaml"}  # the training config of each encoder
 
 SOURCES = [
     ("urbansound8k_subset", "UrbanSound8K (Salamon et al. 2014), 221-clip subset: 10 urban classes",
@@ -101,10 +112,15 @@ def data_card(ckpt: dict, split: list[dict], log_rows: list[dict], eval_text: st
     used_sources = {r["source"] for r in split}
     source_rows = "\n".join(f"| {name} | {what} | {lic} |" for name, what, lic in SOURCES if name in used_sources)
     model = config["model"]
-    return f"""# Small CLAP — data card
+    encoder = model.get("encoder", "cnn")
+    recipe = RECIPES[encoder]
+    resumes = [r["step"] for r in log_rows if r.get("event") == "resumed"]
+    history = (f" This run was resumed at steps {', '.join(map(str, resumes))}; the `resumed` row at each records "
+               "the training config from then on, which a resume may change." if resumes else "")
+    return f"""# Small CLAP, {encoder} tower — data card
 
-The project's own audio-text embedding model (`audioedit.clap`, backend `small`), trained on CPU
-by `python -m audioedit.clap.train --config configs/clap/cpu.yaml --out runs/clap` and exported by
+A tower of the project's own audio-text embedding model (`audioedit.clap`, backend `small`),
+trained on CPU from `{recipe}` by `python -m audioedit.clap.train` and exported by
 `python -m audioedit.clap.export`.
 
 ## Model
@@ -156,19 +172,49 @@ reaching into a held-out region are dropped; shorter single files are train-only
 {ckpt['step']} steps of batch {config['train']['batch_size']} ({config['train']['mixing']['crop_s']} s crops),
 {ckpt['elapsed_s'] / 3600:.2f} h of wall-clock step time on one thread of a shared 2-core machine, mean
 of the last 10 logged losses {last_loss:.3f}. Log: `train_log.jsonl`; curve: `loss.png` (the held-out monitor on the plot is for
-watching only; the latest checkpoint is exported, none is selected on held-out data). Each resume
-writes a `resumed` row with the training config in force from then on (the recipe changed
-twice: random EQ, dropout 0.2 and weight decay 0.05 from step 615; classes drawn in proportion to
-the square root of their training-file count instead of uniformly from step 1105; an exponential
-moving average of the weights (decay 0.995) kept from step 1184, which is what is exported).
+watching only; the latest checkpoint is exported, none is selected on held-out data).{history}
 
 ## Resuming training
 `config.yaml` records the step ({ckpt['step']}), examples seen and elapsed time. A later session (with
-no `runs/clap`) resumes from this shipped export: `audioedit train clap` (or `python -m
-audioedit.clap.train --config configs/clap/cpu.yaml --out runs/clap`) loads these weights into the model and
-its EMA, continues the step count and learning-rate schedule with a fresh optimiser, and copies
+no run folder) resumes from this shipped export: `audioedit train clap` (which trains this tower
+into `runs/clap/{encoder}`) or `python -m audioedit.clap.train --config {recipe} --out DIR` loads
+these weights into the model and its EMA, continues the step count and learning-rate schedule with
+a fresh optimiser, and copies
 `train_log.jsonl` into the run so the curve stays continuous (a `warm_start` row marks the seam).
 `--no-resume` trains from scratch.
+
+## Evaluation (`python -m audioedit.clap.evaluate --checkpoint <this folder>`)
+```
+{eval_text}
+```
+"""
+
+
+def members_card(members: list[tuple[str, dict]], eval_text: str) -> str:
+    """The DATA_CARD.md text of a model joined from member exports: ``(subfolder, SmallClapConfig dict)``."""
+    n = len(members)
+    rows = "\n".join(f"| [`{name}/`]({name}/DATA_CARD.md) | {_audio_text(model)} |" for name, model in members)
+    joined = " ".join(f"<{name} export>" for name, _ in members)
+    return f"""# Small CLAP — data card ({n} audio towers)
+
+The project's own audio-text embedding model (`audioedit.clap`, backend `small`): {n} small CLAPs,
+each trained on its own by `python -m audioedit.clap.train` and exported by
+`python -m audioedit.clap.export --run`, joined by
+`python -m audioedit.clap.export --members {joined} --out audioedit/assets/clap_small`.
+
+| member | audio |
+| --- | --- |
+{rows}
+
+All members share the frozen all-MiniLM-L6-v2 text tower. Each member hears the input at its own
+rate; the joint embedding is the members' unit embeddings side by side divided by sqrt({n}), so a
+similarity is the mean of the members' cosine similarities (`audioedit/clap/small.py`). Training
+data, held-out split, licence and training log: each member's own data card. Its licence caveat
+applies to the whole model: **research and non-commercial use** (every member was trained on CC
+BY-NC audio).
+
+The evaluation below and `grounding.json` (the grounding settings `ground` uses) are the joint
+model's; each member folder keeps its own.
 
 ## Evaluation (`python -m audioedit.clap.evaluate --checkpoint audioedit/assets/clap_small`)
 ```
@@ -183,13 +229,17 @@ def export(run_dir: str | Path, out_dir: str | Path, data_root: str | None = "..
     import torch
 
     from audioedit.clap.data import ClipRecord, split_to_json
-    from audioedit.clap.evaluate import evaluate_model, format_table
-    from audioedit.clap.small import GROUNDING_FILE, SmallClap, export_weights, latest_checkpoint, resolve_path
+    from audioedit.clap.small import SmallClap, export_weights, latest_checkpoint, resolve_path
     from audioedit.clap.small_model import SmallClapConfig, SmallClapNet, TextTower
     from audioedit.clap.train import plot_log
 
-    run, out = Path(run_dir), Path(out_dir)
+    run = Path(run_dir)
     ckpt_path = latest_checkpoint(run)
+    members = sorted(d for d in run.iterdir() if d.is_dir() and latest_checkpoint(d)) if run.is_dir() else []
+    if ckpt_path is None and members:  # a run of several towers (train.member_recipes)
+        with tempfile.TemporaryDirectory() as tmp:
+            exports = [export(m, Path(tmp) / m.name, data_root, cache_dir, run_eval) for m in members]
+            return export_members(exports, out_dir, data_root, cache_dir, run_eval)
     if ckpt_path is None:
         raise FileNotFoundError(f"no checkpoints/step_*.pt under {str(run)!r}")
     ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
@@ -198,44 +248,121 @@ def export(run_dir: str | Path, out_dir: str | Path, data_root: str | None = "..
     net = SmallClapNet(model_cfg, tower.hidden_size)
     net.load_state_dict(ckpt.get("ema") or ckpt["model"])
     step = int(ckpt["step"])  # what a warm start on another machine continues from (audioedit.clap.train)
-    export_weights(net, out, extra={"trained_steps": step, "elapsed_s": round(float(ckpt["elapsed_s"]), 1),
-                                    "examples": int(ckpt.get("examples", step * ckpt["config"]["train"]["batch_size"]))})
-    # the log runs on past the checkpoint; ship it up to the checkpoint
-    rows = [x for x in (run / "train_log.jsonl").read_text(encoding="utf-8").splitlines()
-            if x.strip() and json.loads(x)["step"] <= step]
-    write_text_atomic(out / "train_log.jsonl", "\n".join(rows) + "\n")
-    plot_log(out / "train_log.jsonl", out / "loss.png")
-    split = json.loads((run / "split.json").read_text(encoding="utf-8"))
-    records = [ClipRecord(r["path"], r["class"], r["group"], r["source"], r["split"], r["split_kind"],
-                          r["start_s"], r["end_s"]) for r in split]
-    portable = split_to_json(records, data_root, [resolve_path(b) for b in ckpt["config"]["train"]["bank_dirs"]])
-    write_text_atomic(out / "heldout_split.json", json.dumps(portable, indent=1))
-    eval_text = "not run (dev corpus absent)"
-    if run_eval and data_root and Path(data_root, "index.csv").is_file():
+    with _building(out_dir) as out:
+        export_weights(net, out, extra={"trained_steps": step, "elapsed_s": round(float(ckpt["elapsed_s"]), 1),
+                                        "examples": int(ckpt.get("examples", step * ckpt["config"]["train"]["batch_size"]))})
+        # the log runs on past the checkpoint; ship it up to the checkpoint
+        rows = [x for x in (run / "train_log.jsonl").read_text(encoding="utf-8").splitlines()
+                if x.strip() and json.loads(x)["step"] <= step]
+        write_text_atomic(out / "train_log.jsonl", "\n".join(rows) + "\n")
+        plot_log(out / "train_log.jsonl", out / "loss.png")
+        split = json.loads((run / "split.json").read_text(encoding="utf-8"))
+        records = [ClipRecord(r["path"], r["class"], r["group"], r["source"], r["split"], r["split_kind"],
+                              r["start_s"], r["end_s"]) for r in split]
+        portable = split_to_json(records, data_root, [resolve_path(b) for b in ckpt["config"]["train"]["bank_dirs"]])
+        write_text_atomic(out / "heldout_split.json", json.dumps(portable, indent=1))
         held = [r for r in records if r.split == "heldout"]
-        result = evaluate_model(SmallClap(net, tower), portable["trained_classes"], held, cache_dir,
-                                checkpoint=str(out))
-        write_text_atomic(out / "eval.json", result.model_dump_json(indent=2))
-        eval_text = format_table(result)
-        from audioedit.clap.grounding_eval import evaluate_grounding
+        eval_text = _evaluate_into(out, SmallClap(net, tower), portable["trained_classes"], held, data_root,
+                                   cache_dir, run_eval, label=f"{run} (step {step})")
+        log_rows = [json.loads(x) for x in (out / "train_log.jsonl").read_text(encoding="utf-8").splitlines() if x]
+        n_params = sum(p.numel() for p in net.parameters())
+        size_mb = (out / "model.safetensors").stat().st_size / 1e6
+        write_text_atomic(out / "DATA_CARD.md", data_card(ckpt, split, log_rows, eval_text, data_root, n_params, size_mb))
+    return Path(out_dir)
 
-        grounding = evaluate_grounding(SmallClap(net, tower), records, data_root, cache_dir)
-        write_text_atomic(out / GROUNDING_FILE, grounding.model_dump_json(indent=2))
-        eval_text += "\n\ngrounding (calibrated on synthetic scenes of held-out clips; F1 on the real Scaper soundscapes):\n"
-        eval_text += grounding.model_dump_json(indent=2)
-    log_rows = [json.loads(x) for x in (out / "train_log.jsonl").read_text(encoding="utf-8").splitlines() if x]
-    n_params = sum(p.numel() for p in net.parameters())
-    size_mb = (out / "model.safetensors").stat().st_size / 1e6
-    card = data_card(ckpt, split, log_rows, eval_text, data_root, n_params, size_mb)
-    write_text_atomic(out / "DATA_CARD.md", card)
-    for path in out.iterdir():  # write_text_atomic's temporary files are private (0600)
-        path.chmod(0o644)
-    return out
+
+def export_members(member_dirs: list[str | Path], out_dir: str | Path, data_root: str | None = "../shared/data/dev",
+                   cache_dir: str | None = "runs/clap/cache", run_eval: bool = True) -> Path:
+    """Join exported members into one model in ``out_dir`` (see module docstring)."""
+    import shutil
+
+    import yaml
+
+    from audioedit.clap.data import split_from_json
+    from audioedit.clap.small import MEMBERS_KEY, SHIPPED_DIR, SmallClap, load_members
+    from audioedit.errors import UserInputError
+
+    members = [Path(m) for m in member_dirs]
+    splits = []
+    for m in members:
+        if not (m / "model.safetensors").is_file() or not (m / "heldout_split.json").is_file():
+            raise UserInputError(f"{str(m)!r} is not a one-member export (model.safetensors + heldout_split.json); "
+                                 "export its run first with --run")
+        splits.append((m / "heldout_split.json").read_text(encoding="utf-8"))
+    if len({json.dumps(json.loads(s), sort_keys=True) for s in splits}) > 1:
+        raise UserInputError("the members were trained on different splits; a joint evaluation needs one held-out set")
+    models = [load_members(m)[0][1] for m in members]
+    names = _member_names([model.get("encoder", "cnn") for model in models])
+    with _building(out_dir) as out:
+        for m, name in zip(members, names):
+            shutil.copytree(m, out / name)
+        (out / "config.yaml").write_text(yaml.safe_dump({"type": "small", "config": {MEMBERS_KEY: names}},
+                                                        sort_keys=False), encoding="utf-8")
+        (out / "heldout_split.json").write_text(splits[0], encoding="utf-8")
+        trained, held = split_from_json(json.loads(splits[0]), data_root, SHIPPED_DIR.parent / "bank")
+        model = SmallClap.from_config({"checkpoint": str(out)})
+        eval_text = _evaluate_into(out, model, trained, held, data_root, cache_dir, run_eval, label=str(out_dir))
+        write_text_atomic(out / "DATA_CARD.md", members_card(list(zip(names, models)), eval_text))
+    return Path(out_dir)
+
+
+def _member_names(encoders: list[str]) -> list[str]:
+    """Subfolder names: the encoder, numbered when two members share one (``cnn``, ``cnn-2``)."""
+    names, seen = [], collections.Counter()
+    for enc in encoders:
+        seen[enc] += 1
+        names.append(enc if seen[enc] == 1 else f"{enc}-{seen[enc]}")
+    return names
+
+
+def _evaluate_into(out: Path, model, trained: list[str], held: list, data_root: str | None,
+                   cache_dir: str | None, run_eval: bool, label: str) -> str:
+    """Write ``eval.json`` and the calibrated ``grounding.json`` of ``model`` into ``out`` when the
+    dev corpus is present; the text for the data card."""
+    from audioedit.clap.evaluate import evaluate_model, format_table
+    from audioedit.clap.grounding_eval import evaluate_grounding
+    from audioedit.clap.small import GROUNDING_FILE
+
+    if not (run_eval and data_root and Path(data_root, "index.csv").is_file()):
+        return "not run (dev corpus absent)"
+    result = evaluate_model(model, trained, held, cache_dir, checkpoint=label)
+    write_text_atomic(out / "eval.json", result.model_dump_json(indent=2))
+    grounding = evaluate_grounding(model, held, data_root, cache_dir)
+    write_text_atomic(out / GROUNDING_FILE, grounding.model_dump_json(indent=2))
+    return (format_table(result) + "\n\ngrounding (calibrated on synthetic scenes of held-out clips; F1 on the "
+            "real Scaper soundscapes):\n" + grounding.model_dump_json(indent=2))
+
+
+@contextlib.contextmanager
+def _building(out_dir: str | Path):
+    """A fresh folder beside ``out_dir`` to write into; it replaces ``out_dir`` only when the block
+    completes (an export that fails half-way leaves the old one in place)."""
+    import shutil
+
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.building-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+        for path in tmp.rglob("*"):  # write_text_atomic's temporary files are private (0600)
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        tmp.chmod(0o755)
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        if out.exists():
+            out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Export a small-CLAP run to the shipped folder.")
-    parser.add_argument("--run", default="runs/clap")
+    parser = argparse.ArgumentParser(description="Export a small-CLAP run, or join member exports into one model.")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--run", default="runs/clap", help="training run folder to export")
+    source.add_argument("--members", nargs="+", default=None, help="one-member export folders to join")
     parser.add_argument("--out", default="audioedit/assets/clap_small")
     parser.add_argument("--data-root", default="../shared/data/dev")
     parser.add_argument("--cache-dir", default="runs/clap/cache")
@@ -243,7 +370,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     torch_threads()
-    out = export(args.run, args.out, args.data_root, args.cache_dir, run_eval=not args.no_eval)
+    if args.members:
+        out = export_members(args.members, args.out, args.data_root, args.cache_dir, run_eval=not args.no_eval)
+    else:
+        out = export(args.run, args.out, args.data_root, args.cache_dir, run_eval=not args.no_eval)
     print((out / "DATA_CARD.md").read_text(encoding="utf-8").split("## Evaluation", 1)[-1])  # noqa: T201
 
 

@@ -1,10 +1,16 @@
 """The ``small`` CLAP backend: loading, embedding, and exporting the project's own model.
 
-``SmallClap.from_config(cfg)`` accepts ``{checkpoint: PATH?, model: {...SmallClapConfig}, seed: int}``.
-``checkpoint`` may be an exported folder (``model.safetensors`` + ``config.yaml``, as shipped in
-``audioedit/assets/clap_small``), a training run folder (its latest ``checkpoints/step_*.pt``) or
-one ``.pt`` file; a relative path is looked up from the working directory, then from the
-``audioedit`` package folder. Without a checkpoint the model is random-init from ``seed``.
+``SmallClap.from_config(cfg)`` accepts ``{checkpoint: PATH | [PATH, ...]?, model: {...SmallClapConfig}, seed: int}``.
+``checkpoint`` may be an exported folder (``model.safetensors`` + ``config.yaml``), a training run
+folder (its latest ``checkpoints/step_*.pt``) or one ``.pt`` file; a relative path is looked up from
+the working directory, then from the ``audioedit`` package folder. Without a checkpoint the model is
+random-init from ``seed``.
+
+Several checkpoints, or an export whose ``config.yaml`` lists ``members`` (subfolders, as shipped in
+``audioedit/assets/clap_small``), make one model of several audio towers (*members*, e.g. a 16 kHz
+CNN and the 44.1 kHz aiSFX model) sharing the frozen text tower. Each member hears the input at its
+own rate; the embedding is the members' unit embeddings side by side, scaled by 1/sqrt(n), so a
+similarity is the mean of the members' cosine similarities.
 """
 
 from __future__ import annotations
@@ -50,14 +56,15 @@ GROUNDING_FILE = "grounding.json"  # the export's calibrated grounding settings 
 
 
 class SmallClap(ClapModel):
-    """``ClapModel`` over a ``SmallClapNet`` and its frozen text tower."""
+    """``ClapModel`` over one or more ``SmallClapNet`` members and their shared frozen text tower."""
 
     name = "small"
 
-    def __init__(self, net, text_tower, grounding: dict | None = None):
-        self.net = net.eval()
+    def __init__(self, nets, text_tower, grounding: dict | None = None):
+        """``nets``: one ``SmallClapNet`` or a list of them (members) sharing ``text_tower``."""
+        self.nets = [n.eval() for n in (nets if isinstance(nets, (list, tuple)) else [nets])]
         self.text_tower = text_tower
-        self.sample_rate_hz = net.cfg.sample_rate_hz
+        self.sample_rate_hz = max(n.cfg.sample_rate_hz for n in self.nets)  # the richest input a member uses
         self.grounding = grounding
 
     @classmethod
@@ -66,39 +73,66 @@ class SmallClap(ClapModel):
 
         from audioedit.clap.small_model import SmallClapConfig, SmallClapNet, TextTower
 
-        state, model_cfg, grounding = None, SmallClapConfig(**(cfg.get("model") or {})), None
+        configs, states, grounding = [SmallClapConfig(**(cfg.get("model") or {}))], [None], None
         if cfg.get("checkpoint"):
-            folder = resolve_path(cfg["checkpoint"])
-            state, saved_cfg = load_weights(folder)
-            model_cfg = SmallClapConfig(**saved_cfg)
-            if (folder / GROUNDING_FILE).is_file():
-                grounding = json.loads((folder / GROUNDING_FILE).read_text())["config"]
-        tower = TextTower(model_cfg.text, seed=int(cfg.get("seed", 0)))
+            given = cfg["checkpoint"]
+            paths = [resolve_path(p) for p in (given if isinstance(given, (list, tuple)) else [given])]
+            loaded = [w for p in paths for w in load_members(p)]
+            states, configs = [w for w, _ in loaded], [SmallClapConfig(**c) for _, c in loaded]
+            if len({c.text.model_dump_json() for c in configs}) > 1:
+                raise UserInputError(f"the checkpoints {[str(p) for p in paths]} have different text towers; "
+                                     "members must share one")
+            if len(paths) == 1 and (paths[0] / GROUNDING_FILE).is_file():
+                grounding = json.loads((paths[0] / GROUNDING_FILE).read_text())["config"]
+        tower = TextTower(configs[0].text, seed=int(cfg.get("seed", 0)))
+        nets = []
         with torch.random.fork_rng():  # seeded init without touching the caller's RNG state
             torch.manual_seed(int(cfg.get("seed", 0)))
-            net = SmallClapNet(model_cfg, tower.hidden_size)
-        if state is not None:
-            net.load_state_dict(state)
-        return cls(net, tower, grounding)
+            for model_cfg, state in zip(configs, states):
+                net = SmallClapNet(model_cfg, tower.hidden_size)
+                if state is not None:
+                    net.load_state_dict(state)
+                nets.append(net)
+        return cls(nets, tower, grounding)
+
+    @property
+    def embed_dim(self) -> int:
+        return sum(net.cfg.embed_dim for net in self.nets)
 
     def embed_audio(self, audios: list[Audio]) -> np.ndarray:
         import torch
 
         out = []
-        min_frames = int(MIN_AUDIO_S * self.sample_rate_hz)
         with torch.inference_mode():
             for audio in audios:
-                wave = normalise_level(self.prepare(audio))
-                if len(wave) < min_frames:
-                    wave = np.pad(wave, (0, min_frames - len(wave)))
-                out.append(self.net.encode_audio(torch.from_numpy(np.array(wave, dtype=np.float32))[None])[0].numpy())
-        return np.stack(out).astype(np.float32) if out else np.zeros((0, self.net.cfg.embed_dim), np.float32)
+                mono = audio.to_mono()
+                out.append(self._join([net.encode_audio(self._wave(mono, net.cfg.sample_rate_hz))[0]
+                                       for net in self.nets]))
+        return np.stack(out) if out else np.zeros((0, self.embed_dim), np.float32)
 
     def embed_text(self, texts: list[str]) -> np.ndarray:
         import torch
 
         with torch.inference_mode():
-            return self.net.encode_text_features(self.text_tower(list(texts))).numpy().astype(np.float32)
+            features = self.text_tower(list(texts))
+            return self._join([net.encode_text_features(features) for net in self.nets])
+
+    @staticmethod
+    def _wave(mono: Audio, rate_hz: int):
+        """``(1, frames)`` tensor of ``mono`` at ``rate_hz``, level-normalised, at least ``MIN_AUDIO_S`` long."""
+        import torch
+
+        wave = normalise_level(mono.resample(rate_hz).samples[0])
+        min_frames = int(MIN_AUDIO_S * rate_hz)
+        if len(wave) < min_frames:
+            wave = np.pad(wave, (0, min_frames - len(wave)))
+        return torch.from_numpy(np.array(wave, dtype=np.float32))[None]
+
+    def _join(self, member_embeddings: list) -> np.ndarray:
+        """Members' unit embeddings side by side, / sqrt(n): unit vectors whose dot products are the
+        mean of the members' cosine similarities (one member: its embedding unchanged)."""
+        joined = np.concatenate([e.numpy() for e in member_embeddings], axis=-1)
+        return (joined / np.sqrt(len(member_embeddings))).astype(np.float32)
 
 
 def normalise_level(wave: np.ndarray) -> np.ndarray:
@@ -109,6 +143,31 @@ def normalise_level(wave: np.ndarray) -> np.ndarray:
 
     gain_db = min(INPUT_LEVEL_DBFS - 20 * np.log10(active_rms(wave)), MAX_BOOST_DB)
     return (wave * 10 ** (gain_db / 20)).astype(np.float32)
+
+
+MEMBERS_KEY = "members"  # an export's config.yaml: the member subfolders, in order
+
+
+def member_dirs(folder: Path) -> list[Path] | None:
+    """The member folders of a several-member export, or None when ``folder`` is not one."""
+    import yaml
+
+    config = folder / "config.yaml"
+    if not config.is_file():
+        return None
+    members = ((yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("config") or {}).get(MEMBERS_KEY)
+    return [folder / m for m in members] if members else None
+
+
+def has_weights(folder: Path) -> bool:
+    """Whether ``folder`` is an export (one member or several) that ``load_members`` can load."""
+    return (folder / "model.safetensors").is_file() or member_dirs(folder) is not None
+
+
+def load_members(path: Path) -> list[tuple[dict, dict]]:
+    """``[(state dict, SmallClapConfig dict)]``: one per member of a several-member export, else ``[load_weights(path)]``."""
+    members = member_dirs(path) if path.is_dir() else None
+    return [load_weights(m) for m in members] if members else [load_weights(path)]
 
 
 def load_weights(path: Path) -> tuple[dict, dict]:

@@ -5,7 +5,7 @@
       -> AudioEncoder      (batch, width)                 CNN (320 ms frames) + attention pooling
       -> audio projection  (batch, embed_dim)             L2-normalised
 
-or, with ``encoder: aisfx`` (the shipped model), a pretrained sound-effects CNN, frozen, in place
+or, with ``encoder: aisfx`` (one of the shipped model's two towers), a pretrained sound-effects CNN, frozen, in place
 of the first two (``audioedit.clap.aisfx``; 44.1 kHz):
 
       -> AisfxFrontend     (batch, 96, time)              log-mel as the pretrained CNN saw it

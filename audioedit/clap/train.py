@@ -10,6 +10,9 @@ every ``checkpoint_every_s`` seconds and at the end or on SIGTERM/SIGINT; the la
 split). A rerun with ``resume=True`` continues from the newest checkpoint with the same step
 count, data stream position and learning-rate schedule.
 
+A config with ``member_recipes`` (the shipped ``configs/clap/cpu.yaml``: one recipe per audio tower)
+trains each tower in turn into ``out_dir/<name>``, each as above.
+
 With ``ema_decay`` > 0 an exponential moving average of the weights is kept, checkpointed,
 monitored and exported. The periodic held-out monitor is only logged; no checkpoint is selected on
 it (the latest is exported).
@@ -68,6 +71,14 @@ def load_train_config(config_path: str | Path | dict) -> tuple[SmallClapConfig, 
         raise ValueError(f"only the small CLAP is trained here; config type is {data['type']!r}")
     cfg = data["config"]
     return SmallClapConfig(**(cfg.get("model") or {})), TrainConfig(**(cfg.get("train") or {}))
+
+
+def member_recipes(config_path: str | Path | dict) -> dict[str, Path]:
+    """``{name: recipe config}`` of a config whose ``member_recipes`` name one training config per
+    tower (paths relative to the config file); empty for a one-tower recipe."""
+    recipes = read_config(config_path)["config"].get("member_recipes") or {}
+    base = Path(config_path).parent if not isinstance(config_path, dict) else Path.cwd()
+    return {name: base / path for name, path in recipes.items()}
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
@@ -263,6 +274,15 @@ def export_incompatibility(export_dir: Path, model_cfg: SmallClapConfig) -> str 
     return "model config differs (" + "; ".join(diff) + ")" if diff else None
 
 
+def compatible_member(export_dir: Path, model_cfg: SmallClapConfig) -> Path:
+    """The member of a several-member export that can seed ``model_cfg`` (the shipped CLAP's CNN
+    member for ``configs/clap/cpu.yaml``); the export itself when it has one member or none fits."""
+    from audioedit.clap.small import member_dirs
+
+    fits = [m for m in member_dirs(export_dir) or [] if export_incompatibility(m, model_cfg) is None]
+    return fits[0] if fits else export_dir
+
+
 def export_progress(export_dir: Path, batch_size: int) -> tuple[int, int, float]:
     """(step, examples seen, elapsed s) an export records; older exports: from its training log."""
     import yaml
@@ -281,7 +301,7 @@ def _warm_start(run: _Run, export_dir: Path | None, out: Path) -> None:
     """Seed a run that has no checkpoint from a compatible export (see module docstring)."""
     if export_dir is None or not Path(export_dir).exists():
         return
-    export_dir = Path(export_dir)
+    export_dir = compatible_member(Path(export_dir), run.model_cfg)
     log_path = out / "train_log.jsonl"
     reason = export_incompatibility(export_dir, run.model_cfg)
     if reason is not None:
@@ -340,7 +360,8 @@ def plot_log(log_path: Path, png_path: Path) -> None:
 
 def train(config_path: str | Path | dict, out_dir: str | Path, resume: bool = True,
           warm_start: str | Path | None = SHIPPED_DIR, seed: int | None = None) -> Path:
-    """Train (or continue training) the small CLAP; returns the last checkpoint path.
+    """Train (or continue training) the small CLAP; returns the last checkpoint path (of the last
+    member, for a config with ``member_recipes``: each member is trained into ``out_dir/<name>``).
 
     ``resume``: continue from ``out_dir``'s newest checkpoint, else warm-start from the export in
     ``warm_start`` if it is compatible (None: never); ``resume=False``: from scratch. ``seed``
@@ -349,6 +370,12 @@ def train(config_path: str | Path | dict, out_dir: str | Path, resume: bool = Tr
 
     from audioedit.clap.small import latest_checkpoint
 
+    recipes = member_recipes(config_path)
+    if recipes:  # a model of several towers: each trained on its own, into OUT/<name>
+        if latest_checkpoint(Path(out_dir)) is not None:
+            raise UserInputError(f"{out_dir} holds the run of one tower, and this config trains one per tower into "
+                                 f"{out_dir}/<name>: move that run away, or train into another --out")
+        return [train(recipe, Path(out_dir) / name, resume, warm_start, seed) for name, recipe in recipes.items()][-1]
     model_cfg, cfg = load_train_config(config_path)
     if seed is not None:
         cfg = cfg.model_copy(update={"seed": seed})
@@ -366,7 +393,7 @@ def train(config_path: str | Path | dict, out_dir: str | Path, resume: bool = Tr
                                   "train_config": cfg.model_dump(mode="json")}) + "\n")
     elif resume:
         _warm_start(run, warm_start, out)
-    if cfg.feature_pool:
+    if cfg.feature_pool and run.step < cfg.max_steps:
         run.build_pool()
     stop = {"now": False}
 
