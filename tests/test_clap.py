@@ -192,7 +192,7 @@ def _member_export(folder: Path, sample_rate_hz: int, seed: int, split: dict = S
 def test_members_hear_their_own_rate_and_average_their_similarities(tmp_path):
     """Two towers at 16 and 22.05 kHz joined into one model: its similarity is the mean of theirs."""
     from audioedit.clap.export import export_members
-    from audioedit.clap.small import SmallClap, has_weights
+    from audioedit.clap.small import SmallClap
 
     a = _member_export(tmp_path / "a", 16_000, seed=1)
     b = _member_export(tmp_path / "b", 22_050, seed=2)

@@ -275,8 +275,8 @@ def export_incompatibility(export_dir: Path, model_cfg: SmallClapConfig) -> str 
 
 
 def compatible_member(export_dir: Path, model_cfg: SmallClapConfig) -> Path:
-    """The member of a several-member export that can seed ``model_cfg`` (the shipped CLAP's CNN
-    member for ``configs/clap/cpu.yaml``); the export itself when it has one member or none fits."""
+    """The member of a several-member export that can seed ``model_cfg`` (of the shipped CLAP: its
+    CNN tower for ``configs/clap/cnn.yaml``); the export itself when it has one member or none fits."""
     from audioedit.clap.small import member_dirs
 
     fits = [m for m in member_dirs(export_dir) or [] if export_incompatibility(m, model_cfg) is None]
