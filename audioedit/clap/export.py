@@ -279,7 +279,8 @@ def export_members(member_dirs: list[str | Path], out_dir: str | Path, data_root
     import yaml
 
     from audioedit.clap.data import split_from_json
-    from audioedit.clap.small import MEMBERS_KEY, SHIPPED_DIR, SmallClap, load_members
+    from audioedit.clap.base import read_config
+    from audioedit.clap.small import MEMBERS_KEY, SHIPPED_DIR, SmallClap
     from audioedit.errors import UserInputError
 
     members = [Path(m) for m in member_dirs]
@@ -291,7 +292,7 @@ def export_members(member_dirs: list[str | Path], out_dir: str | Path, data_root
         splits.append((m / "heldout_split.json").read_text(encoding="utf-8"))
     if len({json.dumps(json.loads(s), sort_keys=True) for s in splits}) > 1:
         raise UserInputError("the members were trained on different splits; a joint evaluation needs one held-out set")
-    models = [load_members(m)[0][1] for m in members]
+    models = [read_config(m / "config.yaml")["config"]["model"] for m in members]
     names = _member_names([model.get("encoder", "cnn") for model in models])
     with _building(out_dir) as out:
         for m, name in zip(members, names):
