@@ -324,7 +324,9 @@ def _evaluate_into(out: Path, model, trained: list[str], held: list, data_root: 
     from audioedit.clap.grounding_eval import evaluate_grounding
     from audioedit.clap.small import GROUNDING_FILE
 
-    if not (run_eval and data_root and Path(data_root, "index.csv").is_file()):
+    if not run_eval:
+        return "not run (--no-eval)"
+    if not (data_root and Path(data_root, "index.csv").is_file()):
         return "not run (dev corpus absent)"
     result = evaluate_model(model, trained, held, cache_dir, checkpoint=label)
     write_text_atomic(out / "eval.json", result.model_dump_json(indent=2))
