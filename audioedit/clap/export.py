@@ -235,13 +235,13 @@ def export(run_dir: str | Path, out_dir: str | Path, data_root: str | None = "..
 
     run = Path(run_dir)
     ckpt_path = latest_checkpoint(run)
-    members = sorted(d for d in run.iterdir() if d.is_dir() and latest_checkpoint(d)) if run.is_dir() else []
-    if ckpt_path is None and members:  # a run of several towers (train.member_recipes)
+    if ckpt_path is None:  # a run of several towers (train.member_recipes): one run folder per tower
+        members = sorted(d for d in run.iterdir() if d.is_dir() and latest_checkpoint(d)) if run.is_dir() else []
+        if not members:
+            raise FileNotFoundError(f"no checkpoints/step_*.pt under {str(run)!r} or its tower folders")
         with tempfile.TemporaryDirectory() as tmp:
             exports = [export(m, Path(tmp) / m.name, data_root, cache_dir, run_eval) for m in members]
             return export_members(exports, out_dir, data_root, cache_dir, run_eval)
-    if ckpt_path is None:
-        raise FileNotFoundError(f"no checkpoints/step_*.pt under {str(run)!r}")
     ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
     model_cfg = SmallClapConfig(**ckpt["config"]["model"])
     tower = TextTower(model_cfg.text)
