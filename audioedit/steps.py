@@ -19,6 +19,9 @@ from pydantic import BaseModel, Field, TypeAdapter, model_validator
 from audioedit.scene import Event, Scene, SceneDescription
 
 Selector = Literal["all", "first", "last", "nth"]
+# events: the scene's events that match; recording: the whole file (needs no events);
+# speech: the speech layer (every voice, from the speech/rest layer split); background: everything but the speech
+Scope = Literal["events", "recording", "speech", "background"]
 
 
 class EventRef(BaseModel):
@@ -35,6 +38,10 @@ class EventRef(BaseModel):
     start_s: float | None = Field(None, ge=0)
     end_s: float | None = Field(None, ge=0)
     event_ids: list[str] = Field(default_factory=list)
+    scope: Scope = Field("events", description="events | recording (the whole file) | speech (the speech layer) "
+                                               "| background (everything but the speech)")
+    complement: bool = Field(False, description="everything except what this names: 'keep only X' removes "
+                                                "the complement of X")
 
     @model_validator(mode="after")
     def _check(self) -> EventRef:
@@ -45,6 +52,11 @@ class EventRef(BaseModel):
         return self
 
     def describe(self) -> str:
+        if self.scope != "events":
+            return {"recording": "the whole recording", "speech": "the speech",
+                    "background": "the background (everything but the speech)"}[self.scope]
+        if self.complement:
+            return f"everything except {self.model_copy(update={'complement': False}).describe()}"
         words = {"first": "the first ", "last": "the last ", "all": "", "nth": f"#{self.n} "}[self.select]
         window = ""
         if self.start_s is not None or self.end_s is not None:
