@@ -41,10 +41,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from agents.acoustic_checks import OP_CHECKS, Measure
+from agents.acoustic_checks import OP_CHECKS, Measure, recording_checks
 from audioedit.report import Check, Verdict
 from audioedit.scene import Scene
-from audioedit.steps import AddStep, EditStep, resolve_step
+from audioedit.steps import AddStep, EditStep, on_recording, resolve_step
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().with_name("verifier.yaml")
 CLAP_OPS = ("remove", "add", "replace")
@@ -61,6 +61,8 @@ class VerifierConfig(BaseModel):
     loudness_tolerance_db_stems: float = 1.0
     loudness_tolerance_db_mixture: float = 2.0
     speed_tolerance: float = 0.05
+    recording_gain_tolerance_db: float = 0.5
+    normalize_tolerance_lu: float = 1.0
     pitch_tolerance: float = 0.1
     preservation_max_abs: float = 1e-6
     stems_consistency_max_abs: float = 1e-4
@@ -100,6 +102,8 @@ def verify_acoustic(
     config: VerifierConfig | None = None,
 ) -> Verdict:
     cfg = config or VerifierConfig()
+    if on_recording(step):
+        return Verdict.of(step.id, recording_checks(before, after, step, cfg))
     m = Measure(before, after, edited_spans_s, cfg)
     checks = [m.preservation()]
     if not checks[0].passed and checks[0].measured is None:

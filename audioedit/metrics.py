@@ -1,6 +1,7 @@
 """Signal metrics shared by the editor's training evaluation and the benchmark suites.
 
 - ``lsd``: log-spectral distance as audioldm_eval computes it (via ``ssr_eval.AudioMetrics``).
+- ``integrated_lufs``: integrated loudness, ITU-R BS.1770 (pyloudnorm).
 - ``si_sdr``: scale-invariant SDR (Le Roux et al., 2019), dB; ``snr_db``; ``level_db``.
 
 Arrays are ``(frames,)`` mono or ``(channels, frames)`` float (channels are averaged to mono, as
@@ -10,10 +11,16 @@ edit-specific metrics on top of these.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from audioedit.audio import Audio
 
 LSD_EPS = 1e-12  # ssr_eval's EPS
 SNR_CAP_DB = 100.0  # SI-SDR / SNR of a perfect estimate (instead of +inf)
+MIN_BLOCK_S = 0.4  # one BS.1770 gating block; shorter files are repeated to fill one
 
 
 def to_mono(x: np.ndarray) -> np.ndarray:
@@ -113,3 +120,18 @@ def level_db(x: np.ndarray) -> float:
     x = np.asarray(x, dtype=np.float64)
     rms = float(np.sqrt(np.mean(x**2))) if x.size else 0.0
     return float(20 * np.log10(max(rms, 1e-6)))
+
+
+def integrated_lufs(audio: Audio) -> float:
+    """Integrated loudness in LUFS (-inf for digital silence); files shorter than one 400 ms
+    gating block are measured with BS.1770's K-weighting over their whole length."""
+    import pyloudnorm
+
+    x = np.asarray(audio.samples, dtype=np.float64).T
+    if not np.any(x):
+        return float("-inf")
+    rate = audio.sample_rate_hz
+    if audio.duration_s < MIN_BLOCK_S:  # pad by repetition so one gating block fits
+        x = np.tile(x, (int(np.ceil(MIN_BLOCK_S / audio.duration_s)) + 1, 1))
+    meter = pyloudnorm.Meter(rate, block_size=MIN_BLOCK_S)
+    return float(meter.integrated_loudness(x if x.shape[1] > 1 else x[:, 0]))

@@ -132,12 +132,33 @@ class SpeedStep(_Step):
     keep_pitch: bool = True
 
 
+class NormalizeStep(_Step):
+    """Bring the target's integrated loudness (ITU-R BS.1770, as pyloudnorm measures it) to ``lufs``;
+    the gain is decided at execution from the measured loudness, peaks are limited to ``peak_dbfs``."""
+
+    op: Literal["normalize"] = "normalize"
+    target: EventRef
+    lufs: float = Field(ge=-70, le=0)
+    peak_dbfs: float = Field(-1.0, le=0)
+
+
 EditStep = Annotated[
-    Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep],
+    Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep, NormalizeStep],
     Field(discriminator="op"),
 ]
 EditStepAdapter: TypeAdapter[EditStep] = TypeAdapter(EditStep)
-OPS = ("add", "remove", "replace", "reorder", "loudness", "speed")
+OPS = ("add", "remove", "replace", "reorder", "loudness", "speed")  # MMEdit's six; the paired data covers these
+RECORDING = "recording"  # the label of a whole-recording reference
+
+
+def whole_recording(text: str = "") -> EventRef:
+    """A reference to the whole file: needs no events."""
+    return EventRef(label=RECORDING, text=text, scope="recording")
+
+
+def on_recording(step: EditStep) -> bool:
+    """Whether ``step`` acts on the whole recording."""
+    return any(ref.scope == "recording" for ref in step_targets(step))
 
 
 def step_targets(step: EditStep) -> list[EventRef]:

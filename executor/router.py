@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from audioedit.scene import Scene
-from audioedit.steps import EditStep
+from audioedit.steps import EditStep, on_recording
 
 Preference = Literal["auto", "dsp", "ldm", "region"]
 
@@ -31,6 +31,8 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
     (``unavailable`` then explains why)."""
     from executor.dsp import mixture_feasible
 
+    if on_recording(step):
+        return [Route(backend="dsp.whole", reason="the whole recording: one exact edit of the file, no events needed")]
     dsp: list[Route] = []
     if scene.has_stems:
         dsp.append(Route(backend="dsp.stems", reason="stems are available: exact stem-level edit"))
@@ -68,6 +70,10 @@ def execute_route(scene: Scene, step: EditStep, route: Route, *, bank, rng, ldm=
 
             raise ExecutionError("the ldm backend was routed to but no editor is loaded")
         return ldm.execute(scene, step, bank=bank, rng=rng)
+    if route.backend == "dsp.whole":
+        from executor.dsp import whole
+
+        return whole.execute(scene, step)
     from executor.dsp import execute_dsp
 
     mode = {"dsp.stems": "stems", "dsp.region": "region"}.get(route.backend, "mixture")

@@ -19,7 +19,7 @@ from audioedit.steps import (
     SpeedStep,
 )
 from planner import templates
-from planner.refs import Grounding
+from planner.refs import Grounding, describe_ref
 
 
 class StepBuilder:
@@ -29,6 +29,10 @@ class StepBuilder:
         self.g = grounding
         self.steps: list[EditStep] = []
         self.last_verb: str | None = None
+
+    def add_step(self, cls: type, source: str, **fields: Any) -> EditStep:
+        """Append a step of any op (``cls``), numbered in order."""
+        return self._emit(cls, source, **fields)
 
     def _emit(self, cls: type, source: str, **fields: Any) -> EditStep:
         step = cls(id=f"s{len(self.steps) + 1}", source_text=source, **fields)
@@ -54,7 +58,16 @@ class StepBuilder:
                    at_s=at_s, count=count, snr_db=snr_db, role=role)
 
     def replace(self, ref: EventRef, sound: str, source: str) -> None:
+        if ref.scope == "events" and not ref.complement and ref.label == sound:
+            self.g.fail(source, f"'{source}' replaces {describe_ref(ref)} with the same sound ({sound}): that changes "
+                                "nothing; name a different sound to put in its place")
+            return
         self._emit(ReplaceStep, source, instruction=templates.replace_instruction(ref, sound), target=ref, sound=sound)
 
     def reorder(self, targets: list[EventRef], source: str, swap: bool) -> None:
+        keys = {(t.label, tuple(t.event_ids), t.select, t.n) for t in targets}
+        if len(keys) < len(targets):
+            self.g.fail(source, f"'{source}' moves {describe_ref(targets[0])} relative to itself: that changes nothing; "
+                                "name two different sounds (or 'the first dog' and 'the last dog')")
+            return
         self._emit(ReorderStep, source, instruction=templates.reorder_instruction(targets, swap), targets=targets)

@@ -53,6 +53,8 @@ PROTECT_RES = (
 LEAD_RE = re.compile(
     r"^(?:(?:please|kindly|could you|can you|would you|will you|(?:i'?d|i would|i) (?:like|want|need) (?:you )?to|"
     r"i want you to|we need to|let'?s|let us|why not|is it possible to|try to|go ahead and|just|and|also|then|"
+    r"i (?:think|guess|feel like|suppose)(?: (?:that|you should|we should|it should))?|honestly|maybe|perhaps|"
+    r"hmm+|um+|uh+|well|hey|hi|ugh|oh|actually|basically|"
     r"first(?:ly)?(?=,|\s|$)|second(?:ly)?(?=,|$)|third(?:ly)?(?=,|$)|fourth(?=,|$)|next|finally|lastly|now|ok|okay|so)\b[,:]?\s*)+",
     re.IGNORECASE,
 )
@@ -60,6 +62,18 @@ TRAIL_RE = re.compile(
     r"(?:[,\s]*\b(?:please|thanks|thank you|for me|if you can|if possible|can you|could you|i appreciate it|"
     r"as well|too)\b)+[\s.!?]*$|[\s.!?,]+$",
     re.IGNORECASE,
+)
+# clauses that comment on the request instead of asking for an edit: noted, never a reason to refuse
+COMMENT_RE = re.compile(
+    r"^(?:(?:it|this|that|he|she|they|the \w+)(?:'s|'re| is| are| was| were| sounds?| gets?| keeps? being| can be)\s+"
+    r"(?:so |really |very |super |quite |a bit |a little |kind of |kinda |pretty |just |too |way too |extremely |honestly )*"
+    r"(?:annoying|distracting|terrible|awful|horrible|bad|irritating|unbearable|painful|weird|strange|great|nice|good|"
+    r"fine|ok|okay|perfect|important|urgent|ruining (?:it|everything|the \w+)|driving me (?:crazy|nuts|mad)|"
+    r"for (?:a|an|my|the|our) [^,;]+)|"
+    r"i (?:hate|love|like|dislike|can'?t stand) (?:it|that|this|them)|(?:it|this|that) drives me (?:crazy|nuts|mad)|"
+    r"thanks?(?: you)?(?: (?:so|very) much| a lot| in advance)?|thank you.*|cheers|great|awesome|perfect|cool|"
+    r"sorry|hi|hello|hey|i (?:think|guess|suppose|hope|believe|mean)(?: so)?|if (?:you can|possible)|"
+    r"(?:this|it) is (?:a|an|my|the) (?:recording|clip|file|podcast|video|track) (?:of|from|for) [^,;]+)$"
 )
 WHITESPACE_RE = re.compile(r"\s+")
 # "At 3 s, add a bird" / "Towards the end, remove the dog": a leading position moves behind the clause
@@ -140,6 +154,8 @@ def split_request(request: str) -> tuple[str | None, list[str]]:
         both_say_what = has_cue(clauses[-1]) and (has_cue(segment) or VERB_START_RE.match(segment)) if clauses else True
         if clauses and kind == "weak" and sep_text.strip() == "," and _is_position(clauses[-1]):
             both_say_what = False  # "After the siren, add a bird": the position belongs to the clause after it
+        if COMMENT_RE.match(segment.lower()) or (clauses and COMMENT_RE.match(clauses[-1].lower())):
+            both_say_what = True  # a comment is its own clause: "remove the siren, it's annoying"
         if clauses and kind == "weak" and not both_say_what:
             joint = ", " if sep_text.strip() == "," else f" {sep_text.strip()} "
             clauses[-1] = WHITESPACE_RE.sub(" ", f"{clauses[-1]}{joint}{segment}")

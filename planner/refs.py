@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from audioedit.scene import Event, SceneDescription
-from audioedit.steps import EventRef, Unresolved, select_events
+from audioedit.steps import EventRef, Unresolved, select_events, whole_recording
 from planner.amounts import NUM, ORDINAL_WORDS, number_value
 from planner.vocab import PHRASE_INDEX, STOPWORDS, canonical_label, content_tokens, display_name, match_label, singular
 
@@ -58,9 +58,10 @@ SELECT_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("all", re.compile(r"\b(?:all(?: of)?(?: the)?|every|each|both(?: of)?(?: the)?|any)\b")),
 )
 WHOLE_RE = re.compile(
-    r"^(?:it|this|everything|all|all (?:the )?(?:sounds?|events?|noises?)|every sound|the (?:whole|entire) "
-    r"(?:thing|mix|mixture|recording|clip|audio|track|scene)|the (?:mix|mixture|recording|clip|audio|track|"
-    r"scene|overall volume|volume|level)|overall|the overall (?:mix|level|volume|sound))$"
+    r"^(?:it|this|that|everything|all|all of it|all (?:the )?(?:sounds?|events?)|every sound|(?:the )?whole thing|"
+    r"the (?:whole|entire|full|complete) (?:thing|mix|mixture|recording|clip|audio|track|scene|file|song|podcast|video|"
+    r"sound|piece|episode|memo)|(?:the|this|my) (?:mix|mixture|recording|clip|audio|track|scene|file|song|podcast|video|"
+    r"episode|voice memo|memo|piece|overall volume|volume|level)|overall|the overall (?:mix|level|volume|sound))$"
 )
 BACKGROUND_RE = re.compile(r"\b(?:background|ambience|ambient|backdrop|environment)\b")
 FOREGROUND_RE = re.compile(r"^(?:the )?foreground(?: sounds?| events?)?$")
@@ -159,8 +160,8 @@ class Grounding:
         """Whole-scene, background, 'everything but X' and 'the rest' phrases; None if not one."""
         labels: list[str] | None = None
         if WHOLE_RE.match(phrase):
-            labels, what = self.scene_labels(), "every event"
-        elif FOREGROUND_RE.match(phrase):
+            return [whole_recording(phrase)]
+        if FOREGROUND_RE.match(phrase):
             labels, what = self._role_labels("foreground"), "every foreground event"
         elif OTHERS_RE.match(phrase):
             labels = [lab for lab in self.scene_labels() if lab not in self.mentioned]
@@ -344,6 +345,10 @@ def split_refs(phrase: str) -> list[str]:
 
 def describe_ref(ref: EventRef, scene_has_many: bool = False) -> str:
     """'the siren', 'the second dog bark', 'all dog barks', 'the car horn between 2 and 4 s'."""
+    if ref.scope != "events":
+        return ref.describe()
+    if ref.complement:
+        return f"everything except {describe_ref(ref.model_copy(update={'complement': False}), scene_has_many)}"
     name = display_name(ref.label)
     if ref.select == "first":
         words = f"the first {name}"

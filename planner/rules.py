@@ -16,15 +16,16 @@ verb ("turn the siren down by 6 dB and the dog by 3 dB"), which is recorded as a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from audioedit.errors import UserInputError
 from audioedit.scene import Scene, SceneDescription
 from audioedit.steps import Plan
-from planner import declarative, ops, reorder
+from planner import declarative, normalize, ops, reorder
 from planner.builder import StepBuilder
-from planner.clauses import front_position, split_request
+from planner.clauses import COMMENT_RE, front_position, split_request
 from planner.refs import Grounding, names_scene_sound
 from planner.vocab import canonical_label
 
@@ -43,6 +44,7 @@ PARSERS: tuple[Parser, ...] = (
     ops.parse_add,
     ops.parse_speed,
     declarative.parse_calm,
+    normalize.parse_normalize,
     ops.parse_loudness,
     ops.parse_remove,
 )
@@ -71,6 +73,7 @@ def plan_rules(request: str, scene: SceneDescription | Scene | None = None, soun
         grounding.note(f"goal: '{goal}' (taken as the purpose of the steps that follow, not as a step itself)")
     for clause in clauses:
         plan_clause(clause, builder)
+    drop_contradictions(builder)
     if not clauses:
         grounding.fail(request, "found no instruction in the request; say what to change, e.g. 'remove the siren'")
     return Plan(
@@ -94,6 +97,9 @@ def _describe(scene: Any) -> SceneDescription | None:
 def plan_clause(clause: str, builder: StepBuilder) -> None:
     """Emit the steps of one clause, or record why it could not be planned."""
     text = front_position(clause.lower())
+    if COMMENT_RE.match(text.strip(" .!")):
+        builder.g.note(f"'{clause}' is a comment, not an edit; no step")
+        return
     if _try_parsers(text, clause, builder):
         return
     g = builder.g
@@ -106,6 +112,30 @@ def plan_clause(clause: str, builder: StepBuilder) -> None:
             return
     g.fail(clause, f"could not tell what to do with '{clause}'; say remove, replace, move/swap, louder/quieter, "
                    "faster/slower or add, with the sound it applies to")
+
+
+def drop_contradictions(builder: StepBuilder) -> None:
+    """Two steps that undo each other ('louder and quieter', 'faster and slower' on the same target, no
+    amounts given) are both dropped, with an unresolved entry naming them."""
+    def key(step) -> tuple:
+        t = step.target
+        return step.op, t.label, t.scope, t.complement, tuple(t.event_ids), t.select, t.n, t.start_s, t.end_s
+
+    def sign(step) -> int:
+        return (1 if step.gain_db > 0 else -1) if step.op == "loudness" else (1 if step.factor > 1 else -1)
+
+    moving = [s for s in builder.steps if s.op in ("loudness", "speed")]
+    clash = {id(a) for a in moving for b in moving if a is not b and key(a) == key(b) and sign(a) != sign(b)
+             and not re.search(r"\d", a.source_text + b.source_text)}
+    if not clash:
+        return
+    dropped = [s for s in builder.steps if id(s) in clash]
+    builder.steps = [s for s in builder.steps if id(s) not in clash]
+    for i, step in enumerate(builder.steps):  # keep the ids s1, s2, ... in order
+        builder.steps[i] = step.model_copy(update={"id": f"s{i + 1}"})
+    said = " / ".join(dict.fromkeys(s.instruction for s in dropped))
+    builder.g.fail("; ".join(dict.fromkeys(s.source_text for s in dropped)),
+                   f"the request asks for opposite changes of the same sound ({said}); say which one you want")
 
 
 def _try_parsers(text: str, source: str, builder: StepBuilder) -> bool:
