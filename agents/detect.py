@@ -1,8 +1,14 @@
-"""Grounding without an annotation: find the sounds a request names in the recording with CLAP.
+"""Grounding a request in a recording that comes without an annotation or stems.
 
-The labels to look for come from the request itself (``planner.vocab.concepts_in``: "drop the
-siren and the dogs" -> siren, dog_bark), so detection asks a few targeted questions instead of
-scanning for every class. Events come back with ``source="detected"`` and a confidence.
+``ground_request(scene, request)`` is called for every request, once, before planning; a scene
+with events (annotation, stems) comes back unchanged. Otherwise every sound the request treats as
+a target is a question for the audio (``planner.rules.sound_queries``: "remove the cow and the
+dogs" -> cow, dog bark — any phrase, not only names in the vocabulary), answered by CLAP's
+sliding-window grounding (``audioedit.clap.grounding``). Found events come back with
+``source="detected"`` and a confidence; the scene's ``events_from`` becomes ``"detected"`` and its
+``meta["searched"]`` lists what was looked for, so the planner can say "no cow was found (found:
+dog bark)" instead of guessing. Detected events are never a complete annotation: the router does
+not use them for exact region edits.
 """
 
 from __future__ import annotations
@@ -16,30 +22,32 @@ BACKGROUND_LABELS = {"traffic", "rain", "wind", "running_water", "dishes", "stre
                      "air_conditioner", "engine_idling", "noise", "music"}
 
 
-def detect_events(scene: Scene, request: str, clap=None) -> Scene:
-    """``scene`` with events detected for each sound ``request`` mentions (unchanged when the
-    scene already has events, nothing is mentioned, or no CLAP model is available)."""
-    from planner.vocab import concepts_in, display_name
+def ground_request(scene: Scene, request: str, clap=None) -> Scene:
+    """``scene`` with the events ``request`` asks about detected (see the module docstring)."""
+    from planner.rules import sound_queries
+    from planner.vocab import display_name
 
-    labels = concepts_in(request)
-    if scene.events or not labels:
+    if scene.events or scene.events_from != "none":
+        return scene
+    labels = sound_queries(request)
+    if not labels:
         return scene
     if clap is None:
         from audioedit.clap import default_clap
 
         clap = default_clap()
     if clap is None:
-        log.info("no CLAP model shipped: cannot detect %s", labels)
+        log.info("no CLAP model shipped: cannot look for %s", labels)
         return scene
     from audioedit.clap.grounding import ground
 
-    found = ground(clap, scene.audio, [display_name(label) for label in labels])
-    by_name = {display_name(label): label for label in labels}
-    counters = {"foreground": 0, "background": 0}
+    by_query = {display_name(label): label for label in labels}
     events = []
-    for ev in found:
-        label = by_name[ev.label]
+    counters = {"foreground": 0, "background": 0}
+    for ev in ground(clap, scene.audio, list(by_query)):
+        label = by_query[ev.label]
         role = "background" if label in BACKGROUND_LABELS else "foreground"
-        events.append(ev.model_copy(update={"id": f"{role}{counters[role]}_{label}", "label": label, "role": role}))
+        events.append(ev.model_copy(update={"id": f"{role}{counters[role]}_{label}", "label": label, "role": role,
+                                            "source": "detected"}))
         counters[role] += 1
-    return scene.evolve(events=tuple(events), events_from="detected")
+    return scene.evolve(events=tuple(events), events_from="detected", meta={**scene.meta, "searched": labels})

@@ -49,7 +49,7 @@ def analyze(
     return load_scene(audio, annotation=annotation, stems_dir=stems, limits=limits)
 
 
-def plan_request(
+def prepare(
     audio: PathLike | Audio | Scene,
     request: str,
     *,
@@ -57,18 +57,42 @@ def plan_request(
     stems: PathLike | None = None,
     planner: str = "rules",
     bank: Any = None,
-    scene: Scene | None = None,
+    limits: AudioLimits | None = None,
+    detect: bool = True,
+    plan: Plan | None = None,
+    timings: dict[str, float] | None = None,
     **planner_options: Any,
-) -> Plan:
-    """Plan ``request`` against the analyzed audio; nothing is edited."""
+) -> tuple[Scene, Plan]:
+    """The analysis and the plan every path shares (``audioedit plan``, ``POST /v1/plan``, the page's
+    preview, the ``plan_edit`` tool and the edit itself), so the plan shown is the plan that runs:
+
+    1. analyze: the audio checked and loaded, events from the annotation or stems;
+    2. ground: without either, the sounds the request names are looked for (``agents.detect``);
+    3. plan: the request against the grounded scene (``plan`` given: used as it is).
+
+    ``timings`` (optional) receives ``analyze_s`` (steps 1-2) and ``plan_s``.
+    """
     from planner import make_plan
 
-    if scene is None:
-        from agents.detect import detect_events
+    timings = {} if timings is None else timings
+    clock = time.perf_counter()
+    scene = analyze(audio, annotation, stems, limits)
+    if detect:
+        from agents.detect import ground_request
 
-        scene = detect_events(analyze(audio, annotation, stems), request)
-    bank = bank if bank is not None else _default_bank()
-    return make_plan(request, scene.describe(), sounds=bank.labels(), backend=planner, **planner_options)
+        scene = ground_request(scene, request)
+    timings["analyze_s"] = _lap(clock)
+    clock = time.perf_counter()
+    if plan is None:
+        bank = bank if bank is not None else _default_bank()
+        plan = make_plan(request, scene.describe(), sounds=bank.labels(), backend=planner, **planner_options)
+    timings["plan_s"] = _lap(clock)
+    return scene, plan
+
+
+def plan_request(audio: PathLike | Audio | Scene, request: str, **options: Any) -> Plan:
+    """Plan ``request`` against the analyzed and grounded audio (``prepare``); nothing is edited."""
+    return prepare(audio, request, **options)[1]
 
 
 def edit_request(
@@ -103,18 +127,9 @@ def edit_request(
     inputs = tuple(p for p in (audio, annotation) if isinstance(p, (str, Path)))
     if output is not None:
         _check_output(Path(output), inputs)
-    scene = analyze(audio, annotation, stems, limits)
-    if detect:
-        from agents.detect import detect_events
-
-        scene = detect_events(scene, request)
-    timings["analyze_s"] = _lap(clock)
-
-    clock = time.perf_counter()
     bank = bank if bank is not None else _default_bank()
-    if plan is None:
-        plan = plan_request(scene, request, planner=planner, bank=bank, scene=scene)
-    timings["plan_s"] = _lap(clock)
+    scene, plan = prepare(audio, request, annotation=annotation, stems=stems, planner=planner, bank=bank,
+                          limits=limits, detect=detect, plan=plan, timings=timings)
     if not plan.steps:
         reasons = "; ".join(f"{u.text!r}: {u.reason}" for u in plan.unresolved) or "no edit found"
         raise UserInputError(f"nothing in the request could be turned into an edit ({reasons})")
@@ -197,6 +212,8 @@ def _status(plan: Plan, steps: list[StepReport]) -> str:
 
 
 def _messages(scene: Scene, plan: Plan, steps: list[StepReport]) -> list[str]:
+    from audioedit.steps import step_targets
+
     out = [f"unresolved: {u.text!r}: {u.reason}" for u in plan.unresolved]
     out += [f"assumed: {a}" for a in plan.assumptions]
     for s in steps:
@@ -204,7 +221,8 @@ def _messages(scene: Scene, plan: Plan, steps: list[StepReport]) -> list[str]:
             last = s.attempts[-1]
             why = last.error or ", ".join(f"{c.name}={c.measured} (want {c.threshold})" for c in last.verdict.failed())
             out.append(f"step {s.step_id} ({s.instruction}) failed after {len(s.attempts)} attempt(s): {why}")
-    if scene.events_from == "none":
+    names_events = any(ref.scope == "events" for step in plan.steps for ref in step_targets(step))
+    if scene.events_from == "none" and names_events:
         out.append("no annotation or stems were given and nothing the request names was detected: "
                    "the recording's events are unknown")
     elif scene.events_from == "detected":

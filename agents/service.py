@@ -345,7 +345,7 @@ def plan(
     opts, text = parse_options(options), check_request(request)
     with tempfile.TemporaryDirectory(dir=svc.tmp_root) as tmp:
         scene = svc.load(Path(tmp), svc.save_inputs(Path(tmp), audio, annotation, stems))
-        result = plan_request(scene, text, planner=opts.planner, scene=scene)
+        result = plan_request(scene, text, planner=opts.planner)
     return result.model_dump(mode="json")
 
 

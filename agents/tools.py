@@ -135,7 +135,7 @@ class AudioTools:
 
         audio, annotation, stems = self._inputs(args)
         scene = analyze(audio, annotation, stems, self.limits)
-        plan = plan_request(scene, args.request, planner=args.planner, bank=self.bank, scene=scene)
+        plan = plan_request(scene, args.request, planner=args.planner, bank=self.bank)
         return plan.model_dump(mode="json", exclude={"scene"})
 
     def edit_audio(self, args: EditAudioArgs) -> dict:

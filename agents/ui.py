@@ -94,13 +94,13 @@ def preview(
     stems: list[UploadFile] | None = File(None),
     options: str | None = Form(None),
 ) -> dict[str, Any]:
-    from agents.pipeline import plan_request, preview_plan
+    from agents.pipeline import prepare, preview_plan
 
     svc = service(http)
     opts, text = parse_options(options), check_request(request)
     with tempfile.TemporaryDirectory(dir=svc.tmp_root) as tmp:
         scene = svc.load(Path(tmp), svc.save_inputs(Path(tmp), audio, annotation, stems))
-        plan = plan_request(scene, text, planner=opts.planner, scene=scene)
+        scene, plan = prepare(scene, text, planner=opts.planner)
         rows = preview_plan(scene, plan, opts.executor)
     return {"plan": plan.model_dump(mode="json"), "steps": [r.model_dump(mode="json") for r in rows]}
 

@@ -59,6 +59,8 @@ class SceneDescription(BaseModel):
     events: list[Event]
     has_stems: bool
     events_from: str = Field(description="annotation | stems | detected | none")
+    searched: list[str] = Field(default_factory=list, description="with detected events: the sounds detection "
+                                                                   "looked for (found or not)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,6 +94,7 @@ class Scene:
             events=list(self.events),
             has_stems=self.has_stems,
             events_from=self.events_from,
+            searched=list(self.meta.get("searched", [])),
         )
 
     def residual(self) -> Audio:

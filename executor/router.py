@@ -1,8 +1,14 @@
 """The router: which backend executes a step, in which order to try them, and why.
 
+- the whole recording                -> ``dsp.whole`` (one exact edit of the file)
 - stems present                      -> ``dsp.stems`` (exact)
-- target isolated in time (mixture)  -> ``dsp.mixture`` (region operations, sample-exact outside)
-- overlapping events, no stems       -> ``ldm`` (the trained editor), when one is loaded
+- complete events (an annotation), target isolated in time
+                                     -> ``dsp.mixture`` (region operations, sample-exact outside)
+- overlapping events, or events that were only detected (other sounds may share the span),
+  no stems                           -> ``ldm`` (the trained editor), when one is loaded
+
+A region edit is exact only when every sound in the span is known, so detected events (CLAP
+grounding, no annotation) never route to ``dsp.mixture``; ``region`` forces it anyway.
 
 ``preference`` forces a family: ``dsp`` never tries the LDM, ``ldm`` tries it first, ``region``
 is DSP that edits the target's time region even when other events overlap it (``dsp.region``:
@@ -19,6 +25,8 @@ from audioedit.scene import Scene
 from audioedit.steps import EditStep, on_recording
 
 Preference = Literal["auto", "dsp", "ldm", "region"]
+INCOMPLETE = ("the events were detected, not annotated (other sounds may share the span), so a region edit on the "
+              "mixture would change them too")
 
 
 class Route(BaseModel):
@@ -34,16 +42,20 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
     if on_recording(step):
         return [Route(backend="dsp.whole", reason="the whole recording: one exact edit of the file, no events needed")]
     dsp: list[Route] = []
+    complete = scene.events_from in ("annotation", "stems")
     if scene.has_stems:
         dsp.append(Route(backend="dsp.stems", reason="stems are available: exact stem-level edit"))
     else:
         feasible, why = mixture_feasible(scene, step)
+        if feasible and not complete:
+            feasible, why = False, INCOMPLETE
         if feasible:
             dsp.append(Route(backend="dsp.mixture", reason=f"no stems; {why or 'the target is isolated in time'}: region edit on the mixture"))
         elif preference == "region" and mixture_feasible(scene, step, allow_overlap=True)[0]:
             dsp.append(Route(backend="dsp.region", reason=f"forced region edit on the mixture: {why}; "
                                                            "the overlapping events change too"))
-    ldm = [Route(backend="ldm", reason="no stems and the target overlaps other events: learned editor")] if ldm_available else []
+    why_ldm = "no stems and the target overlaps other events" if complete else "the events were detected, not annotated"
+    ldm = [Route(backend="ldm", reason=f"{why_ldm}: learned editor")] if ldm_available else []
     if preference in ("dsp", "region"):
         return dsp
     if preference == "ldm":
@@ -55,7 +67,9 @@ def unavailable(scene: Scene, step: EditStep, preference: Preference, ldm_availa
     """Why ``routes`` came back empty, in words a user can act on."""
     from executor.dsp import mixture_feasible
 
-    _, why = mixture_feasible(scene, step, allow_overlap=preference == "region")
+    feasible, why = mixture_feasible(scene, step, allow_overlap=preference == "region")
+    if feasible and scene.events_from not in ("annotation", "stems"):
+        why = INCOMPLETE
     hint = "pass the stems (--stems DIR)"
     if not ldm_available and preference != "dsp":
         hint += " or load a learned editor (--executor ldm)"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from planner.amounts import NUM
+from planner.attributes import is_attribute_tail
 
 CUE_RE = re.compile(
     r"\b(?:removing|dropping|deleting|muting|adding|lowering|raising|reducing|increasing|boosting|getting rid|"
@@ -154,7 +155,9 @@ def split_request(request: str) -> tuple[str | None, list[str]]:
         both_say_what = has_cue(clauses[-1]) and (has_cue(segment) or VERB_START_RE.match(segment)) if clauses else True
         if clauses and kind == "weak" and sep_text.strip() == "," and _is_position(clauses[-1]):
             both_say_what = False  # "After the siren, add a bird": the position belongs to the clause after it
-        if COMMENT_RE.match(segment.lower()) or (clauses and COMMENT_RE.match(clauses[-1].lower())):
+        if clauses and kind == "weak" and is_attribute_tail(segment):
+            both_say_what = False  # "the speaker without emotion and speaking in a normal volume": one reference
+        elif COMMENT_RE.match(segment.lower()) or (clauses and COMMENT_RE.match(clauses[-1].lower())):
             both_say_what = True  # a comment is its own clause: "remove the siren, it's annoying"
         if clauses and kind == "weak" and not both_say_what:
             joint = ", " if sep_text.strip() == "," else f" {sep_text.strip()} "

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import re
 
+from audioedit.steps import EventRef
 from planner import templates
+from planner.attributes import SPEECH_LABELS
 from planner.builder import StepBuilder
 from planner.refs import clean_phrase
 from planner.vocab import canonical_label
@@ -69,6 +71,11 @@ FOCUS_RES = (
                r"(?:\s+and\s+(?:push|pull|move|put|bring|turn|tuck)\s+(?:everything|all|the rest|all the rest|the others)"
                r"(?:\s+else)?\s+(?:back|down|away))$"),
     re.compile(r"^bring\s+(?P<x>.+?)\s+to the (?:front|fore(?:ground)?)$"),
+)
+CLEAN_RE = re.compile(
+    r"^(?:make|get|keep|leave)\s+(?P<x>(?:the |my |this )?(?:conversation|speech|dialogue|dialog|voices?|talking|talk|"
+    r"speakers?|narration|interview|podcast|vocals?))\s+(?:as\s+)?(?:clean|clear|cleaner|clearer|crisp|pristine)"
+    r"(?:\s+as (?:possible|you can|can be))?$"
 )
 ISOLATE_RE = re.compile(
     r"^(?:isolate|extract|pull out|separate|single out|keep only|only keep|leave only|keep just|just keep|leave just|"
@@ -157,6 +164,11 @@ def parse_focus(text: str, source: str, builder: StepBuilder) -> bool:
 
 
 def parse_isolate(text: str, source: str, builder: StepBuilder) -> bool:
+    """'keep only X', 'isolate X', 'make the conversation as clean as possible': remove all but X."""
+    if (clean := CLEAN_RE.match(text)) is not None:
+        builder.g.note(f"'{source}' read as: keep {clean['x']} and remove every other sound")
+        _lower_or_remove_others(clean["x"], source, builder, None)
+        return True
     m = ISOLATE_RE.match(text)
     if m is None:
         return False
@@ -168,24 +180,33 @@ def parse_isolate(text: str, source: str, builder: StepBuilder) -> bool:
 
 
 def _lower_or_remove_others(phrase: str, source: str, builder: StepBuilder, gain_db: float | None) -> None:
-    """Lower (``gain_db``) or remove (None) every scene label that ``phrase`` does not name."""
+    """Lower (``gain_db``) or remove (None) every scene event that ``phrase`` does not name.
+
+    With complete events (annotation, stems) the others are listed event by event; with detected
+    events (or none) the others are unknown, so the step acts on the complement of the kept sounds."""
     g = builder.g
-    if g.scene is None:
-        g.fail(source, f"'{source}' needs the recording's events to know what else is there; plan with a scene")
-        return
     keep = g.refs(phrase, source)
     if not keep:
         return
-    kept = {r.label for r in keep}
-    others = [lab for lab in g.scene_labels() if lab not in kept]
+    if g.scene is None or g.scene.events_from not in ("annotation", "stems"):
+        for ref in keep:
+            speech = ref.scope == "speech" or (ref.scope == "events" and ref.label in SPEECH_LABELS)
+            other = (EventRef(label="background", text=f"everything but {ref.describe()}", scope="background") if speech
+                     else ref.model_copy(update={"complement": True}))
+            g.note(f"'{source}' read as: {'remove' if gain_db is None else 'lower'} everything except "
+                   f"{ref.describe()} (the recording's other sounds are not annotated)")
+            builder.remove(other, source) if gain_db is None else builder.loudness(other, gain_db, source)
+        return
+    kept = {i for r in keep for i in r.event_ids} | {r.label for r in keep if r.scope != "events"}
+    others = [e for e in sorted(g.events, key=lambda e: e.onset_s) if e.id not in kept]
     what = f"lower every other sound by {-gain_db:g} dB" if gain_db is not None else "remove every other sound"
     if not others:
-        g.note(f"'{source}': the recording has nothing but {', '.join(sorted(kept))}; nothing to do")
+        g.note(f"'{source}': the recording has nothing but {', '.join(sorted({r.label for r in keep}))}; nothing to do")
         return
-    g.note(f"'{source}' read as: {what} ({', '.join(others)})")
-    for label in others:
-        for ref in g.refs(label, source) or ():
-            if gain_db is None:
-                builder.remove(ref, source)
-            else:
-                builder.loudness(ref, gain_db, source)
+    g.note(f"'{source}' read as: {what} ({', '.join(e.id for e in others)})")
+    for label in dict.fromkeys(e.label for e in others):
+        ref = EventRef(label=label, text=label.replace("_", " "), event_ids=[e.id for e in others if e.label == label])
+        if gain_db is None:
+            builder.remove(ref, source)
+        else:
+            builder.loudness(ref, gain_db, source)

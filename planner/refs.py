@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from audioedit.scene import Event, SceneDescription
 from audioedit.steps import EventRef, Unresolved, select_events, whole_recording
 from planner.amounts import NUM, ORDINAL_WORDS, number_value
+from planner.attributes import described_events, description_of, is_attribute_tail, phrase_attributes
 from planner.vocab import PHRASE_INDEX, STOPWORDS, canonical_label, content_tokens, display_name, match_label, singular
 
 AT_START_S = 0.5
@@ -123,6 +124,10 @@ class Grounding:
 
     def has_text(self) -> str:
         labels = self.scene_labels()
+        if self.scene is not None and self.scene.events_from == "detected":
+            looked = ", ".join(self.scene.searched) or "nothing"
+            found = f"detected: {', '.join(labels)}" if labels else "nothing was detected"
+            return f"{found} (no annotation was given; looked for: {looked})"
         return ", ".join(labels) if labels else "no labelled events (give an annotation or stems)"
 
     def note(self, text: str) -> None:
@@ -143,6 +148,7 @@ class Grounding:
             return special or None
         out: list[EventRef] = []
         parts = [phrase] if canonical_label(phrase) and _is_one_name(phrase) else split_refs(phrase)
+        parts = join_attribute_tails(parts)
         for part in parts:
             special = self._special_refs(clean_phrase(part), source) if len(parts) > 1 else None
             if special is not None:
@@ -201,6 +207,8 @@ class Grounding:
         part = text = clean_phrase(part)
         start_s, end_s, part = self.window(part)
         select, n, part = self._selector(part)
+        if self.scene is not None and phrase_attributes(part):
+            return self._described_ref(part, text, source, select, n)
         name = " ".join(content_tokens(part))
         if not name and previous is not None and (select != "all" or start_s is not None or end_s is not None):
             name = previous.replace("_", " ")
@@ -208,7 +216,7 @@ class Grounding:
             self.fail(source, f"which sound is '{text}'? this recording has {self.has_text()}")
             return None
         if self.scene is not None:
-            label = match_label(name, self.scene_labels())
+            label = match_label(name, self.scene_labels()) or self._meaning_match(name)
             if label is None:
                 known = canonical_label(name)
                 said = f"'{name}'" + (f" ({known})" if known and known != name.replace(" ", "_") else "")
@@ -237,6 +245,30 @@ class Grounding:
         if label not in self.mentioned:
             self.mentioned.append(label)
         return self._check_found(ref, source, plural_said=_said_plural(part))
+
+    def _meaning_match(self, name: str) -> str | None:
+        """The scene label ``name`` means when no rule matched ('pooch' -> dog_bark), or None."""
+        from planner.similar import closest_label, label_texts
+
+        texts = {lab: label_texts(lab, [e.extra.get("description", "") for e in self.events if e.label == lab])
+                 for lab in self.scene_labels()}
+        label, cosine = closest_label(name, texts)
+        if label is not None:
+            self.note(f"'{name}' read as {label} (closest in meaning among this recording's sounds, cosine {cosine:.2f})")
+        return label
+
+    def _described_ref(self, part: str, text: str, source: str, select: str, n: int | None) -> EventRef | None:
+        """A reference by what a source sounds like ('the man with the low voice'), matched on descriptions."""
+        hits, why = described_events(self.events, part)
+        if not hits:
+            self.fail(source, why)
+            return None
+        hits.sort(key=lambda e: e.onset_s)
+        chosen = {"first": hits[:1], "last": hits[-1:], "nth": hits[(n or 1) - 1 : n]}.get(select, hits)
+        self.note(f"'{text}' read as {', '.join(e.id for e in chosen)} ({'; '.join(description_of(e) for e in chosen)})")
+        if hits[0].label not in self.mentioned:
+            self.mentioned.append(hits[0].label)
+        return EventRef(label=hits[0].label, text=text, event_ids=[e.id for e in chosen])
 
     def _wider_window(self, text: str, start_s: float | None, end_s: float | None) -> tuple[float | None, float | None] | None:
         """'towards the beginning' / 'near the end' read as the first / last third, when the quarter finds nothing."""
@@ -336,6 +368,17 @@ def _says_many(text: str) -> bool:
 
 def _is_one_name(phrase: str) -> bool:
     return not re.search(r",|\band\b|&|\bplus\b|\bor\b", phrase) or "pots and pans" in phrase
+
+
+def join_attribute_tails(parts: list[str]) -> list[str]:
+    """'the speaker with a deep tone' + 'low enthusiasm' -> one reference (the 'and' joined attributes)."""
+    out: list[str] = []
+    for part in parts:
+        if out and is_attribute_tail(part) and phrase_attributes(out[-1]):
+            out[-1] = f"{out[-1]} and {part}"
+        else:
+            out.append(part)
+    return out
 
 
 def split_refs(phrase: str) -> list[str]:

@@ -86,6 +86,21 @@ def plan_rules(request: str, scene: SceneDescription | Scene | None = None, soun
     )
 
 
+def sound_queries(request: str) -> list[str]:
+    """The labels of the sounds ``request`` refers to in the recording ('remove the cow and make the dog
+    quieter' -> ['cow', 'dog_bark']): the event targets of its plan without a scene, vocabulary labels where
+    the words name one, else the words themselves. Whole-recording and speech/background-layer targets need
+    no search and are left out."""
+    from audioedit.steps import step_targets
+
+    try:
+        plan = plan_rules(request)
+    except UserInputError:
+        return []
+    refs = [ref for step in plan.steps for ref in step_targets(step) if ref.scope == "events"]
+    return list(dict.fromkeys(ref.label for ref in refs))
+
+
 def _describe(scene: Any) -> SceneDescription | None:
     if scene is None or isinstance(scene, SceneDescription):
         return scene

@@ -105,14 +105,14 @@ def test_plan_only():
 
 
 def test_detection_without_annotation(tmp_path):
-    from agents.detect import detect_events
+    from agents.detect import ground_request
     from audioedit.clap import default_clap
     from audioedit.demo import compose_street_scene
 
     if default_clap() is None:
         pytest.skip("no shipped small CLAP")
     wav, _, _ = compose_street_scene(tmp_path, seed=0)  # siren 1-5 s, car horn 6-6.8 s, footsteps 7.5-9.5 s
-    scene = detect_events(load_scene(wav), "remove the siren and quieten the footsteps")
+    scene = ground_request(load_scene(wav), "remove the siren and quieten the footsteps")
     assert scene.events_from == "detected"
     siren = [e for e in scene.events if e.label == "siren"]
     assert siren and all(e.onset_s < 5.0 and e.offset_s > 1.0 for e in siren)
