@@ -250,6 +250,15 @@ def eval_command(
                                 progress=progress)
     except AudioEditError as exc:
         _fail(exc)
+    from evals.report import load_run, plan_check_table
+
+    checks = plan_check_table(load_run(out)[0])
+    if checks:
+        console.print(checks[0])
+        for item, method, reference, planned, equal in checks[1]:
+            same = equal == "yes"
+            console.print(f"  {item:32s} {method:14s} {'equal' if same else 'DIFFERENT'}  {planned}"
+                          + ("" if same else f"  (reference: {reference})"), soft_wrap=True)
     console.print(f"report: {summary.report_md}  {summary.report_html}")
 
 
@@ -393,6 +402,17 @@ def bench_synth(
             t = measure_throughput(bank, Path(tmp) / str(k), n=n, workers=count, ray_address=address)
             table.add_row(name, str(count), f"{t.seconds:.2f}", f"{t.pairs_per_s:.2f}", str(t.failed))
     console.print(table)
+
+
+@bench_app.command("requests")
+def bench_requests(
+    table: Optional[Path] = typer.Option(None, "--table", help="a request table YAML (default: evals/tables/user_requests.yaml)"),
+    planner: str = typer.Option("rules", "--planner"),
+) -> None:
+    """Exact-plan accuracy on requests in people's own words (plain recordings, descriptions, complements)."""
+    from evals.request_table import TABLE, format_result, run_table
+
+    console.print(format_result(run_table(table or TABLE, backend=planner)), soft_wrap=True)
 
 
 @bench_app.command("planner")

@@ -123,15 +123,33 @@ def level_db(x: np.ndarray) -> float:
 
 
 def integrated_lufs(audio: Audio) -> float:
-    """Integrated loudness in LUFS (-inf for digital silence); files shorter than one 400 ms
-    gating block are measured with BS.1770's K-weighting over their whole length."""
+    """Integrated loudness in LUFS, ITU-R BS.1770-4: K-weighting (pyloudnorm's filters), 400 ms blocks
+    every 100 ms, absolute gate -70 LUFS, relative gate -10 LU; -inf when every block is gated
+    (silence). Channel weights as pyloudnorm's (L, R, C 1.0; Ls, Rs 1.41) up to five channels, 1.0
+    for every channel of a larger layout (positions unknown). Vectorized: pyloudnorm's own meter
+    loops over blocks in Python and stops at five channels. Files shorter than one block are
+    repeated to fill one."""
     import pyloudnorm
+    from scipy.signal import lfilter
 
-    x = np.asarray(audio.samples, dtype=np.float64).T
+    x = np.asarray(audio.samples, dtype=np.float64)
+    rate = audio.sample_rate_hz
     if not np.any(x):
         return float("-inf")
-    rate = audio.sample_rate_hz
-    if audio.duration_s < MIN_BLOCK_S:  # pad by repetition so one gating block fits
-        x = np.tile(x, (int(np.ceil(MIN_BLOCK_S / audio.duration_s)) + 1, 1))
-    meter = pyloudnorm.Meter(rate, block_size=MIN_BLOCK_S)
-    return float(meter.integrated_loudness(x if x.shape[1] > 1 else x[:, 0]))
+    block, hop = int(round(MIN_BLOCK_S * rate)), int(round(MIN_BLOCK_S * rate / 4))
+    if x.shape[1] < block:
+        x = np.tile(x, (1, int(np.ceil(block / x.shape[1]))))
+    for stage in pyloudnorm.Meter(rate)._filters.values():  # high shelf, then high pass
+        x = lfilter(stage.b, stage.a, x, axis=1)
+    weights = np.array([1.0, 1.0, 1.0, 1.41, 1.41])[: x.shape[0]] if x.shape[0] <= 5 else np.ones(x.shape[0])
+    power = np.concatenate([np.zeros((x.shape[0], 1)), np.cumsum(x**2, axis=1)], axis=1)
+    starts = np.arange(0, x.shape[1] - block + 1, hop)
+    z = (power[:, starts + block] - power[:, starts]) / block  # (channels, blocks) mean squares
+    with np.errstate(divide="ignore"):
+        loud = -0.691 + 10 * np.log10(weights @ z)
+    kept = loud >= -70.0
+    if not kept.any():
+        return float("-inf")
+    relative = -0.691 + 10 * np.log10(weights @ z[:, kept].mean(axis=1)) - 10.0
+    kept &= loud > relative
+    return float(-0.691 + 10 * np.log10(weights @ z[:, kept].mean(axis=1)))

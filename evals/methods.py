@@ -47,6 +47,7 @@ class MethodOutput:
     timings_s: dict[str, float] = field(default_factory=dict)
     backends: list[str] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)
+    plan_check: dict[str, Any] | None = None  # the plan's effects against the item's reference plan
 
 
 @dataclass
@@ -120,7 +121,8 @@ def _pipeline(item: EvalItem, ctx: MethodContext, source: Audio, *, verify: bool
     except (UserInputError, ExecutionError) as exc:
         took = time.perf_counter() - start
         return MethodOutput(source, "failed", f"{type(exc).__name__}: {exc}",
-                            {"analyze_s": load_s, "plan_s": took, "total_s": load_s + took})
+                            {"analyze_s": load_s, "plan_s": took, "total_s": load_s + took},
+                            plan_check=_plan_check(item, None) if plan is None else None)
     t = outcome.report.timings_s
     timings = {"analyze_s": load_s + t.get("analyze_s", 0.0), "plan_s": t.get("plan_s", 0.0),
                "execute_s": t.get("execute_s", 0.0), "verify_s": t.get("verify_s", 0.0)}
@@ -133,7 +135,20 @@ def _pipeline(item: EvalItem, ctx: MethodContext, source: Audio, *, verify: bool
     if status == "failed" and steps and all(a.backend == "none" for s in steps for a in s.attempts):
         return MethodOutput(None, "skipped", reason, timings, steps=[s.instruction for s in steps])
     return MethodOutput(outcome.audio, status, reason, timings,
-                        backends=[s.backend or "none" for s in steps], steps=[s.instruction for s in steps])
+                        backends=[s.backend or "none" for s in steps], steps=[s.instruction for s in steps],
+                        plan_check=_plan_check(item, outcome.report.plan) if plan is None else None)
+
+
+def _plan_check(item: EvalItem, plan: Plan | None) -> dict[str, Any] | None:
+    """The planned effects per event against the reference plan's (None when the item has none)."""
+    from evals.planner_accuracy import plan_effects
+
+    if not item.steps:
+        return None
+    reference = plan_effects(reference_plan(item).steps)
+    planned = plan_effects(plan.steps) if plan is not None else {}
+    return {"reference": reference, "planned": planned, "match": planned == reference,
+            "unresolved": [u.text for u in plan.unresolved] if plan is not None else ["(refused)"]}
 
 
 def reference_plan(item: EvalItem) -> Plan:

@@ -310,3 +310,17 @@ def accuracy_rows(acc: PlannerAccuracy) -> list[OpAccuracy]:
     rows = list(acc.per_op)
     rows += [r for r in (acc.six_op, acc.declarative) if r is not None]
     return rows + list(acc.declarative_by_recipe)
+
+
+def plan_effects(steps: list[EditStep]) -> dict[str, str]:
+    """What a plan does to each event it names, as ``{event id: 'remove' | 'loudness +6' | ...}``
+    (gains rounded to whole dB): two plans with the same effects edit the same sources the same way,
+    whatever order or grouping of steps they use (the LCR items' per-source codes)."""
+    effects: dict[str, str] = {}
+    for step in steps:
+        amount = {"loudness": lambda: f" {round(step.gain_db):+d}", "speed": lambda: f" x{step.factor:g}"}.get(
+            step.op, lambda: "")()
+        for ref in step_targets(step):
+            for event_id in ref.event_ids:
+                effects[event_id] = f"{step.op}{amount}"
+    return effects

@@ -163,6 +163,25 @@ def reasons_table(records: list[dict], methods: list[str], top: int = 3) -> tupl
 # plots
 
 
+def plan_check_table(records: list[dict]) -> tuple[str, list[list[str]]] | None:
+    """``(summary line, rows)`` of the plan-vs-reference checks the planned methods recorded, or None."""
+    checked = [r for r in records if r.get("plan_check")]
+    if not checked:
+        return None
+
+    def show(effects: dict) -> str:
+        return ", ".join(f"{k}: {v}" for k, v in sorted(effects.items())) or "(nothing)"
+
+    rows = [[r["item"], r["method"], show(r["plan_check"]["reference"]), show(r["plan_check"]["planned"]),
+             "yes" if r["plan_check"]["match"] else "**no**"] for r in sorted(checked, key=lambda r: (r["method"], r["item"]))]
+    by_method = {}
+    for r in checked:
+        right, total = by_method.get(r["method"], (0, 0))
+        by_method[r["method"]] = (right + bool(r["plan_check"]["match"]), total + 1)
+    summary = "; ".join(f"{m}: {right}/{total} plans equal the reference" for m, (right, total) in sorted(by_method.items()))
+    return summary, rows
+
+
 def bar_chart(records: list[dict], methods: list[str], path: Path) -> Path:
     """Grouped bars per op: LSD (left) and SI-SDR (right), one bar per method."""
     import matplotlib
@@ -254,6 +273,10 @@ def _blocks(out: Path, meta: dict, records: list[dict], vectors: list[dict]) -> 
     b += [("h2", "Latency per stage (seconds per item, this machine)"), ("table", header, rows),
           ("img", latency_chart(records, methods, out / "plots" / "latency.png").relative_to(out).as_posix(),
            "mean seconds per stage")]
+    plan_rows = plan_check_table(records)
+    if plan_rows:
+        b += [("h2", "Plans against the reference (effect on each source)"), ("p", plan_rows[0]),
+              ("table", ["item", "method", "reference", "planned", "equal"], plan_rows[1])]
     header, rows = reasons_table(records, methods)
     if rows:
         b += [("h2", "Most frequent failure / skip reasons"), ("table", header, rows)]

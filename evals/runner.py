@@ -110,6 +110,8 @@ def evaluate_item(item_json: str, methods: list[str], options_json: str, figures
             rec |= {"status": result.status, "reason": result.reason[:500],
                     "timings_s": {k: round(v, 4) for k, v in result.timings_s.items()},
                     "backends": result.backends, "steps": result.steps}
+            if result.plan_check is not None:
+                rec["plan_check"] = result.plan_check
             if result.audio is not None:
                 scores, vec = score_output(item, source, target, result.audio, clap=clap, classifier=classifier,
                                            target_vectors=tvec)

@@ -66,7 +66,8 @@ TRAIL_RE = re.compile(
 )
 # clauses that comment on the request instead of asking for an edit: noted, never a reason to refuse
 COMMENT_RE = re.compile(
-    r"^(?:(?:it|this|that|he|she|they|the \w+)(?:'s|'re| is| are| was| were| sounds?| gets?| keeps? being| can be)\s+"
+    r"^(?:(?:(?:honestly|frankly|seriously|ugh|man|wow),?\s+)?(?:it|this|that|he|she|they|(?P<subject>the \w+))"
+    r"(?:'s|'re| is| are| was| were| sounds?| gets?| keeps? being| can be)\s+"
     r"(?:so |really |very |super |quite |a bit |a little |kind of |kinda |pretty |just |too |way too |extremely |honestly )*"
     r"(?:annoying|distracting|terrible|awful|horrible|bad|irritating|unbearable|painful|weird|strange|great|nice|good|"
     r"fine|ok|okay|perfect|important|urgent|ruining (?:it|everything|the \w+)|driving me (?:crazy|nuts|mad)|"

@@ -21,6 +21,7 @@ import re
 from audioedit.steps import EventRef
 from planner import templates
 from planner.attributes import SPEECH_LABELS
+from planner.groups import complete, named_refs
 from planner.builder import StepBuilder
 from planner.refs import clean_phrase
 from planner.vocab import canonical_label
@@ -65,7 +66,7 @@ FOCUS_RES = (
                r"(?:\s+(?:better|more clearly|clearly|properly))?$"),
     re.compile(r"^(?:make|let)\s+(?P<x>.+?)\s+(?:stand out|the (?:focus|star)|clearer|more intelligible|"
                r"easier to (?:hear|understand))$"),
-    re.compile(r"^(?:i |we )?(?:mainly|mostly|primarily|really|only|just) (?:want|need|care) (?:to hear|about)\s+(?P<x>.+?)"
+    re.compile(r"^(?:i |we )?(?:mainly|mostly|primarily|really) (?:want|need|care) (?:to hear|about)\s+(?P<x>.+?)"
                r"(?:\s+(?:clearly|better|more clearly))?$"),
     re.compile(r"^(?:bring|move|put|pull|push)\s+(?P<x>.+?)\s+(?:to the (?:front|fore(?:ground)?)|forward|up front)"
                r"(?:\s+and\s+(?:push|pull|move|put|bring|turn|tuck)\s+(?:everything|all|the rest|all the rest|the others)"
@@ -83,6 +84,8 @@ ISOLATE_RE = re.compile(
     r"|^(?:keep|leave)\s+(?P<y>.+?)\s+only$|^(?:i )?(?:just|only) want\s+(?P<w>.+?)\s+(?:over|on top of|above|and)\s+"
     r"the (?:ambience|ambiance|background|backdrop|ambient sound)$|^(?:keep|leave)\s+(?P<z>.+?)\s+and (?:remove|drop|mute) "
     r"(?:everything|all) else$"
+    r"|^(?:i |we )?(?:only|just) (?:want|need|care about) (?:to hear |to keep )?(?P<v>(?:the|a|an|my|that|this) .+?)"
+    r"(?:,? (?:and )?nothing else| only| alone)?$"
 )
 
 
@@ -175,7 +178,7 @@ def parse_isolate(text: str, source: str, builder: StepBuilder) -> bool:
     if m["w"]:
         _lower_or_remove_others(f"{m['w']} and the background", source, builder, None)
         return True
-    _lower_or_remove_others(m["x"] or m["y"] or m["z"], source, builder, None)
+    _lower_or_remove_others(m["x"] or m["y"] or m["z"] or m["v"], source, builder, None)
     return True
 
 
@@ -185,10 +188,10 @@ def _lower_or_remove_others(phrase: str, source: str, builder: StepBuilder, gain
     With complete events (annotation, stems) the others are listed event by event; with detected
     events (or none) the others are unknown, so the step acts on the complement of the kept sounds."""
     g = builder.g
-    keep = g.refs(phrase, source)
+    keep = g.refs(phrase, source) if complete(g) else named_refs(g, phrase, source)
     if not keep:
         return
-    if g.scene is None or g.scene.events_from not in ("annotation", "stems"):
+    if not complete(g):
         for ref in keep:
             speech = ref.scope == "speech" or (ref.scope == "events" and ref.label in SPEECH_LABELS)
             other = (EventRef(label="background", text=f"everything but {ref.describe()}", scope="background") if speech

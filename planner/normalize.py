@@ -35,7 +35,7 @@ NORMALIZE_RE = re.compile(
 )
 AS_LOUD_AS_RE = re.compile(
     rf"\b(?:as loud as|the (?:loudness|level|volume) of|(?:loudness|level) (?:for|of|like)|"
-    rf"(?:ready|mastered|master(?:ed)?) for|standard (?:for|of)|(?:at|to))\s+"
+    rf"(?:ready|mastered|master(?:ed)?) for|standard (?:for|of)|(?:at|to|for))\s+"
     rf"(?:an? |the |typical |standard |normal )?(?P<preset>{'|'.join(PRESET_WORDS.values())})"
     rf"(?: (?:level|loudness|volume|standard|spec|norm|target))?\b"
 )

@@ -375,10 +375,10 @@ def _target_refs(rest: str, text: str, source: str, builder: StepBuilder, what: 
     """The refs left after stripping op words; 'it' and nothing reuse the previous clause's targets."""
     g = builder.g
     phrase = clean_phrase(rest)
-    overall = re.search(r"\b(?:overall|everything|whole|entire|all sounds|the mix)\b", text) is not None
+    overall = re.search(r"\b(?:overall|everything(?! else)|whole|entire|all sounds|the mix)\b", text) is not None
     if overall and not names_scene_sound(g, phrase):
         phrase = "everything"
-    elif phrase in {"", "it", "them", "they", "this", "that", "those", "these", "its"}:
+    elif phrase in {"", "it", "them", "they", "this", "that", "those", "these", "its", "the"}:
         if g.last_refs:
             g.note(f"'{source}' applies to the previous target(s): {', '.join(r.label for r in g.last_refs)}")
             return g.last_refs
@@ -414,11 +414,16 @@ def parse_remove(text: str, source: str, builder: StepBuilder) -> bool:
         m = pattern.match(text)
         if m is None:
             continue
-        refs = builder.g.refs(m["obj"], source)
+        g = builder.g
+        pronoun = clean_phrase(m["obj"]) in {"it", "them", "that", "those", "this", "these"}
+        refs = g.last_refs if pronoun and g.last_refs else g.refs(m["obj"], source)
+        if refs and any(ref.scope == "recording" for ref in refs):
+            g.fail(source, f"'{source}' would remove the whole recording and leave silence; say which sound to remove")
+            refs = None
         if refs:
             for ref in refs:
                 builder.remove(ref, source)
-            builder.g.last_refs = refs
+            g.last_refs = refs
         builder.last_verb = "remove"
         return True
     return False

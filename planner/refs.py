@@ -26,9 +26,10 @@ import re
 from dataclasses import dataclass, field
 
 from audioedit.scene import Event, SceneDescription
-from audioedit.steps import EventRef, Unresolved, select_events, whole_recording
+from audioedit.steps import EventRef, Unresolved, select_events
 from planner.amounts import NUM, ORDINAL_WORDS, number_value
-from planner.attributes import described_events, description_of, is_attribute_tail, phrase_attributes
+from planner.attributes import SPEECH_LABELS, described_events, description_of, is_attribute_tail, phrase_attributes
+from planner.groups import complete, special_refs
 from planner.vocab import PHRASE_INDEX, STOPWORDS, canonical_label, content_tokens, display_name, match_label, singular
 
 AT_START_S = 0.5
@@ -57,19 +58,6 @@ SELECT_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("last", re.compile(r"\b(?:very\s+)?(?:last|final|latest|closing)\b")),
     ("nth", re.compile(r"\b(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|(\d+)(?:st|nd|rd|th))\b")),
     ("all", re.compile(r"\b(?:all(?: of)?(?: the)?|every|each|both(?: of)?(?: the)?|any)\b")),
-)
-WHOLE_RE = re.compile(
-    r"^(?:it|this|that|everything|all|all of it|all (?:the )?(?:sounds?|events?)|every sound|(?:the )?whole thing|"
-    r"the (?:whole|entire|full|complete) (?:thing|mix|mixture|recording|clip|audio|track|scene|file|song|podcast|video|"
-    r"sound|piece|episode|memo)|(?:the|this|my) (?:mix|mixture|recording|clip|audio|track|scene|file|song|podcast|video|"
-    r"episode|voice memo|memo|piece|overall volume|volume|level)|overall|the overall (?:mix|level|volume|sound))$"
-)
-BACKGROUND_RE = re.compile(r"\b(?:background|ambience|ambient|backdrop|environment)\b")
-FOREGROUND_RE = re.compile(r"^(?:the )?foreground(?: sounds?| events?)?$")
-OTHERS_RE = re.compile(r"^(?:everything else|the rest|all (?:the )?others?|(?:all )?(?:the )?other (?:sounds?|noises?|events?))$")
-EXCEPT_RE = re.compile(
-    r"^(?:everything|all(?: the)?(?: sounds?| events?| noises?)?|all)\s+(?:but|except(?: for)?|other than|apart from|besides)\s+(?P<x>.+)$"
-    r"|^(?:all (?:the )?|every |any )?non[- ](?P<y>.+?)(?: sounds?| noises?| events?)?$"
 )
 WRAPPER_RE = re.compile(
     r"\b(?:the\s+)?(?:(?:sound|audio|noise)\s+level|volume|level|loudness|gain|sound|noise|speed|tempo|pace|"
@@ -143,14 +131,14 @@ class Grounding:
         phrase = clean_phrase(phrase)
         if not phrase:
             return None
-        special = self._special_refs(phrase, source)
+        special = special_refs(self, phrase, source)
         if special is not None:
             return special or None
         out: list[EventRef] = []
         parts = [phrase] if canonical_label(phrase) and _is_one_name(phrase) else split_refs(phrase)
         parts = join_attribute_tails(parts)
         for part in parts:
-            special = self._special_refs(clean_phrase(part), source) if len(parts) > 1 else None
+            special = special_refs(self, clean_phrase(part), source) if len(parts) > 1 else None
             if special is not None:
                 if not special:
                     return None
@@ -161,40 +149,6 @@ class Grounding:
                 return None
             out.append(ref)
         return out or None
-
-    def _special_refs(self, phrase: str, source: str) -> list[EventRef] | None:
-        """Whole-scene, background, 'everything but X' and 'the rest' phrases; None if not one."""
-        labels: list[str] | None = None
-        if WHOLE_RE.match(phrase):
-            return [whole_recording(phrase)]
-        if FOREGROUND_RE.match(phrase):
-            labels, what = self._role_labels("foreground"), "every foreground event"
-        elif OTHERS_RE.match(phrase):
-            labels = [lab for lab in self.scene_labels() if lab not in self.mentioned]
-            what = "every event not already mentioned"
-        elif (m := EXCEPT_RE.match(phrase)) is not None:
-            kept = self.refs(m["x"] or m["y"], source)
-            if kept is None:
-                return []
-            keep = {r.label for r in kept}
-            labels, what = [lab for lab in self.scene_labels() if lab not in keep], f"every event but {', '.join(sorted(keep))}"
-        elif BACKGROUND_RE.search(phrase) and not match_label(BACKGROUND_RE.sub("", phrase), self.scene_labels()):
-            if canonical_label(BACKGROUND_RE.sub("", phrase)) is not None and self.scene is None:
-                return None
-            labels, what = self._role_labels("background"), "the background events"
-            if not labels and self.scene is not None and self.mentioned:  # none marked background: those not in focus
-                labels = [lab for lab in self.scene_labels() if lab not in self.mentioned]
-                what = "the sounds the request does not name (no event is marked background)"
-        if labels is None:
-            return None
-        if self.scene is None:
-            self.fail(source, f"'{phrase}' needs the recording's events; plan with a scene (annotation, stems or detection)")
-            return []
-        if not labels:
-            self.fail(source, f"'{phrase}' matches nothing: this recording has {self.has_text()}")
-            return []
-        self.note(f"'{phrase}' read as {what}: {', '.join(labels)}")
-        return [self._resolve(EventRef(label=lab, text=phrase)) for lab in labels]
 
     def _role_labels(self, role: str) -> list[str]:
         return list(dict.fromkeys(e.label for e in sorted(self.events, key=lambda e: e.onset_s) if e.role == role))
@@ -215,6 +169,8 @@ class Grounding:
         if not name:
             self.fail(source, f"which sound is '{text}'? this recording has {self.has_text()}")
             return None
+        if not complete(self) and canonical_label(name) in SPEECH_LABELS and select == "all" and start_s is end_s is None:
+            return EventRef(label="speech", text=text, scope="speech")  # no annotation: the speech layer
         if self.scene is not None:
             label = match_label(name, self.scene_labels()) or self._meaning_match(name)
             if label is None:

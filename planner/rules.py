@@ -112,8 +112,11 @@ def _describe(scene: Any) -> SceneDescription | None:
 def plan_clause(clause: str, builder: StepBuilder) -> None:
     """Emit the steps of one clause, or record why it could not be planned."""
     text = front_position(clause.lower())
-    if COMMENT_RE.match(text.strip(" .!")):
+    if (comment := COMMENT_RE.match(text.strip(" .!"))) is not None:
         builder.g.note(f"'{clause}' is a comment, not an edit; no step")
+        subject = comment["subject"] or ""
+        if subject and names_scene_sound(builder.g, subject):  # "the siren is driving me crazy, remove it"
+            builder.g.last_refs = builder.g.refs(subject, clause) or builder.g.last_refs
         return
     if _try_parsers(text, clause, builder):
         return
