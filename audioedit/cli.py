@@ -217,6 +217,39 @@ def mcp(root: Path = typer.Option(Path("."), "--root", help="the only directory 
     run_stdio(root)
 
 
+@app.command("batch")
+def batch(
+    manifest: Path = typer.Argument(..., help="JSONL: one {\"audio\", \"request\"[, \"id\", \"annotation\", \"stems\"]} per line"),
+    out: Path = typer.Option(..., "--out", help="output folder: <id>.wav/.json/.jams per item and batch.jsonl"),
+    request: Optional[str] = typer.Option(None, "--request", help="the request for every line that has none"),
+    workers: int = typer.Option(1, "--workers"),
+    ray: Optional[str] = typer.Option(None, "--ray", help=RAY_HELP),
+    resume: bool = typer.Option(True, "--resume/--no-resume", help="skip items whose outcome is already recorded"),
+    executor: str = typer.Option("auto", "--executor"),
+    verifier: str = typer.Option("clap", "--verifier"),
+) -> None:
+    """Edit many recordings; resumable, with progress and a summary table (exit 1 if any item failed)."""
+    from agents.batch import run_batch
+
+    bar, progress = _progress_bar("batch")
+    try:
+        with bar:
+            summary = run_batch(manifest, out, request=request, workers=workers, ray_address=ray, resume=resume,
+                                progress=progress, executor=executor, verifier=verifier)
+    except AudioEditError as exc:
+        _fail(exc)
+    table = Table(title=f"batch: {summary.items} items, {summary.ran} run, {summary.skipped} already done, "
+                        f"{summary.seconds:g} s")
+    for col in ("id", "status", "steps ok", "seconds", "message"):
+        table.add_column(col)
+    for rec in summary.records:
+        table.add_row(rec.id, rec.status, f"{rec.steps_ok}/{rec.steps}", f"{rec.seconds:g}", rec.message[:80])
+    console.print(table)
+    console.print(" ".join(f"{k}: {v}" for k, v in sorted(summary.by_status.items())))
+    if any(r.status in ("failed", "error") for r in summary.records):
+        raise typer.Exit(1)
+
+
 @app.command("eval")
 def eval_command(
     suite: str = typer.Option(..., "--suite", help="synth-v1 | synth-v1-declarative | lcr | sisec"),

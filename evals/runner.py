@@ -31,6 +31,7 @@ from pydantic import BaseModel, Field
 
 from audioedit.audio import write_text_atomic
 from audioedit.errors import UserInputError
+from audioedit.tasks import run_tasks
 
 from evals.methods import METHODS
 from evals.suites import EvalItem, Suite, item_source, item_target, load_suite
@@ -202,7 +203,7 @@ def run_eval(suite: str | Suite, methods: list[str], out_dir: str | Path, limit:
             tasks.append((item.model_dump_json(), todo, opts.model_dump_json(), figures))
     written = 0
     with open(out / RESULTS, "a", encoding="utf-8") as rf, open(out / VECTORS, "a", encoding="utf-8") as vf:
-        for n, result in enumerate(_execute(tasks, workers, ray_address), start=1):
+        for n, result in enumerate(run_tasks(evaluate_item, tasks, workers=workers, ray_address=ray_address), start=1):
             for rec in result["records"]:
                 rf.write(json.dumps(rec) + "\n")
                 written += 1
@@ -235,37 +236,6 @@ def ldm_description(ldm_path: str | None = None) -> str:
     data = json.loads(info.read_text(encoding="utf-8")) if info.is_file() else {}
     what = ", ".join(f"{k} {v}" for k, v in data.items()) or "no info.json"
     return f"learned editor: {folder} ({what})"
-
-
-def _execute(tasks: list[tuple], workers: int, ray_address: str | None):
-    """Yield ``evaluate_item`` results as they finish (serial, process pool or Ray)."""
-    if ray_address:
-        yield from _run_ray(tasks, ray_address)
-    elif workers <= 1:
-        for task in tasks:
-            yield evaluate_item(*task)
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = [pool.submit(evaluate_item, *task) for task in tasks]
-            for fut in as_completed(futures):
-                yield fut.result()
-
-
-def _run_ray(tasks: list[tuple], address: str):
-    try:
-        import ray
-    except ImportError as exc:  # pragma: no cover - depends on the extra
-        raise ImportError("Ray fan-out needs ray: pip install 'audioedit[scale]'") from exc
-    if not ray.is_initialized():
-        ray.init(address=None if address == "local" else address, ignore_reinit_error=True, log_to_driver=False)
-    remote = ray.remote(evaluate_item)
-    pending = [remote.remote(*task) for task in tasks]
-    while pending:
-        ready, pending = ray.wait(pending, num_returns=1)
-        yield ray.get(ready[0])
 
 
 def main_eval(suite: str | Suite, methods: list[str] | str, out: str | Path, limit: int | None = None, *,

@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 
 from audioedit.audio import write_text_atomic
 from audioedit.errors import UserInputError
+from audioedit.tasks import run_tasks as fan_out
 from audioedit.steps import OPS
 
 from synth.banks import SynthBank, open_bank
@@ -140,59 +141,17 @@ def run_tasks(bank: SynthBank, tasks: list[ExampleTask], out_dir: str | os.PathL
     todo = [t for t in tasks if t.name not in done]
     args = [(str(bank.root), bank.name, t.model_dump_json(), str(out_dir), opts.model_dump_json()) for t in todo]
     start = time.perf_counter()
-    if ray_address is not None:
-        results, backend = _run_ray(args, ray_address, workers, progress), "ray"
-    elif workers > 1 and len(args) > 1:
-        results, backend = _run_pool(args, workers, progress), "process"
-    else:
-        results, backend = [], "serial"
-        for k, a in enumerate(args, 1):
-            results.append(run_task(*a))
-            if progress:
-                progress(k, len(args))
-    seconds = time.perf_counter() - start
-    manifest = write_manifest(out_dir, [t.name for t in tasks])
-    return _summarise(out_dir, manifest, tasks, results, len(tasks) - len(todo), seconds, backend, workers)
-
-
-def _run_pool(args: list[tuple], workers: int, progress: Progress | None) -> list[dict]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
+    backend = "ray" if ray_address is not None else "process" if workers > 1 and len(args) > 1 else "serial"
     results = []
     # fork: workers inherit the parent's imported Scaper/soxbindings instead of re-importing them
     # (spawn cost ~3 s per worker and halved the throughput); the synth path starts no threads.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(run_task, *a) for a in args]
-        for k, fut in enumerate(as_completed(futures), 1):
-            results.append(fut.result())
-            if progress:
-                progress(k, len(args))
-    return results
-
-
-def _run_ray(args: list[tuple], address: str, workers: int, progress: Progress | None) -> list[dict]:
-    try:
-        import ray
-    except ImportError:
-        raise ImportError("the Ray backend needs ray: pip install 'audioedit[scale]'") from None
-    started = not ray.is_initialized()
-    if started:
-        kwargs = {"num_cpus": workers} if address == "local" else {"address": address}
-        ray.init(ignore_reinit_error=True, include_dashboard=False, log_to_driver=False, **kwargs)
-    try:
-        remote = ray.remote(num_cpus=1)(run_task)
-        pending = [remote.remote(*a) for a in args]
-        results = []
-        while pending:
-            ready, pending = ray.wait(pending, num_returns=1)
-            results.extend(ray.get(ready))
-            if progress:
-                progress(len(results), len(args))
-        return results
-    finally:
-        if started:
-            ray.shutdown()
+    for k, result in enumerate(fan_out(run_task, args, workers=workers, ray_address=ray_address, start_method="fork"), 1):
+        results.append(result)
+        if progress:
+            progress(k, len(args))
+    seconds = time.perf_counter() - start
+    manifest = write_manifest(out_dir, [t.name for t in tasks])
+    return _summarise(out_dir, manifest, tasks, results, len(tasks) - len(todo), seconds, backend, workers)
 
 
 def _summarise(out_dir: Path, manifest: Path, tasks: list[ExampleTask], results: list[dict], skipped: int,
