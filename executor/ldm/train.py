@@ -37,6 +37,7 @@ from pydantic import BaseModel
 from audioedit.warm_start import config_differences
 from executor.ldm.config import EditorConfig, load_config
 from executor.ldm.core import Editor, build_editor
+from executor.ldm.export import export_weights_file, read_export_weights
 from executor.ldm.data import heldout_pairs, load_corpus, make_pair
 from executor.ldm.flow import DELTA_SCALE, flow_loss
 
@@ -111,8 +112,8 @@ def plot_log(log_path: Path, png_path: Path) -> None:
 
 def export_incompatibility(export_dir: Path, cfg: EditorConfig) -> str | None:
     """Why the export in ``export_dir`` cannot seed an editor of ``cfg`` (None: it can)."""
-    if not all((export_dir / name).is_file() for name in ("model.pt", "config.yaml", "info.json")):
-        return f"no model.pt + config.yaml + info.json in {export_dir}"
+    if export_weights_file(export_dir) is None or not all((export_dir / n).is_file() for n in ("config.yaml", "info.json")):
+        return f"no model.safetensors + config.yaml + info.json in {export_dir}"
     try:
         saved = load_config(export_dir / "config.yaml")
     except ValueError as exc:  # pydantic's ValidationError: fields this code does not know
@@ -123,7 +124,7 @@ def export_incompatibility(export_dir: Path, cfg: EditorConfig) -> str | None:
 
 
 def _resume(path: Path, editor: Editor, ema, opt):
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    state = torch.load(path, map_location="cpu", weights_only=True)  # tensors, numbers, dicts: no code
     editor.net.load_state_dict(state["model"])
     ema.load_state_dict(state["ema"])
     opt.load_state_dict(state["optimizer"])
@@ -163,8 +164,7 @@ class _Run:
             with log_path.open("a") as f:
                 f.write(json.dumps({"kind": "from_scratch", "step": 0, "from": str(export_dir), "reason": reason}) + "\n")
             return
-        weights = torch.load(export_dir / "model.pt", map_location="cpu", weights_only=True)
-        weights = {k: v.float() for k, v in weights.items()}  # float16 on disk
+        weights = read_export_weights(export_dir)  # float16 on disk
         self.editor.net.load_state_dict(weights)
         self.ema.load_state_dict(weights)
         info = json.loads((export_dir / "info.json").read_text())
