@@ -226,21 +226,24 @@ def _log_row(run: _Run, window: list[dict]) -> dict:
 
 def train(config_path: str | Path, out_dir: str | Path, resume: bool = True, max_steps: int | None = None,
           time_limit_s: float | None = None, warm_start: str | Path | None = SHIPPED_DIR,
-          data_dirs: list[str] | None = None) -> TrainResult:
+          data_dirs: list[str] | None = None, data_root: str | Path | None = None) -> TrainResult:
     """Train (or continue training) the editor of ``config_path`` into ``out_dir``.
 
     ``resume``: continue from ``out_dir/checkpoint.pt``, else warm-start from the export in
     ``warm_start`` if it is compatible (None: never); ``resume=False``: from scratch.
 
     ``data_dirs``: synth datasets (``audioedit synth pairs``) whose scenes are cut into training
-    pairs (they replace the config's ``data.synth_dirs``).
+    pairs (they replace the config's ``data.synth_dirs``; kept as given, so no machine path reaches an
+    export). ``data_root``: the dev corpus (replaces ``data.dev_root``; default ``audioedit.paths.data_root()``).
 
     Stops at ``max_steps`` (default: the config's), after ``time_limit_s`` seconds of this call,
     or on Ctrl-C, always leaving a checkpoint.
     """
     cfg = load_config(config_path)
     if data_dirs:
-        cfg.data.synth_dirs = [str(Path(d).resolve()) for d in data_dirs]
+        cfg.data.synth_dirs = [str(d) for d in data_dirs]
+    if data_root is not None:
+        cfg.data.dev_root = str(data_root)
     torch.set_num_threads(cfg.train.threads)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -288,11 +291,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-steps", type=int, default=None)
     parser.add_argument("--time-limit-s", type=float, default=None)
     parser.add_argument("--data", action="append", default=None, help="a folder from `audioedit synth pairs` (repeatable)")
+    parser.add_argument("--data-root", default=None,
+                        help="the dev corpus (default $AUDIOEDIT_DATA_ROOT, else ../shared/data/dev beside the repo)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     result = train(args.config, args.out, resume=not args.no_resume, max_steps=args.max_steps,
                    time_limit_s=args.time_limit_s, warm_start=None if args.no_warm_start else args.warm_start,
-                   data_dirs=args.data)
+                   data_dirs=args.data, data_root=args.data_root)
     print(result.model_dump_json(indent=2))
 
 
