@@ -72,7 +72,7 @@ def test_clap_evaluation_command(dev_data, tmp_path, capsys):
 def test_grounding_evaluation_command(dev_data, tmp_path, capsys):
     from audioedit.clap.grounding_eval import main
 
-    main(["--data-root", str(dev_data), "--cache-dir", str(tmp_path), "--limit", "1", "--n-synthetic", "2"])
+    main(["--data-root", str(dev_data), "--cache-dir", str(tmp_path), "--limit", "1", "--n-synthetic", "1"])
     result = json.loads(capsys.readouterr().out)
     assert 0.0 <= result["scaper_f1"] <= 1.0
 
