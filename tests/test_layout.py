@@ -64,3 +64,21 @@ def test_the_wheel_installs_only_audioedit(tmp_path):
                    "audioedit/assets/aisfx/trunk.safetensors", "audioedit/assets/aisfx/CREDITS.md"):
         assert needed in names, needed
     assert not [n for n in names if n.endswith((".pt", ".pth"))]
+
+
+def _package_sources():
+    """The product's sources, each once (not again through the audioedit/<folder> links)."""
+    return [p for p in _sources() if p.relative_to(REPO).parts[0] in ("audioedit", *LAYERS, "scripts", "benchmarks")]
+
+
+def test_nothing_unpickles_code_and_no_source_names_a_machine_path():
+    found = []
+    for path in _package_sources():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.keyword) and node.arg == "weights_only" and \
+                    isinstance(node.value, ast.Constant) and node.value.value is False:
+                found.append(f"{path.relative_to(REPO)}:{node.value.lineno} weights_only=False")
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                    node.value.startswith(("/work/", "/home/", "/Users/", "/root/")):
+                found.append(f"{path.relative_to(REPO)}:{node.lineno} {node.value!r}")
+    assert not found, found
