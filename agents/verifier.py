@@ -35,6 +35,7 @@ never failing the step). ``load_verifier_config()`` reads the calibrated thresho
 from __future__ import annotations
 
 import functools
+import threading
 import logging
 import os
 from pathlib import Path
@@ -136,19 +137,22 @@ def load_verifier_config(path: str | os.PathLike | None = None) -> VerifierConfi
     return VerifierConfig(**(data.get("thresholds", data) if isinstance(data, dict) else {}))
 
 
+_CLAP_LOAD_LOCK = threading.Lock()
+
+
 @functools.lru_cache(maxsize=4)
 def _load_clap_cached(spec: str | None):
     """(model or None, reason): the CLAP a config names, or the shipped small CLAP; once per process."""
     try:
-        from audioedit.clap import load_clap
+        from audioedit.clap import default_clap, load_clap
         from audioedit.clap.checks import CachedClap
-        from audioedit.clap.small import SHIPPED_DIR, has_weights
+        from audioedit.clap.small import SHIPPED_DIR
 
         if spec is None:
-            if not has_weights(SHIPPED_DIR):
+            shipped = default_clap()  # the process's one instance, shared with detection
+            if shipped is None:
                 return None, f"no shipped CLAP weights in {SHIPPED_DIR}"
-            spec_dict = {"type": "small", "config": {"checkpoint": str(SHIPPED_DIR)}}
-            return CachedClap(load_clap(spec_dict)), f"shipped small CLAP ({SHIPPED_DIR.name})"
+            return CachedClap(shipped), f"shipped small CLAP ({SHIPPED_DIR.name})"
         return CachedClap(load_clap(spec)), f"CLAP from {spec}"
     except Exception as exc:  # noqa: BLE001 - any load failure degrades to acoustic-only, reported in the verdict
         log.warning("CLAP unavailable, verifying acoustically only: %s", exc)
@@ -190,10 +194,12 @@ class Verifier:
     def clap(self):
         """The (cached-text) CLAP model, loaded on first use, or None."""
         if not self._loaded:
-            self._clap, self._why = _load_clap_cached(self.config.clap_model)
-            if self._clap is not None:
-                self._clap.threads = self.config.clap_threads
-            self._loaded = True
+            with _CLAP_LOAD_LOCK:  # the service's workers share one verifier and one CLAP
+                if not self._loaded:
+                    self._clap, self._why = _load_clap_cached(self.config.clap_model)
+                    if self._clap is not None:
+                        self._clap.threads = self.config.clap_threads
+                    self._loaded = True
         return self._clap
 
     def __call__(self, before: Scene, after: Scene, step: EditStep, edited_spans_s: list[tuple[float, float]]) -> Verdict:

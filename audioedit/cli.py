@@ -181,7 +181,8 @@ def bench_latency(
 def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
-    data_dir: Path = typer.Option(Path("audioedit_data"), "--data-dir", help="jobs, uploads, results and the SQLite job table"),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="jobs, uploads, results and the SQLite job table "
+                                            "(default $AUDIOEDIT_DATA_DIR, else the user's cache folder)"),
     workers: int = typer.Option(2, "--workers", help="jobs running at once"),
     max_queued: int = typer.Option(100, "--max-queued", help="jobs waiting; more get HTTP 429"),
     max_upload_mb: float = typer.Option(64.0, "--max-upload-mb"),
@@ -199,7 +200,8 @@ def serve(
 def ui(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
-    data_dir: Path = typer.Option(Path("audioedit_data"), "--data-dir", help="jobs, uploads, results, examples"),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="jobs, uploads, results, examples "
+                                            "(default $AUDIOEDIT_DATA_DIR, else the user's cache folder)"),
     api_key: Optional[str] = typer.Option(None, "--api-key", envvar="AUDIOEDIT_API_KEY"),
 ) -> None:
     """Serve the editing page (and the HTTP API under /v1) on http://HOST:PORT/."""
@@ -262,7 +264,7 @@ def eval_command(
     ray: Optional[str] = typer.Option(None, "--ray", help=RAY_HELP),
     resume: bool = typer.Option(True, "--resume/--no-resume"),
     stems: bool = typer.Option(False, "--stems", help="give the stems to the methods"),
-    data: Optional[str] = typer.Option(None, "--data", help="dev corpus folder (default $AUDIOEDIT_DEV_DATA or ../shared/data/dev)"),
+    data: Optional[str] = typer.Option(None, "--data", help="dev corpus folder (default $AUDIOEDIT_DATA_ROOT or ../shared/data/dev)"),
     cache: Optional[str] = typer.Option(None, "--cache", help="synth benchmark folder (default runs/bench-v1)"),
     ldm: Optional[str] = typer.Option(None, "--ldm", help="learned editor folder (default: the shipped one)"),
     clap: str = typer.Option("auto", "--clap", help="auto | none | CLAP YAML | small-CLAP checkpoint folder"),
@@ -321,13 +323,15 @@ def train_editor(
     time_limit_s: Optional[float] = typer.Option(None, "--time-limit", help="stop (with a checkpoint) after this many s"),
     data: Optional[list[Path]] = typer.Option(None, "--data", help="a folder from `audioedit synth pairs` whose "
                                               "scenes are cut into training pairs (repeatable)"),
+    data_root: Optional[Path] = typer.Option(None, "--data-root", help="the dev corpus (default $AUDIOEDIT_DATA_ROOT, "
+                                             "else ../shared/data/dev beside the repo)"),
 ) -> None:
     """Train the learned editor (export with `python -m executor.ldm.export`)."""
     from executor.ldm.train import train
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     console.print(train(config, out, resume=resume, max_steps=max_steps, time_limit_s=time_limit_s,
-                        data_dirs=[str(d) for d in data] if data else None))
+                        data_dirs=[str(d) for d in data] if data else None, data_root=data_root))
 
 
 def _progress_bar(description: str):

@@ -35,12 +35,10 @@ LABELS = ("siren", "car_horn", "dog_bark")
 
 def make_inputs(folder: Path, duration_s: float) -> dict:
     from audioedit.scene import save_scene
-    from evals.fixtures import street_scene
+    from evals.fixtures import street_events, street_scene
 
-    d = duration_s
-    events = (("foreground0_siren", "siren", 0.1 * d, 0.4 * d), ("foreground1_car_horn", "car_horn", 0.5 * d, 0.64 * d),
-              ("foreground2_dog_bark", "dog_bark", 0.76 * d, 0.86 * d))
-    wav, jams, stems = save_scene(street_scene(duration_s=d, events=events), folder / "scene.wav")
+    scene = street_scene(duration_s=duration_s, events=street_events(duration_s))
+    wav, jams, stems = save_scene(scene, folder / "scene.wav")
     return {"audio": wav.read_bytes(), "jams": jams.read_bytes(),
             "stems": [(p.name, p.read_bytes()) for p in sorted(stems.iterdir())]}
 

@@ -6,6 +6,8 @@ noise background labelled ``street``; built with ``executor.dsp.toy.toy_scene``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from audioedit.scene import Scene
 from executor.dsp.toy import ToyEvent, toy_scene
 
@@ -22,6 +24,14 @@ def street_scene(
     duration_s: float = 10.0,
     seed: int = 0,
     with_stems: bool = True,
+    events: tuple[ToyEvent, ...] = STREET_EVENTS,
 ) -> Scene:
-    """``background0_street`` + siren 1-3 s, car horn 4.5-5.2 s, dog bark 7-7.5 s; mixture = sum of stems."""
-    return toy_scene(sample_rate_hz, num_channels, with_stems, duration_s, STREET_EVENTS, -30.0, seed, "street")
+    """``background0_street`` + siren 1-3 s, car horn 4.5-5.2 s, dog bark 7-7.5 s (or ``events``, e.g.
+    ``street_events(duration_s)``); mixture = sum of stems."""
+    return toy_scene(sample_rate_hz, num_channels, with_stems, duration_s, events, -30.0, seed, "street")
+
+
+def street_events(duration_s: float) -> tuple[ToyEvent, ...]:
+    """The street events with onsets and durations scaled from 10 s to ``duration_s``."""
+    scale = duration_s / 10.0
+    return tuple(replace(e, onset_s=e.onset_s * scale, duration_s=e.duration_s * scale) for e in STREET_EVENTS)

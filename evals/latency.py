@@ -56,15 +56,17 @@ def run_latency_benchmark(repeats: int = 20, duration_s: float = 10.0) -> Latenc
     from agents.verifier import verify_acoustic
     from audioedit.bank import starter_bank
     from audioedit.scene import load_scene, save_scene
-    from evals.fixtures import street_scene
+    from evals.fixtures import street_events, street_scene
     from executor.dsp import execute_dsp
     from planner import make_plan
 
     bank = starter_bank()
-    scene = street_scene(sample_rate_hz=44100, num_channels=2, duration_s=duration_s, with_stems=False)
+    scene = street_scene(sample_rate_hz=44100, num_channels=2, duration_s=duration_s, with_stems=False,
+                         events=street_events(duration_s))  # the 10 s events, scaled to --duration
     rng = np.random.default_rng(0)
     description = scene.describe()
-    steps = {op: make_plan(text, description, sounds=bank.labels()).steps[0] for op, text in OP_REQUESTS.items()}
+    requests = OP_REQUESTS | {"add": f"add a bird at {0.85 * duration_s:g} s"}  # 8.5 s in the 10 s scene
+    steps = {op: make_plan(text, description, sounds=bank.labels()).steps[0] for op, text in requests.items()}
     step = steps["loudness"]
     with tempfile.TemporaryDirectory() as tmp:
         wav, jams_path, _ = save_scene(scene, Path(tmp) / "in.wav", with_stems=False)

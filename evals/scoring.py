@@ -29,9 +29,11 @@ def resolve_clap(clap: str | None = "auto") -> tuple[object | None, str]:
     from audioedit.clap import load_clap
 
     if clap == "auto":
-        if not has_weights(SHIPPED_DIR):
+        from audioedit.clap import default_clap
+
+        model = default_clap()  # the process's one instance
+        if model is None:
             return None, f"CLAP metrics skipped: no shipped small CLAP in {SHIPPED_DIR}"
-        model = load_clap({"type": "small", "config": {"checkpoint": str(SHIPPED_DIR)}})
         return model, f"small CLAP ({SHIPPED_DIR.name})"
     if str(clap).endswith((".yaml", ".yml")):
         return load_clap(clap), f"CLAP from {clap}"

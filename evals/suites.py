@@ -13,7 +13,7 @@ Suites (``SUITES``):
 
 Inputs are mixture-only with an annotation (events, no stems) by default, since that is where an
 editor matters; ``stems=True`` attaches the stems. ``lcr`` / ``sisec`` need the dev corpus
-(``data_dir``, else ``$AUDIOEDIT_DEV_DATA``, else ``../shared/data/dev`` beside the repo); without it
+(``data_dir``, else ``$AUDIOEDIT_DATA_ROOT``, else ``../shared/data/dev`` beside the repo); without it
 the suite is empty and ``Suite.skipped`` says why.
 """
 
@@ -30,11 +30,11 @@ from pydantic import BaseModel, Field
 
 from audioedit.audio import Audio, load_audio
 from audioedit.errors import UserInputError
+from audioedit.paths import data_root, runs_dir
 from audioedit.scene import Event, Scene, load_scene
 
-REPO = Path(__file__).resolve().parents[1]
 SUITES = ("synth-v1", "synth-v1-declarative", "lcr", "sisec")
-DEFAULT_CACHE = REPO / "runs" / "bench-v1"
+DEFAULT_CACHE = runs_dir() / "bench-v1"
 LCR_GAINS = {"1": 1.0, "0": 0.0, "U": 2.0, "D": 0.5}  # the LCR code per source
 
 
@@ -78,10 +78,8 @@ class Suite(BaseModel):
 
 
 def dev_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
-    """``data_dir``, else ``$AUDIOEDIT_DEV_DATA``, else ``../shared/data/dev`` beside the repo."""
-    if data_dir is not None:
-        return Path(data_dir)
-    return Path(os.environ.get("AUDIOEDIT_DEV_DATA", REPO.parent / "shared" / "data" / "dev"))
+    """``data_dir``, else ``$AUDIOEDIT_DATA_ROOT``, else ``../shared/data/dev`` beside the repo."""
+    return data_root(data_dir)
 
 
 def load_suite(name: str, *, limit: int | None = None, stems: bool = False, data_dir: str | os.PathLike | None = None,
@@ -205,7 +203,7 @@ def lcr_suite(root: Path, limit: int | None = None) -> Suite:
             "the LCR model's output")
     if not meta.is_file():
         return Suite(name="lcr", redistributable=False, description=desc,
-                     skipped=f"LCR data not found: {meta} (set AUDIOEDIT_DEV_DATA or --data)")
+                     skipped=f"LCR data not found: {meta} (set AUDIOEDIT_DATA_ROOT or --data)")
     entries = json.loads(meta.read_text(encoding="utf-8"))
     items, labels = [], set()
     for k, e in enumerate(entries[: limit or None]):
@@ -256,7 +254,7 @@ def sisec_suite(root: Path, limit: int | None = None) -> Suite:
     desc = "SiSEC 2011 music snippets: 'Remove the X', target = mixture - stem"
     if not meta.is_file():
         return Suite(name="sisec", redistributable=False, description=desc,
-                     skipped=f"SiSEC data not found: {meta} (set AUDIOEDIT_DEV_DATA or --data)")
+                     skipped=f"SiSEC data not found: {meta} (set AUDIOEDIT_DATA_ROOT or --data)")
     tasks = json.loads(meta.read_text(encoding="utf-8"))
     items, labels = [], set()
     for k, t in enumerate(tasks[: limit or None]):

@@ -6,7 +6,7 @@ synonyms per label. Three ways in, all ending in a :class:`SynthBank`:
 
 - ``open_bank("starter")``: the starter bank shipped in ``audioedit/assets/bank``;
 - ``open_bank("/some/folder")``: any Scaper-layout folder;
-- ``open_bank("/work/shared/data/dev")`` or :func:`dev_corpus_bank`: the development corpus,
+- ``open_bank(audioedit.paths.data_root())`` or :func:`dev_corpus_bank`: the development corpus,
   mapped to labels and roles by building a Scaper-layout folder of *symlinks* in a cache
   directory (the data itself is never copied).
 
@@ -316,7 +316,7 @@ def dev_label(source: str, label: str, role: str) -> tuple[Role, str] | None:
 
 
 def dev_corpus_bank(data_dir: str | os.PathLike, cache_dir: str | os.PathLike | None = None) -> SynthBank:
-    """The dev corpus (``/work/shared/data/dev``) as a Scaper-layout folder of symlinks.
+    """The dev corpus (``audioedit.paths.data_root()``) as a Scaper-layout folder of symlinks.
 
     The folder is built once under ``cache_dir`` (default ``~/.cache/audioedit/banks``) in a
     name derived from ``data_dir`` and the content of ``index.csv``, atomically (temp + rename).

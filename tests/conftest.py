@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from audioedit.paths import data_root
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parents[1]
-DEV_DATA = Path(os.environ.get("AUDIOEDIT_DEV_DATA", REPO.parent / "shared" / "data" / "dev"))
+DEV_DATA = data_root()
 
 
 @pytest.fixture
 def dev_data() -> Path:
     if not DEV_DATA.is_dir():
-        pytest.skip(f"development corpus not found at {DEV_DATA} (set AUDIOEDIT_DEV_DATA)")
+        pytest.skip(f"development corpus not found at {DEV_DATA} (set AUDIOEDIT_DATA_ROOT)")
     return DEV_DATA

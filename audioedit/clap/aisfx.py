@@ -2,9 +2,9 @@
 
 The weights are aiSFX's ``X-Sequential-CE`` model (Ma & Lerch, "Representation Learning for the
 Automatic Indexing of Sound Effects Libraries", ISMIR 2022), trained on the categories of
-professional sound-effects libraries. They come with the PyPI wheel ``aisfx==0.1.2`` (CC BY 4.0,
-install it with ``pip install --no-deps aisfx==0.1.2``: its pinned librosa and numpy are not
-needed, only ``aisfx/models/checkpoint.pth`` is read, never imported).
+professional sound-effects libraries, CC BY 4.0. The trunk's tensors ship with this package as
+``audioedit/assets/aisfx/trunk.safetensors`` (credit and licence beside it), converted from the PyPI
+wheel ``aisfx==0.1.2``'s ``aisfx/models/checkpoint.pth`` by ``scripts/convert_aisfx_trunk.py``.
 
     wave (batch, frames) at 44.1 kHz
       -> AisfxFrontend  (batch, 96, time)        peak-normalised, log10(1 + 1e4 * mel power) / 9.458,
@@ -20,7 +20,6 @@ with the same parameter names, so the checkpoint loads as is. ``FrozenTrunk`` is
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -91,26 +90,18 @@ class Trunk(nn.Module):
         return x.mean(dim=3)
 
 
-def checkpoint_path() -> Path:
-    """``aisfx/models/checkpoint.pth`` inside the installed wheel (the package is not imported)."""
-    spec = importlib.util.find_spec("aisfx")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError("the small CLAP's audio trunk needs the aiSFX weights: "
-                          "pip install --no-deps aisfx==0.1.2")
-    path = Path(spec.submodule_search_locations[0]) / "models" / "checkpoint.pth"
-    if not path.is_file():
-        raise ImportError(f"aisfx is installed but {path} is missing; reinstall: pip install --no-deps aisfx==0.1.2")
-    return path
+TRUNK_WEIGHTS = Path(__file__).resolve().parents[1] / "assets" / "aisfx" / "trunk.safetensors"
 
 
 def load_trunk_weights(path: Path | None = None) -> dict[str, torch.Tensor]:
-    """The trunk's state dict from the aiSFX checkpoint, a pickled ``(state dict, {dataset: (index,
-    n_classes)})``; read with ``weights_only`` (the dataset indices are numpy integers)."""
-    allowed = [(np._core.multiarray.scalar, "numpy.core.multiarray.scalar"), np.dtype, np.dtypes.Int64DType]
-    with torch.serialization.safe_globals(allowed):
-        state, _ = torch.load(path or checkpoint_path(), map_location="cpu", weights_only=True)
-    prefix = "embedding_net."
-    return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    """The trunk's state dict (safetensors: no pickle); default the copy shipped in the package."""
+    from safetensors.torch import load_file
+
+    path = Path(path) if path is not None else TRUNK_WEIGHTS
+    if not path.is_file():
+        raise FileNotFoundError(f"the aiSFX trunk weights are missing: {path} (reinstall audioedit, or write them "
+                                "with scripts/convert_aisfx_trunk.py)")
+    return load_file(str(path))
 
 
 def bf16_is_fast() -> bool:

@@ -22,6 +22,8 @@ placeholders of the right scale until a calibration has been run with the shippe
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from pydantic import BaseModel
 
@@ -113,33 +115,45 @@ def calibrate_thresholds(good: list[float], bad: list[float]) -> tuple[float, fl
     return best
 
 
+# torch's thread count is process state (MKL's is global; OpenMP's is inherited by new threads): every
+# change of it, and the CLAP call made under it, holds this lock, so two service workers verifying at
+# once never interleave a save/set/restore (one would restore the other's value) and the count is
+# always back to what it was when no CLAP call is running. The calls are serialised: a 10 s clip
+# takes 66-85 ms, well below a job's duration.
+TORCH_THREADS_LOCK = threading.Lock()
+
+
 class CachedClap(ClapModel):
-    """A ``ClapModel`` wrapper for the verifier: text embeddings cached per string, audio embedded
-    with at most ``threads`` torch threads (a small model on a shared CPU is several times faster
-    single-threaded than when its threads contend with other processes; the setting is restored)."""
+    """A thread-safe ``ClapModel`` wrapper for the verifier: text embeddings cached per string, audio
+    embedded with at most ``threads`` torch threads (a small model on a shared CPU is several times
+    faster single-threaded than when its threads contend with other processes; the setting is
+    restored, under ``TORCH_THREADS_LOCK``)."""
 
     def __init__(self, model: ClapModel, threads: int | None = 1):
         self.model, self.threads = model, threads
         self.sample_rate_hz, self.name = model.sample_rate_hz, model.name
         self._text: dict[str, np.ndarray] = {}
+        self._text_lock = threading.Lock()
 
     def embed_audio(self, audios: list[Audio]) -> np.ndarray:
         if not self.threads:
             return self.model.embed_audio(audios)
         import torch
 
-        saved = torch.get_num_threads()
-        torch.set_num_threads(min(self.threads, saved))
-        try:
-            return self.model.embed_audio(audios)
-        finally:
-            torch.set_num_threads(saved)
+        with TORCH_THREADS_LOCK:
+            saved = torch.get_num_threads()
+            torch.set_num_threads(min(self.threads, saved))
+            try:
+                return self.model.embed_audio(audios)
+            finally:
+                torch.set_num_threads(saved)
 
     def embed_text(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._text]
-        if missing:
-            self._text.update(zip(missing, self.model.embed_text(missing)))
-        return np.stack([self._text[t] for t in texts]).astype(np.float32)
+        with self._text_lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._text]
+            if missing:
+                self._text.update(zip(missing, self.model.embed_text(missing)))
+            return np.stack([self._text[t] for t in texts]).astype(np.float32)
 
 
 def step_clap_checks(model: ClapModel, before: Scene, after: Scene, step: EditStep,

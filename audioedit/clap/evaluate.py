@@ -194,15 +194,30 @@ def load_heldout(checkpoint_dir: str | Path, data_root: str | Path,
 
 
 def evaluate(checkpoint_dir: str | Path, data_root: str | Path, bank_dirs: list[str | Path] | None = None,
-             cache_dir: str | Path | None = None, sample_rate_hz: int | None = None) -> ClapEvalResult:
+             cache_dir: str | Path | None = None, sample_rate_hz: int | None = None,
+             limit: int | None = None) -> ClapEvalResult:
     """Load the small CLAP from ``checkpoint_dir`` (exported folder or run folder) and evaluate it
-    on the clips its training held out."""
+    on the clips its training held out (``limit``: the first few of each kind, a smoke run)."""
     from audioedit.clap.small import SHIPPED_DIR, SmallClap
 
     bank_dirs = [SHIPPED_DIR.parent / "bank"] if bank_dirs is None else bank_dirs
     model = SmallClap.from_config({"checkpoint": str(checkpoint_dir)})
     trained, held = load_heldout(checkpoint_dir, data_root, bank_dirs)
+    if limit is not None:
+        held = first_of_each_kind(held, limit)
     return evaluate_model(model, trained, held, cache_dir, checkpoint=str(checkpoint_dir), sample_rate_hz=sample_rate_hz)
+
+
+def first_of_each_kind(held: list[ClipRecord], n: int) -> list[ClipRecord]:
+    """The first ``n`` held-out records of each (source is the bank, split kind) group."""
+    counts: dict[tuple[bool, str], int] = {}
+    out = []
+    for r in held:
+        key = (r.source == "bank", r.split_kind)
+        if counts.get(key, 0) < n:
+            counts[key] = counts.get(key, 0) + 1
+            out.append(r)
+    return out
 
 
 def format_table(result: ClapEvalResult) -> str:
@@ -231,16 +246,20 @@ def format_table(result: ClapEvalResult) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoint", default="audioedit/assets/clap_small")
-    parser.add_argument("--data-root", default="../shared/data/dev")
+    parser.add_argument("--data-root", default=None, help="default $AUDIOEDIT_DATA_ROOT, else ../shared/data/dev")
     parser.add_argument("--cache-dir", default="runs/clap/cache")
     parser.add_argument("--json", default=None, help="also write the result as JSON here")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N held-out clips of each kind (smoke run)")
     parser.add_argument("--sample-rate", type=int, default=None, help="decode clips at this rate (default: the model's)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     import torch
 
     torch.set_num_threads(1)
-    result = evaluate(args.checkpoint, args.data_root, cache_dir=args.cache_dir, sample_rate_hz=args.sample_rate)
+    from audioedit.paths import data_root
+
+    result = evaluate(args.checkpoint, data_root(args.data_root), cache_dir=args.cache_dir, sample_rate_hz=args.sample_rate,
+                      limit=args.limit)
     print(format_table(result))  # noqa: T201 - command-line entry point
     if args.json:
         from audioedit.audio import write_text_atomic

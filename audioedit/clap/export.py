@@ -81,7 +81,7 @@ def _audio_text(model: dict) -> str:
     level = f"mono, scaled to {INPUT_LEVEL_DBFS:g} dBFS active RMS (`small.normalise_level`)"
     if model.get("encoder") == "aisfx":
         return (f"44.1 kHz {level}; the pretrained aiSFX sound-effects CNN (Ma & Lerch, ISMIR 2022; "
-                "weights CC BY 4.0 from the PyPI wheel `aisfx==0.1.2`, not in this folder), **frozen**: "
+                "weights CC BY 4.0, shipped in `audioedit/assets/aisfx/` with their credit, from the PyPI wheel `aisfx==0.1.2`), **frozen**: "
                 "96-band log-mel, four double-conv blocks to 512 channels at 185 ms frames "
                 "(`audioedit/clap/aisfx.py`); then trained attention + max pooling, an output layer and a "
                 f"2-layer projection to {model['embed_dim']} d.")
@@ -242,7 +242,7 @@ def export(run_dir: str | Path, out_dir: str | Path, data_root: str | None = "..
         with tempfile.TemporaryDirectory() as tmp:
             exports = [export(m, Path(tmp) / m.name, data_root, cache_dir, run_eval) for m in members]
             return export_members(exports, out_dir, data_root, cache_dir, run_eval)
-    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
     model_cfg = SmallClapConfig(**ckpt["config"]["model"])
     tower = TextTower(model_cfg.text)
     net = SmallClapNet(model_cfg, tower.hidden_size)

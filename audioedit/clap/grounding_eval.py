@@ -177,13 +177,14 @@ def scaper_scenes(data_root: str | Path) -> list[tuple[Audio, list[Event], list[
 
 
 def evaluate_grounding(model: ClapModel, records: list[ClipRecord], data_root: str | Path,
-                       cache_dir: str | Path | None = None, n_synthetic: int = 120) -> GroundingResult:
+                       cache_dir: str | Path | None = None, n_synthetic: int = 120,
+                       max_real: int | None = None) -> GroundingResult:
     """Calibrate on synthetic scenes of held-out clips (at the model's rate), then measure F1 on the
-    Scaper soundscapes."""
+    Scaper soundscapes (the first ``max_real`` of them: a smoke run)."""
     cache = AudioCache(model.sample_rate_hz, cache_dir)
     synth = synthetic_scenes(records, cache, n_synthetic)
     cfg, synth_f1 = calibrate(model, synth)
-    real = scaper_scenes(data_root)
+    real = scaper_scenes(data_root)[:max_real]
     if not real:
         return GroundingResult(config=cfg, synthetic_f1=synth_f1, synthetic_n_scenes=len(synth),
                                scaper_f1=None, scaper_precision=None, scaper_recall=None, scaper_n_reference=0)
@@ -196,20 +197,28 @@ def evaluate_grounding(model: ClapModel, records: list[ClipRecord], data_root: s
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Calibrate and evaluate CLAP grounding.")
     parser.add_argument("--checkpoint", default="audioedit/assets/clap_small")
-    parser.add_argument("--data-root", default="../shared/data/dev")
+    parser.add_argument("--data-root", default=None, help="default $AUDIOEDIT_DATA_ROOT, else ../shared/data/dev")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="only the first N held-out clips of each kind and N Scaper scenes (smoke run)")
+    parser.add_argument("--n-synthetic", type=int, default=120, help="synthetic calibration scenes")
     parser.add_argument("--cache-dir", default="runs/clap/cache")
     parser.add_argument("--write", action="store_true",
                         help="save the calibrated settings as grounding.json in the checkpoint folder (what ground() uses)")
     args = parser.parse_args(argv)
     import torch
 
-    from audioedit.clap.evaluate import load_heldout
+    from audioedit.clap.evaluate import first_of_each_kind, load_heldout
     from audioedit.clap.small import SHIPPED_DIR, SmallClap
+    from audioedit.paths import data_root
 
     torch.set_num_threads(1)
+    root = data_root(args.data_root)
     model = SmallClap.from_config({"checkpoint": args.checkpoint})
-    _, records = load_heldout(args.checkpoint, args.data_root, [SHIPPED_DIR.parent / "bank"])
-    result = evaluate_grounding(model, records, args.data_root, args.cache_dir)
+    _, records = load_heldout(args.checkpoint, root, [SHIPPED_DIR.parent / "bank"])
+    if args.limit is not None:
+        records = first_of_each_kind(records, args.limit)
+    result = evaluate_grounding(model, records, root, args.cache_dir, n_synthetic=args.n_synthetic,
+                                max_real=args.limit)
     print(result.model_dump_json(indent=2))  # noqa: T201 - command-line entry point
     if args.write:
         from audioedit.audio import write_text_atomic

@@ -189,7 +189,7 @@ def load_weights(path: Path) -> tuple[dict, dict]:
         path = found
     if not path.is_file():
         raise UserInputError(f"small-CLAP checkpoint not found: {str(path)!r}")
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
     return ckpt.get("ema") or ckpt["model"], ckpt["config"]["model"]
 
 

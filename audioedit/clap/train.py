@@ -160,7 +160,7 @@ class _Run:
     def load(self, path: Path) -> None:
         import torch
 
-        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
         saved = SmallClapConfig(**ckpt["config"]["model"]).model_dump(mode="json")
         diff = config_differences(saved, self.model_cfg.model_dump(mode="json"), NON_ARCHITECTURE)
         if diff:

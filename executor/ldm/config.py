@@ -95,7 +95,7 @@ class SamplerConfig(BaseModel):
 class DataConfig(BaseModel):
     """On-the-fly pairs from the dev corpus (+ the starter bank), and from synth scene folders."""
 
-    dev_root: str = "/work/shared/data/dev"
+    dev_root: str | None = None  # the dev corpus; None: audioedit.paths.data_root() ($AUDIOEDIT_DATA_ROOT, ../shared/data/dev)
     use_starter_bank: bool = True
     clip_s: float = 4.0
     heldout_fraction: float = 0.2

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from audioedit.paths import PACKAGE_DIR, data_root
 from executor.ldm.config import DataConfig
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ SPEECHCOMMANDS_NAMES = {
     "exercise_bike": ["exercise bike", "bike", "whirring exercise bike"],
     "running_tap": ["running tap", "running water", "tap water"],
 }
-STARTER_BANK = Path(__file__).resolve().parents[2] / "audioedit" / "assets" / "bank"
+STARTER_BANK = PACKAGE_DIR / "assets" / "bank"
 SR = 16_000
 
 
@@ -113,7 +114,7 @@ def load_corpus(cfg: DataConfig, split: str) -> Corpus:
 
 def _file_corpus(cfg: DataConfig, want_held: bool) -> Corpus:
     corpus = Corpus()
-    root = Path(cfg.dev_root)
+    root = data_root(cfg.dev_root)
     files: list[tuple[str, str, Path]] = []  # (role, label, path)
     us8k = root / "urbansound8k_subset"
     for p in sorted((us8k / "foreground").glob("*/*.wav")):

@@ -151,7 +151,7 @@ DEFAULT_ASSETS = Path(__file__).resolve().parent / "assets" / "cpu"
 
 def load_editor(path: str | Path | None = None) -> LdmEditor:
     """The exported editor in ``path`` (default: the shipped ``executor/ldm/assets/cpu``): a folder
-    with ``config.yaml`` and ``model.pt`` (EMA weights), or a training ``checkpoint.pt``."""
+    with ``config.yaml`` and ``model.safetensors`` (EMA weights), or a training ``checkpoint.pt``."""
     from executor.ldm.export import load_weights
 
     editor, info = load_weights(Path(path) if path is not None else DEFAULT_ASSETS)

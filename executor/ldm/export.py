@@ -2,7 +2,7 @@
 
     python -m executor.ldm.export --run runs/editor --dest executor/ldm/assets/cpu [--eval-json E.json]
 
-writes ``model.pt`` (EMA weights only, float16 on disk), ``config.yaml``, ``log.jsonl``,
+writes ``model.safetensors`` (EMA weights only, float16 on disk), ``config.yaml``, ``log.jsonl``,
 ``loss.png``, ``info.json`` (step, examples, training time) and ``DATA_CARD.md``.
 """
 
@@ -20,21 +20,46 @@ from executor.ldm.config import EditorConfig, load_config
 from executor.ldm.core import Editor
 
 
+WEIGHTS = "model.safetensors"  # an export's EMA weights (float16); ``model.pt``: exports written before it
+
+
+def export_weights_file(path: Path) -> Path | None:
+    """The weights file of the export folder ``path`` (``model.safetensors``, else an older ``model.pt``)."""
+    for name in (WEIGHTS, "model.pt"):
+        if (Path(path) / name).is_file():
+            return Path(path) / name
+    return None
+
+
+def read_export_weights(path: Path) -> dict[str, torch.Tensor]:
+    """An export folder's EMA weights as float32 tensors, read without unpickling code."""
+    file = export_weights_file(path)
+    if file is None:
+        raise FileNotFoundError(f"no {WEIGHTS} in {str(path)!r}")
+    if file.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        weights = load_file(str(file))
+    else:
+        weights = torch.load(file, map_location="cpu", weights_only=True)
+    return {k: v.float() for k, v in weights.items()}
+
+
 def load_weights(path: Path) -> tuple[Editor, dict]:
     """An ``Editor`` with EMA weights from an export folder or a ``checkpoint.pt`` (or its folder)."""
     path = Path(path)
     ckpt = path if path.suffix == ".pt" and path.name != "model.pt" else path / "checkpoint.pt"
     if ckpt.is_file():
-        state = torch.load(ckpt, map_location="cpu", weights_only=False)
+        state = torch.load(ckpt, map_location="cpu", weights_only=True)
         cfg = EditorConfig.model_validate(state["config"])
         weights, info = state["ema"], {"step": state["step"], "examples": state["examples"],
                                        "elapsed_s": state["elapsed_s"], "source": str(ckpt)}
     else:
-        if not (path / "model.pt").is_file():
-            raise FileNotFoundError(f"no editor at {str(path)!r}: expected model.pt + config.yaml or checkpoint.pt "
+        if export_weights_file(path) is None:
+            raise FileNotFoundError(f"no editor at {str(path)!r}: expected {WEIGHTS} + config.yaml or checkpoint.pt "
                                     "(train one with python -m executor.ldm.train)")
         cfg = load_config(path / "config.yaml")
-        weights = torch.load(path / "model.pt", map_location="cpu", weights_only=True)
+        weights = read_export_weights(path)
         info = json.loads((path / "info.json").read_text()) if (path / "info.json").is_file() else {}
         info["source"] = str(path)
     editor = Editor(cfg)
@@ -115,12 +140,15 @@ def export_run(run_dir: str | Path, dest: str | Path, eval_json: str | Path | No
     run, out = Path(run_dir), Path(dest)
     ckpt = run if run.is_file() else run / "checkpoint.pt"  # a run folder or one checkpoint file in it
     run = ckpt.parent
-    state = torch.load(ckpt, map_location="cpu", weights_only=False)
+    state = torch.load(ckpt, map_location="cpu", weights_only=True)
     cfg = EditorConfig.model_validate(state["config"])
     if sampler_config is not None:
         cfg = cfg.model_copy(update={"sampler": load_config(sampler_config).sampler})
     out.mkdir(parents=True, exist_ok=True)
-    torch.save({k: v.half() for k, v in state["ema"].items()}, out / "model.pt")
+    from safetensors.torch import save_file
+
+    save_file({k: v.half().contiguous() for k, v in state["ema"].items()}, str(out / WEIGHTS))
+    (out / "model.pt").unlink(missing_ok=True)  # an older export's weights: the folder holds one set
     (out / "config.yaml").write_text(yaml.safe_dump({"type": "executor.ldm.EditorConfig", "config": cfg.model_dump()},
                                                     sort_keys=False))
     if (run / "loss.png").is_file():

