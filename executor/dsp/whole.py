@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from audioedit.audio import Audio
 from audioedit.errors import ExecutionError
 from audioedit.metrics import integrated_lufs
 from audioedit.scene import Scene
