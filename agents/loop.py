@@ -3,11 +3,14 @@
 A step that fails every attempt is reported and skipped (the scene before it is kept), so
 later steps still run and the outcome is ``partial``; a failed check is data, not an exception.
 Retry strategy, in order: the next backend the router offers, then re-seeding (a different bank
-clip for add/replace), up to ``max_attempts`` attempts per step.
+clip for add/replace), up to ``max_attempts`` attempts per step. A retry must differ from what came
+before: when a backend gives the same output again (a deterministic op re-run with a new seed), the
+attempt is recorded as a repeat, not verified again, and that backend is not tried any more.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -63,8 +66,13 @@ def _run_step(scene: Scene, step: EditStep, *, bank, config: LoopConfig, ldm, ve
         attempt = Attempt(step_id=step.id, attempt=1, backend="none", strategy="router", error=why)
         return scene, StepReport(step_id=step.id, op=step.op, instruction=step.instruction, status="failed", attempts=[attempt])
     attempts: list[Attempt] = []
+    outputs: dict[tuple[str, str], int] = {}  # (backend, fingerprint of its output) -> attempt number
+    spent: set[str] = set()  # backends that repeat themselves
     for number in range(1, config.max_attempts + 1):
-        route = options[(number - 1) % len(options)]
+        live = [r for r in options if r.backend not in spent]
+        if not live:
+            break
+        route = live[(number - 1) % len(live)]
         seed = config.seed + number - 1
         strategy = route.reason if number <= len(options) else f"retry with a new seed ({route.reason})"
         attempt = Attempt(step_id=step.id, attempt=number, backend=route.backend, strategy=strategy, seed=seed)
@@ -79,6 +87,14 @@ def _run_step(scene: Scene, step: EditStep, *, bank, config: LoopConfig, ldm, ve
             continue
         attempt.execute_s = time.perf_counter() - start
         attempt.edited_spans_s = [tuple(map(float, s)) for s in result.edited_spans_s]
+        key = (route.backend, _fingerprint(result.scene))
+        if key in outputs:
+            attempt.error = (f"same output as attempt {outputs[key]}: {route.backend} gives this step one result "
+                             "whatever the seed, so it is not verified again nor retried")
+            attempts.append(attempt)
+            spent.add(route.backend)
+            continue
+        outputs[key] = number
         start = time.perf_counter()
         verdict = _verify(scene, result, step, verifier) if config.verify else None
         attempt.verify_s = time.perf_counter() - start
@@ -91,6 +107,10 @@ def _run_step(scene: Scene, step: EditStep, *, bank, config: LoopConfig, ldm, ve
             return result.scene, report
         log.info("step %s attempt %d (%s) failed checks: %s", step.id, number, route.backend, [c.name for c in verdict.failed()])
     return scene, StepReport(step_id=step.id, op=step.op, instruction=step.instruction, status="failed", attempts=attempts)
+
+
+def _fingerprint(scene: Scene) -> str:
+    return hashlib.blake2b(scene.audio.samples.tobytes(), digest_size=16).hexdigest()
 
 
 def _verify(before: Scene, result, step: EditStep, verifier) -> Verdict:
