@@ -150,9 +150,6 @@ class Grounding:
             out.append(ref)
         return out or None
 
-    def _role_labels(self, role: str) -> list[str]:
-        return list(dict.fromkeys(e.label for e in sorted(self.events, key=lambda e: e.onset_s) if e.role == role))
-
     def ref(self, part: str, source: str, previous: str | None = None) -> EventRef | None:
         """One EventRef for 'the second dog bark between 2 and 4 s'; None (+ unresolved) on failure.
 

@@ -23,7 +23,7 @@ from typing import Any
 from audioedit.errors import UserInputError
 from audioedit.scene import Scene, SceneDescription
 from audioedit.steps import Plan
-from planner import declarative, normalize, ops, reorder
+from planner import declarative, normalize, ops, remove, reorder
 from planner.builder import StepBuilder
 from planner.clauses import COMMENT_RE, front_position, split_request
 from planner.refs import Grounding, names_scene_sound
@@ -46,7 +46,7 @@ PARSERS: tuple[Parser, ...] = (
     declarative.parse_calm,
     normalize.parse_normalize,
     ops.parse_loudness,
-    ops.parse_remove,
+    remove.parse_remove,
 )
 
 
