@@ -132,12 +132,16 @@ class SpeedStep(_Step):
     keep_pitch: bool = True
 
 
+# registry ops (audioedit/ops/): each module holds its step model, execution and checks
+from audioedit.ops.eq import EqStep  # noqa: E402
+from audioedit.ops.reverb import ReverbStep  # noqa: E402
+
 EditStep = Annotated[
-    Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep],
+    Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep, ReverbStep, EqStep],
     Field(discriminator="op"),
 ]
 EditStepAdapter: TypeAdapter[EditStep] = TypeAdapter(EditStep)
-OPS = ("add", "remove", "replace", "reorder", "loudness", "speed")
+OPS = ("add", "remove", "replace", "reorder", "loudness", "speed", "reverb", "eq")
 
 
 def step_targets(step: EditStep) -> list[EventRef]:
