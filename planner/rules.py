@@ -22,7 +22,7 @@ from typing import Any
 from audioedit.errors import UserInputError
 from audioedit.scene import Scene, SceneDescription
 from audioedit.steps import Plan
-from planner import declarative, ops, reorder
+from planner import declarative, goals, ops, reorder
 from planner.builder import StepBuilder
 from planner.clauses import front_position, split_request
 from planner.refs import Grounding, names_scene_sound
@@ -33,7 +33,7 @@ MAX_REQUEST_CHARS = 2000
 Parser = Callable[[str, str, StepBuilder], bool]
 PARSERS: tuple[Parser, ...] = (
     declarative.parse_constraint,
-    declarative.parse_restyle,
+    goals.parse_goal,  # goal-only requests ('sound like a beach', 'busier'): planner/goals.py
     declarative.parse_focus,
     declarative.parse_isolate,
     declarative.parse_busier,
