@@ -41,6 +41,7 @@ GOAL_RES = (
     re.compile(rf"^(?:please\s+)?(?:make|let)\s+{_SUBJECT}\s+(?P<x>(?:a |an )?(?:\w+ ){{0,3}}(?:atmosphere|ambience|ambiance|"
                r"vibe|feel|mood|scene|soundscape))$"),
     re.compile(rf"^(?:please\s+)?(?:make|let)\s+{_SUBJECT}\s+(?P<x>(?:busier|livelier|more \w+|less \w+)(?: \w+)?)$"),
+    re.compile(rf"^(?:please\s+)?(?:make|turn)\s+{_SUBJECT}\s+(?:into\s+)?(?P<x>(?:a|an)\s+.+)$"),
     re.compile(r"^(?P<x>busier|livelier|more cinematic|less cluttered|cinematic|liven (?:it|this) up|declutter(?: it| this)?)$"),
 )
 RESTYLE_RE = re.compile(rf"^(?:make|let|have)\s+{_SUBJECT}\s+(?:sounds?|feel)\s+(?:like|as if|as though|more like)\b")
@@ -89,11 +90,15 @@ def plan_entry(entry: SceneEntry, source: str, builder: StepBuilder, max_adds: i
     fx = int(entry.room not in (None, "outdoor")) + int(entry.timbre is not None)
     adds = _adds(entry, present, g, max_adds)
     budget = MAX_STEPS - fx - len(adds)
+    done: set[str] = set()
     for label, gain in [(c, None) for c in entry.clashes] + [(c, lower_gain_db) for c in entry.lower]:
         if label not in present:
             label = next((r for r in RELATED.get(label, ()) if r in present and r not in entry.clashes), "")
             if not label or any(s.label == label for s in entry.sounds):
                 continue
+        if label in done:
+            continue
+        done.add(label)
         if budget <= 0:
             g.note(f"'{display_name(label)}' clashes with {entry.name} but the plan is at {MAX_STEPS} steps: left")
             continue
