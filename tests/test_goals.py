@@ -168,3 +168,19 @@ def test_knowledge_base_is_validated_on_load(tmp_path):
     path.write_text("scenes: [{name: x, aliases: []}]\n")
     with pytest.raises(UserInputError, match="invalid"):
         load_kb(str(path))
+
+
+def test_scene_sounds_in_the_starter_bank_are_real_and_permissively_licensed():
+    from audioedit.bank import starter_bank
+
+    bank = starter_bank()
+    credits = (bank.root / "CREDITS.md").read_text(encoding="utf-8")
+    rows = [r for r in credits.splitlines() if "_real_scene_" in r]
+    assert len(rows) >= 25
+    allowed = ("CC0", "CC-BY-3.0", "CC-BY-SA-3.0", "CC-BY-SA-4.0", "GPL-2", "GPL-3", "public-domain", "MIT")
+    for row in rows:
+        licence = row.split(" | ")[3]
+        assert licence.startswith(allowed) and "Pixabay" not in row, row
+    for label in ("crackling_fire", "crickets", "harbor", "car_engine", "organ", "rooster", "cow"):
+        assert label in bank.labels() and not bank.info(label).synthetic
+    assert bank.canonical("a crackling fire") == "crackling_fire"
