@@ -36,8 +36,10 @@ CUTS = [
     *[SceneCut(a, "foreground", f"ovos_animals_cc0/{a}/{a}.ogg") for a in
       ("cow", "duck", "frog", "horse", "owl", "pig", "rooster", "sheep")],
     SceneCut("chicken", "foreground", "gcompris/chicken/chickens.ogg", 0.0, 6.0),
-    SceneCut("crackling_fire", "background", "ufoai_foley/fire/ambience_fire.ogg"),
-    SceneCut("crackling_fire", "background", "ufoai_foley/fire/ambience_smallfire.ogg"),
+    # of the nine ufoai fire loops, the two the shipped CLAP ranks closest to "crackling fire" (the others
+    # read as engine idling / air conditioner: low rumble)
+    SceneCut("crackling_fire", "background", "ufoai_foley/fire/ambience_fire03.ogg"),
+    SceneCut("crackling_fire", "background", "ufoai_foley/fire/ambience_fire05.ogg"),
     SceneCut("crickets", "background", "ufoai_foley/crickets/ambience_cricket_loop.ogg"),
     SceneCut("fountain", "background", "ufoai_foley/fountain/ambience_waterfontain.ogg", 0.0, 12.1),
     SceneCut("harbor", "background", "gcompris/harbor/harbor1.ogg"),
@@ -50,6 +52,7 @@ CUTS = [
     SceneCut("door", "foreground", "ufoai_foley/door_close/doors_door1-close.ogg"),
     SceneCut("door", "foreground", "ufoai_foley/door_close/doors_door2-close.ogg"),
     SceneCut("car_engine", "foreground", "gcompris/car_engine_start_stop/LRStartAndStopCarEngine1LACut.ogg"),
+    SceneCut("car_engine", "foreground", "gcompris/car/car.ogg"),
     SceneCut("train", "foreground", "gcompris/train/train.ogg"),
     SceneCut("helicopter", "foreground", "gcompris/helicopter/helicopter.ogg"),
     SceneCut("organ", "foreground", "gcompris/organ/organ.ogg"),
@@ -74,7 +77,7 @@ LABELS = {
     "crackling_fire": ("crackling fire", ["fire", "campfire", "fireplace", "crackling", "bonfire", "fire crackling"]),
     "crickets": ("crickets", ["cricket", "insects", "chirping crickets", "cicadas"]),
     "fountain": ("fountain", ["water fountain", "splashing water", "fountain water"]),
-    "harbor": ("harbour", ["harbor", "water lapping", "lapping water", "waves lapping", "quay", "boats"]),
+    "harbor": ("harbour", ["harbor", "port", "quay", "boats", "boat engine", "docks"]),  # boat engine, gulls
     "vinyl_crackle": ("vinyl crackle", ["vinyl", "record crackle", "vinyl hiss", "crackle", "record noise"]),
     "thunder": ("thunder", ["thunderclap", "thunder rumble", "rumble of thunder", "thunderstorm"]),
     "glass_break": ("glass break", ["glass breaking", "breaking glass", "shattering glass", "smashing glass"]),

@@ -49,7 +49,7 @@ def kinds(plan) -> list[str]:
 
 
 CASES = [
-    ('S', 'Make it sound like in a beach.', ['remove:car_horn', 'remove:siren', 'remove:traffic', 'add:harbor', 'add:bird', 'add:wind']),
+    ('S', 'Make it sound like in a beach.', ['remove:car_horn', 'remove:siren', 'remove:traffic', 'add:bird', 'add:wind']),
     ('S', 'Make this sounds like a warm family time in a lively spring park.', ['remove:siren', 'loudness:traffic', 'loudness:car_horn', 'add:bird', 'add:dog_bark', 'add:fountain']),
     ('S', 'Make this sound like a race car competition.', ['loudness:speech', 'add:car_engine']),
     ('S', 'Make this sound like mountain cabin atmosphere', ['remove:traffic', 'remove:car_horn', 'remove:siren', 'add:crackling_fire', 'add:wind', 'add:footsteps', 'reverb:small_room']),
@@ -96,7 +96,7 @@ CASES = [
     ('P', 'make this more cinematic', ['add:music', 'reverb:large_hall']),
     ('S', 'make it less cluttered', ['remove:car_horn', 'remove:siren', 'loudness:traffic']),
     ('O', 'make it less cluttered', ['remove:door_knock', 'remove:phone_ring', 'loudness:air_conditioner']),
-    ('N', 'make it sound like a beach', ['add:harbor', 'add:bird', 'add:wind']),
+    ('N', 'make it sound like a beach', ['add:bird', 'add:wind', 'add:speech']),
     ('N', 'make it sound like a church', ['add:organ', 'add:bell', 'add:footsteps', 'reverb:church']),
 ]
 
