@@ -19,9 +19,10 @@ BACKGROUND_LABELS = {"traffic", "rain", "wind", "running_water", "dishes", "stre
 def detect_events(scene: Scene, request: str, clap=None) -> Scene:
     """``scene`` with events detected for each sound ``request`` mentions (unchanged when the
     scene already has events, nothing is mentioned, or no CLAP model is available)."""
+    from planner.goals import grounding_labels
     from planner.vocab import concepts_in, display_name
 
-    labels = concepts_in(request)
+    labels = list(dict.fromkeys(concepts_in(request) + grounding_labels(request)))  # a goal: its sounds and clashes
     if scene.events or not labels:
         return scene
     if clap is None:

@@ -84,7 +84,7 @@ def _run_one(index: int, item: dict, folder: Path, out: Path, verifier: str) -> 
     rec = GoalRecord(id=rid, audio=item["audio"], request=item["request"], scene=entry.name if entry else None, status="failed")
     before = load_audio(folder / item["audio"])
     try:
-        outcome = edit_request(folder / item["audio"], item["request"], verifier=verifier, ldm=None)
+        outcome = edit_request(folder / item["audio"], item["request"], verifier=verifier)
     except UserInputError as exc:
         rec.error = str(exc)
         return rec

@@ -7,8 +7,10 @@
 "make it sound like a beach", "make this a busy office", "busier", "more cinematic", "less cluttered":
 the goal names a scene or a mood of ``planner/assets/scenes.yaml`` (``planner.scene_kb``). The plan
 
-1. grounds what is present (the scene description's labels);
-2. removes the present sounds that clash with the goal, lowers the ones it says to lower;
+1. grounds what is present (the scene description's labels; without an annotation the pipeline detects
+   the goal's sounds and clashes with CLAP, ``grounding_labels``);
+2. removes the present sounds that clash with the goal, lowers the ones it says to lower (when the
+   events are annotated or come from stems; a sound only detected by CLAP is left, and said so);
 3. adds what belongs and is missing, the most characteristic first, at most ``max_adds`` of them
    (the rest is left for a follow-up, said in an assumption), each placed and levelled as the
    knowledge base says, using a stand-in the bank has when it lacks the label;
@@ -90,6 +92,7 @@ def plan_entry(entry: SceneEntry, source: str, builder: StepBuilder, max_adds: i
     fx = int(entry.room not in (None, "outdoor")) + int(entry.timbre is not None)
     adds = _adds(entry, present, g, max_adds)
     budget = MAX_STEPS - fx - len(adds)
+    detected = g.scene is not None and g.scene.events_from == "detected"
     done: set[str] = set()
     for label, gain in [(c, None) for c in entry.clashes] + [(c, lower_gain_db) for c in entry.lower]:
         if label not in present:
@@ -99,6 +102,11 @@ def plan_entry(entry: SceneEntry, source: str, builder: StepBuilder, max_adds: i
         if label in done:
             continue
         done.add(label)
+        if detected:
+            g.note(f"{display_name(label)} was detected (CLAP, no annotation or stems) and "
+                   + ("clashes with" if gain is None else "is too prominent for") + f" {entry.name}; a detected sound "
+                   f"is not separable exactly, so it is left; say 'remove the {display_name(label)}' to try anyway")
+            continue
         if budget <= 0:
             g.note(f"'{display_name(label)}' clashes with {entry.name} but the plan is at {MAX_STEPS} steps: left")
             continue
@@ -157,3 +165,15 @@ def plan_goal_request(request: str, scene=None, sounds=()):
     from planner.rules import plan_rules
 
     return plan_rules(request, scene, sounds)
+
+
+def grounding_labels(request: str) -> list[str]:
+    """The labels worth looking for in a recording before planning a goal request: the goal's own
+    sounds (already there?) and the ones that clash with it or should be lowered; [] for other requests."""
+    phrase = goal_phrase(request.lower())
+    if phrase is None and RESTYLE_RE.match(request.lower()) is None:
+        return []
+    entry = load_kb().find(phrase or request)
+    if entry is None:
+        return []
+    return list(dict.fromkeys([s.label for s in entry.sounds] + entry.clashes + entry.lower))

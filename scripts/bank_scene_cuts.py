@@ -35,6 +35,7 @@ class SceneCut:
 CUTS = [
     *[SceneCut(a, "foreground", f"ovos_animals_cc0/{a}/{a}.ogg") for a in
       ("cow", "duck", "frog", "horse", "owl", "pig", "rooster", "sheep")],
+    *[SceneCut(a, "foreground", f"gcompris/{a}/{a}.ogg") for a in ("owl", "cow", "horse", "duck", "pig", "sheep")],
     SceneCut("chicken", "foreground", "gcompris/chicken/chickens.ogg", 0.0, 6.0),
     # of the nine ufoai fire loops, the two the shipped CLAP ranks closest to "crackling fire" (the others
     # read as engine idling / air conditioner: low rumble)

@@ -184,3 +184,18 @@ def test_scene_sounds_in_the_starter_bank_are_real_and_permissively_licensed():
     for label in ("crackling_fire", "crickets", "harbor", "car_engine", "organ", "rooster", "cow"):
         assert label in bank.labels() and not bank.info(label).synthetic
     assert bank.canonical("a crackling fire") == "crackling_fire"
+
+
+def test_detected_clashes_are_reported_not_removed():
+    detected = STREET.model_copy(update={"events_from": "detected", "has_stems": False})
+    plan = plan_rules("make it sound like a forest", detected, BANK)
+    assert kinds(plan) == ["add:bird", "add:wind", "add:owl"]
+    assert any("siren was detected" in a and "left" in a for a in plan.assumptions)
+
+
+def test_grounding_labels_are_the_goals_sounds_and_clashes():
+    from planner.goals import grounding_labels
+
+    labels = grounding_labels("Make this sound like a busy office")
+    assert labels[:3] == ["typing", "phone_ring", "speech"] and "bird" in labels and "siren" in labels
+    assert grounding_labels("remove the siren") == []
