@@ -133,8 +133,8 @@ class SpeedStep(_Step):
 
 
 # registry ops (audioedit/ops/): each module holds its step model, execution and checks
-from audioedit.ops.eq import EqStep  # noqa: E402
-from audioedit.ops.reverb import ReverbStep  # noqa: E402
+from audioedit.ops.eq import EqStep
+from audioedit.ops.reverb import ReverbStep
 
 EditStep = Annotated[
     Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep, ReverbStep, EqStep],

@@ -134,8 +134,9 @@ def _fmt(x: float | None) -> str:
 
 def report_md(records: list[GoalRecord]) -> str:
     s = summary(records)
-    lines = ["# smartdj-goals", "", f"{s['requests']} requests; plans of 2-8 steps: {s['plans_2_to_8']}; every step ok: "
-             f"{s['all_steps_ok']}; steps ok {s['steps_ok']}/{s['steps']}; CLAP(request) rises: {s['clap_rises']}", "",
+    head = (f"{s['requests']} requests; plans of 2-8 steps: {s['plans_2_to_8']}; every step ok: {s['all_steps_ok']}; "
+            f"steps ok {s['steps_ok']}/{s['steps']}; CLAP(request) rises: {s['clap_rises']}")
+    lines = ["# smartdj-goals", "", head, "",
              "| item | request | scene | steps (status) | CLAP request before -> after | CLAP scene before -> after |",
              "| --- | --- | --- | --- | --- | --- |"]
     for r in records:
@@ -148,12 +149,12 @@ def report_md(records: list[GoalRecord]) -> str:
 def report_html(records: list[GoalRecord]) -> str:
     e = html.escape
     s = summary(records)
-    parts = ["<!doctype html><meta charset='utf-8'><title>smartdj-goals</title>",
-             "<style>body{font:14px sans-serif;max-width:1100px;margin:auto}td,th{border:1px solid #ccc;padding:3px 6px}"
-             "table{border-collapse:collapse}.ok{color:#070}.failed{color:#b00}img{width:100%}</style>",
-             "<h1>smartdj-goals: goal-only requests, decomposed, executed, verified</h1>",
-             f"<p>{s['requests']} requests; plans of 2-8 steps: {s['plans_2_to_8']}; every step ok: {s['all_steps_ok']}; "
-             f"steps ok {s['steps_ok']}/{s['steps']}; CLAP similarity to the request rises: {s['clap_rises']}.</p>"]
+    style = ("<style>body{font:14px sans-serif;max-width:1100px;margin:auto}td,th{border:1px solid #ccc;padding:3px 6px}"
+             "table{border-collapse:collapse}.ok{color:#070}.failed{color:#b00}img{width:100%}</style>")
+    head = (f"<p>{s['requests']} requests; plans of 2-8 steps: {s['plans_2_to_8']}; every step ok: {s['all_steps_ok']}; "
+            f"steps ok {s['steps_ok']}/{s['steps']}; CLAP similarity to the request rises: {s['clap_rises']}.</p>")
+    parts = ["<!doctype html><meta charset='utf-8'><title>smartdj-goals</title>", style,
+             "<h1>smartdj-goals: goal-only requests, decomposed, executed, verified</h1>", head]
     for r in records:
         parts.append(f"<h2>{e(r.id)}: {e(r.request)}</h2><p>scene: <b>{e(str(r.scene))}</b>; status "
                      f"<span class='{e(r.status)}'>{e(r.status)}</span>; CLAP(request) {_fmt(r.clap_request_before)} -> "

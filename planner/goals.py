@@ -116,7 +116,7 @@ def plan_entry(entry: SceneEntry, source: str, builder: StepBuilder, max_adds: i
             else:
                 builder.loudness(ref, gain, source)
             budget -= 1
-        g.note(f"{display_name(label)} is present and " + ("clashes with" if gain is None else f"is too prominent for")
+        g.note(f"{display_name(label)} is present and " + ("clashes with" if gain is None else "is too prominent for")
                + f" {entry.name}: " + ("removed" if gain is None else f"lowered by {-gain:g} dB"))
     for sound, kb_sound in adds:
         builder.add(sound, source, None, 1 if kb_sound.role == "background" else kb_sound.count, kb_sound.snr_db,

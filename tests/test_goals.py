@@ -43,8 +43,8 @@ SETUPS = {"S": (STREET, BANK), "O": (OFFICE, BANK), "P": (PARK, BANK), "N": (Non
 def kinds(plan) -> list[str]:
     out = []
     for s in plan.steps:
-        what = {"add": lambda: s.sound, "reverb": lambda: s.room, "eq": lambda: s.preset}.get(s.op, lambda: s.target.label)()
-        out.append(f"{s.op}:{what}")
+        what = {"add": "sound", "reverb": "room", "eq": "preset"}.get(s.op)
+        out.append(f"{s.op}:{getattr(s, what) if what else s.target.label}")
     return out
 
 
