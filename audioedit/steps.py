@@ -141,7 +141,8 @@ EditStep = Annotated[
     Field(discriminator="op"),
 ]
 EditStepAdapter: TypeAdapter[EditStep] = TypeAdapter(EditStep)
-OPS = ("add", "remove", "replace", "reorder", "loudness", "speed", "reverb", "eq")
+OPS = ("add", "remove", "replace", "reorder", "loudness", "speed")  # the six core ops (synth seeds depend on it)
+REGISTRY_OPS = ("reverb", "eq")  # audioedit/ops/
 
 
 def step_targets(step: EditStep) -> list[EventRef]:

@@ -103,7 +103,9 @@ def _run_one(index: int, item: dict, folder: Path, out: Path, verifier: str) -> 
     item_dir = out / rid
     save_audio(before, item_dir / "before.ogg")
     save_audio(after, item_dir / "after.ogg")
-    before_after_png(before, after, item_dir / "spectrogram.png", title=item["request"])
+    from evals.runner import shrink_png
+
+    shrink_png(before_after_png(before, after, item_dir / "spectrogram.png", title=item["request"]))
     return rec
 
 

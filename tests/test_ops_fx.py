@@ -153,3 +153,14 @@ def test_steps_round_trip_and_run_through_the_agent_loop():
     edited, reports = run_steps(scene, plan, bank=None, config=LoopConfig(executor="auto"))
     assert [r.status for r in reports] == ["ok", "ok"], [r.attempts[-1] for r in reports]
     assert not np.array_equal(edited.audio.samples, scene.audio.samples)
+
+
+def test_registry_matches_the_step_vocabulary():
+    from audioedit.ops.registry import OPS as REGISTRY
+    from audioedit.steps import OPS, REGISTRY_OPS
+
+    assert tuple(REGISTRY) == REGISTRY_OPS and not set(REGISTRY) & set(OPS)
+    for name, module in REGISTRY.items():
+        assert module.STEP.model_fields["op"].default == name
+        for attr in ("feasible", "execute", "verify", "amount", "instruction"):
+            assert callable(getattr(module, attr)), (name, attr)
