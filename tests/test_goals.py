@@ -174,7 +174,11 @@ def test_scene_sounds_in_the_starter_bank_are_real_and_permissively_licensed():
     from audioedit.bank import starter_bank
 
     bank = starter_bank()
-    credits = (bank.root / "CREDITS.md").read_text(encoding="utf-8")
+    scenes = bank.roots[1]
+    assert scenes.name == "bank_scenes"
+    credits = (scenes / "CREDITS.md").read_text(encoding="utf-8")
+    for path in scenes.rglob("*.flac"):
+        assert f"`{path.relative_to(scenes).as_posix()}`" in credits, path
     rows = [r for r in credits.splitlines() if "_real_scene_" in r]
     assert len(rows) >= 25
     allowed = ("CC0", "CC-BY-3.0", "CC-BY-SA-3.0", "CC-BY-SA-4.0", "GPL-2", "GPL-3", "public-domain", "MIT")
@@ -199,3 +203,10 @@ def test_grounding_labels_are_the_goals_sounds_and_clashes():
     labels = grounding_labels("Make this sound like a busy office")
     assert labels[:3] == ["typing", "phone_ring", "speech"] and "bird" in labels and "siren" in labels
     assert grounding_labels("remove the siren") == []
+
+
+def test_the_synth_benchmark_bank_keeps_its_fixed_vocabulary():
+    from synth import open_bank
+
+    synth = set(open_bank("starter").labels()) | set(open_bank("starter").labels("background"))
+    assert "crackling_fire" not in synth and "cow" not in synth and {"bird", "siren", "rain"} <= synth
