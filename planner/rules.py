@@ -22,7 +22,7 @@ from typing import Any
 from audioedit.errors import UserInputError
 from audioedit.scene import Scene, SceneDescription
 from audioedit.steps import Plan
-from planner import declarative, goals, ops, reorder
+from planner import declarative, fx, goals, ops, reorder
 from planner.builder import StepBuilder
 from planner.clauses import front_position, split_request
 from planner.refs import Grounding, names_scene_sound
@@ -34,6 +34,7 @@ Parser = Callable[[str, str, StepBuilder], bool]
 PARSERS: tuple[Parser, ...] = (
     declarative.parse_constraint,
     goals.parse_goal,  # goal-only requests ('sound like a beach', 'busier'): planner/goals.py
+    fx.parse_fx,  # reverb / timbre requests: planner/fx.py
     declarative.parse_focus,
     declarative.parse_isolate,
     declarative.parse_busier,

@@ -210,3 +210,29 @@ def test_the_synth_benchmark_bank_keeps_its_fixed_vocabulary():
 
     synth = set(open_bank("starter").labels()) | set(open_bank("starter").labels("background"))
     assert "crackling_fire" not in synth and "cow" not in synth and {"bird", "siren", "rain"} <= synth
+
+
+FX_CASES = [
+    ("make it sound muffled", ["eq:muffled"], "recording"),
+    ("make the speech more muffled", ["eq:muffled"], "events"),
+    ("change the timbre of the sound of a man speaking at the left to be more muffled", ["eq:muffled"], "events"),
+    ("reverb the sound of man speech at the left with reverb level 5", ["reverb:medium_room"], "events"),
+    ("add some reverb", ["reverb:medium_room"], "recording"),
+    ("add a church reverb to the speech", ["reverb:church"], "events"),
+    ("make it sound like a telephone", ["eq:telephone"], "recording"),
+    ("make the siren brighter", ["eq:brighter"], "events"),
+    ("make the whole recording sound like an old radio", ["add:vinyl_crackle", "eq:radio"], None),
+]
+
+
+@pytest.mark.parametrize("request_text,expected,scope", FX_CASES, ids=[c[0] for c in FX_CASES])
+def test_explicit_room_and_timbre_requests(request_text, expected, scope):
+    plan = plan_rules(request_text, STREET, BANK)
+    assert kinds(plan) == expected and not plan.unresolved
+    if scope is not None:
+        assert plan.steps[-1].target.scope == scope
+
+
+def test_reverb_level_maps_to_the_wet_level():
+    (step,) = plan_rules("reverb the speech with reverb level 5", STREET, BANK).steps
+    assert step.wet_level == 0.5 and step.target.event_ids == ["foreground2_speech"]
