@@ -55,13 +55,14 @@ def parse_fx(text: str, source: str, builder: StepBuilder) -> bool:
                 wet = min(float(groups["level"]), 10.0) / 10.0
                 builder.g.note(f"'{source}': reverb level {groups['level']} read as wet level {wet:g} (of 0-1)")
             return _emit(builder, groups.get("x"), source, reverb.ReverbStep,
-                         lambda ref: {"instruction": reverb.instruction(ref, room), "room": room, "wet_level": wet})
+                         lambda ref, room=room, wet=wet: {"instruction": reverb.instruction(ref, room), "room": room,
+                                                                  "wet_level": wet})
     for pattern in EQ_RES:
         m = pattern.match(text)
         if m is not None:
             preset = PRESET_WORDS[m["p"]]
             return _emit(builder, m["x"], source, eq.EqStep,
-                         lambda ref: {"instruction": eq.instruction(ref, preset), "preset": preset})
+                         lambda ref, preset=preset: {"instruction": eq.instruction(ref, preset), "preset": preset})
     return False
 
 
