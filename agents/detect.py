@@ -24,12 +24,13 @@ BACKGROUND_LABELS = {"traffic", "rain", "wind", "running_water", "dishes", "stre
 
 def ground_request(scene: Scene, request: str, clap=None) -> Scene:
     """``scene`` with the events ``request`` asks about detected (see the module docstring)."""
+    from planner.goals import grounding_labels
     from planner.rules import sound_queries
     from planner.vocab import display_name
 
     if scene.events or scene.events_from != "none":
         return scene
-    labels = sound_queries(request)
+    labels = list(dict.fromkeys(sound_queries(request) + grounding_labels(request)))  # a goal: its sounds and clashes
     if not labels:
         return scene
     if clap is None:

@@ -272,6 +272,10 @@ def preview_plan(scene: Scene, plan: Plan, executor: str = "auto", ldm_available
 
 
 def _amount(step) -> str:
+    from audioedit.ops.registry import get
+
+    if (op := get(step.op)) is not None:
+        return op.amount(step)
     return {
         "loudness": lambda: f"{step.gain_db:+g} dB",
         "speed": lambda: f"x{step.factor:g}" + ("" if step.keep_pitch else " (pitch follows)"),

@@ -109,6 +109,10 @@ def verify_acoustic(
     checks = [m.preservation()]
     if not checks[0].passed and checks[0].measured is None:
         return Verdict.of(step.id, checks)
+    from audioedit.ops.registry import get
+
+    if (op := get(step.op)) is not None:  # registry ops measure their own effect
+        return Verdict.of(step.id, checks + op.verify(before, after, step, edited_spans_s))
     targets = list({ev.id: ev for ev in resolve_step(step, before)}.values())
     if not targets and not isinstance(step, AddStep):
         checks.append(Check(name="targets_found", measured=0, threshold=">= 1", passed=False,

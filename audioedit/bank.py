@@ -51,14 +51,16 @@ class SoundBank:
     Raises ``UserInputError`` if ``root`` is missing or holds no audio clips in that layout.
     """
 
-    def __init__(self, root: str | Path, name: str | None = None) -> None:
+    def __init__(self, root: str | Path, name: str | None = None, extra_roots: tuple[str | Path, ...] = ()) -> None:
         self.root = Path(root)
+        self.roots = (self.root, *(Path(r) for r in extra_roots))  # extra folders add labels (and clips)
         self.name = name or self.root.name
-        if not self.root.is_dir():
-            raise UserInputError(f"sound bank folder {str(self.root)!r} does not exist; {LAYOUT_HINT}")
+        for folder in self.roots:
+            if not folder.is_dir():
+                raise UserInputError(f"sound bank folder {str(folder)!r} does not exist; {LAYOUT_HINT}")
         self._clips: dict[tuple[str, str], list[Path]] = {}
-        for role in ROLES:
-            role_dir = self.root / role
+        for role, folder in ((r, f) for f in self.roots for r in ROLES):
+            role_dir = folder / role
             if not role_dir.is_dir():
                 continue
             for label_dir in sorted(p for p in role_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -67,7 +69,7 @@ class SoundBank:
                     if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES and not p.name.startswith(".")
                 )
                 if files:
-                    self._clips[(role, label_dir.name)] = files
+                    self._clips.setdefault((role, label_dir.name), []).extend(files)
         if not self._clips:
             raise UserInputError(f"sound bank folder {str(self.root)!r} holds no audio clips; {LAYOUT_HINT}")
         self._info = self._load_info()
@@ -79,14 +81,16 @@ class SoundBank:
     # --- catalogue -------------------------------------------------------------------------
     def _load_info(self) -> dict[str, LabelInfo]:
         meta: dict = {}
-        meta_path = self.root / "labels.json"
-        if meta_path.is_file():
+        for meta_path in (folder / "labels.json" for folder in reversed(self.roots)):  # the main root wins
+            if not meta_path.is_file():
+                continue
             try:
-                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                loaded = json.loads(meta_path.read_text(encoding="utf-8"))
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise UserInputError(f"cannot parse {str(meta_path)!r} as JSON: {exc}") from None
-            if not isinstance(meta, dict):
+            if not isinstance(loaded, dict):
                 raise UserInputError(f"{str(meta_path)!r} must map label -> {{role, name, synonyms, synthetic}}")
+            meta.update(loaded)
         info: dict[str, LabelInfo] = {}
         for role, label in self._clips:
             if label in info:
@@ -220,10 +224,14 @@ def loop_to(audio: Audio, min_duration_s: float, crossfade_s: float = LOOP_CROSS
 @lru_cache(maxsize=1)
 def starter_bank() -> SoundBank:
     """The bank shipped with the package (``audioedit/assets/bank``): real CC-BY / public-domain
-    recordings plus labelled synthetic clips; see its ``CREDITS.md``."""
+    recordings plus labelled synthetic clips; see its ``CREDITS.md``. The scene sounds of
+    ``audioedit/assets/bank_scenes`` (CC0 / CC-BY / CC-BY-SA / GPL, own ``CREDITS.md``) add labels
+    for goal requests; the synth benchmark draws on ``bank`` only, so its vocabulary stays fixed."""
     from importlib.resources import files
 
-    return SoundBank(Path(str(files("audioedit").joinpath("assets", "bank"))), name="starter")
+    assets = Path(str(files("audioedit").joinpath("assets")))
+    scenes = assets / "bank_scenes"
+    return SoundBank(assets / "bank", name="starter", extra_roots=(scenes,) if scenes.is_dir() else ())
 
 
 def _check_role(role: str | None) -> None:

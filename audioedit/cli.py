@@ -254,7 +254,7 @@ def batch(
 
 @app.command("eval")
 def eval_command(
-    suite: str = typer.Option(..., "--suite", help="synth-v1 | synth-v1-declarative | lcr | sisec"),
+    suite: str = typer.Option(..., "--suite", help="synth-v1 | synth-v1-declarative | lcr | sisec | smartdj-goals"),
     methods: str = typer.Option(..., "--methods", help="comma list of planned, planned-no-verifier, planned-stems, "
                                                           "one-shot, dsp, ldm, identity, oracle, peer"),
     out: Path = typer.Option(..., "--out", help="report folder (resumable: finished records are kept)"),
@@ -275,6 +275,15 @@ def eval_command(
 
     from evals.runner import main_eval
 
+    if suite == "smartdj-goals":  # goal-only requests: evals/goals_suite.py
+        from evals.goals_suite import run_goal_suite, summary
+
+        try:
+            records = run_goal_suite(out, data, limit=limit)
+        except AudioEditError as exc:
+            _fail(exc)
+        console.print(f"{summary(records)}\nreport: {Path(out) / 'report.html'}")
+        return
     command = "audioedit " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     bar, progress = _progress_bar(f"eval {suite}")
     try:

@@ -142,12 +142,17 @@ class NormalizeStep(_Step):
     peak_dbfs: float = Field(-1.0, le=0)
 
 
+# registry ops (audioedit/ops/): each module holds its step model, execution and checks
+from audioedit.ops.eq import EqStep  # noqa: E402  (the op modules import EventRef and _Step from above)
+from audioedit.ops.reverb import ReverbStep  # noqa: E402
+
 EditStep = Annotated[
-    Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep, NormalizeStep],
+    Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep, NormalizeStep, ReverbStep, EqStep],
     Field(discriminator="op"),
 ]
 EditStepAdapter: TypeAdapter[EditStep] = TypeAdapter(EditStep)
-OPS = ("add", "remove", "replace", "reorder", "loudness", "speed")  # MMEdit's six; the paired data covers these
+OPS = ("add", "remove", "replace", "reorder", "loudness", "speed")  # MMEdit's six (synth seeds depend on it)
+REGISTRY_OPS = ("reverb", "eq")  # audioedit/ops/
 RECORDING = "recording"  # the label of a whole-recording reference
 
 

@@ -37,8 +37,12 @@ class Route(BaseModel):
 def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_available: bool = False) -> list[Route]:
     """Backends to try for ``step`` on ``scene``, best first; empty when nothing can do it
     (``unavailable`` then explains why)."""
+    from audioedit.ops.registry import get
     from executor.dsp import mixture_feasible
 
+    if (op := get(step.op)) is not None:  # registry ops decide where they can run
+        feasible, why = op.feasible(scene, step)
+        return [Route(backend=f"dsp.{step.op}", reason=why)] if feasible else []
     if on_recording(step):
         return [Route(backend="dsp.whole", reason="the whole recording: one exact edit of the file, no events needed")]
     dsp: list[Route] = []
@@ -65,8 +69,11 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
 
 def unavailable(scene: Scene, step: EditStep, preference: Preference, ldm_available: bool) -> str:
     """Why ``routes`` came back empty, in words a user can act on."""
+    from audioedit.ops.registry import get
     from executor.dsp import mixture_feasible
 
+    if (op := get(step.op)) is not None:
+        return f"no backend can do this step: {op.feasible(scene, step)[1]}"
     feasible, why = mixture_feasible(scene, step, allow_overlap=preference == "region")
     if feasible and scene.events_from not in ("annotation", "stems"):
         why = INCOMPLETE
@@ -78,6 +85,10 @@ def unavailable(scene: Scene, step: EditStep, preference: Preference, ldm_availa
 
 def execute_route(scene: Scene, step: EditStep, route: Route, *, bank, rng, ldm=None):
     """Run ``step`` with the backend ``route`` names; returns an ``executor.result.StepResult``."""
+    from audioedit.ops.registry import get
+
+    if (op := get(step.op)) is not None:
+        return op.execute(scene, step)
     if route.backend == "ldm":
         if ldm is None:
             from audioedit.errors import ExecutionError

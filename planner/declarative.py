@@ -6,10 +6,10 @@
 | "make the X calmer" | X ``CALM_GAIN_DB`` |
 | "focus on the speaker", "so I can hear X", "make X stand out" | every other label ``FOCUS_GAIN_DB`` |
 | "keep only X", "isolate X", "extract X" | remove every other label |
-| "make this sound like a beach" | unresolved: restyling the scene is not one of the six operations |
+| "make this sound like a beach", "busier" | goals: ``planner.goals`` (the scene knowledge base) |
 | "keep everything else", "leave the rest as is", "don't change anything else" | no step: an assumption (every step leaves the rest unchanged) |
 | "keep the pitch", "pitch unchanged" after a speed step | no step: an assumption (speed changes keep the pitch by default) |
-| "make it busier / livelier", "liven it up" | unresolved: which sounds to add must be named |
+| "make it busier / livelier", "liven it up" | goals (mood 'busier'); other wordings: unresolved, name the sounds |
 
 They need the scene's events; without a scene they are reported as unresolved.
 """
@@ -50,8 +50,6 @@ BUSIER_RE = re.compile(
     r"\b(?:busier|livelier|more (?:lively|alive|busy|vibrant)|liven (?:it |this |the \w+ )?up|add (?:some )?life|"
     r"feels? (?:empty|dead|bare|sparse))\b"
 )
-RESTYLE_RE = re.compile(r"^(?:make|let|have)\s+(?:this|it|the (?:recording|clip|audio|scene|mix))\s+(?:sounds?|feel)\s+"
-                        r"(?:like|as if|as though|more like)\b")
 CALM_RE = re.compile(
     r"\b(?:calmer|calm(?: (?:it|this|this \w+|the \w+))? down|too (?:hectic|chaotic|stressful|frantic)|more (?:peaceful|relaxing|relaxed|tranquil|serene|soothing|calm)|less (?:stressful|"
     r"chaotic|hectic|busy|harsh|aggressive|jarring|alarming)|peaceful|relaxing|soothing|tranquil|serene)\b"
@@ -118,14 +116,6 @@ def parse_busier(text: str, source: str, builder: StepBuilder) -> bool:
     sounds = ", ".join(sorted(builder.g.sounds)) if builder.g.sounds else "any sound"
     builder.g.fail(source, f"'{source}' does not say which sounds to add; name them, e.g. 'add a bird at 3 s and "
                            f"some rain in the background' (available: {sounds})")
-    return True
-
-
-def parse_restyle(text: str, source: str, builder: StepBuilder) -> bool:
-    if RESTYLE_RE.match(text) is None:
-        return False
-    builder.g.fail(source, "restyling the whole recording ('sound like ...') is not one of the six operations "
-                           "(add, remove, replace, reorder, loudness, speed); say which sounds to add, remove or change")
     return True
 
 

@@ -66,6 +66,8 @@ def _ground_step(step: EditStep, scene: SceneDescription | None, sounds: Sequenc
 def ground_ref(ref: EventRef, scene: SceneDescription | None) -> EventRef:
     """``ref`` with a scene label and the ids of the events it selects; ``Ungroundable`` when none."""
     text = ref.text or ref.label
+    if ref.scope == "recording":  # the whole file: nothing to find in the scene
+        return ref.model_copy(update={"event_ids": []})
     if scene is None:
         return ref.model_copy(update={"label": canonical_label(ref.label) or ref.label, "text": text, "event_ids": []})
     labels = sorted({e.label for e in scene.events})

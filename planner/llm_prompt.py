@@ -1,6 +1,7 @@
 """What the LLM planner sends: the output schema (``LLMPlanOutput``) and the chat messages.
 
-The system message explains the six operations, the default amounts for vague words, the scene
+The system message explains the operations (the six, reverb and eq), the scene knowledge base for
+goal requests (``planner.scene_kb``), the default amounts for vague words, the scene
 (one line per event: id, label, role, onset-offset in seconds, level in dBFS) and the sounds that
 can be added; the user message is the request. In JSON mode (no schema enforcement by the server)
 the JSON schema itself is appended to the system message.
@@ -47,6 +48,14 @@ describing only this step) and "source_text" (the words of the request it comes 
 - reorder: "targets" (two or more references, in the order they must occur afterwards).
 - loudness: "target", "gain_db" (-60..40).
 - speed: "target", "factor" (>1 faster, <1 slower), "keep_pitch" (true unless asked otherwise).
+- reverb: "target", "room" ("small_room" | "medium_room" | "large_hall" | "church"), optional
+  "room_size" and "wet_level" (0-1).
+- eq: "target", "preset" ("muffled" | "darker" | "underwater" | "brighter" | "telephone" | "radio").
+For the whole recording use the target {"label": "recording", "scope": "recording"}.
+A goal that names only a scene or a mood ("make it sound like a beach", "busier") is decomposed
+with the scene knowledge base below: remove the present sounds that clash, add at most three
+missing sounds that belong (the addable ones only; say which are lacking in "assumptions"), then
+the room (reverb) and timbre (eq) on the whole recording; 2-8 steps.
 A target is {"label": a label from the scene, "text": the user's words, "select": "all" | "first" |
 "last" | "nth", "n": 1-based index for "nth", "start_s"/"end_s": optional time window,
 "event_ids": the ids of the scene events meant}.
@@ -85,7 +94,10 @@ def describe_sounds(sounds: Sequence[str]) -> str:
 def build_messages(request: str, scene: SceneDescription | None, sounds: Sequence[str],
                    *, with_schema: bool = False) -> list[dict]:
     """The chat messages for one planning call (OpenAI format: role + content)."""
-    system = "\n\n".join([INSTRUCTIONS, describe_scene(scene), describe_sounds(sounds)])
+    from planner.scene_kb import load_kb
+
+    goals = "Scene knowledge base (add [label(role,count,snr_db)]; remove; lower; room; timbre):\n" + load_kb().summary()
+    system = "\n\n".join([INSTRUCTIONS, describe_scene(scene), describe_sounds(sounds), goals])
     if with_schema:
         system += "\n\nThe reply must validate against this JSON schema:\n" + json.dumps(output_schema())
     return [{"role": "system", "content": system}, {"role": "user", "content": f"Request: {request}"}]

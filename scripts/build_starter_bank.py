@@ -284,6 +284,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out = Path(args.out)
     rows = build(dev, out)
+    import bank_scene_cuts  # the scene sounds, in their own folder (scripts/bank_scene_cuts.py)
+
+    scenes = out.parent / "bank_scenes"
+    scene_rows = bank_scene_cuts.build_scene_bank(dev, scenes, SR, sys.modules[__name__])
+    scene_bytes = sum(p.stat().st_size for p in scenes.rglob("*") if p.is_file())
+    print(f"wrote {len(scene_rows)} scene clips to {scenes} ({scene_bytes / 1e6:.2f} MB)")
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     print(f"wrote {len(rows)} clips to {out} ({total / 1e6:.2f} MB)")
     if total > MAX_BANK_BYTES:

@@ -60,7 +60,9 @@ def test_bank_is_small_and_credited(bank):
 
 
 def test_labels_json_matches_folders_and_synthetic_flags(bank):
-    meta = json.loads((bank.root / "labels.json").read_text())
+    meta = {}
+    for root in bank.roots:  # the starter bank and its scene sounds (audioedit/assets/bank_scenes)
+        meta.update(json.loads((root / "labels.json").read_text()))
     assert set(meta) == set(bank.labels())
     assert meta["siren"]["synthetic"] is True and meta["speech"]["synthetic"] is False
     info = bank.info("dog_bark")

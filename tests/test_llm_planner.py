@@ -157,3 +157,45 @@ def test_unreachable_endpoint_is_a_plan_error(scene):
     opts = LLMOptions(base_url=f"http://127.0.0.1:{port}/v1", model="m", timeout_s=2)
     with pytest.raises(PlanError, match="cannot reach"):
         plan_with_llm("remove the siren", scene, SOUNDS, opts)
+
+
+GOAL_REPLY = json.dumps({
+    "steps": [
+        {"op": "remove", "id": "a", "instruction": "Remove the siren.", "source_text": "sound like a mountain cabin",
+         "target": {"label": "siren"}},
+        {"op": "add", "id": "b", "instruction": "Add a crackling fire in the background.",
+         "source_text": "sound like a mountain cabin", "sound": "crackling_fire", "role": "background", "snr_db": -4},
+        {"op": "reverb", "id": "c", "instruction": "Add small room reverb to the whole recording.",
+         "source_text": "sound like a mountain cabin", "target": {"label": "recording", "scope": "recording"},
+         "room": "small_room"},
+        {"op": "eq", "id": "d", "instruction": "Make the whole recording sound darker.",
+         "source_text": "sound like a mountain cabin", "target": {"label": "recording", "scope": "recording"},
+         "preset": "darker"},
+    ],
+    "assumptions": ["a mountain cabin: fire, wind, small room"],
+})
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_goal_plan_with_reverb_and_eq_validates_and_the_prompt_has_the_knowledge_base(client, scene):
+    with ScriptedChatServer([GOAL_REPLY], api_key="test-key") as server:
+        plan = plan_with_llm("make it sound like a mountain cabin", scene, SOUNDS + ["crackling_fire"],
+                             options(server, client))
+    assert [s.op for s in plan.steps] == ["remove", "add", "reverb", "eq"]
+    assert plan.steps[2].room == "small_room" and plan.steps[2].target.scope == "recording"
+    assert plan.steps[3].preset == "darker"
+    system = server.requests[0]["messages"][0]["content"]
+    assert "Scene knowledge base" in system and "- mountain cabin: add [crackling_fire(b," in system
+    assert "crackling_fire" in system.split("Addable sounds:")[1].splitlines()[0]
+    assert '"reverb"' in json.dumps(server.requests[0]["response_format"])  # the schema has the new ops
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_goal_plan_with_an_unknown_preset_is_rejected_and_repaired(client, scene):
+    bad = json.loads(GOAL_REPLY)
+    bad["steps"][3]["preset"] = "vintage"
+    with ScriptedChatServer([json.dumps(bad), GOAL_REPLY], api_key="test-key") as server:
+        plan = plan_with_llm("make it sound like a mountain cabin", scene, SOUNDS + ["crackling_fire"],
+                             options(server, client))
+    assert [s.op for s in plan.steps][-1] == "eq" and len(server.requests) == 2
+    assert "preset" in server.requests[1]["messages"][-1]["content"]

@@ -75,6 +75,8 @@ def summarize(step: EditStep) -> str:
         return f"replace {_ref(step.target)} -> {step.sound}"
     if step.op == "reorder":
         return "reorder " + " < ".join(_ref(t) for t in step.targets)
+    if step.op in ("reverb", "eq"):
+        return f"{step.op} {_ref(step.target)} {getattr(step, 'room', None) or getattr(step, 'preset', '')}"
     at = "-" if step.at_s is None else format(step.at_s, "g")
     return f"add {step.sound} at={at} n={step.count} snr={step.snr_db:+g} {step.role}"
 
@@ -195,7 +197,11 @@ CASES = [
     ('S', 'add a bird at 12 s', [], 1),
     ('S', 'remove the fourth bark', [], 1),
     ('S', 'remove the siren between 7 and 4 s', [], 1),
-    ('S', 'Make this sound like a busy office', [], 1),
+    ('S', 'Make this sound like a busy office', ['remove dog_bark{f2,f3,f4}', 'remove siren{f0}',
+                                                 'add phone_ring at=- n=1 snr=-6 foreground',
+                                                 'add footsteps at=- n=2 snr=-10 foreground',
+                                                 'add door_knock at=- n=1 snr=-10 foreground',
+                                                 'reverb recording{} medium_room'], 0),
     ('S', 'remove the siren and make it pop', ['remove siren{f0}'], 1),
     ('V', 'make the voice louder', ['loudness human_voice{f2} +6'], 0),
     ('V', 'remove the speaker', ['remove human_voice{f2}'], 0),
@@ -268,7 +274,7 @@ CASES = [
     ('V', 'I just want the siren over the ambience', ['remove car_horn{f1}', 'remove human_voice{f2}'], 0),
     ('V', 'keep only the siren and the background', ['remove car_horn{f1}', 'remove human_voice{f2}'], 0),
     ('V', 'calm this recording down', ['loudness siren{f0} -6', 'loudness car_horn{f1} -6'], 0),
-    ('S', 'make it livelier', [], 1),
+    ('S', 'make it livelier', ['add footsteps at=- n=3 snr=-8 foreground', 'add door_knock at=- n=1 snr=-10 foreground'], 0),
 ]
 
 
@@ -366,9 +372,9 @@ def test_add_past_the_end_is_unresolved() -> None:
     assert "past the end" in entry.reason and "10 s" in entry.reason
 
 
-def test_restyle_request_is_unresolved_with_reason() -> None:
-    (entry,) = plan_rules("Make this sound like a busy office", STREET, BANK).unresolved
-    assert "not one of the six operations" in entry.reason
+def test_restyle_to_an_unknown_scene_is_unresolved_with_reason() -> None:
+    (entry,) = plan_rules("Make this sound like a dog", STREET, BANK).unresolved
+    assert "no known scene" in entry.reason and "beach" in entry.reason
 
 
 def test_scene_level_requests_without_scene_are_unresolved() -> None:

@@ -1,0 +1,123 @@
+"""Where a whole-signal effect (reverb, EQ) can run on a scene, and running it there.
+
+- the target's scope is ``recording``             -> the whole mixture (and every stem, so they stay consistent)
+- every target event has a stem                   -> those stems; the mixture changes by exactly their change
+- annotated targets, each alone in its span       -> the event's span on the mixture (+ the effect's tail,
+  up to the next event), with 10 ms crossfades; everything outside is sample-identical
+- otherwise (detected events, overlaps, no events) -> not feasible, with the reason
+
+``Process`` maps float ``(channels, frames)`` samples at a sample rate to the same shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from audioedit.errors import ExecutionError
+from audioedit.scene import Event, Scene
+from audioedit.steps import EventRef, select_events
+
+Process = Callable[[np.ndarray, int], np.ndarray]
+MARGIN_S = 0.05
+XFADE_S = 0.01
+EXACT_SOURCES = ("annotation", "stems")
+
+
+def whole(ref: EventRef) -> bool:
+    return ref.scope == "recording"
+
+
+def plan_region(scene: Scene, ref: EventRef, tail_s: float) -> tuple[str, list[Event], str]:
+    """(mode, targets, reason): mode is ``recording``, ``stems``, ``region`` or ``""`` (not feasible)."""
+    if whole(ref):
+        return "recording", [], "the whole recording: DSP on the mixture" + (" and every stem" if scene.has_stems else "")
+    if ref.scope != "events" or ref.complement:
+        return "", [], f"{ref.describe()} is not a layer this effect can isolate; apply it to the whole recording"
+    targets = select_events(scene.events, ref)
+    if not targets:
+        return "", [], f"no event matches {ref.describe()!r}; the scene has labels {scene.labels()}"
+    if scene.stems is not None and all(t.id in scene.stems for t in targets):
+        return "stems", targets, f"stems for {[t.id for t in targets]}: the effect on those layers only"
+    if scene.events_from not in EXACT_SOURCES:
+        return "", targets, (f"the events were {scene.events_from} (not annotated) and there are no stems, so "
+                             f"{ref.describe()} cannot be separated from the rest; pass stems or apply it to the "
+                             "whole recording")
+    for t in targets:
+        others = [e for e in scene.events if e.id != t.id and e.overlaps(t, MARGIN_S)]
+        if others:
+            return "", targets, (f"{t.id} overlaps {[e.id for e in others]} and there are no stems: the effect would "
+                                 "change them too; pass stems or apply it to the whole recording")
+    return "region", targets, "annotated event alone in its span: effect on that span of the mixture"
+
+
+def run(scene: Scene, ref: EventRef, process: Process, tail_s: float) -> tuple[Scene, list[tuple[float, float]], str]:
+    """Apply ``process`` where ``plan_region`` allows; returns (scene after, edited spans, mode)."""
+    mode, targets, why = plan_region(scene, ref, tail_s)
+    sr = scene.audio.sample_rate_hz
+    x = scene.audio.samples.astype(np.float64)
+    if mode == "":
+        raise ExecutionError(why)
+    if mode == "recording":
+        stems = None
+        if scene.stems is not None:
+            stems = {k: s.with_samples(process(s.samples.astype(np.float64), sr)) for k, s in scene.stems.items()}
+            rest = process(scene.residual().samples.astype(np.float64), sr)
+            y = sum(s.samples.astype(np.float64) for s in stems.values()) + rest
+        else:
+            y = process(x, sr)
+        return scene.evolve(audio=scene.audio.with_samples(y), stems=stems), [(0.0, scene.audio.duration_s)], mode
+    if mode == "stems":
+        stems = dict(scene.stems)
+        y = x.copy()
+        for t in targets:
+            old = scene.stems[t.id].samples.astype(np.float64)
+            new = process(old, sr)
+            stems[t.id] = scene.stems[t.id].with_samples(new)
+            y += new - old
+        return scene.evolve(audio=scene.audio.with_samples(y), stems=stems), [(0.0, scene.audio.duration_s)], mode
+    y = x.copy()
+    spans = []
+    for t in targets:
+        a, b = _region(scene, t, tail_s)
+        seg = process(x[:, a:b], sr)
+        w = _window(b - a, int(XFADE_S * sr))
+        y[:, a:b] = x[:, a:b] + (seg - x[:, a:b]) * w
+        spans.append((a / sr, b / sr))
+    return scene.evolve(audio=scene.audio.with_samples(y)), sorted(spans), mode
+
+
+def _region(scene: Scene, t: Event, tail_s: float) -> tuple[int, int]:
+    sr, n = scene.audio.sample_rate_hz, scene.audio.num_frames
+    later = [e.onset_s for e in scene.events if e.id != t.id and e.onset_s >= t.offset_s]
+    end_s = min([t.offset_s + tail_s, *[o - MARGIN_S for o in later]])
+    a = max(0, int((t.onset_s - MARGIN_S / 2) * sr))
+    return a, min(n, max(a + 1, int(max(end_s, t.offset_s) * sr)))
+
+
+def _window(n: int, ramp: int) -> np.ndarray:
+    w = np.ones(n)
+    ramp = min(ramp, n // 2)
+    if ramp:
+        w[:ramp] = np.linspace(0, 1, ramp)
+        w[n - ramp:] = np.linspace(1, 0, ramp)
+    return w
+
+
+def layer(scene: Scene, ref: EventRef, spans_s: list[tuple[float, float]]) -> tuple[np.ndarray | None, np.ndarray]:
+    """(the target's signal, the rest) for measurement: the stem(s) on ``stems``, the spans' audio on a region
+    edit, the mixture for the whole recording (rest = zeros)."""
+    mode, targets, _ = plan_region(scene, ref, 0.0)
+    x = scene.audio.samples.astype(np.float64)
+    if mode == "stems":
+        target = sum(scene.stems[t.id].samples.astype(np.float64) for t in targets)
+        return target, x - target
+    if mode == "region" or (mode == "" and targets):
+        sr = scene.audio.sample_rate_hz
+        mask = np.zeros(x.shape[1], bool)
+        for a, b in spans_s:
+            mask[int(a * sr):int(b * sr)] = True
+        return x[:, mask], x[:, ~mask]
+    return x, np.zeros_like(x)
+

@@ -1,0 +1,80 @@
+"""Explicit room and timbre requests -> reverb / eq steps (the registry ops of ``audioedit/ops``).
+
+    >>> from planner.rules import plan_rules
+    >>> [(s.op, s.target.scope, s.preset) for s in plan_rules("make it sound muffled").steps]
+    [('eq', 'recording', 'muffled')]
+    >>> s = plan_rules("reverb the speech with reverb level 5", sounds=()).steps[0]
+    >>> (s.op, s.target.label, s.wet_level)
+    ('reverb', 'speech', 0.5)
+
+"add reverb", "add a church reverb to the voice", "reverb X with reverb level N" (1-10 -> wet N/10),
+"make X (sound) more muffled / brighter / darker / like a telephone / like an old radio / underwater",
+"change the timbre of X to be more muffled". X = "it", "this", "the recording", ... (the whole file) or
+a sound in the scene.
+"""
+
+from __future__ import annotations
+
+import re
+
+from audioedit.ops import eq, reverb
+from planner.builder import StepBuilder
+from planner.goals import WHOLE
+
+WHOLE_RE = re.compile(r"^(?:it|this|that|everything|all of it|the (?:whole |entire )?(?:recording|clip|audio|track|mix|"
+                      r"thing|file|sound))$")
+ROOM_WORDS = {"small room": "small_room", "room": "small_room", "medium room": "medium_room", "hall": "large_hall",
+              "large hall": "large_hall", "concert hall": "large_hall", "church": "church", "cathedral": "church"}
+PRESET_WORDS = {"muffled": "muffled", "darker": "darker", "dull": "muffled", "brighter": "brighter",
+                "crisper": "brighter", "like a telephone": "telephone", "like a phone": "telephone",
+                "like a phone call": "telephone", "telephone": "telephone", "like an old radio": "radio",
+                "like a radio": "radio", "radio": "radio", "underwater": "underwater", "under water": "underwater"}
+_PRESET = "|".join(sorted(map(re.escape, PRESET_WORDS), key=len, reverse=True))
+_ROOM = "|".join(sorted(map(re.escape, ROOM_WORDS), key=len, reverse=True))
+REVERB_RES = (
+    re.compile(rf"^(?:add|apply|put)\s+(?:some\s+|a\s+(?:bit of\s+|little\s+)?|more\s+)?(?:(?P<room>{_ROOM})\s+)?"
+               r"(?:reverb|reverberation|echo)(?:\s+(?:to|on)\s+(?P<x>.+?))?$"),
+    re.compile(r"^reverb\s+(?P<x>.+?)(?:\s+with\s+(?:a\s+)?reverb\s+level\s+(?P<level>\d+(?:\.\d+)?))?$"),
+    re.compile(rf"^(?:make|let)\s+(?P<x>.+?)\s+sound\s+(?:like (?:it is |it's )?in\s+)(?:a|an|the)\s+(?P<room>{_ROOM})$"),
+)
+EQ_RES = (
+    re.compile(rf"^(?:make|let)\s+(?P<x>.+?)\s+(?:sound\s+)?(?:a (?:bit|little)\s+)?(?:more\s+)?(?P<p>{_PRESET})$"),
+    re.compile(rf"^change\s+the\s+timbre\s+of\s+(?P<x>.+?)\s+to\s+(?:be\s+|sound\s+)?(?:more\s+)?(?P<p>{_PRESET})$"),
+)
+
+
+def parse_fx(text: str, source: str, builder: StepBuilder) -> bool:
+    text = re.sub(r"^(?:the sound of|sound of)\s+", "", text.strip().rstrip(".!"))
+    for pattern in REVERB_RES:
+        m = pattern.match(text)
+        if m is not None:
+            groups = m.groupdict()
+            room = ROOM_WORDS.get(groups.get("room") or "", "medium_room")
+            wet = None
+            if groups.get("level"):
+                wet = min(float(groups["level"]), 10.0) / 10.0
+                builder.g.note(f"'{source}': reverb level {groups['level']} read as wet level {wet:g} (of 0-1)")
+            return _emit(builder, groups.get("x"), source, reverb.ReverbStep,
+                         lambda ref, room=room, wet=wet: {"instruction": reverb.instruction(ref, room), "room": room,
+                                                                  "wet_level": wet})
+    for pattern in EQ_RES:
+        m = pattern.match(text)
+        if m is not None:
+            preset = PRESET_WORDS[m["p"]]
+            return _emit(builder, m["x"], source, eq.EqStep,
+                         lambda ref, preset=preset: {"instruction": eq.instruction(ref, preset), "preset": preset})
+    return False
+
+
+def _emit(builder: StepBuilder, phrase: str | None, source: str, cls, fields) -> bool:
+    phrase = re.sub(r"\s+(?:at|on|to) the (?:left|right|front|back)$", "", (phrase or "it").strip())
+    phrase = re.sub(r"^(?:the )?sound of\s+", "", phrase)
+    if WHOLE_RE.match(phrase):
+        refs = [WHOLE]
+    else:
+        refs = builder.g.refs(phrase, source)
+        if not refs:
+            return True  # the reference's own unresolved entry says why
+    for ref in refs:
+        builder._emit(cls, source, target=ref, **fields(ref))
+    return True

@@ -1,0 +1,179 @@
+"""Goal-only requests, decomposed offline into atomic steps with the scene knowledge base.
+
+    >>> plan = plan_goal_request("make it sound like a mountain cabin", sounds=("crackling_fire", "wind", "footsteps"))
+    >>> [s.op for s in plan.steps]
+    ['add', 'add', 'add', 'reverb']
+
+"make it sound like a beach", "make this a busy office", "busier", "more cinematic", "less cluttered":
+the goal names a scene or a mood of ``planner/assets/scenes.yaml`` (``planner.scene_kb``). The plan
+
+1. grounds what is present (the scene description's labels; without an annotation the pipeline detects
+   the goal's sounds and clashes with CLAP, ``grounding_labels``);
+2. removes the present sounds that clash with the goal, lowers the ones it says to lower (when the
+   events are annotated or come from stems; a sound only detected by CLAP is left, and said so);
+3. adds what belongs and is missing, the most characteristic first, at most ``max_adds`` of them
+   (the rest is left for a follow-up, said in an assumption), each placed and levelled as the
+   knowledge base says, using a stand-in the bank has when it lacks the label;
+4. applies the room (reverb on the whole recording; none outdoors) and the timbre (EQ).
+
+Every inference is an assumption of the plan: which scene was read, what was present, what the bank
+lacks. A goal naming no known scene is unresolved, with the scenes known.
+"""
+
+from __future__ import annotations
+
+import re
+
+from audioedit.ops import eq, reverb
+from audioedit.steps import EventRef
+from planner.builder import StepBuilder
+from planner.scene_kb import SceneEntry, SceneSound, load_kb
+from planner.vocab import RELATED, canonical_label, display_name
+
+MAX_STEPS = 8
+WHOLE = EventRef(label="recording", text="the whole recording", scope="recording")
+_SUBJECT = r"(?:this|it|that|everything|the (?:whole |entire )?(?:recording|clip|audio|scene|mix|track|sound|thing|room))"
+GOAL_RES = (
+    re.compile(rf"^(?:please\s+)?(?:can you\s+|could you\s+)?(?:make|let|have|get)\s+{_SUBJECT}\s+"
+               r"(?:sounds?|feels?|seem)\s+(?:more\s+)?(?:like|as if|as though|as in|as)\s+(?P<x>.+)$"),
+    re.compile(rf"^(?:please\s+)?(?:make|turn|transform|change)\s+{_SUBJECT}\s+(?:into|to)\s+(?P<x>.+)$"),
+    re.compile(rf"^(?:please\s+)?(?:put|place|move|set)\s+{_SUBJECT}\s+(?:in|at|on|inside|into)\s+(?P<x>.+)$"),
+    re.compile(rf"^(?:please\s+)?(?:make|let)\s+{_SUBJECT}\s+(?:sounds?|feels?)\s+(?P<x>(?:under ?water|muffled|"
+               r"cinematic|busier|livelier|calmer|less \w+|more \w+).*)$"),
+    re.compile(rf"^(?:please\s+)?(?:make|let)\s+{_SUBJECT}\s+(?P<x>(?:a |an )?(?:\w+ ){{0,3}}(?:atmosphere|ambience|ambiance|"
+               r"vibe|feel|mood|scene|soundscape))$"),
+    re.compile(rf"^(?:please\s+)?(?:make|let)\s+{_SUBJECT}\s+(?P<x>(?:busier|livelier|more \w+|less \w+)(?: \w+)?)$"),
+    re.compile(rf"^(?:please\s+)?(?:make|turn)\s+{_SUBJECT}\s+(?:into\s+)?(?P<x>(?:a|an)\s+.+)$"),
+    re.compile(r"^(?P<x>busier|livelier|more cinematic|less cluttered|cinematic|liven (?:it|this) up|declutter(?: it| this)?)$"),
+)
+RESTYLE_RE = re.compile(rf"^(?:make|let|have)\s+{_SUBJECT}\s+(?:sounds?|feel)\s+(?:like|as if|as though|more like)\b")
+
+
+def goal_phrase(text: str) -> str | None:
+    """The goal a request names ("a beach", "busier"), or None when ``text`` is not a goal request."""
+    for pattern in GOAL_RES:
+        m = pattern.match(text.strip().rstrip(".!"))
+        if m is not None:
+            return m["x"]
+    return None
+
+
+def parse_goal(text: str, source: str, builder: StepBuilder) -> bool:
+    """The ``planner.rules`` parser: a goal request -> its steps (see the module docstring)."""
+    phrase = goal_phrase(text)
+    if phrase is None:
+        if RESTYLE_RE.match(text) is None:
+            return False
+        phrase = RESTYLE_RE.sub("", text)
+    kb = load_kb()
+    entry = kb.find(phrase)
+    if entry is None:
+        if RESTYLE_RE.match(text) is None and goal_phrase(text) is not None and not _is_goal_word(phrase):
+            return False  # "make it 3 dB quieter" and the like: not a goal, let the op parsers have it
+        names = ", ".join(e.name for e in kb.entries())
+        builder.g.fail(source, f"'{source}': no known scene or mood in '{phrase}'; known: {names}")
+        return True
+    plan_entry(entry, source, builder, kb.max_adds, kb.lower_gain_db)
+    return True
+
+
+def _is_goal_word(phrase: str) -> bool:
+    return bool(re.search(r"\b(?:atmosphere|ambience|ambiance|vibe|mood|scene|soundscape|like|cinematic)\b", phrase))
+
+
+def plan_entry(entry: SceneEntry, source: str, builder: StepBuilder, max_adds: int, lower_gain_db: float) -> None:
+    g = builder.g
+    g.note(f"'{source}' read as the goal '{entry.name}' (scene knowledge base): it has "
+           + (", ".join(display_name(s.label) for s in entry.sounds) or "no sounds of its own")
+           + (f"; {display_name(entry.room)}" if entry.room else "") + (f"; {entry.timbre} timbre" if entry.timbre else ""))
+    present = {canonical_label(lab) or lab: lab for lab in g.scene_labels()}
+    if g.scene is None or not present:
+        g.note("the recording's sounds are unknown (no annotation, stems or detected events): nothing removed or lowered")
+    fx = int(entry.room not in (None, "outdoor")) + int(entry.timbre is not None)
+    adds = _adds(entry, present, g, max_adds)
+    budget = MAX_STEPS - fx - len(adds)
+    detected = g.scene is not None and g.scene.events_from == "detected"
+    done: set[str] = set()
+    for label, gain in [(c, None) for c in entry.clashes] + [(c, lower_gain_db) for c in entry.lower]:
+        if label not in present:
+            label = next((r for r in RELATED.get(label, ()) if r in present and r not in entry.clashes), "")
+            if not label or any(s.label == label for s in entry.sounds):
+                continue
+        if label in done:
+            continue
+        done.add(label)
+        if detected:
+            g.note(f"{display_name(label)} was detected (CLAP, no annotation or stems) and "
+                   + ("clashes with" if gain is None else "is too prominent for") + f" {entry.name}; a detected sound "
+                   f"is not separable exactly, so it is left; say 'remove the {display_name(label)}' to try anyway")
+            continue
+        if budget <= 0:
+            g.note(f"'{display_name(label)}' clashes with {entry.name} but the plan is at {MAX_STEPS} steps: left")
+            continue
+        for ref in g.refs(present[label], source) or ():
+            if gain is None:
+                builder.remove(ref, source)
+            else:
+                builder.loudness(ref, gain, source)
+            budget -= 1
+        g.note(f"{display_name(label)} is present and " + ("clashes with" if gain is None else "is too prominent for")
+               + f" {entry.name}: " + ("removed" if gain is None else f"lowered by {-gain:g} dB"))
+    for sound, kb_sound in adds:
+        builder.add(sound, source, None, 1 if kb_sound.role == "background" else kb_sound.count, kb_sound.snr_db,
+                    kb_sound.role)
+    if entry.room == "outdoor":
+        g.note(f"{entry.name} is outdoors: no room reverb")
+    elif entry.room is not None:
+        builder._emit(reverb.ReverbStep, source, instruction=reverb.instruction(WHOLE, entry.room), target=WHOLE,
+                      room=entry.room)
+    if entry.timbre is not None:
+        builder._emit(eq.EqStep, source, instruction=eq.instruction(WHOLE, entry.timbre), target=WHOLE,
+                      preset=entry.timbre)
+
+
+def _adds(entry: SceneEntry, present: dict[str, str], g, max_adds: int) -> list[tuple[str, SceneSound]]:
+    """(bank label, knowledge-base sound) for the missing sounds to add, most characteristic first."""
+    bank = set(g.sounds)
+    chosen: list[tuple[str, SceneSound]] = []
+    later, lacking = [], []
+    for s in entry.sounds:
+        options = [s.label, *s.alts]
+        if any(o in present or set(RELATED.get(o, ())) & set(present) for o in options):
+            g.note(f"{display_name(s.label)} is already there: not added")
+            continue
+        usable = [o for o in options if not bank or o in bank]
+        if not usable:
+            lacking.append(s.label)
+            continue
+        if any(label == usable[0] for label, _ in chosen):
+            continue
+        if len(chosen) >= max_adds:
+            later.append(usable[0])
+            continue
+        if usable[0] != s.label:
+            g.note(f"the sound bank has no {display_name(s.label)}: {display_name(usable[0])} stands in for it")
+        chosen.append((usable[0], s))
+    if lacking:
+        g.note(f"the sound bank has no {', '.join(display_name(x) for x in lacking)} (nor a stand-in): not added")
+    if later:
+        g.note(f"not all at once: {', '.join(display_name(x) for x in later)} would also fit {entry.name}; ask to add them")
+    return chosen
+
+
+def plan_goal_request(request: str, scene=None, sounds=()):
+    """``planner.rules.plan_rules`` on a goal request (a convenience for the doctest and the eval)."""
+    from planner.rules import plan_rules
+
+    return plan_rules(request, scene, sounds)
+
+
+def grounding_labels(request: str) -> list[str]:
+    """The labels worth looking for in a recording before planning a goal request: the goal's own
+    sounds (already there?) and the ones that clash with it or should be lowered; [] for other requests."""
+    phrase = goal_phrase(request.lower())
+    if phrase is None and RESTYLE_RE.match(request.lower()) is None:
+        return []
+    entry = load_kb().find(phrase or request)
+    if entry is None:
+        return []
+    return list(dict.fromkeys([s.label for s in entry.sounds] + entry.clashes + entry.lower))
