@@ -102,16 +102,16 @@ def verify_acoustic(
     edited_spans_s: list[tuple[float, float]],
     config: VerifierConfig | None = None,
 ) -> Verdict:
-    cfg = config or VerifierConfig()
-    if on_recording(step):
+    from audioedit.ops.registry import get
+
+    cfg, op = config or VerifierConfig(), get(step.op)
+    if op is None and on_recording(step):
         return Verdict.of(step.id, recording_checks(before, after, step, cfg))
     m = Measure(before, after, edited_spans_s, cfg)
     checks = [m.preservation()]
     if not checks[0].passed and checks[0].measured is None:
         return Verdict.of(step.id, checks)
-    from audioedit.ops.registry import get
-
-    if (op := get(step.op)) is not None:  # registry ops measure their own effect
+    if op is not None:  # registry ops measure their own effect
         return Verdict.of(step.id, checks + op.verify(before, after, step, edited_spans_s))
     targets = list({ev.id: ev for ev in resolve_step(step, before)}.values())
     if not targets and not isinstance(step, AddStep):
