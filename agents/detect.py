@@ -1,4 +1,5 @@
-"""Grounding without an annotation: find the sounds a request names in the recording with CLAP.
+"""Grounding without an annotation: find the sounds a request names in the recording with CLAP
+(speech with the voice detector, ``agents.speech_detect``).
 
 The labels to look for come from the request itself (``planner.vocab.concepts_in``: "drop the
 siren and the dogs" -> siren, dog_bark), so detection asks a few targeted questions instead of
@@ -21,8 +22,13 @@ def detect_events(scene: Scene, request: str, clap=None) -> Scene:
     scene already has events, nothing is mentioned, or no CLAP model is available)."""
     from planner.vocab import concepts_in, display_name
 
+    from agents.speech_detect import with_speech_events
+
     labels = concepts_in(request)
-    if scene.events or not labels:
+    if scene.events:
+        return scene
+    scene, labels = with_speech_events(scene, request, labels)
+    if not labels:
         return scene
     if clap is None:
         from audioedit.clap import default_clap
@@ -36,7 +42,7 @@ def detect_events(scene: Scene, request: str, clap=None) -> Scene:
     found = ground(clap, scene.audio, [display_name(label) for label in labels])
     by_name = {display_name(label): label for label in labels}
     counters = {"foreground": 0, "background": 0}
-    events = []
+    events = list(scene.events)
     for ev in found:
         label = by_name[ev.label]
         role = "background" if label in BACKGROUND_LABELS else "foreground"

@@ -78,6 +78,7 @@ def _run_step(scene: Scene, step: EditStep, *, bank, config: LoopConfig, ldm, ve
             log.info("step %s attempt %d (%s) failed: %s", step.id, number, route.backend, exc)
             continue
         attempt.execute_s = time.perf_counter() - start
+        attempt.notes = list(result.notes)
         attempt.edited_spans_s = [tuple(map(float, s)) for s in result.edited_spans_s]
         start = time.perf_counter()
         verdict = _verify(scene, result, step, verifier) if config.verify else None
@@ -94,6 +95,10 @@ def _run_step(scene: Scene, step: EditStep, *, bank, config: LoopConfig, ldm, ve
 
 
 def _verify(before: Scene, result, step: EditStep, verifier) -> Verdict:
+    from agents.speech_checks import is_speech_step, verify_speech
+
+    if is_speech_step(step):
+        return verify_speech(before, result.scene, step, result.edited_spans_s)
     if verifier is not None:
         return verifier(before, result.scene, step, result.edited_spans_s)
     from agents.verifier import verify_acoustic

@@ -132,8 +132,16 @@ class SpeedStep(_Step):
     keep_pitch: bool = True
 
 
+class PausesStep(_Step):
+    """Every pause between speech segments (voice detector) longer than ``max_pause_s`` is cut to
+    ``max_pause_s``; the audio after each cut moves earlier."""
+
+    op: Literal["pauses"] = "pauses"
+    max_pause_s: float = Field(0.25, ge=0.05, le=10)
+
+
 EditStep = Annotated[
-    Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep],
+    Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep, PausesStep],
     Field(discriminator="op"),
 ]
 EditStepAdapter: TypeAdapter[EditStep] = TypeAdapter(EditStep)

@@ -3,6 +3,8 @@
 - stems present                      -> ``dsp.stems`` (exact)
 - target isolated in time (mixture)  -> ``dsp.mixture`` (region operations, sample-exact outside)
 - overlapping events, no stems       -> ``ldm`` (the trained editor), when one is loaded
+- the speech / the background, or speech events without stems -> ``speech.layers`` (speech/rest
+  split, ``executor.speech``); cutting the pauses -> ``speech.pauses``
 
 ``preference`` forces a family: ``dsp`` never tries the LDM, ``ldm`` tries it first, ``region``
 is DSP that edits the target's time region even when other events overlap it (``dsp.region``:
@@ -22,7 +24,7 @@ Preference = Literal["auto", "dsp", "ldm", "region"]
 
 
 class Route(BaseModel):
-    backend: str  # dsp.stems | dsp.mixture | dsp.region | ldm
+    backend: str  # dsp.stems | dsp.mixture | dsp.region | ldm | speech.layers | speech.pauses
     reason: str
 
 
@@ -30,7 +32,11 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
     """Backends to try for ``step`` on ``scene``, best first; empty when nothing can do it
     (``unavailable`` then explains why)."""
     from executor.dsp import mixture_feasible
+    from executor.speech.routes import speech_routes
 
+    speech, first = speech_routes(scene, step)
+    if first:
+        return speech
     dsp: list[Route] = []
     if scene.has_stems:
         dsp.append(Route(backend="dsp.stems", reason="stems are available: exact stem-level edit"))
@@ -43,10 +49,10 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
                                                            "the overlapping events change too"))
     ldm = [Route(backend="ldm", reason="no stems and the target overlaps other events: learned editor")] if ldm_available else []
     if preference in ("dsp", "region"):
-        return dsp
+        return dsp + speech
     if preference == "ldm":
-        return ldm + dsp
-    return dsp + ldm
+        return ldm + dsp + speech
+    return dsp + speech + ldm
 
 
 def unavailable(scene: Scene, step: EditStep, preference: Preference, ldm_available: bool) -> str:
@@ -62,6 +68,10 @@ def unavailable(scene: Scene, step: EditStep, preference: Preference, ldm_availa
 
 def execute_route(scene: Scene, step: EditStep, route: Route, *, bank, rng, ldm=None):
     """Run ``step`` with the backend ``route`` names; returns an ``executor.result.StepResult``."""
+    if route.backend.startswith("speech."):
+        from executor.speech.routes import execute_speech
+
+        return execute_speech(scene, step, route.backend, bank=bank, rng=rng)
     if route.backend == "ldm":
         if ldm is None:
             from audioedit.errors import ExecutionError

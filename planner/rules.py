@@ -22,7 +22,7 @@ from typing import Any
 from audioedit.errors import UserInputError
 from audioedit.scene import Scene, SceneDescription
 from audioedit.steps import Plan
-from planner import declarative, ops, reorder
+from planner import declarative, layers, ops, reorder
 from planner.builder import StepBuilder
 from planner.clauses import front_position, split_request
 from planner.refs import Grounding, names_scene_sound
@@ -32,6 +32,7 @@ MAX_REQUEST_CHARS = 2000
 
 Parser = Callable[[str, str, StepBuilder], bool]
 PARSERS: tuple[Parser, ...] = (
+    layers.parse_layers,
     declarative.parse_constraint,
     declarative.parse_restyle,
     declarative.parse_focus,

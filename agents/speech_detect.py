@@ -1,0 +1,39 @@
+"""Speech grounding without an annotation: the voice detector (Silero VAD) answers for speech.
+
+A request that names talking, a voice, a speaker, speech, people, dialogue or narration gets
+``speech`` events from ``executor.speech.vad`` (``source="detected"``, with a confidence);
+CLAP (``agents.detect``) is then asked only about the other sounds the request names.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from audioedit.errors import ExecutionError
+from audioedit.scene import Scene
+
+log = logging.getLogger(__name__)
+SPEECH_REQUEST_RE = re.compile(
+    r"\b(?:talk\w*|voices?|speak\w*|speech\w*|people|persons?|dialogu?e?s?|narrat\w*|conversations?|interview\w*|"
+    r"lectur\w*|podcast|announcer|(?:wo)?m[ae]n|pauses?|silences?|dead air)\b", re.IGNORECASE)
+SPEECH_CONCEPTS = frozenset({"speech", "human_voice"})
+
+
+def names_speech(request: str) -> bool:
+    return SPEECH_REQUEST_RE.search(request) is not None
+
+
+def with_speech_events(scene: Scene, request: str, labels: list[str]) -> tuple[Scene, list[str]]:
+    """(``scene`` with VAD speech events when ``request`` names speech, the labels left for CLAP)."""
+    if scene.events or not names_speech(request):
+        return scene, labels
+    from executor.speech.vad import speech_events
+
+    try:
+        events = speech_events(scene.audio)
+    except ExecutionError as exc:
+        log.warning("no voice detector: %s", exc)
+        return scene, labels
+    rest = [label for label in labels if label not in SPEECH_CONCEPTS]
+    return scene.evolve(events=tuple(events), events_from="detected"), rest
