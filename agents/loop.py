@@ -95,9 +95,9 @@ def _run_step(scene: Scene, step: EditStep, *, bank, config: LoopConfig, ldm, ve
 
 
 def _verify(before: Scene, result, step: EditStep, verifier) -> Verdict:
-    from agents.speech_checks import is_speech_step, verify_speech
+    if result.backend.startswith("speech."):
+        from agents.speech_checks import verify_speech
 
-    if is_speech_step(step):
         return verify_speech(before, result.scene, step, result.edited_spans_s)
     if verifier is not None:
         return verifier(before, result.scene, step, result.edited_spans_s)

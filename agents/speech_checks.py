@@ -6,13 +6,14 @@ Layer steps (the speech or the background edited, re-mixed):
   layer, both from the split of the input: the asked gain ± 1 dB (remove: <= -30 dB).
 - ``other_layer_kept_db``: the layer that was not edited, measured on an independent split of the
   output: its level changed by at most ``KEPT_TOLERANCE_DB`` (for replace: the speech).
-- ``speech_kept_fraction`` (every step but removing the speech): voice-detector speech time in the
-  output over that of the input >= 0.9.
+- ``speech_kept_fraction`` (every step but removing the speech): of the voice detector's speech
+  frames in the input's speech layer, the fraction still detected as speech in the output >= 0.9.
 - ``speech_removed_db`` (removing the speech): the speech layer of the output's own split is at
   least 10 dB below the input's.
 
 Pause steps: ``longest_pause_s`` (the longest gap between speech segments in the output, except
-the edges) <= ``max_pause_s`` + 0.05 s; ``speech_kept_fraction`` >= 0.95.
+the edges) <= ``max_pause_s`` + 0.05 s; ``speech_kept_fraction`` (voice-detector speech time after
+over before) >= 0.95.
 """
 
 from __future__ import annotations
@@ -25,12 +26,6 @@ from audioedit.steps import EditStep, LoudnessStep, PausesStep, RemoveStep, Repl
 
 KEPT_TOLERANCE_DB = 3.0
 PAUSE_TOLERANCE_S = 0.05
-
-
-def is_speech_step(step: EditStep) -> bool:
-    from executor.speech.layers import is_layer_step
-
-    return isinstance(step, PausesStep) or is_layer_step(step)
 
 
 def verify_speech(before: Scene, after: Scene, step: EditStep, edited_spans_s: list[tuple[float, float]]) -> Verdict:
@@ -87,8 +82,21 @@ def _layer_checks(before: Scene, after: Scene, step: EditStep, span: tuple[float
         drop = _db(lb_speech.samples) - _db(la_speech.samples)
         checks.append(Check(name="speech_removed_db", measured=round(drop, 2), threshold=">= 10", passed=drop >= 10))
     else:
-        checks.append(_kept_fraction(before, after, 0.9))
+        checks.append(_speech_frames_kept(lb.speech, after.audio, 0.9))
     return checks
+
+
+def _speech_frames_kept(speech_before, after, minimum: float) -> Check:
+    """Of the 32 ms frames where the voice detector hears speech in the input's speech layer, the
+    fraction where it still hears speech in the output."""
+    from executor.speech.vad import speech_probabilities
+
+    ref, got = speech_probabilities(speech_before) > 0.5, speech_probabilities(after) > 0.5
+    n = min(ref.size, got.size)
+    total = int(ref[:n].sum())
+    frac = 1.0 if total == 0 else float((ref[:n] & got[:n]).sum()) / total
+    return Check(name="speech_kept_fraction", measured=round(frac, 3), threshold=f">= {minimum}", passed=frac >= minimum,
+                 detail=f"{total} speech frames (32 ms) in the input's speech layer")
 
 
 def _pause_checks(before: Scene, after: Scene, step: PausesStep) -> list[Check]:

@@ -12,9 +12,8 @@
 | "shorten the pauses (to half a second)" | pauses cut to the amount asked (``SHORTEN_PAUSE_S`` when none) |
 
 Layer targets carry ``EventRef.scope`` ``speech`` / ``background``; the executor's
-``speech.layers`` backend splits the recording with DeepFilterNet3. "music", "noise" and
-"background" name the background layer only when the recording has no annotated sound of that
-name (a plain recording, or only detected events) or the clause places it under the voice.
+``speech.layers`` backend splits the recording with DeepFilterNet3. The layer clauses apply to a
+plain recording (a scene with no events or only detected ones): with an annotation or stems the event parsers read the same words against the labels.
 """
 
 from __future__ import annotations
@@ -71,16 +70,18 @@ def parse_speech_layers(text: str, source: str, builder: StepBuilder) -> bool:
     """The layer clauses of the module table (False when ``text`` is none of them)."""
     g = builder.g
     text = text.strip().rstrip(".!").strip()
+    if not _plain(builder):  # annotated sounds: the event parsers read these words
+        return False
     if DENOISE_RE.match(text) or CLEAN_RE.match(text) or KEEP_SPEECH_RE.match(text):
         builder.remove(_background(source), source)
         g.note(f"'{source}' read as: remove the background layer (everything but the speech)")
         return True
     m = REMOVE_NOISE_RE.match(text)
-    if m and (_plain(builder) or "background" in m["x"] or "noise" in m["x"] or UNDER_RE.search(text)):
+    if m:
         builder.remove(_background(source), source)
         return True
     m = REPLACE_BG_RE.match(text)
-    if m and _plain(builder):
+    if m:
         from planner.vocab import canonical_label
 
         phrase = (m["s"] or m["t"]).strip()
@@ -97,13 +98,12 @@ def parse_speech_layers(text: str, source: str, builder: StepBuilder) -> bool:
         g.note(f"'{source}': speech layer {gain:+g} dB ({how})")
         return True
     m = BACKGROUND_DOWN_RE.match(text)
-    if m and (DOWN_WORDS_RE.search(m["rest"]) or DOWN_WORDS_RE.search(text.split()[0])) and (
-            UNDER_RE.search(text) or _plain(builder)):
+    if m and (DOWN_WORDS_RE.search(m["rest"]) or DOWN_WORDS_RE.search(text.split()[0])):
         gain, how = loudness_gain_db(m["rest"], -1)
         builder.loudness(_background(source), gain, source)
         g.note(f"'{source}': background layer {gain:+g} dB ({how})")
         return True
-    if REMOVE_SPEECH_RE.match(text) and _plain(builder):
+    if REMOVE_SPEECH_RE.match(text):
         builder.remove(_speech(source), source)
         return True
     return False
@@ -165,6 +165,6 @@ def _background(source: str) -> EventRef:
 
 
 def _plain(builder: StepBuilder) -> bool:
-    """No annotated sound to take the words for: a plain recording or only detected events."""
+    """A plain recording: a scene with no events or only detected ones (no annotation, no stems)."""
     scene = builder.g.scene
-    return scene is None or scene.events_from in ("none", "detected")
+    return scene is not None and scene.events_from in ("none", "detected")

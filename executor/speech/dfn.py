@@ -5,7 +5,10 @@ and the standard DFN3 ONNX model; no torch. The runtime works on 48 kHz mono fra
 ``df_get_frame_length`` (480) samples and delays its output by ``DELAY_FRAMES_48K`` (the STFT
 window plus lookahead). ``enhance`` resamples each channel to 48 kHz, pads the tail so the
 delayed output covers the whole input, drops the delay and resamples back: the result has the
-input's rate, channel count and length. It also returns the model's local SNR estimate per frame.
+input's rate, channel count and length (channels run in parallel threads). ``warmup_s``: the
+stream first runs over the mirrored first seconds, so its running normalisation has settled when
+the recording starts (DFN3 enhances the first seconds of a cold stream poorly). It also returns
+the model's local SNR estimate per frame.
 
     >>> speech = enhance(audio).audio          # the speech layer; the rest is audio - speech
 """
@@ -89,7 +92,7 @@ class _State:
             self.ptr = None
 
 
-def enhance(audio: Audio, atten_lim_db: float = 100.0, post_filter_beta: float = 0.0) -> Enhanced:
+def enhance(audio: Audio, atten_lim_db: float = 100.0, post_filter_beta: float = 0.0, warmup_s: float = 0.0) -> Enhanced:
     """DFN3's enhanced speech for every channel of ``audio`` (same rate, channels and length).
 
     ``atten_lim_db``: the most the model may attenuate (100 = unlimited); ``post_filter_beta``:
@@ -97,16 +100,27 @@ def enhance(audio: Audio, atten_lim_db: float = 100.0, post_filter_beta: float =
     model's output is not finite."""
     x48 = audio.resample(DFN_RATE_HZ).samples
     length = x48.shape[1]
-    channels, lsnrs = [], []
-    for ch in range(x48.shape[0]):
+
+    def one(ch: int) -> tuple[np.ndarray, np.ndarray]:
         state = _State(atten_lim_db, post_filter_beta)  # a fresh stream per channel: no state leaks between them
         try:
-            padded = np.concatenate([x48[ch], np.zeros(DELAY_FRAMES_48K, np.float32)])
-            out, lsnr = state.run(padded)
+            warm = x48[ch, : int(warmup_s * DFN_RATE_HZ)][::-1]
+            out, lsnr = state.run(np.concatenate([warm, x48[ch], np.zeros(DELAY_FRAMES_48K, np.float32)]))
         finally:
             state.close()
-        channels.append(out[DELAY_FRAMES_48K : DELAY_FRAMES_48K + length])
-        lsnrs.append(lsnr)
+        start = warm.size + DELAY_FRAMES_48K
+        return out[start : start + length], lsnr
+
+    _library()  # a missing package fails here, before any thread starts
+    workers = max(1, min(x48.shape[0], os.cpu_count() or 1))
+    if workers == 1:
+        results = [one(ch) for ch in range(x48.shape[0])]
+    else:  # the C runtime releases the GIL inside each ctypes call: channels run in parallel
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            results = list(pool.map(one, range(x48.shape[0])))
+    channels, lsnrs = [r[0] for r in results], [r[1] for r in results]
     speech = Audio(np.stack(channels), DFN_RATE_HZ).resample(audio.sample_rate_hz).fit_frames(audio.num_frames)
     if speech.samples.shape != audio.samples.shape:
         raise ExecutionError(f"DeepFilterNet3 returned shape {speech.samples.shape}, expected {audio.samples.shape}")

@@ -41,6 +41,8 @@ BACKEND = "speech.layers"
 @dataclass(frozen=True)
 class SplitConfig:
     atten_lim_db: float = 100.0
+    warmup_s: float = 0.0          # DFN3 first runs over the mirrored first seconds, so its running
+                                   # normalisation has settled when the recording starts
     leak: float = 0.0              # fraction of DFN3's residual given back to the speech layer ...
     leak_above_db: float = 5.0     # ... when the estimated speech-to-rest ratio exceeds this
 
@@ -61,22 +63,23 @@ DEFAULT_SPLIT = SplitConfig()
 
 def split_layers(audio: Audio, config: SplitConfig = DEFAULT_SPLIT) -> Layers:
     """speech + rest of ``audio`` (cached per audio content and config, so a verifier re-uses it)."""
-    key = (hashlib.sha1(audio.samples.tobytes()).hexdigest(), audio.sample_rate_hz, audio.samples.shape, config)
+    key = (hashlib.sha1(audio.samples.tobytes()).hexdigest(), audio.sample_rate_hz, audio.samples.shape,
+           config.atten_lim_db, config.warmup_s)
     if key not in _CACHE:
+        from executor.speech.dfn import enhance
+
         while len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = _split(audio, config)
-    return _CACHE[key]
+        _CACHE[key] = enhance(audio, atten_lim_db=config.atten_lim_db, warmup_s=config.warmup_s).audio
+    return _split(audio, _CACHE[key], config)
 
 
-_CACHE: dict[tuple, Layers] = {}
+_CACHE: dict[tuple, Audio] = {}  # DFN3's output per input content and attenuation limit
 _CACHE_SIZE = 4
 
 
-def _split(audio: Audio, config: SplitConfig) -> Layers:
-    from executor.speech.dfn import enhance
-
-    dfn = enhance(audio, atten_lim_db=config.atten_lim_db).audio.samples.astype(np.float64)
+def _split(audio: Audio, enhanced: Audio, config: SplitConfig) -> Layers:
+    dfn = enhanced.samples.astype(np.float64)
     x = audio.samples.astype(np.float64)
     residual = x - dfn
     ratio_db = 10 * np.log10((np.sum(dfn**2) + 1e-12) / (np.sum(residual**2) + 1e-12))
@@ -118,7 +121,7 @@ def execute_layers(scene: Scene, step: EditStep, *, bank, rng: np.random.Generat
     layers = split_layers(audio, config)
     gains = _layer_gains(step, scope)
     edited = layers.remix(*gains)
-    notes = [f"speech/rest split with DeepFilterNet3 (atten_lim {config.atten_lim_db:g} dB, leak {config.leak:g}); "
+    notes = [f"speech/rest split with DeepFilterNet3 (atten_lim {config.atten_lim_db:g} dB, warm-up {config.warmup_s:g} s, leak {config.leak:g}); "
              f"estimated speech-to-rest ratio {layers.speech_to_rest_db:.1f} dB"]
     events = list(scene.events)
     if isinstance(step, ReplaceStep):

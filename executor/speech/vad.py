@@ -66,7 +66,7 @@ def speech_probabilities(audio: Audio) -> np.ndarray:
     model = load_vad()
     model.reset_states()
     with torch.inference_mode():
-        probs = model.audio_forward(torch.from_numpy(np.ascontiguousarray(mono)), VAD_RATE_HZ)
+        probs = model.audio_forward(torch.from_numpy(np.array(mono, np.float32)), VAD_RATE_HZ)
     out = probs[0].numpy().astype(np.float32)
     if not np.all(np.isfinite(out)):
         raise ExecutionError("the voice detector returned non-finite probabilities")
