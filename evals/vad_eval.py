@@ -67,6 +67,26 @@ def event_counts(ref: list[tuple[float, float]], est: list[tuple[float, float]])
     return tp, len(est) - tp, len(ref) - tp
 
 
+def frame_counts(ref, est, duration_s: float, frame_s: float = 0.01) -> tuple[int, int, int]:
+    """(tp, fp, fn) over ``frame_s`` frames: the same segments scored per frame instead of per onset."""
+    n = int(duration_s / frame_s) + 1
+
+    def mask(segs):
+        m = np.zeros(n, bool)
+        for a, b in segs:
+            m[int(a / frame_s) : int(b / frame_s)] = True
+        return m
+
+    r, e = mask(ref), mask(est)
+    return int((r & e).sum()), int((~r & e).sum()), int((r & ~e).sum())
+
+
+def _f1(tp: int, fp: int, fn: int) -> dict:
+    p, r = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+    return {"tp": tp, "fp": fp, "fn": fn, "precision": round(p, 3), "recall": round(r, 3),
+            "f1": round(2 * p * r / max(p + r, 1e-9), 3)}
+
+
 def _items(root: Path):
     lcr = root / "lcr_remix_benchmark" / "triplets.json"
     seen = set()
@@ -97,21 +117,19 @@ def _items(root: Path):
             yield f"{split}:seq{k // 3}:5dB", Audio(seq + noise.astype(np.float32), RATE_HZ), clean
 
 
-def evaluate(root: str | Path) -> tuple[list[dict], dict]:
+def evaluate(root: str | Path) -> tuple[list[dict], dict, dict]:
+    """(per-item rows, event F1 totals, frame F1 totals)."""
     from executor.speech.vad import detect_speech
 
-    rows, total = [], [0, 0, 0]
+    rows, events, frames = [], np.zeros(3, int), np.zeros(3, int)
     for name, mix, clean in _items(Path(root)):
         ref = reference_segments(clean)
         est = merge([(s.onset_s, s.offset_s) for s in detect_speech(mix)])
         tp, fp, fn = event_counts(ref, est)
-        total = [total[0] + tp, total[1] + fp, total[2] + fn]
+        events += (tp, fp, fn)
+        frames += frame_counts(ref, est, mix.duration_s)
         rows.append({"item": name, "reference": len(ref), "detected": len(est), "tp": tp, "fp": fp, "fn": fn})
-    tp, fp, fn = total
-    p = tp / max(tp + fp, 1)
-    r = tp / max(tp + fn, 1)
-    return rows, {"tp": tp, "fp": fp, "fn": fn, "precision": round(p, 3), "recall": round(r, 3),
-                  "f1": round(2 * p * r / max(p + r, 1e-9), 3)}
+    return rows, _f1(*map(int, events)), _f1(*map(int, frames))
 
 
 if __name__ == "__main__":
@@ -119,8 +137,9 @@ if __name__ == "__main__":
 
     from evals.suites import dev_data_dir
 
-    rows, total = evaluate(dev_data_dir(sys.argv[1] if len(sys.argv) > 1 else None))
+    rows, total, frames = evaluate(dev_data_dir(sys.argv[1] if len(sys.argv) > 1 else None))
     print("| item | reference | detected | tp | fp | fn |\n|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['item']} | {r['reference']} | {r['detected']} | {r['tp']} | {r['fp']} | {r['fn']} |")
     print(f"\nVAD speech-event F1 (onset tolerance {ONSET_TOLERANCE_S} s): {total}")
+    print(f"VAD frame F1 (10 ms frames, same segments): {frames}")

@@ -52,8 +52,10 @@ def shift_time(t_s: float, cuts: list[tuple[float, float]]) -> float:
 
 
 def execute_pauses(scene: Scene, step: PausesStep, *, segments: list[tuple[float, float]] | None = None) -> StepResult:
-    """Shorten the pauses of ``scene`` (segments from the voice detector unless given)."""
+    """Shorten the pauses of ``scene`` (segments from the voice detector unless given; then each
+    cut is corrected once so the detector's gap in the output is ``max_pause_s``)."""
     audio = scene.audio
+    detect = segments is None
     if segments is None:
         from executor.speech.vad import detect_speech
 
@@ -61,25 +63,10 @@ def execute_pauses(scene: Scene, step: PausesStep, *, segments: list[tuple[float
     if not segments:
         raise ExecutionError("the voice detector found no speech in the recording: there are no pauses to cut")
     cuts = plan_cuts(segments, audio.duration_s, step.max_pause_s)
-    sr = audio.sample_rate_hz
-    xf = int(CROSSFADE_S * sr)
-    pieces, pos = [], 0
-    x = audio.samples
-    for a, b in cuts:
-        lo, hi = audio.frame(a), audio.frame(b)
-        pieces.append((pos, lo))
-        pos = hi
-    pieces.append((pos, audio.num_frames))
-    out = x[:, pieces[0][0] : pieces[0][1]]
-    for lo, hi in pieces[1:]:
-        seg = x[:, lo:hi]
-        n = min(xf, out.shape[1], seg.shape[1])
-        if n:  # the last n kept frames before the cut fade into the first n after it (both inside a pause)
-            f = np.sin(np.linspace(0, np.pi / 2, n, dtype=np.float32)) ** 2
-            blend = out[:, -n:] * (1 - f) + seg[:, :n] * f
-            out = np.concatenate([out[:, :-n], blend, seg[:, n:]], axis=1)
-        else:
-            out = np.concatenate([out, seg], axis=1)
+    out = _cut(audio, cuts)
+    if detect:  # one correction pass: the detector's gaps in the output are the ones the user hears
+        cuts = _corrected(cuts, segments, audio.with_samples(out), step.max_pause_s)
+        out = _cut(audio, cuts)
     edited = audio.with_samples(out)
     if not np.all(np.isfinite(edited.samples)):
         raise ExecutionError("cutting the pauses produced non-finite samples")
@@ -90,6 +77,49 @@ def execute_pauses(scene: Scene, step: PausesStep, *, segments: list[tuple[float
     notes += [f"cut {a:.2f}-{b:.2f} s ({b - a:.2f} s)" for a, b in cuts]
     return StepResult(scene=scene.evolve(audio=edited, events=events, stems=None), edited_spans_s=[(0.0, audio.duration_s)],
                       backend=BACKEND, notes=notes)
+
+
+def _cut(audio, cuts: list[tuple[float, float]]) -> np.ndarray:
+    """``audio`` without the ``cuts``, each join a short crossfade inside the pause."""
+    xf = int(CROSSFADE_S * audio.sample_rate_hz)
+    x = audio.samples
+    pieces, pos = [], 0
+    for a, b in cuts:
+        pieces.append((pos, audio.frame(a)))
+        pos = audio.frame(b)
+    pieces.append((pos, audio.num_frames))
+    out = x[:, pieces[0][0] : pieces[0][1]]
+    for lo, hi in pieces[1:]:
+        seg = x[:, lo:hi]
+        n = min(xf, out.shape[1], seg.shape[1])
+        if n:  # the last n kept frames before the cut fade into the first n after it (both inside a pause)
+            f = np.sin(np.linspace(0, np.pi / 2, n, dtype=np.float32)) ** 2
+            out = np.concatenate([out[:, :-n], out[:, -n:] * (1 - f) + seg[:, :n] * f, seg[:, n:]], axis=1)
+        else:
+            out = np.concatenate([out, seg], axis=1)
+    return out
+
+
+def _corrected(cuts, segments, edited, max_pause_s: float) -> list[tuple[float, float]]:
+    """Each inner cut widened or narrowed (symmetrically, inside its input gap) by the difference
+    between the detector's gap around the join in ``edited`` and ``max_pause_s``."""
+    from executor.speech.vad import detect_speech
+
+    found = detect_speech(edited)
+    out_gaps = [(a.offset_s, b.onset_s) for a, b in zip(found, found[1:])]
+    in_gaps = [(a[1], b[0]) for a, b in zip(segments, segments[1:])]
+    fixed = []
+    for a, b in cuts:
+        join = shift_time(a, cuts)
+        gap = next(((lo, hi) for lo, hi in out_gaps if lo - 0.05 <= join <= hi + 0.05), None)
+        room = next(((lo, hi) for lo, hi in in_gaps if lo <= a and b <= hi), None)
+        if gap is None or room is None:
+            fixed.append((a, b))
+            continue
+        half = ((gap[1] - gap[0]) - max_pause_s) / 2  # > 0: cut more
+        na, nb = max(room[0] + 0.01, a - half), min(room[1] - 0.01, b + half)
+        fixed.append((round(na, 4), round(nb, 4)) if nb - na > 1e-3 else (a, b))
+    return fixed
 
 
 def _moved(event: Event, cuts: list[tuple[float, float]]) -> Event:
