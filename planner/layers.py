@@ -137,6 +137,13 @@ def parse_layers(text: str, source: str, builder: StepBuilder) -> bool:
     return any(parser(text, source, builder) for parser in PARSERS)
 
 
+def is_layer_clause(text: str) -> bool:
+    """Whether ``text`` is one of the module table's clauses (they need no detected events)."""
+    t = text.lower().strip().rstrip(".!").strip()
+    return any(r.match(t) for r in (DENOISE_RE, CLEAN_RE, KEEP_SPEECH_RE, REMOVE_NOISE_RE, REPLACE_BG_RE, LOUDER_RE,
+                                    BACKGROUND_DOWN_RE, REMOVE_SPEECH_RE, PAUSES_RE))
+
+
 def seconds(text: str) -> float | None:
     """'half a second' -> 0.5, '300 ms' -> 0.3, '1.5 s' -> 1.5, 'a second' -> 1.0, '2' -> 2.0."""
     t = text.strip().lower().removesuffix(" long")

@@ -190,3 +190,29 @@ def test_shorten_pauses_cuts_every_gap_and_keeps_the_speech():
     spans = [tuple(float(t) for t in c.split()[1].split("-")) for c in cuts]
     removed_before = sum(b - a for a, b in spans if b <= last_on)
     assert result.scene.events[0].onset_s == pytest.approx(last_on - removed_before, abs=0.02)
+
+
+# ------------------------------------------------------------------ grounding and metrics
+@needs_vad
+def test_speech_words_ground_with_the_voice_detector_and_layer_requests_skip_clap():
+    from agents.detect import detect_events
+    from agents.speech_detect import layer_request
+    from audioedit.scene import Scene
+
+    mix, _, _ = _podcast(10.0, 4.0)
+    scene = detect_events(Scene(mix), "make the people talking quieter", clap=object())  # CLAP is never asked
+    assert scene.events_from == "detected" and scene.events
+    assert {e.label for e in scene.events} == {"speech"} and all(e.extra["detector"] == "silero-vad" for e in scene.events)
+    assert layer_request("remove the background noise") and not layer_request("remove the dishes")
+
+
+def test_speech_metrics_and_gain_projection():
+    from evals.speech_metrics import gain_projection, speech_metrics
+
+    rng = np.random.default_rng(0)
+    s = _speech().resample(16000).samples[0]
+    b = rng.standard_normal(s.size).astype(np.float32) * 0.01
+    clean, noisy = speech_metrics(s, s), speech_metrics(s + 10 * b, s)
+    assert clean["pesq_wb"] > 4.0 and clean["stoi"] > 0.99 and noisy["pesq_wb"] < clean["pesq_wb"] - 1
+    speech_gain, bg_gain = gain_projection(2 * s + 0.5 * b, s, b)
+    assert speech_gain == pytest.approx(6.02, abs=0.01) and bg_gain == pytest.approx(-6.02, abs=0.01)
