@@ -89,6 +89,7 @@ def test_vad_finds_the_speech_and_nothing_in_silence():
 
 
 @needs_dfn
+@pytest.mark.slow
 def test_dfn_keeps_shape_rate_and_timing_and_removes_noise():
     from executor.speech.dfn import enhance
 
@@ -125,6 +126,7 @@ def test_missing_dfn_library_names_the_package(monkeypatch):
 
 
 @needs_dfn
+@pytest.mark.slow
 def test_layers_remix_exactly():
     from audioedit.scene import Scene
     from executor.speech.layers import execute_layers, split_layers
@@ -139,6 +141,7 @@ def test_layers_remix_exactly():
 
 @needs_dfn
 @needs_vad
+@pytest.mark.slow
 def test_remove_background_noise_end_to_end_on_a_plain_recording():
     from audioedit.api import edit
 
@@ -151,6 +154,7 @@ def test_remove_background_noise_end_to_end_on_a_plain_recording():
 
 @needs_dfn
 @needs_vad
+@pytest.mark.slow
 def test_remove_speech_routes_to_layers_and_verifies():
     from audioedit.api import edit
     from executor.router import routes
