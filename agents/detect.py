@@ -4,7 +4,8 @@
 with events (annotation, stems) comes back unchanged. Otherwise every sound the request treats as
 a target is a question for the audio (``planner.rules.sound_queries``: "remove the cow and the
 dogs" -> cow, dog bark — any phrase, not only names in the vocabulary), answered by CLAP's
-sliding-window grounding (``audioedit.clap.grounding``). Found events come back with
+sliding-window grounding (``audioedit.clap.grounding``); speech by the voice detector
+(``agents.speech_detect``). Found events come back with
 ``source="detected"`` and a confidence; the scene's ``events_from`` becomes ``"detected"`` and its
 ``meta["searched"]`` lists what was looked for, so the planner can say "no cow was found (found:
 dog bark)" instead of guessing. Detected events are never a complete annotation: the router does
@@ -24,6 +25,7 @@ BACKGROUND_LABELS = {"traffic", "rain", "wind", "running_water", "dishes", "stre
 
 def ground_request(scene: Scene, request: str, clap=None) -> Scene:
     """``scene`` with the events ``request`` asks about detected (see the module docstring)."""
+    from agents.speech_detect import with_speech_events
     from planner.goals import grounding_labels
     from planner.rules import sound_queries
     from planner.vocab import display_name
@@ -31,6 +33,10 @@ def ground_request(scene: Scene, request: str, clap=None) -> Scene:
     if scene.events or scene.events_from != "none":
         return scene
     labels = list(dict.fromkeys(sound_queries(request) + grounding_labels(request)))  # a goal: its sounds and clashes
+    searched = labels
+    scene, labels = with_speech_events(scene, request, labels)  # speech: the voice detector; the rest: CLAP
+    if scene.events_from == "detected":
+        scene = scene.evolve(meta={**scene.meta, "searched": searched})
     if not labels:
         return scene
     if clap is None:
@@ -43,7 +49,7 @@ def ground_request(scene: Scene, request: str, clap=None) -> Scene:
     from audioedit.clap.grounding import ground
 
     by_query = {display_name(label): label for label in labels}
-    events = []
+    events = list(scene.events)
     counters = {"foreground": 0, "background": 0}
     for ev in ground(clap, scene.audio, list(by_query)):
         label = by_query[ev.label]
@@ -51,4 +57,4 @@ def ground_request(scene: Scene, request: str, clap=None) -> Scene:
         events.append(ev.model_copy(update={"id": f"{role}{counters[role]}_{label}", "label": label, "role": role,
                                             "source": "detected"}))
         counters[role] += 1
-    return scene.evolve(events=tuple(events), events_from="detected", meta={**scene.meta, "searched": labels})
+    return scene.evolve(events=tuple(events), events_from="detected", meta={**scene.meta, "searched": searched})

@@ -86,6 +86,7 @@ def _run_step(scene: Scene, step: EditStep, *, bank, config: LoopConfig, ldm, ve
             log.info("step %s attempt %d (%s) failed: %s", step.id, number, route.backend, exc)
             continue
         attempt.execute_s = time.perf_counter() - start
+        attempt.notes = list(result.notes)
         attempt.edited_spans_s = [tuple(map(float, s)) for s in result.edited_spans_s]
         key = (route.backend, _fingerprint(result.scene))
         if key in outputs:
@@ -114,6 +115,10 @@ def _fingerprint(scene: Scene) -> str:
 
 
 def _verify(before: Scene, result, step: EditStep, verifier) -> Verdict:
+    if result.backend.startswith("speech."):
+        from agents.speech_checks import verify_speech
+
+        return verify_speech(before, result.scene, step, result.edited_spans_s)
     if verifier is not None:
         return verifier(before, result.scene, step, result.edited_spans_s)
     from agents.verifier import verify_acoustic

@@ -283,4 +283,5 @@ def _amount(step) -> str:
         "replace": lambda: f"-> {step.sound}",
         "reorder": lambda: "order: " + " -> ".join(t.label for t in step.targets),
         "remove": lambda: "-",
+        "pauses": lambda: f"pauses <= {getattr(step, 'max_pause_s', 0):g} s",
     }[step.op]()

@@ -254,7 +254,7 @@ def batch(
 
 @app.command("eval")
 def eval_command(
-    suite: str = typer.Option(..., "--suite", help="synth-v1 | synth-v1-declarative | lcr | sisec | smartdj-goals"),
+    suite: str = typer.Option(..., "--suite", help="synth-v1 | synth-v1-declarative | lcr | sisec | smartdj-goals | speech"),
     methods: str = typer.Option(..., "--methods", help="comma list of planned, planned-no-verifier, planned-stems, "
                                                           "one-shot, dsp, ldm, identity, oracle, peer"),
     out: Path = typer.Option(..., "--out", help="report folder (resumable: finished records are kept)"),
@@ -285,6 +285,14 @@ def eval_command(
         console.print(f"{summary(records)}\nreport: {Path(out) / 'report.html'}")
         return
     command = "audioedit " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    if suite == "speech":  # plain recordings of speech over noise: evals/speech_suite.py
+        from evals.speech_suite import main_speech
+
+        try:
+            console.print(main_speech(methods, out, limit, data, command=command))
+        except AudioEditError as exc:
+            _fail(exc)
+        return
     bar, progress = _progress_bar(f"eval {suite}")
     try:
         with bar:

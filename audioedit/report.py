@@ -49,6 +49,7 @@ class Attempt(BaseModel):
     edited_spans_s: list[tuple[float, float]] = Field(default_factory=list)
     verdict: Verdict | None = None
     error: str | None = None
+    notes: list[str] = Field(default_factory=list, description="what the backend decided (e.g. the cuts it made)")
     execute_s: float = 0.0
     verify_s: float = 0.0
 

@@ -142,12 +142,21 @@ class NormalizeStep(_Step):
     peak_dbfs: float = Field(-1.0, le=0)
 
 
+class PausesStep(_Step):
+    """Every pause between speech segments (voice detector) longer than ``max_pause_s`` is cut to
+    ``max_pause_s``; the audio after each cut moves earlier."""
+
+    op: Literal["pauses"] = "pauses"
+    max_pause_s: float = Field(0.25, ge=0.05, le=10)
+
+
 # registry ops (audioedit/ops/): each module holds its step model, execution and checks
 from audioedit.ops.eq import EqStep  # noqa: E402  (the op modules import EventRef and _Step from above)
 from audioedit.ops.reverb import ReverbStep  # noqa: E402
 
 EditStep = Annotated[
-    Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep, NormalizeStep, ReverbStep, EqStep],
+    Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep, NormalizeStep, PausesStep, ReverbStep,
+          EqStep],
     Field(discriminator="op"),
 ]
 EditStepAdapter: TypeAdapter[EditStep] = TypeAdapter(EditStep)

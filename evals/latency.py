@@ -25,7 +25,8 @@ OP_REQUESTS = {
     "add": "add a bird at 8.5 s",
     "replace": "replace the car horn with a bell",
 }
-TARGETS_MS = {"plan": 10.0, "edit_3_steps_with_io": 1000.0} | {f"dsp.{op}": 100.0 for op in OP_REQUESTS}
+TARGETS_MS = {"plan": 10.0, "edit_3_steps_with_io": 1000.0, "speech.split_60s": 5000.0} | {
+    f"dsp.{op}": 100.0 for op in OP_REQUESTS}
 
 
 class LatencyRow(BaseModel):
@@ -86,4 +87,21 @@ def run_latency_benchmark(repeats: int = 20, duration_s: float = 10.0) -> Latenc
         for name, fn in stages.items():
             p50, p95 = _measure(fn, repeats)
             rows.append(LatencyRow(stage=name, p50_ms=p50, p95_ms=p95, target_ms=TARGETS_MS.get(name)))
+    rows.append(speech_split_latency(repeats=min(repeats, 3)))
     return LatencyResult(duration_s=duration_s, repeats=repeats, rows=rows)
+
+
+def speech_split_latency(repeats: int = 3, duration_s: float = 60.0) -> LatencyRow:
+    """The speech/rest layer split (DeepFilterNet3, ``executor.speech.layers``) of a 60 s 44.1 kHz
+    stereo street scene, uncached each time."""
+    from evals.fixtures import street_scene
+    from executor.speech import layers
+
+    audio = street_scene(sample_rate_hz=44100, num_channels=2, duration_s=duration_s, with_stems=False).audio
+
+    def split():
+        layers._CACHE.clear()
+        return layers.split_layers(audio)
+
+    p50, p95 = _measure(split, repeats)
+    return LatencyRow(stage="speech.split_60s", p50_ms=p50, p95_ms=p95, target_ms=TARGETS_MS["speech.split_60s"])

@@ -9,6 +9,8 @@
 
 A region edit is exact only when every sound in the span is known, so detected events (CLAP
 grounding, no annotation) never route to ``dsp.mixture``; ``region`` forces it anyway.
+- the speech / the background, or speech events without stems -> ``speech.layers`` (speech/rest
+  split, ``executor.speech``); cutting the pauses -> ``speech.pauses``
 
 ``preference`` forces a family: ``dsp`` never tries the LDM, ``ldm`` tries it first, ``region``
 is DSP that edits the target's time region even when other events overlap it (``dsp.region``:
@@ -30,7 +32,7 @@ INCOMPLETE = ("the events were detected, not annotated (other sounds may share t
 
 
 class Route(BaseModel):
-    backend: str  # dsp.stems | dsp.mixture | dsp.region | ldm
+    backend: str  # dsp.stems | dsp.mixture | dsp.region | ldm | speech.layers | speech.pauses
     reason: str
 
 
@@ -39,12 +41,16 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
     (``unavailable`` then explains why)."""
     from audioedit.ops.registry import get
     from executor.dsp import mixture_feasible
+    from executor.speech.routes import speech_routes
 
     if (op := get(step.op)) is not None:  # registry ops decide where they can run
         feasible, why = op.feasible(scene, step)
         return [Route(backend=f"dsp.{step.op}", reason=why)] if feasible else []
     if on_recording(step):
         return [Route(backend="dsp.whole", reason="the whole recording: one exact edit of the file, no events needed")]
+    speech, first = speech_routes(scene, step)
+    if first:
+        return speech
     dsp: list[Route] = []
     complete = scene.events_from in ("annotation", "stems")
     if scene.has_stems:
@@ -61,10 +67,10 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
     why_ldm = "no stems and the target overlaps other events" if complete else "the events were detected, not annotated"
     ldm = [Route(backend="ldm", reason=f"{why_ldm}: learned editor")] if ldm_available else []
     if preference in ("dsp", "region"):
-        return dsp
+        return dsp + speech
     if preference == "ldm":
-        return ldm + dsp
-    return dsp + ldm
+        return ldm + dsp + speech
+    return dsp + speech + ldm
 
 
 def unavailable(scene: Scene, step: EditStep, preference: Preference, ldm_available: bool) -> str:
@@ -89,6 +95,10 @@ def execute_route(scene: Scene, step: EditStep, route: Route, *, bank, rng, ldm=
 
     if (op := get(step.op)) is not None:
         return op.execute(scene, step)
+    if route.backend.startswith("speech."):
+        from executor.speech.routes import execute_speech
+
+        return execute_speech(scene, step, route.backend, bank=bank, rng=rng)
     if route.backend == "ldm":
         if ldm is None:
             from audioedit.errors import ExecutionError

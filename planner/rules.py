@@ -23,7 +23,7 @@ from typing import Any
 from audioedit.errors import UserInputError
 from audioedit.scene import Scene, SceneDescription
 from audioedit.steps import Plan
-from planner import declarative, fx, goals, normalize, ops, remove, reorder
+from planner import declarative, fx, goals, layers, normalize, ops, remove, reorder
 from planner.builder import StepBuilder
 from planner.clauses import COMMENT_RE, front_position, split_request
 from planner.refs import Grounding, names_scene_sound
@@ -33,6 +33,7 @@ MAX_REQUEST_CHARS = 2000
 
 Parser = Callable[[str, str, StepBuilder], bool]
 PARSERS: tuple[Parser, ...] = (
+    layers.parse_layers,
     declarative.parse_constraint,
     goals.parse_goal,  # goal-only requests ('sound like a beach', 'busier'): planner/goals.py
     fx.parse_fx,  # reverb / timbre requests: planner/fx.py

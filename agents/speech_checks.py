@@ -1,0 +1,111 @@
+"""Verifier checks for the speech backends (``speech.layers``, ``speech.pauses``).
+
+Layer steps (the speech or the background edited, re-mixed):
+
+- ``layer_gain_db``: the edited layer's gain, measured as ``after - other layer`` against the
+  layer, both from the split of the input: the asked gain ± 1 dB (remove: <= -30 dB).
+- ``other_layer_kept_db``: the layer that was not edited, measured on an independent split of the
+  output: its level changed by at most ``KEPT_TOLERANCE_DB`` (for replace: the speech).
+- ``speech_kept_fraction`` (every step but removing the speech): of the voice detector's speech
+  frames in the input's speech layer, the fraction still detected as speech in the output >= 0.9.
+- ``speech_removed_db`` (removing the speech): the speech layer of the output's own split is at
+  least 10 dB below the input's.
+
+Pause steps: ``longest_pause_s`` (the longest gap between speech segments in the output, except
+the edges) <= ``max_pause_s`` + 0.05 s; ``speech_kept_fraction`` (voice-detector speech time after
+over before) >= 0.95.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from audioedit.report import Check, Verdict
+from audioedit.scene import Scene
+from audioedit.steps import EditStep, LoudnessStep, PausesStep, RemoveStep, ReplaceStep
+
+KEPT_TOLERANCE_DB = 3.0
+PAUSE_TOLERANCE_S = 0.05
+
+
+def verify_speech(before: Scene, after: Scene, step: EditStep, edited_spans_s: list[tuple[float, float]]) -> Verdict:
+    if isinstance(step, PausesStep):
+        return Verdict.of(step.id, _pause_checks(before, after, step))
+    span = (min(a for a, _ in edited_spans_s), max(b for _, b in edited_spans_s)) if edited_spans_s else None
+    return Verdict.of(step.id, _layer_checks(before, after, step, span))
+
+
+def _db(x: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-12))
+
+
+def _speech_time_s(audio) -> float:
+    from executor.speech.vad import detect_speech
+
+    return sum(s.offset_s - s.onset_s for s in detect_speech(audio))
+
+
+def _kept_fraction(before: Scene, after: Scene, minimum: float) -> Check:
+    t_before, t_after = _speech_time_s(before.audio), _speech_time_s(after.audio)
+    frac = 1.0 if t_before == 0 else t_after / t_before
+    return Check(name="speech_kept_fraction", measured=round(frac, 3), threshold=f">= {minimum}", passed=frac >= minimum,
+                 detail=f"voice-detector speech {t_before:.2f} s before, {t_after:.2f} s after")
+
+
+def _layer_checks(before: Scene, after: Scene, step: EditStep, span: tuple[float, float] | None) -> list[Check]:
+    from executor.speech.layers import split_layers, step_scope
+
+    if after.audio.samples.shape != before.audio.samples.shape:
+        return [Check(name="same_shape", measured=None, threshold="the input's shape", passed=False)]
+    scope, _ = step_scope(step)
+    lb, la = split_layers(before.audio), split_layers(after.audio)
+    target_b, other_b = (lb.speech, lb.rest) if scope == "speech" else (lb.rest, lb.speech)
+    other_a = la.rest if scope == "speech" else la.speech
+    if span is not None:  # measure where the step edited
+        target_b, other_b, other_a = (a.slice_s(*span) for a in (target_b, other_b, other_a))
+        lb_speech, la_speech, out = lb.speech.slice_s(*span), la.speech.slice_s(*span), after.audio.slice_s(*span)
+    else:
+        lb_speech, la_speech, out = lb.speech, la.speech, after.audio
+    checks = []
+    if not isinstance(step, ReplaceStep):
+        gain = _db(out.samples - other_b.samples) - _db(target_b.samples)
+        want = step.gain_db if isinstance(step, LoudnessStep) else None
+        ok = gain <= -30 if want is None else abs(gain - want) <= 1.0
+        checks.append(Check(name="layer_gain_db", measured=round(gain, 2), threshold="<= -30" if want is None else f"{want:g} ± 1",
+                            passed=bool(ok), detail=f"the {scope} layer, against the split of the input"))
+    kept = _db(other_a.samples) - _db(other_b.samples)
+    checks.append(Check(name="other_layer_kept_db", measured=round(kept, 2), threshold=f"0 ± {KEPT_TOLERANCE_DB:g}",
+                        passed=abs(kept) <= KEPT_TOLERANCE_DB,
+                        detail=f"the {'rest' if scope == 'speech' else 'speech'} on an independent split of the output"))
+    removes_speech = scope == "speech" and isinstance(step, (RemoveStep, ReplaceStep))
+    if removes_speech:
+        drop = _db(lb_speech.samples) - _db(la_speech.samples)
+        checks.append(Check(name="speech_removed_db", measured=round(drop, 2), threshold=">= 10", passed=drop >= 10))
+    else:
+        checks.append(_speech_frames_kept(lb.speech, after.audio, 0.9))
+    return checks
+
+
+def _speech_frames_kept(speech_before, after, minimum: float) -> Check:
+    """Of the 32 ms frames where the voice detector hears speech in the input's speech layer, the
+    fraction where it still hears speech in the output."""
+    from executor.speech.vad import speech_probabilities
+
+    ref, got = speech_probabilities(speech_before) > 0.5, speech_probabilities(after) > 0.5
+    n = min(ref.size, got.size)
+    total = int(ref[:n].sum())
+    frac = 1.0 if total == 0 else float((ref[:n] & got[:n]).sum()) / total
+    return Check(name="speech_kept_fraction", measured=round(frac, 3), threshold=f">= {minimum}", passed=frac >= minimum,
+                 detail=f"{total} speech frames (32 ms) in the input's speech layer")
+
+
+def _pause_checks(before: Scene, after: Scene, step: PausesStep) -> list[Check]:
+    from executor.speech.vad import detect_speech
+
+    segs = detect_speech(after.audio)
+    gaps = [b.onset_s - a.offset_s for a, b in zip(segs, segs[1:])]
+    longest = max(gaps, default=0.0)
+    limit = step.max_pause_s + PAUSE_TOLERANCE_S
+    return [Check(name="longest_pause_s", measured=round(longest, 3), threshold=f"<= {limit:g}", passed=longest <= limit,
+                  detail=f"{len(segs)} speech segments in the output"),
+            _kept_fraction(before, after, 0.95)]

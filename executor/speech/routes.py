@@ -1,0 +1,52 @@
+"""Which speech backend a step goes to (called by ``executor.router``), and running it.
+
+- a cut-the-pauses step                                    -> ``speech.pauses`` only
+- a target naming the speech or the background layer       -> ``speech.layers`` only
+- speech-labelled events, no stems, no other voice over them, events not annotated -> ``speech.layers`` first (the events
+  were detected: other sounds under them are unknown, so a region edit would take them along)
+- speech-labelled events otherwise (annotated, no stems)   -> ``speech.layers`` after the exact DSP
+"""
+
+from __future__ import annotations
+
+from audioedit.scene import Scene
+from audioedit.steps import EditStep, PausesStep
+
+
+def speech_routes(scene: Scene, step: EditStep) -> tuple[list, bool]:
+    """(routes, whether they go before every other backend)."""
+    from executor.router import Route
+    from executor.speech.layers import BACKEND, is_layer_step, step_scope
+
+    if isinstance(step, PausesStep):
+        return [Route(backend="speech.pauses", reason="cut the pauses between the voice detector's speech segments")], True
+    if not is_layer_step(step):
+        return [], False
+    scope, on_events = step_scope(step)
+    if not on_events:
+        return [Route(backend=BACKEND, reason=f"the target is the {scope} layer: speech/rest split (DeepFilterNet3), "
+                                              "the edit on that layer, re-mixed")], True
+    if scene.has_stems or _other_voices(scene, step):
+        return [], False
+    route = Route(backend=BACKEND, reason="speech events without stems: the edit on the speech layer inside their spans")
+    return [route], scene.events_from != "annotation"
+
+
+def _other_voices(scene: Scene, step: EditStep) -> bool:
+    """Another speech event overlaps the targeted ones: the speech layer holds both voices."""
+    from audioedit.steps import resolve_step
+    from executor.speech.layers import SPEECH_LABELS
+
+    targets = resolve_step(step, scene)
+    ids = {e.id for e in targets}
+    return any(e.label in SPEECH_LABELS and e.id not in ids and any(e.overlaps(t) for t in targets) for e in scene.events)
+
+
+def execute_speech(scene: Scene, step: EditStep, backend: str, *, bank, rng):
+    if backend == "speech.pauses":
+        from executor.speech.pauses import execute_pauses
+
+        return execute_pauses(scene, step)
+    from executor.speech.layers import execute_layers
+
+    return execute_layers(scene, step, bank=bank, rng=rng)

