@@ -217,8 +217,8 @@ def _messages(scene: Scene, plan: Plan, steps: list[StepReport]) -> list[str]:
     out = [f"unresolved: {u.text!r}: {u.reason}" for u in plan.unresolved]
     out += [f"assumed: {a}" for a in plan.assumptions]
     for s in steps:
-        if s.status != "ok":
-            last = s.attempts[-1]
+        if s.status != "ok":  # the last attempt that was measured says most (a repeat was not)
+            last = next((a for a in reversed(s.attempts) if a.verdict is not None), s.attempts[-1])
             why = last.error or ", ".join(f"{c.name}={c.measured} (want {c.threshold})" for c in last.verdict.failed())
             out.append(f"step {s.step_id} ({s.instruction}) failed after {len(s.attempts)} attempt(s): {why}")
     names_events = any(ref.scope == "events" for step in plan.steps for ref in step_targets(step))

@@ -63,7 +63,6 @@ class VerifierConfig(BaseModel):
     loudness_tolerance_db_mixture: float = 2.0
     speed_tolerance: float = 0.05
     recording_gain_tolerance_db: float = 0.5
-    normalize_tolerance_lu: float = 1.0
     pitch_tolerance: float = 0.1
     preservation_max_abs: float = 1e-6
     stems_consistency_max_abs: float = 1e-4

@@ -132,16 +132,6 @@ class SpeedStep(_Step):
     keep_pitch: bool = True
 
 
-class NormalizeStep(_Step):
-    """Bring the target's integrated loudness (ITU-R BS.1770, as pyloudnorm measures it) to ``lufs``;
-    the gain is decided at execution from the measured loudness, peaks are limited to ``peak_dbfs``."""
-
-    op: Literal["normalize"] = "normalize"
-    target: EventRef
-    lufs: float = Field(ge=-70, le=0)
-    peak_dbfs: float = Field(-1.0, le=0)
-
-
 class PausesStep(_Step):
     """Every pause between speech segments (voice detector) longer than ``max_pause_s`` is cut to
     ``max_pause_s``; the audio after each cut moves earlier."""
@@ -152,16 +142,17 @@ class PausesStep(_Step):
 
 # registry ops (audioedit/ops/): each module holds its step model, execution and checks
 from audioedit.ops.eq import EqStep  # noqa: E402  (the op modules import EventRef and _Step from above)
+from audioedit.ops.normalize import NormalizeStep  # noqa: E402
 from audioedit.ops.reverb import ReverbStep  # noqa: E402
 
 EditStep = Annotated[
-    Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep, NormalizeStep, PausesStep, ReverbStep,
-          EqStep],
+    Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep, PausesStep,
+          NormalizeStep, ReverbStep, EqStep],
     Field(discriminator="op"),
 ]
 EditStepAdapter: TypeAdapter[EditStep] = TypeAdapter(EditStep)
 OPS = ("add", "remove", "replace", "reorder", "loudness", "speed")  # MMEdit's six (synth seeds depend on it)
-REGISTRY_OPS = ("reverb", "eq")  # audioedit/ops/
+REGISTRY_OPS = ("normalize", "reverb", "eq")  # audioedit/ops/: one module each
 RECORDING = "recording"  # the label of a whole-recording reference
 
 

@@ -90,7 +90,7 @@ def unavailable(scene: Scene, step: EditStep, preference: Preference, ldm_availa
 
 
 def execute_route(scene: Scene, step: EditStep, route: Route, *, bank, rng, ldm=None):
-    """Run ``step`` with the backend ``route`` names; returns an ``executor.result.StepResult``."""
+    """Run ``step`` with the backend ``route`` names; returns an ``audioedit.result.StepResult``."""
     from audioedit.ops.registry import get
 
     if (op := get(step.op)) is not None:

@@ -31,7 +31,7 @@ CUE_RE = re.compile(
     r"accentuate|enhance|quieten|tone down|dampen|soften|bring|pump|crank|volume|level|faster|slower|speed|later|earlier|rather|"
     r"slow|quicker|accelerate|tempo|add|insert|include|layer|mix in|introduce|calmer|peaceful|focus|isolate|"
     r"extract|keep only|only keep|leave only|half as|twice as|times as|stand out|prominent|"
-    r"db|decibels?)\b|[+-]\d"
+    r"db|decibels?|fade|pan|normali[sz]e|lufs|reverb|echo|muffled|brighter|centre|center)\b|[+-]\d"
 )
 VERB_START_RE = re.compile(r"^(?:make|let|give|have|get|turn|bring|put|keep|render|set|do|leave|don'?t|do not|"
                            r"nothing else|everything else (?:should|stays?|remains?|unchanged|as))\b", re.IGNORECASE)

@@ -23,7 +23,8 @@ from typing import Any
 from audioedit.errors import UserInputError
 from audioedit.scene import Scene, SceneDescription
 from audioedit.steps import Plan
-from planner import declarative, fx, goals, layers, normalize, ops, remove, reorder
+from audioedit.ops.registry import parsers as registry_parsers
+from planner import declarative, fx, goals, layers, ops, remove, reorder
 from planner.builder import StepBuilder
 from planner.clauses import COMMENT_RE, front_position, split_request
 from planner.refs import Grounding, names_scene_sound
@@ -37,6 +38,7 @@ PARSERS: tuple[Parser, ...] = (
     declarative.parse_constraint,
     goals.parse_goal,  # goal-only requests ('sound like a beach', 'busier'): planner/goals.py
     fx.parse_fx,  # reverb / timbre requests: planner/fx.py
+    *registry_parsers(),  # normalize, fade, pan: each op's own module (audioedit/ops/)
     declarative.parse_focus,
     declarative.parse_isolate,
     declarative.parse_busier,
@@ -46,7 +48,6 @@ PARSERS: tuple[Parser, ...] = (
     ops.parse_add,
     ops.parse_speed,
     declarative.parse_calm,
-    normalize.parse_normalize,
     ops.parse_loudness,
     remove.parse_remove,
 )

@@ -45,10 +45,6 @@ def speed_instruction(ref: EventRef, factor: float, keep_pitch: bool) -> str:
     return text if keep_pitch else text[:-1] + ", letting the pitch change."
 
 
-def normalize_instruction(ref: EventRef, lufs: float) -> str:
-    return f"Normalize {describe_ref(ref)} to {_num(lufs)} LUFS."
-
-
 def add_instruction(sound: str, count: int, at_s: float | None, role: str) -> str:
     thing = with_article(sound) if count == 1 else f"{count} {plural(display_name(sound))}"
     if role == "background":

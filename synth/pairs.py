@@ -267,7 +267,7 @@ def dsp_executor():
 
 
 def render_step(scene: Scene, step: EditStep, bank: SynthBank, exec_seed: int):
-    """The stem-level DSP rendering of ``step`` on ``scene`` (an ``executor.result.StepResult``)."""
+    """The stem-level DSP rendering of ``step`` on ``scene`` (an ``audioedit.result.StepResult``)."""
     return dsp_executor()(scene, step, bank=bank, rng=np.random.default_rng(exec_seed), mode="stems")
 
 

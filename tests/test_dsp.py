@@ -14,7 +14,7 @@ from audioedit.scene import Event, Scene, active_span_s
 from audioedit.steps import AddStep, EventRef, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep
 from executor.dsp import execute_dsp, mixture_feasible
 from executor.dsp.toy import ToneBank, ToyEvent, toy_scene
-from executor.result import SoundSource, StepResult
+from audioedit.result import SoundSource, StepResult
 
 FORMATS = [(44100, 2), (16000, 1)]
 

@@ -22,7 +22,7 @@ from executor.ldm.data import load_corpus, make_pair
 from executor.ldm.editor import LdmEditor, check_span
 from executor.ldm.export import read_export_weights
 from executor.ldm.flow import flow_loss, sample_delta
-from executor.result import StepResult
+from audioedit.result import StepResult
 
 
 @pytest.fixture(scope="module", autouse=True)

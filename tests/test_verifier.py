@@ -11,7 +11,7 @@ from audioedit.scene import Scene
 from audioedit.steps import AddStep, EventRef, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep
 from executor.dsp import execute_dsp
 from executor.dsp.toy import ToneBank, toy_scene
-from executor.result import StepResult
+from audioedit.result import StepResult
 
 
 def ref(label: str) -> EventRef:

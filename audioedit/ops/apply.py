@@ -25,6 +25,14 @@ XFADE_S = 0.01
 EXACT_SOURCES = ("annotation", "stems")
 
 
+def spoken(ref: EventRef) -> str:
+    """'the whole recording', 'the speech', 'the dog bark', 'everything except the dog bark' (for instructions)."""
+    if ref.scope != "events":
+        return ref.describe()
+    name = f"the {ref.label.replace('_', ' ')}"
+    return f"everything except {name}" if ref.complement else name
+
+
 def whole(ref: EventRef) -> bool:
     return ref.scope == "recording"
 

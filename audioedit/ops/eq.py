@@ -55,8 +55,9 @@ STEP = EqStep
 
 
 def instruction(target: EventRef, preset: str) -> str:
-    what = "the whole recording" if target.scope == "recording" else f"the {target.label.replace('_', ' ')}"
-    return f"Make {what} sound {PRESETS[preset].words}."
+    from audioedit.ops.apply import spoken
+
+    return f"Make {spoken(target)} sound {PRESETS[preset].words}."
 
 
 def amount(step: EqStep) -> str:
@@ -106,7 +107,7 @@ def feasible(scene, step: EqStep) -> tuple[bool, str]:
 
 def execute(scene, step: EqStep):
     from audioedit.ops.apply import run
-    from executor.result import StepResult
+    from audioedit.result import StepResult
 
     after, spans, mode = run(scene, step.target, process(step), 0.0)
     return StepResult(scene=after, edited_spans_s=spans, backend=f"dsp.eq.{mode}",

@@ -1,22 +1,30 @@
-"""The op registry: op name -> the module that plans-as-text, executes and verifies it.
+"""The op registry: op name -> the module that words, plans, executes and verifies it.
 
 Each registered module provides ``STEP`` (its pydantic step model), ``feasible(scene, step) ->
 (bool, reason)``, ``execute(scene, step) -> StepResult``, ``verify(before, after, step,
-edited_spans_s) -> list[Check]`` and ``amount(step) -> str``.
+edited_spans_s) -> list[Check]`` and ``amount(step) -> str``; a module that reads its own
+requests also has ``parse(text, source, builder) -> bool`` (a rules-planner clause parser, given
+the planner's ``StepBuilder``; reverb and eq are read by ``planner.fx``).
 
     >>> sorted(OPS)
-    ['eq', 'reverb']
+    ['eq', 'normalize', 'reverb']
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
 
-from audioedit.ops import eq, reverb
+from audioedit.ops import eq, normalize, reverb
 
-OPS: dict[str, ModuleType] = {"reverb": reverb, "eq": eq}
+OPS: dict[str, ModuleType] = {"normalize": normalize, "reverb": reverb, "eq": eq}
 
 
 def get(op: str) -> ModuleType | None:
-    """The module of a registry op, or None for the six core ops."""
+    """The module of a registry op, or None for the core ops."""
     return OPS.get(op)
+
+
+def parsers() -> tuple[Callable[..., bool], ...]:
+    """The clause parsers of the registry ops that read their own requests, in registry order."""
+    return tuple(module.parse for module in OPS.values() if hasattr(module, "parse"))

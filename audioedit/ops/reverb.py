@@ -49,8 +49,9 @@ STEP = ReverbStep
 
 
 def instruction(target: EventRef, room: str | None) -> str:
-    what = "the whole recording" if target.scope == "recording" else f"the {target.label.replace('_', ' ')}"
-    return f"Add {(room or 'medium_room').replace('_', ' ')} reverb to {what}."
+    from audioedit.ops.apply import spoken
+
+    return f"Add {(room or 'medium_room').replace('_', ' ')} reverb to {spoken(target)}."
 
 
 def amount(step: ReverbStep) -> str:
@@ -96,7 +97,7 @@ def feasible(scene, step: ReverbStep) -> tuple[bool, str]:
 
 def execute(scene, step: ReverbStep):
     from audioedit.ops.apply import run
-    from executor.result import StepResult
+    from audioedit.result import StepResult
 
     after, spans, mode = run(scene, step.target, process(step), TAIL_S)
     size, wet = step.params()

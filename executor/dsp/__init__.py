@@ -9,6 +9,6 @@ scenes and a synthetic sound bank for tests.
 """
 
 from executor.dsp.execute import execute_dsp, mixture_feasible, resolve_targets
-from executor.result import SoundSource, StepResult
+from audioedit.result import SoundSource, StepResult
 
 __all__ = ["execute_dsp", "mixture_feasible", "resolve_targets", "SoundSource", "StepResult"]

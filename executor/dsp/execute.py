@@ -26,7 +26,7 @@ from audioedit.steps import (
     step_targets,
 )
 from executor.dsp import mixture, stems
-from executor.result import SoundSource, StepResult
+from audioedit.result import SoundSource, StepResult
 
 log = logging.getLogger(__name__)
 Mode = Literal["auto", "stems", "mixture", "region"]

@@ -30,7 +30,7 @@ from executor.dsp.common import (
     merge_spans, rms, spans_to_seconds, splice, time_stretch, to_db,
 )
 from executor.dsp.placement import add_placements, replacement
-from executor.result import SoundSource, StepResult
+from audioedit.result import SoundSource, StepResult
 
 BACKEND = "dsp.mixture"
 

@@ -15,7 +15,7 @@ from audioedit.errors import ExecutionError
 from audioedit.scene import Event, Scene, active_span_s
 from audioedit.steps import AddStep, ReplaceStep
 from executor.dsp.common import SILENCE_DB, XFADE_S, fade_edges, rms_db
-from executor.result import SoundSource
+from audioedit.result import SoundSource
 
 ADD_GAP_S = 0.25  # gap between copies of an added sound
 ONSET_GRID_S = 0.05  # resolution of automatic onsets

@@ -14,7 +14,7 @@ from audioedit.scene import Event, Scene
 from audioedit.steps import AddStep, LoudnessStep, ReorderStep, ReplaceStep, SpeedStep
 from executor.dsp.common import XFADE_S, merge_spans, nonzero_bounds, raised_cosine, rms_db, spans_to_seconds, time_stretch
 from executor.dsp.placement import Placement, add_placements, replacement
-from executor.result import SoundSource, StepResult
+from audioedit.result import SoundSource, StepResult
 
 BACKEND = "dsp.stems"
 

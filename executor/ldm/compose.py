@@ -64,7 +64,7 @@ def _level(x: np.ndarray) -> float:
 
 
 def _result(scene: Scene, samples: np.ndarray, events: list[Event], spans, notes: list[str]):
-    from executor.result import StepResult
+    from audioedit.result import StepResult
 
     spans = _merge([(max(0.0, a), min(scene.audio.duration_s, b)) for a, b in spans])
     samples = _restore_outside(scene.audio.samples, samples.astype(np.float32), spans, scene.audio.sample_rate_hz)

@@ -1,7 +1,7 @@
 """``LdmEditor``: the trained editor as an executor backend, with localized editing.
 
     editor = load_editor()                                   # the shipped checkpoint
-    result = editor.execute(scene, step, bank=bank, rng=rng) # -> executor.result.StepResult
+    result = editor.execute(scene, step, bank=bank, rng=rng) # -> audioedit.result.StepResult
 
 Learned ops (one model): remove, loudness (re-level), extract. The other ops are compositions:
 extract the target layer with the model, DSP that layer (move for reorder, time-stretch for
@@ -128,7 +128,7 @@ class LdmEditor:
         return check_span((ev.onset_s - m, ev.offset_s + m), duration_s)
 
     def execute(self, scene: Scene, step: EditStep, *, bank=None, rng: np.random.Generator | None = None):
-        """Run ``step`` on ``scene``'s mixture; returns ``executor.result.StepResult`` (backend "ldm")."""
+        """Run ``step`` on ``scene``'s mixture; returns ``audioedit.result.StepResult`` (backend "ldm")."""
         from executor.ldm.compose import execute_step
 
         rng = rng if rng is not None else np.random.default_rng(0)

@@ -31,7 +31,7 @@ from audioedit.audio import Audio
 from audioedit.errors import ExecutionError, UserInputError
 from audioedit.scene import Event, Scene
 from audioedit.steps import EditStep, EventRef, LoudnessStep, RemoveStep, ReplaceStep, select_events, step_targets
-from executor.result import StepResult
+from audioedit.result import StepResult
 
 SPEECH_LABELS = frozenset({"speech", "human_voice"})
 RAMP_S = 0.01

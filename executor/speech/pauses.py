@@ -15,7 +15,7 @@ import numpy as np
 from audioedit.errors import ExecutionError
 from audioedit.scene import Event, Scene
 from audioedit.steps import PausesStep
-from executor.result import StepResult
+from audioedit.result import StepResult
 
 CROSSFADE_S = 0.02
 BACKEND = "speech.pauses"
