@@ -144,16 +144,17 @@ class PausesStep(_Step):
 from audioedit.ops.eq import EqStep  # noqa: E402  (the op modules import EventRef and _Step from above)
 from audioedit.ops.fade import FadeStep  # noqa: E402
 from audioedit.ops.normalize import NormalizeStep  # noqa: E402
+from audioedit.ops.pan import PanStep  # noqa: E402
 from audioedit.ops.reverb import ReverbStep  # noqa: E402
 
 EditStep = Annotated[
     Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep, PausesStep,
-          NormalizeStep, ReverbStep, EqStep, FadeStep],
+          NormalizeStep, ReverbStep, EqStep, FadeStep, PanStep],
     Field(discriminator="op"),
 ]
 EditStepAdapter: TypeAdapter[EditStep] = TypeAdapter(EditStep)
 OPS = ("add", "remove", "replace", "reorder", "loudness", "speed")  # MMEdit's six (synth seeds depend on it)
-REGISTRY_OPS = ("normalize", "reverb", "eq", "fade")  # audioedit/ops/: one module each
+REGISTRY_OPS = ("normalize", "reverb", "eq", "fade", "pan")  # audioedit/ops/: one module each
 RECORDING = "recording"  # the label of a whole-recording reference
 
 

@@ -7,7 +7,7 @@ requests also has ``parse(text, source, builder) -> bool`` (a rules-planner clau
 the planner's ``StepBuilder``; reverb and eq are read by ``planner.fx``).
 
     >>> sorted(OPS)
-    ['eq', 'fade', 'normalize', 'reverb']
+    ['eq', 'fade', 'normalize', 'pan', 'reverb']
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import ModuleType
 
-from audioedit.ops import eq, fade, normalize, reverb
+from audioedit.ops import eq, fade, normalize, pan, reverb
 
-OPS: dict[str, ModuleType] = {"normalize": normalize, "reverb": reverb, "eq": eq, "fade": fade}
+OPS: dict[str, ModuleType] = {"normalize": normalize, "reverb": reverb, "eq": eq, "fade": fade, "pan": pan}
 
 
 def get(op: str) -> ModuleType | None:
