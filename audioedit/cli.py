@@ -68,14 +68,16 @@ def edit(
     verifier: str = typer.Option("clap", "--verifier", help="clap (acoustic measurements + CLAP similarity checks) | acoustic"),
     seed: int = typer.Option(0, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="print the JSON report instead of tables"),
-    max_duration_s: float = typer.Option(600.0, "--max-duration", help="refuse inputs longer than this (s)"),
-    max_file_mb: float = typer.Option(512.0, "--max-file-mb", help="refuse input files larger than this (MB)"),
+    max_duration_s: float = typer.Option(3 * 3600.0, "--max-duration", help="refuse inputs longer than this (s)"),
+    max_file_mb: Optional[float] = typer.Option(None, "--max-file-mb", help="refuse input files larger than this "
+                                                "(MB; default by format: WAV 4096, FLAC 2048, OGG 1024, MP3 512)"),
 ) -> None:
     """Edit AUDIO as REQUEST asks and write OUTPUT plus a report."""
     from agents.pipeline import edit_request
     from audioedit.audio import AudioLimits
 
-    limits = AudioLimits(max_duration_s=max_duration_s, max_file_bytes=int(max_file_mb * 1024 * 1024))
+    limits = AudioLimits(max_duration_s=max_duration_s,
+                         max_file_bytes=None if max_file_mb is None else int(max_file_mb * 1024 * 1024))
     try:
         outcome = edit_request(audio, request, output, annotation=annotation, stems=stems, planner=planner,
                                executor=executor, verify=verify, seed=seed, limits=limits, verifier=verifier)
