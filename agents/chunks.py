@@ -1,8 +1,8 @@
 """Where a long file is cut, and what each piece is asked to do.
 
-- ``place_boundaries``: chunk edges about every ``chunk_s`` seconds, each moved (within
-  ``search_s``) to the quietest frame of the scan's envelope that is not inside an event a step
-  targets (and, when possible, not inside any foreground event).
+- ``next_edge``: where a chunk ends: at most ``chunk_s`` after its start, moved back (up to
+  ``search_s``) to the quietest 50 ms frame that is not inside an event a step targets (and, when
+  possible, not inside any foreground event); found while reading the chunk, no extra pass.
 - ``window_scene``: the events of one chunk's window, shifted to its start and clipped to it.
 - ``chunk_step``: a plan step restricted to one chunk (its targets' ids inside the window), or None
   when it has nothing to do there.
@@ -22,6 +22,7 @@ from audioedit.scene import Event
 from audioedit.steps import AddStep, EditStep, ReorderStep, on_recording, select_events, step_targets
 
 TIME_MOVING = ("speed", "reorder")
+ENVELOPE_HOP_S = 0.05
 
 
 @dataclass
@@ -38,45 +39,50 @@ class Chunk:
 def targeted_events(steps: list[EditStep], events: list[Event]) -> list[Event]:
     """Every event some step targets (chunk edges stay out of them)."""
     found = {e.id: e for step in steps for ref in step_targets(step) for e in select_events(events, ref)}
-    return list(found.values())
+    spans = []  # a reorder's events move into each other's slots: keep the whole stretch in one chunk
+    for step in steps:
+        if isinstance(step, ReorderStep):
+            chosen = [e for ref in step.targets for e in select_events(events, ref)]
+            if chosen:
+                spans.append(Event(id=f"{step.id}_span", label="reorder span", onset_s=min(e.onset_s for e in chosen),
+                                   offset_s=max(e.offset_s for e in chosen)))
+    return list(found.values()) + spans
 
 
-def place_boundaries(num_frames: int, rate_hz: int, envelope_db: np.ndarray, hop: int, events: list[Event],
-                     targeted: list[Event], chunk_s: float, search_s: float, margin_s: float) -> tuple[list[int], list[str]]:
-    """Chunk edges (frames, first 0, last ``num_frames``) and a note for every edge that had to
-    fall inside an event."""
+def next_edge(start: int, num_frames: int, samples: np.ndarray, samples_start: int, rate_hz: int, events: list[Event],
+              targeted: list[Event], chunk_s: float, search_s: float, margin_s: float) -> tuple[int, str]:
+    """The end of the chunk that begins at frame ``start``: ``num_frames`` when less than ``chunk_s`` is
+    left, else the quietest 50 ms frame in ``[start + chunk_s - search_s, start + chunk_s]`` that is not
+    inside a targeted event (nor, when possible, a foreground event). Chunks are never longer than
+    ``chunk_s``, so memory is bounded by it. ``samples`` (from frame ``samples_start``) must cover the
+    search range. Returns the edge and a note when it had to fall inside a targeted event."""
     nominal = int(chunk_s * rate_hz)
-    if num_frames <= nominal * 1.5:
-        return [0, num_frames], []
-    n_env = len(envelope_db)
-    times = (np.arange(n_env) + 0.5) * hop / rate_hz
+    if num_frames - start <= nominal:
+        return num_frames, ""
+    hop = max(1, int(round(ENVELOPE_HOP_S * rate_hz)))
+    lo = start + max(nominal - int(search_s * rate_hz), hop)
+    n = (start + nominal - lo) // hop
+    region = samples[:, lo - samples_start : lo - samples_start + n * hop]
+    power = np.square(region, dtype=np.float64).mean(axis=0).reshape(n, hop).mean(axis=1)
+    centres_s = (lo + (np.arange(n) + 0.5) * hop) / rate_hz
 
     def inside(evs: list[Event]) -> np.ndarray:
-        mask = np.zeros(n_env, bool)
+        mask = np.zeros(n, bool)
         for e in evs:
-            lo, hi = np.searchsorted(times, [e.onset_s - margin_s, e.offset_s + margin_s])
-            mask[lo:hi] = True
+            mask |= (centres_s >= e.onset_s - margin_s) & (centres_s <= e.offset_s + margin_s)
         return mask
 
     in_target = inside(targeted)
-    in_fore = inside([e for e in events if e.role == "foreground"])
-    cost = envelope_db + np.where(in_fore, 60.0, 0.0) + np.where(in_target, 1000.0, 0.0)
-    edges, notes, last = [0], [], 0
-    while num_frames - last > nominal * 1.5:
-        centre = last + nominal
-        lo = max(int((centre - search_s * rate_hz) // hop), int((last + rate_hz * 5) // hop))
-        hi = min(int((centre + search_s * rate_hz) // hop), n_env - 1)
-        window = cost[lo : hi + 1]
-        best = lo + int(np.argmin(window + 1e-6 * np.abs(np.arange(lo, hi + 1) - centre / hop)))
-        edge = min(int((best + 0.5) * hop), num_frames - 1)
-        if in_target[best]:
-            hit = [e.id for e in targeted if e.onset_s - margin_s <= edge / rate_hz <= e.offset_s + margin_s]
-            notes.append(f"edge at {edge / rate_hz:.2f} s is inside targeted event(s) {hit}: no gap within "
-                         f"{search_s:g} s of {centre / rate_hz:.1f} s")
-        edges.append(edge)
-        last = edge
-    edges.append(num_frames)
-    return edges, notes
+    in_fore = inside([e for e in events if e.role == "foreground" and e.offset_s > lo / rate_hz
+                      and e.onset_s < (start + nominal) / rate_hz])
+    cost = 10 * np.log10(np.maximum(power, 1e-12)) + np.where(in_fore, 60.0, 0.0) + np.where(in_target, 1000.0, 0.0)
+    best = int(np.argmin(cost - 1e-6 * np.arange(n)))  # ties: the latest (the longest chunk)
+    edge = lo + best * hop + hop // 2
+    note = ""
+    if in_target[best]:
+        hit = [e.id for e in targeted if e.onset_s - margin_s <= edge / rate_hz <= e.offset_s + margin_s]
+        note = f"edge at {edge / rate_hz:.2f} s is inside targeted event(s) {hit}: no gap in the {search_s:g} s before it"
+    return edge, note
 
 
 def window_scene_events(events: list[Event], window: tuple[int, int], rate_hz: int) -> tuple[list[Event], set[str]]:
@@ -120,10 +126,9 @@ def chunk_step(step: EditStep, events: list[Event], chunk: Chunk, rate_hz: int, 
     return step.model_copy(update={"target": refs[0]})
 
 
-def reorder_across(step: EditStep, events: list[Event], edges: list[int], rate_hz: int) -> bool:
-    """Whether a reorder's targets start in different chunks (the engine cannot do that yet)."""
+def reorder_split(step: EditStep, events: list[Event], edges: list[int], rate_hz: int) -> bool:
+    """Whether a reorder's targets started in different chunks (the engine cannot do that yet)."""
     if not isinstance(step, ReorderStep):
         return False
     onsets = [e.onset_s for ref in step.targets for e in select_events(events, ref)]
-    chunks = {int(np.searchsorted(edges, t * rate_hz, side="right")) for t in onsets}
-    return len(chunks) > 1
+    return len({int(np.searchsorted(edges, t * rate_hz, side="right")) for t in onsets}) > 1

@@ -5,9 +5,9 @@
 1. The plan is made once against the scene description (the annotation's events; no audio read).
 2. The plan's steps are split into phases at every whole-recording ``normalize`` (it needs the
    loudness of everything before it). Each phase is one streaming pass, source -> destination:
-   - an edit phase scans the source (quietness envelope), places chunk edges (~``chunk_s``, in
-     quiet places, outside targeted events: ``agents.chunks``), then per chunk reads its window
-     (core + ``CONTEXT_S`` each side), runs the ordinary per-step loop (``agents.loop.run_steps``:
+   - an edit phase reads the source chunk by chunk: each chunk (at most ``chunk_s``) ends in a quiet
+     place outside targeted events, found in the audio just read (``agents.chunks.next_edge``); its
+     window (core + ``CONTEXT_S`` each side) goes through the ordinary per-step loop (``agents.loop.run_steps``:
      route -> execute -> verify -> retry) on it with its events and its part of the plan, and
      writes the core with ``XFADE_S`` linear crossfades at the joins;
    - a normalize phase measures the integrated loudness in a streaming pass (``audioedit.stream``),
@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.chunks import Chunk, chunk_step, place_boundaries, reorder_across, targeted_events, window_scene_events
+from agents.chunks import Chunk, chunk_step, next_edge, reorder_split, targeted_events, window_scene_events
 from agents.loop import LoopConfig, run_steps
 from audioedit.audio import Audio, AudioLimits, write_text_atomic
 from audioedit.errors import UserInputError
@@ -83,16 +83,16 @@ class _Run:
     verifier: Any
     progress: ProgressFn | None
     chunk_s: float
-    total_chunks: int = 0
     done_chunks: int = 0
     started: float = 0.0
 
-    def tick(self, phase: int, chunk: Chunk, phases: int) -> None:
+    def tick(self, phase: int, chunk: Chunk, phases: int, done_frames: int, num_frames: int) -> None:
+        """Report a finished chunk: the fraction of the job done (by audio position) and the ETA."""
         self.done_chunks += 1
         if self.progress is None:
             return
         elapsed = time.perf_counter() - self.started
-        fraction = min(1.0, self.done_chunks / max(self.total_chunks, 1))
+        fraction = min(1.0, (phase + done_frames / num_frames) / phases)
         eta = elapsed / fraction - elapsed if fraction > 0 else None
         self.progress("chunk_finished", {"phase": phase, "phases": phases, "index": chunk.index,
                                          "fraction": round(fraction, 4), "elapsed_s": round(elapsed, 2),
@@ -134,7 +134,6 @@ def edit_long(audio: str | Path, request: str, output: str | Path, *, annotation
     config = LoopConfig(executor=executor, verify=verify, max_attempts=max_attempts, seed=seed)
     run = _Run(config, bank, ldm, verifier, progress, chunk_s, started=time.perf_counter())
     phases = _phases(plan.steps)
-    run.total_chunks = len(phases) * max(1, round(info.duration_s / chunk_s))
     reports: dict[str, StepReport] = {}
     chunk_rows: list[ChunkReport] = []
     notes_all: list[str] = []
@@ -196,63 +195,88 @@ def _phases(steps: list[EditStep]) -> list[list[EditStep]]:
 
 def _edit_phase(info: StreamInfo, steps: list[EditStep], dest: Path, events: list[Event], run: _Run,
                 phase: int, phases: int, protect: tuple):
-    rate = info.sample_rate_hz
-    envelope = scan(info)
-    edges, notes = place_boundaries(info.num_frames, rate, envelope.envelope_db, envelope.hop_frames, events,
-                                    targeted_events(steps, events), run.chunk_s, SEARCH_S, XFADE_S)
-    context, half = int(CONTEXT_S * rate), int(XFADE_S * rate) // 2
-    chunks = [Chunk(i, a, b, max(0, a - context), min(info.num_frames, b + context))
-              for i, (a, b) in enumerate(zip(edges[:-1], edges[1:]))]
-    run.total_chunks += len(chunks) - max(1, round(info.duration_s / run.chunk_s))
+    """One streaming pass running ``steps`` chunk by chunk; each chunk's end is found in the audio just
+    read (``next_edge``), so the file is read once."""
+    rate, n = info.sample_rate_hz, info.num_frames
+    context, nominal = int(CONTEXT_S * rate), int(run.chunk_s * rate)
+    targeted = targeted_events(steps, events)
     per_step: dict[str, list[StepReport]] = {s.id: [] for s in steps}
-    blocked = {s.id for s in steps if reorder_across(s, events, edges, rate)}
     out_events: list[Event] = []
     taken: set[str] = {e.id for e in events}
-    rows = []
+    rows, notes, edges = [], [], [0]
     with BlockWriter(dest, rate, info.num_channels, protect=protect) as writer:
-        held = None
-        for chunk in chunks:
+        joiner = _Joiner(writer, int(XFADE_S * rate) // 2)
+        start = 0
+        while start < n:
             clock = time.perf_counter()
-            samples = read_frames(info.path, chunk.window_start, chunk.window_stop)
-            local, clipped = window_scene_events(events, (chunk.window_start, chunk.window_stop), rate)
-            scene = Scene(Audio(samples, rate), tuple(local), None, "annotation" if events else "none")
-            plan_here = [c for s in steps if s.id not in blocked
-                         if (c := chunk_step(s, events, chunk, rate, chunk.index == 0)) is not None]
-            edited, reports = (scene, [])
-            if plan_here:
-                edited, reports = run_steps(scene, Plan(request="", steps=plan_here), bank=run.bank,
-                                            config=run.config, ldm=run.ldm, verifier=run.verifier)
-            for r in reports:
-                per_step[r.step_id].append(r)
-                chunk.statuses[r.step_id] = r.status
-            factor = float(np.prod([s.factor for s in plan_here if s.op == "speed" and on_recording(s)
-                                    and chunk.statuses.get(s.id) == "ok"])) if plan_here else 1.0
+            lo, hi = max(0, start - context), min(n, start + nominal + context)
+            samples = read_frames(info.path, lo, hi)
+            stop, note = next_edge(start, n, samples, lo, rate, events, targeted, run.chunk_s, SEARCH_S, XFADE_S)
+            if note:
+                notes.append(f"chunk {len(rows)}: {note}")
+            chunk = Chunk(len(rows), start, stop, lo, min(n, stop + context))
+            samples = samples[:, : chunk.window_stop - lo]
+            edited, local, clipped, factor = _run_chunk(samples, rate, steps, events, chunk, run, per_step)
             out = edited.audio.samples
-            pre = int(round((chunk.start - chunk.window_start) / factor))
-            post = int(round((chunk.window_stop - chunk.stop) / factor))
-            core_lo, core_hi = pre, out.shape[1] - post
-            first, last = chunk.index == 0, chunk.index == len(chunks) - 1
-            seg = out[:, (core_lo if first else core_lo - half):(core_hi if last else core_hi + half)]
-            position = writer.frames + (0 if first else half)  # output frame of the core's start
-            if held is not None:
-                n = min(held.shape[1], seg.shape[1])
-                ramp = ((np.arange(n) + 0.5) / n).astype(np.float32)
-                writer.write(held[:, :n] * (1 - ramp) + seg[:, :n] * ramp)
-                seg = seg[:, n:]
-            if last:
-                writer.write(seg)
-            else:
-                writer.write(seg[:, : seg.shape[1] - 2 * half])
-                held = seg[:, seg.shape[1] - 2 * half:]
+            core_lo = int(round((chunk.start - chunk.window_start) / factor))
+            core_hi = out.shape[1] - int(round((chunk.window_stop - chunk.stop) / factor))
+            position = joiner.add(out, core_lo, core_hi, first=start == 0, last=stop == n)
             out_events += _place_events(edited.events, local, clipped, events, chunk, rate, core_lo, core_hi,
                                         position, factor, taken)
-            rows.append(ChunkReport(index=chunk.index, start_s=chunk.start / rate, end_s=chunk.stop / rate,
+            rows.append(ChunkReport(index=chunk.index, start_s=start / rate, end_s=stop / rate,
                                     output_start_s=position / rate, output_end_s=(position + core_hi - core_lo) / rate,
                                     steps=chunk.statuses, seconds=_lap(clock)))
-            run.tick(phase, chunk, phases)
+            run.tick(phase, chunk, phases, stop, n)
+            edges.append(stop)
+            start = stop
         writer.commit()
-    reports = [_aggregate(s, per_step[s.id], s.id in blocked) for s in steps]
-    return sorted(out_events, key=lambda e: e.onset_s), reports, rows, [f"chunk {m}" for m in notes]
+    split = {s.id for s in steps if not per_step[s.id] and reorder_split(s, events, edges, rate)}
+    reports = [_aggregate(s, per_step[s.id], s.id in split) for s in steps]
+    return sorted(out_events, key=lambda e: e.onset_s), reports, rows, notes
+
+
+def _run_chunk(samples: np.ndarray, rate: int, steps: list[EditStep], events: list[Event], chunk: Chunk, run: _Run,
+               per_step: dict[str, list[StepReport]]):
+    """The per-step loop on one chunk's window: (edited scene, window events, clipped ids, speed factor)."""
+    local, clipped = window_scene_events(events, (chunk.window_start, chunk.window_stop), rate)
+    scene = Scene(Audio(samples, rate), tuple(local), None, "annotation" if events else "none")
+    plan_here = [c for s in steps if (c := chunk_step(s, events, chunk, rate, chunk.index == 0)) is not None]
+    if not plan_here:
+        return scene, local, clipped, 1.0
+    edited, reports = run_steps(scene, Plan(request="", steps=plan_here), bank=run.bank, config=run.config,
+                                ldm=run.ldm, verifier=run.verifier)
+    for r in reports:
+        per_step[r.step_id].append(r)
+        chunk.statuses[r.step_id] = r.status
+    factor = float(np.prod([s.factor for s in plan_here if s.op == "speed" and on_recording(s)
+                            and chunk.statuses.get(s.id) == "ok"]))
+    return edited, local, clipped, factor
+
+
+class _Joiner:
+    """Writes each chunk's core with linear crossfades of ``2 * half`` frames centred on the joins
+    (linear: where neighbouring chunks agree, the sum is exactly that signal)."""
+
+    def __init__(self, writer: BlockWriter, half: int) -> None:
+        self.writer, self.half, self.held = writer, half, None
+
+    def add(self, out: np.ndarray, core_lo: int, core_hi: int, *, first: bool, last: bool) -> int:
+        """Append ``out[:, core_lo:core_hi]`` (plus crossfade margins); returns the output frame of ``core_lo``."""
+        half = self.half
+        seg = out[:, (core_lo if first else core_lo - half):(core_hi if last else core_hi + half)]
+        position = self.writer.frames + (0 if first else half)
+        if self.held is not None:
+            n = min(self.held.shape[1], seg.shape[1])
+            ramp = ((np.arange(n) + 0.5) / n).astype(np.float32)
+            self.writer.write(self.held[:, :n] * (1 - ramp) + seg[:, :n] * ramp)
+            seg = seg[:, n:]
+        if last:
+            self.writer.write(seg)
+            self.held = None
+        else:
+            self.writer.write(seg[:, : seg.shape[1] - 2 * half])
+            self.held = seg[:, seg.shape[1] - 2 * half:]
+        return position
 
 
 def _place_events(edited: tuple[Event, ...], local: list[Event], clipped: set[str], events: list[Event], chunk: Chunk,
@@ -285,11 +309,11 @@ def _place_events(edited: tuple[Event, ...], local: list[Event], clipped: set[st
     return out
 
 
-def _aggregate(step: EditStep, runs: list[StepReport], blocked: bool) -> StepReport:
+def _aggregate(step: EditStep, runs: list[StepReport], split: bool) -> StepReport:
     """One report for a step over the chunks it ran in: ok only if ok in every one."""
-    if blocked or not runs:
+    if split or not runs:
         why = ("the reordered events start in different chunks; reordering across chunks is not supported"
-               if blocked else "the step had nothing to do in any chunk (no target event in the file)")
+               if split else "the step had nothing to do in any chunk (no target event in the file)")
         attempt = Attempt(step_id=step.id, attempt=1, backend="none", strategy="chunked", error=why)
         return StepReport(step_id=step.id, op=step.op, instruction=step.instruction, status="failed", attempts=[attempt])
     failed = [r for r in runs if r.status != "ok"]
@@ -326,7 +350,7 @@ def _normalize_phase(info: StreamInfo, step: NormalizeStep, dest: Path, events: 
                 x = limit_peaks(x, rate, ceiling)
             writer.write(x[:, a - lo : b - lo])
             if tick:
-                run.tick(phase, Chunk(index, a, b, lo, hi), phases)
+                run.tick(phase, Chunk(index, a, b, lo, hi), phases, b, info.num_frames)
 
     for _ in range(3):  # the limiter lowers loudness a little: measure the limited output, correct
         if measured.peak * 10 ** (gain_db / 20) <= ceiling:

@@ -52,7 +52,7 @@ def test_chunked_equals_whole_file_outside_crossfades(tmp_path, request_text):
     whole = _edit(wav, jams, request_text, tmp_path / "whole.wav", chunked=False)
     chunked = _edit(wav, jams, request_text, tmp_path / "chunked.wav", chunked=True)
     assert whole.status == chunked.status == "ok"
-    assert len(chunked.report.chunks) == 2 and all(c.steps == {"s1": "ok"} for c in chunked.report.chunks)
+    assert len(chunked.report.chunks) >= 2 and all(c.steps == {"s1": "ok"} for c in chunked.report.chunks)
     a, b = load_audio(tmp_path / "whole.wav").samples, load_audio(tmp_path / "chunked.wav").samples
     assert a.shape == b.shape
     outside = np.ones(a.shape[1], bool)
@@ -81,7 +81,7 @@ def test_no_discontinuity_at_chunk_joins(tmp_path, request_text):
 def test_time_moving_edit_keeps_events_in_the_jams(tmp_path):
     wav, jams = _scene(tmp_path)
     outcome = _edit(wav, jams, "make it 25% faster", tmp_path / "out.wav", chunked=True)
-    assert outcome.status == "ok" and len(outcome.report.chunks) == 2
+    assert outcome.status == "ok" and len(outcome.report.chunks) >= 2
     written = json.loads((tmp_path / "out.jams").read_text())["annotations"][0]["data"]
     onsets = [d["time"] for d in written]
     expected = [o / 1.25 for o in np.arange(3.0, 117.0, 4.0)]
@@ -150,3 +150,43 @@ def test_long_inputs_stream_automatically(tmp_path, monkeypatch):
     assert outcome.report.chunks and outcome.status == "ok"
     monkeypatch.setattr(agents.long, "LONG_THRESHOLD_S", 30.0)
     assert not _edit(wav, jams, "make it 3 dB quieter", tmp_path / "out2.wav", chunked=None).report.chunks
+
+
+def test_job_status_reports_chunk_progress_and_eta(tmp_path):
+    import sqlite3
+
+    from agents.jobs import JobFiles, JobOptions, JobStore, _ProgressRecorder
+
+    old = sqlite3.connect(tmp_path / "jobs.sqlite3")  # a store made before the chunks column existed
+    old.execute("CREATE TABLE jobs (id TEXT PRIMARY KEY, status TEXT NOT NULL, request TEXT NOT NULL, options TEXT NOT "
+                "NULL, files TEXT NOT NULL, created_at REAL NOT NULL, started_at REAL, finished_at REAL, runs INTEGER "
+                "NOT NULL DEFAULT 0, steps TEXT NOT NULL DEFAULT '[]', result TEXT, error TEXT)")
+    old.close()
+    store = JobStore(tmp_path)
+    store.create("j1", "make it 3 dB quieter", JobOptions(), JobFiles(audio="in.wav"))
+    store.update("j1", status="running")
+    recorder = _ProgressRecorder(store, "j1")
+    recorder("planned", {"plan": {"steps": [{"id": "s1", "instruction": "quieter"}]}})
+    recorder("chunk_finished", {"phase": 0, "phases": 1, "index": 9, "fraction": 0.25, "elapsed_s": 5.0, "eta_s": 15.0})
+    status = store.get("j1")
+    assert status.progress == 0.25 and status.eta_s == 15.0
+
+
+def test_chunk_edges_are_quiet_and_outside_targeted_events():
+    from agents.chunks import next_edge
+    from audioedit.scene import Event
+
+    rate = 1000
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((1, 200 * rate)) * 0.1).astype(np.float32)
+    x[:, 55 * rate : 56 * rate] *= 0.001  # the quietest second, inside a targeted event
+    x[:, 52 * rate : 53 * rate] *= 0.01  # the next quietest, free
+    horn = Event(id="foreground0_car_horn", label="car_horn", onset_s=54.5, offset_s=57.0)
+    edge, note = next_edge(0, x.shape[1], x, 0, rate, [horn], [horn], 60.0, 10.0, 0.02)
+    assert 52 * rate <= edge < 53 * rate and note == ""
+    edge, _ = next_edge(0, x.shape[1], x, 0, rate, [horn], [], 60.0, 10.0, 0.02)  # untargeted: avoided too
+    assert 52 * rate <= edge < 53 * rate
+    everywhere = Event(id="background0_rain", label="rain", onset_s=0.0, offset_s=200.0)
+    edge, note = next_edge(0, x.shape[1], x, 0, rate, [everywhere], [everywhere], 60.0, 10.0, 0.02)
+    assert 55 * rate <= edge < 56 * rate and "background0_rain" in note  # unavoidable: said so
+    assert next_edge(150 * rate, x.shape[1], x, 0, rate, [], [], 60.0, 10.0, 0.02)[0] == x.shape[1]
