@@ -36,7 +36,7 @@ from audioedit.errors import UserInputError
 from audioedit.report import Attempt, Check, ChunkReport, EditReport, StepReport, Verdict
 from audioedit.scene import Event, Scene, SceneDescription, events_to_jams, read_annotation
 from audioedit.steps import EditStep, NormalizeStep, Plan, on_recording
-from audioedit.stream import BlockWriter, StreamInfo, open_checked, read_frames, scan
+from audioedit.stream import BlockWriter, StreamInfo, fix_mmap_threshold, open_checked, read_frames, scan
 
 LONG_THRESHOLD_S = 600.0  # edit_request streams inputs longer than this
 CHUNK_S = 60.0
@@ -109,6 +109,7 @@ def edit_long(audio: str | Path, request: str, output: str | Path, *, annotation
     from agents.pipeline import _check_output, _default_bank, _status
 
     clock = time.perf_counter()
+    fix_mmap_threshold()
     audio, output = Path(audio), Path(output)
     inputs = tuple(p for p in (audio, annotation) if p is not None)
     _check_output(output, inputs)

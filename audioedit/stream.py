@@ -30,6 +30,21 @@ BLOCK_S = 30.0  # frames read at once by ``scan``
 ENVELOPE_HOP_S = 0.05  # one quietness value per 50 ms
 
 
+def fix_mmap_threshold(threshold_bytes: int = 1 << 20) -> bool:
+    """Keep glibc from raising its mmap threshold as big arrays are freed (its default does, up to
+    32 MiB, and then chunk-sized arrays come from the heap, which fragments and grows chunk after
+    chunk). With a fixed threshold every chunk-sized buffer is mmapped and given back when freed, so
+    a long job's peak memory stays at one chunk's. True when applied (glibc only)."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(-3, threshold_bytes))  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        return False
+
+
 @dataclass(frozen=True)
 class StreamInfo:
     path: Path
