@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -25,6 +25,9 @@ from audioedit.scene import Scene, load_scene, scene_to_jams
 from audioedit.steps import Plan
 
 from agents.loop import LoopConfig, ProgressFn, run_steps
+
+if TYPE_CHECKING:
+    from agents.long import StreamedOutcome
 
 PathLike = str | Path
 
@@ -115,7 +118,7 @@ def edit_request(
     detect: bool = True,
     verifier: str = "clap",
     chunked: bool | None = None,
-) -> EditOutcome:
+) -> EditOutcome | StreamedOutcome:
     """Edit ``audio`` as ``request`` asks; see the module docstring.
 
     ``verifier``: ``acoustic`` (measurements only) or ``clap`` (measurements + the shipped CLAP's
@@ -124,7 +127,8 @@ def edit_request(
     ``ldm``: the learned editor backend; ``"auto"`` loads the shipped one on first use (unless
     ``executor="dsp"``), ``None`` disables it, or pass an editor object (``LdmEditor``).
     ``chunked``: stream the file chunk by chunk (``agents.long``, flat memory); None (default) does so
-    for files longer than ``agents.long.LONG_THRESHOLD_S``."""
+    for files longer than ``agents.long.LONG_THRESHOLD_S`` and returns a ``StreamedOutcome`` (same
+    ``report`` and ``status``; ``audio`` / ``scene`` read the output file)."""
     if isinstance(audio, (str, Path)) and _use_chunks(audio, chunked, stems, limits):
         from agents.long import edit_long
 

@@ -27,6 +27,7 @@ from audioedit.errors import UserInputError
 from audioedit.metrics import MIN_BLOCK_S, integrated_lufs
 
 BLOCK_S = 30.0  # frames read at once by ``scan``
+STALE_S = 3600.0  # a writer's temporary file untouched this long belongs to a killed job
 ENVELOPE_HOP_S = 0.05  # one quietness value per 50 ms
 
 
@@ -187,6 +188,18 @@ def scan(info: StreamInfo, *, loudness: bool = False, block_s: float = BLOCK_S) 
     return Scan(10 * np.log10(np.maximum(power, 1e-12)), hop, meter.lufs() if meter else None, peak)
 
 
+def remove_stale_parts(path: Path, older_than_s: float = STALE_S) -> list[Path]:
+    """Delete the temporary files a killed writer of ``path`` left (``.<stem>.*.part``, untouched for
+    ``older_than_s``: a live writer appends every chunk); returns them."""
+    import time
+
+    stale = [p for p in path.parent.glob(f".{path.stem}.*.part")
+             if time.time() - p.stat().st_mtime > older_than_s]
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return stale
+
+
 class BlockWriter:
     """Appends ``(channels, frames)`` blocks to a temporary file in the output's folder; ``commit``
     renames it over ``path``. Without ``commit`` the temporary file is removed on ``close`` (and a
@@ -202,6 +215,7 @@ class BlockWriter:
             raise UserInputError(f"cannot write {str(self.path)!r}: accepted suffixes are {sorted(WRITABLE_SUFFIXES)}")
         ensure_not_input(self.path, protect)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_parts(self.path)
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".part", dir=self.path.parent)
         os.close(fd)
         self.tmp = Path(tmp)

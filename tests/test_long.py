@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -106,7 +107,10 @@ def test_killed_job_leaves_input_and_no_output_then_rerun_completes(tmp_path):
     assert proc.returncode == -9
     assert hashlib.sha256(wav.read_bytes()).hexdigest() == digest
     assert not out.exists() and not out.with_suffix(".json").exists() and not out.with_suffix(".jams").exists()
+    (left,) = tmp_path.glob(".out.*.part")  # the killed writer's temporary file, hidden
+    os.utime(left, (0, 0))  # ... untouched for long: the next writer of out.wav removes it
     outcome = _edit(wav, jams, "make it 3 dB quieter", out, chunked=True)
+    assert not left.exists() and not list(tmp_path.glob(".out.*.part"))
     assert outcome.status == "ok" and out.exists() and len(outcome.report.chunks) >= 3
     assert np.allclose(load_audio(out).samples, load_audio(wav).samples * 10 ** (-3 / 20), atol=1e-6)
 
