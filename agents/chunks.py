@@ -6,6 +6,7 @@
 - ``window_scene``: the events of one chunk's window, shifted to its start and clipped to it.
 - ``chunk_step``: a plan step restricted to one chunk (its targets' ids inside the window), or None
   when it has nothing to do there.
+- ``Joiner``: writes the chunks' cores one after the other with short crossfades at the joins.
 
 Time-moving steps (event speed, reorder) act only on the events that start in the chunk's core, so
 each event moves exactly once; the others act on every target event in the window, so two
@@ -132,3 +133,29 @@ def reorder_split(step: EditStep, events: list[Event], edges: list[int], rate_hz
         return False
     onsets = [e.onset_s for ref in step.targets for e in select_events(events, ref)]
     return len({int(np.searchsorted(edges, t * rate_hz, side="right")) for t in onsets}) > 1
+
+
+class Joiner:
+    """Writes each chunk's core with linear crossfades of ``2 * half`` frames centred on the joins
+    (linear: where neighbouring chunks agree, the sum is exactly that signal)."""
+
+    def __init__(self, writer, half: int) -> None:
+        self.writer, self.half, self.held = writer, half, None
+
+    def add(self, out: np.ndarray, core_lo: int, core_hi: int, *, first: bool, last: bool) -> int:
+        """Append ``out[:, core_lo:core_hi]`` (plus crossfade margins); returns the output frame of ``core_lo``."""
+        half = self.half
+        seg = out[:, (core_lo if first else core_lo - half):(core_hi if last else core_hi + half)]
+        position = self.writer.frames + (0 if first else half)
+        if self.held is not None:
+            n = min(self.held.shape[1], seg.shape[1])
+            ramp = ((np.arange(n) + 0.5) / n).astype(np.float32)
+            self.writer.write(self.held[:, :n] * (1 - ramp) + seg[:, :n] * ramp)
+            seg = seg[:, n:]
+        if last:
+            self.writer.write(seg)
+            self.held = None
+        else:
+            self.writer.write(seg[:, : seg.shape[1] - 2 * half])
+            self.held = seg[:, seg.shape[1] - 2 * half:]
+        return position

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.chunks import Chunk, chunk_step, next_edge, reorder_split, targeted_events, window_scene_events
+from agents.chunks import Chunk, Joiner, chunk_step, next_edge, reorder_split, targeted_events, window_scene_events
 from agents.loop import LoopConfig, run_steps
 from audioedit.audio import Audio, AudioLimits, write_text_atomic
 from audioedit.errors import UserInputError
@@ -206,7 +206,7 @@ def _edit_phase(info: StreamInfo, steps: list[EditStep], dest: Path, events: lis
     taken: set[str] = {e.id for e in events}
     rows, notes, edges = [], [], [0]
     with BlockWriter(dest, rate, info.num_channels, protect=protect) as writer:
-        joiner = _Joiner(writer, int(XFADE_S * rate) // 2)
+        joiner = Joiner(writer, int(XFADE_S * rate) // 2)
         start = 0
         while start < n:
             clock = time.perf_counter()
@@ -252,32 +252,6 @@ def _run_chunk(samples: np.ndarray, rate: int, steps: list[EditStep], events: li
     factor = float(np.prod([s.factor for s in plan_here if s.op == "speed" and on_recording(s)
                             and chunk.statuses.get(s.id) == "ok"]))
     return edited, local, clipped, factor
-
-
-class _Joiner:
-    """Writes each chunk's core with linear crossfades of ``2 * half`` frames centred on the joins
-    (linear: where neighbouring chunks agree, the sum is exactly that signal)."""
-
-    def __init__(self, writer: BlockWriter, half: int) -> None:
-        self.writer, self.half, self.held = writer, half, None
-
-    def add(self, out: np.ndarray, core_lo: int, core_hi: int, *, first: bool, last: bool) -> int:
-        """Append ``out[:, core_lo:core_hi]`` (plus crossfade margins); returns the output frame of ``core_lo``."""
-        half = self.half
-        seg = out[:, (core_lo if first else core_lo - half):(core_hi if last else core_hi + half)]
-        position = self.writer.frames + (0 if first else half)
-        if self.held is not None:
-            n = min(self.held.shape[1], seg.shape[1])
-            ramp = ((np.arange(n) + 0.5) / n).astype(np.float32)
-            self.writer.write(self.held[:, :n] * (1 - ramp) + seg[:, :n] * ramp)
-            seg = seg[:, n:]
-        if last:
-            self.writer.write(seg)
-            self.held = None
-        else:
-            self.writer.write(seg[:, : seg.shape[1] - 2 * half])
-            self.held = seg[:, seg.shape[1] - 2 * half:]
-        return position
 
 
 def _place_events(edited: tuple[Event, ...], local: list[Event], clipped: set[str], events: list[Event], chunk: Chunk,
