@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     runs INTEGER NOT NULL DEFAULT 0,
     steps TEXT NOT NULL DEFAULT '[]',
     result TEXT,
-    error TEXT
+    error TEXT,
+    chunks TEXT
 )
 """
 
@@ -91,7 +92,9 @@ class JobStatus(BaseModel):
     finished_at: float | None = None
     runs: int = 0
     steps: list[StepProgress] = Field(default_factory=list)
-    progress: float = Field(0.0, description="finished steps / planned steps (1.0 when done)")
+    progress: float = Field(0.0, description="finished steps / planned steps, or for a long file edited in chunks "
+                                             "the fraction of chunks done (1.0 when done)")
+    eta_s: float | None = Field(None, description="long files: estimated seconds left (from the chunks' pace)")
     result: Literal["ok", "partial", "failed"] | None = Field(None, description="the edit's own status")
     error: str | None = None
     links: dict[str, str] = Field(default_factory=dict)
@@ -110,6 +113,9 @@ class JobStore:
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(SCHEMA)
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(jobs)")}
+            if "chunks" not in columns:  # a store made before long files were streamed
+                self._db.execute("ALTER TABLE jobs ADD COLUMN chunks TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -169,6 +175,10 @@ def _status(row: sqlite3.Row) -> JobStatus:
     steps = [StepProgress.model_validate(s) for s in json.loads(row["steps"])]
     done = sum(s.status in ("ok", "failed", "skipped") for s in steps)
     progress = 1.0 if row["status"] == "done" else (done / len(steps) if steps else 0.0)
+    chunks = json.loads(row["chunks"]) if "chunks" in row.keys() and row["chunks"] else None
+    eta_s = None
+    if chunks is not None and row["status"] == "running":
+        progress, eta_s = max(progress, chunks["fraction"]), chunks.get("eta_s")
     links = {"self": f"/v1/jobs/{row['id']}"}
     if row["status"] == "done":
         links["report"] = f"/v1/jobs/{row['id']}/report"
@@ -178,7 +188,7 @@ def _status(row: sqlite3.Row) -> JobStatus:
         id=row["id"], status=row["status"], request=row["request"],
         options=JobOptions.model_validate_json(row["options"]), created_at=row["created_at"],
         started_at=row["started_at"], finished_at=row["finished_at"], runs=row["runs"], steps=steps,
-        progress=round(progress, 4), result=row["result"], error=row["error"], links=links,
+        progress=round(progress, 4), eta_s=eta_s, result=row["result"], error=row["error"], links=links,
     )
 
 
@@ -238,7 +248,7 @@ class JobRunner:
         job = self.store.get(job_id)
         if job is None or job.status not in ("queued", "running"):
             return
-        self.store.update(job_id, status="running", started_at=time.time(), runs=job.runs + 1, steps=[])
+        self.store.update(job_id, status="running", started_at=time.time(), runs=job.runs + 1, steps=[], chunks=None)
         folder = self.store.job_dir(job_id)
         files = self.store.files(job_id)
         opts = job.options
@@ -276,6 +286,9 @@ class _ProgressRecorder:
         self.steps: list[StepProgress] = []
 
     def __call__(self, event: str, data: dict) -> None:
+        if event == "chunk_finished":
+            self.store.update(self.job_id, chunks=json.dumps(data))
+            return
         if event == "planned":
             self.steps = [StepProgress(step_id=s["id"], instruction=s["instruction"]) for s in data["plan"]["steps"]]
         elif event in ("step_started", "step_finished"):

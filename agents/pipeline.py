@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -25,6 +25,9 @@ from audioedit.scene import Scene, load_scene, scene_to_jams
 from audioedit.steps import Plan
 
 from agents.loop import LoopConfig, ProgressFn, run_steps
+
+if TYPE_CHECKING:
+    from agents.long import StreamedOutcome
 
 PathLike = str | Path
 
@@ -114,14 +117,30 @@ def edit_request(
     limits: AudioLimits | None = None,
     detect: bool = True,
     verifier: str = "clap",
-) -> EditOutcome:
+    chunked: bool | None = None,
+) -> EditOutcome | StreamedOutcome:
     """Edit ``audio`` as ``request`` asks; see the module docstring.
 
     ``verifier``: ``acoustic`` (measurements only) or ``clap`` (measurements + the shipped CLAP's
     similarity checks; ``audioedit bench verifier`` measures both).
     ``detect``: without an annotation or stems, find the sounds the request names with CLAP.
     ``ldm``: the learned editor backend; ``"auto"`` loads the shipped one on first use (unless
-    ``executor="dsp"``), ``None`` disables it, or pass an editor object (``LdmEditor``)."""
+    ``executor="dsp"``), ``None`` disables it, or pass an editor object (``LdmEditor``).
+    ``chunked``: stream the file chunk by chunk (``agents.long``, flat memory); None (default) does so
+    for files longer than ``agents.long.LONG_THRESHOLD_S`` and returns a ``StreamedOutcome`` (same
+    ``report`` and ``status``; ``audio`` / ``scene`` read the output file)."""
+    if isinstance(audio, (str, Path)) and _use_chunks(audio, chunked, stems, limits):
+        from agents.long import edit_long
+
+        if output is None:
+            raise UserInputError("a long file is edited as a stream and needs an output path")
+        if ldm == "auto":
+            from executor.router import default_editor
+
+            ldm = default_editor(executor)
+        return edit_long(audio, request, output, annotation=annotation, planner=planner, executor=executor,
+                         verify=verify, seed=seed, max_attempts=max_attempts, bank=bank, plan=plan, ldm=ldm,
+                         verifier=_verifier(verifier), progress=progress, limits=limits)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     inputs = tuple(p for p in (audio, annotation) if isinstance(p, (str, Path)))
@@ -166,6 +185,21 @@ def edit_request(
         write_outputs(outcome, Path(output), protect=inputs)
         timings["write_s"] = _lap(clock)
     return outcome
+
+
+def _use_chunks(audio: PathLike, chunked: bool | None, stems: PathLike | None, limits: AudioLimits | None) -> bool:
+    if chunked is False:
+        return False
+    if stems is not None:
+        if chunked:
+            raise UserInputError("chunked editing does not take stems yet; drop --stems or --chunked")
+        return False
+    if chunked:
+        return True
+    from agents.long import LONG_THRESHOLD_S
+    from audioedit.stream import open_checked
+
+    return open_checked(audio, limits).duration_s > LONG_THRESHOLD_S
 
 
 def write_outputs(outcome: EditOutcome, output: Path, protect: tuple = ()) -> list[Path]:

@@ -26,11 +26,26 @@ from audioedit.errors import UserInputError
 WRITABLE_SUFFIXES = {".wav": ("WAV", "FLOAT"), ".flac": ("FLAC", "PCM_24"), ".ogg": ("OGG", "VORBIS")}
 
 
-class AudioLimits(BaseModel):
-    """What ``load_audio`` accepts. Everything outside gets a ``UserInputError``."""
+GIB = 1024**3
+# Largest file accepted per container (libsndfile's format name) unless ``max_file_bytes`` is set:
+# 3 h of 48 kHz stereo float32 WAV is 4.1 GB; the same as 24-bit FLAC ~1.5 GB, as Vorbis/MP3 < 0.5 GB.
+FORMAT_MAX_BYTES = {"WAV": 4 * GIB, "WAVEX": 4 * GIB, "AIFF": 4 * GIB, "W64": 8 * GIB, "RF64": 8 * GIB,
+                    "CAF": 8 * GIB, "FLAC": 2 * GIB, "OGG": GIB, "MP3": GIB // 2}
+DEFAULT_MAX_BYTES = 2 * GIB
+RAISE_DURATION = ("raise it with --max-duration SECONDS (CLI: audioedit edit / serve), "
+                  "AudioLimits(max_duration_s=...) (Python) or max_duration_s (service config)")
+RAISE_SIZE = ("raise it with --max-file-mb MB (CLI), AudioLimits(max_file_bytes=...) (Python) "
+              "or max_upload_bytes (service config)")
 
-    max_file_bytes: int = 512 * 1024 * 1024
-    max_duration_s: float = 600.0
+
+class AudioLimits(BaseModel):
+    """What ``load_audio`` accepts. Everything outside gets a ``UserInputError``.
+
+    ``max_file_bytes`` None: the limit of the file's format (``FORMAT_MAX_BYTES``; compressed
+    formats need less room for the same duration)."""
+
+    max_file_bytes: int | None = None
+    max_duration_s: float = 3 * 3600.0
     max_channels: int = 8
     min_sample_rate_hz: int = 8_000
     max_sample_rate_hz: int = 192_000
@@ -149,20 +164,15 @@ def load_audio(path: str | os.PathLike, limits: AudioLimits | None = None) -> Au
     path = Path(path)
     if not path.is_file():
         raise UserInputError(f"audio file not found: {str(path)!r}")
-    size_bytes = path.stat().st_size
-    if size_bytes == 0:
+    if path.stat().st_size == 0:
         raise UserInputError(f"audio file is empty (0 bytes): {str(path)!r}")
-    if size_bytes > limits.max_file_bytes:
-        raise UserInputError(
-            f"audio file {str(path)!r} is {size_bytes} bytes; the limit is {limits.max_file_bytes} bytes"
-        )
     try:
         info = sf.info(str(path))
     except Exception as exc:  # libsndfile raises its own error type for every decode failure
         raise UserInputError(
             f"cannot read {str(path)!r} as audio ({exc}); accepted: wav, flac, ogg, mp3, aiff"
         ) from None
-    _check_format(path, info.samplerate, info.channels, info.duration, limits)
+    check_stream_limits(path, info.format, info.samplerate, info.channels, info.duration, limits)
     try:
         data, sample_rate_hz = sf.read(str(path), dtype="float32", always_2d=True)
     except Exception as exc:
@@ -185,8 +195,26 @@ def _check_format(path: Path, sample_rate_hz: int, channels: int, duration_s: fl
         raise UserInputError(f"{str(path)!r} has {channels} channels; accepted: 1..{limits.max_channels}")
     if duration_s > limits.max_duration_s:
         raise UserInputError(
-            f"{str(path)!r} lasts {duration_s:.1f} s; the limit is {limits.max_duration_s:.0f} s"
+            f"{str(path)!r} lasts {duration_s:.1f} s; the limit is {limits.max_duration_s:.0f} s: {RAISE_DURATION}"
         )
+
+
+def max_file_bytes(limits: AudioLimits, file_format: str) -> int:
+    """The size limit for a file of libsndfile format ``file_format`` (``WAV``, ``FLAC``, ``OGG``, ...)."""
+    if limits.max_file_bytes is not None:
+        return limits.max_file_bytes
+    return FORMAT_MAX_BYTES.get(file_format.upper(), DEFAULT_MAX_BYTES)
+
+
+def check_stream_limits(path: Path, file_format: str, sample_rate_hz: int, channels: int, duration_s: float,
+                        limits: AudioLimits | None) -> None:
+    """A file's size (by its format), rate, channels and duration against ``limits``."""
+    limits = limits or AudioLimits()
+    size_bytes, allowed = path.stat().st_size, max_file_bytes(limits, file_format)
+    if size_bytes > allowed:
+        raise UserInputError(f"audio file {str(path)!r} is {size_bytes} bytes; the limit for {file_format} files "
+                             f"is {allowed} bytes: {RAISE_SIZE}")
+    _check_format(path, sample_rate_hz, channels, duration_s, limits)
 
 
 def check_audio(audio: Audio, name: str = "audio", limits: AudioLimits | None = None) -> Audio:

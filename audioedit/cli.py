@@ -68,17 +68,24 @@ def edit(
     verifier: str = typer.Option("clap", "--verifier", help="clap (acoustic measurements + CLAP similarity checks) | acoustic"),
     seed: int = typer.Option(0, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="print the JSON report instead of tables"),
-    max_duration_s: float = typer.Option(600.0, "--max-duration", help="refuse inputs longer than this (s)"),
-    max_file_mb: float = typer.Option(512.0, "--max-file-mb", help="refuse input files larger than this (MB)"),
+    max_duration_s: float = typer.Option(3 * 3600.0, "--max-duration", help="refuse inputs longer than this (s)"),
+    max_file_mb: Optional[float] = typer.Option(None, "--max-file-mb", help="refuse input files larger than this "
+                                                "(MB; default by format: WAV 4096, FLAC 2048, OGG 1024, MP3 512)"),
+    chunked: Optional[bool] = typer.Option(None, "--chunked/--whole", help="stream the file chunk by chunk "
+                                           "(default: for inputs longer than 10 min)"),
 ) -> None:
     """Edit AUDIO as REQUEST asks and write OUTPUT plus a report."""
     from agents.pipeline import edit_request
     from audioedit.audio import AudioLimits
 
-    limits = AudioLimits(max_duration_s=max_duration_s, max_file_bytes=int(max_file_mb * 1024 * 1024))
+    limits = AudioLimits(max_duration_s=max_duration_s,
+                         max_file_bytes=None if max_file_mb is None else int(max_file_mb * 1024 * 1024))
+    bar, progress = _chunk_bar(enabled=not as_json)
     try:
-        outcome = edit_request(audio, request, output, annotation=annotation, stems=stems, planner=planner,
-                               executor=executor, verify=verify, seed=seed, limits=limits, verifier=verifier)
+        with bar:
+            outcome = edit_request(audio, request, output, annotation=annotation, stems=stems, planner=planner,
+                                   executor=executor, verify=verify, seed=seed, limits=limits, verifier=verifier,
+                                   chunked=chunked, progress=progress)
     except AudioEditError as exc:
         _fail(exc)
     report = outcome.report
@@ -92,6 +99,26 @@ def edit(
         console.print(f"status: [bold]{report.status}[/]  output: {output}  report: {output.with_suffix('.json')}")
     if report.status == "failed":
         raise typer.Exit(1)
+
+
+def _chunk_bar(enabled: bool):
+    """A rich bar with ETA fed by the chunked engine's ``chunk_finished`` events (idle otherwise)."""
+    from contextlib import nullcontext
+
+    from rich.progress import BarColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+
+    if not enabled:
+        return nullcontext(), None
+    bar = Progress("[progress.description]{task.description}", BarColumn(), "{task.percentage:>3.0f}%",
+                   TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
+    task = bar.add_task("chunks", total=None, visible=False)
+
+    def progress(event: str, data: dict) -> None:
+        if event == "chunk_finished":
+            bar.update(task, completed=data["fraction"], total=1.0, visible=True,
+                       description=f"pass {data['phase'] + 1}/{data['phases']}, chunk {data['index'] + 1}")
+
+    return bar, progress
 
 
 def _print_steps(report) -> None:
@@ -175,6 +202,29 @@ def bench_latency(
         table.add_row(row.stage, f"{row.p50_ms:.2f}", f"{row.p95_ms:.2f}", f"{row.target_ms:g}" if row.target_ms else "-",
                       "-" if row.target_ms is None else ("yes" if row.p95_ms < row.target_ms else "NO"))
     console.print(table)
+
+
+@bench_app.command("long")
+def bench_long(
+    minutes: int = typer.Option(60, "--minutes", help="length of the long test file (the short one is 1 min)"),
+    data_root: Optional[Path] = typer.Option(None, "--data-root", help="dev corpus (default: audioedit.paths)"),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="where the test files are built (default runs/long-bench)"),
+    verifier: str = typer.Option("clap", "--verifier", help="clap | acoustic (passed to audioedit edit)"),
+) -> None:
+    """Time and peak RSS of long-file edits (fresh process per run): 1 min vs MINUTES min, with ratios."""
+    from audioedit.paths import data_root as default_root, runs_dir
+    from evals.long_bench import TARGETS, run_bench, table
+
+    try:
+        runs, notes = run_bench(minutes, data_root or default_root(), cache or runs_dir() / "long-bench",
+                                extra=("--verifier", verifier))
+    except AudioEditError as exc:
+        _fail(exc)
+    wide = Console(width=max(console.width, 120))
+    wide.print(table(runs, minutes))
+    for note in notes:
+        console.print(f"[yellow]•[/] {note}", highlight=False)
+    console.print(TARGETS, highlight=False)
 
 
 @app.command()

@@ -63,6 +63,18 @@ class StepReport(BaseModel):
     attempts: list[Attempt]
 
 
+class ChunkReport(BaseModel):
+    """One piece of a long file edited in chunks (``agents.long``)."""
+
+    index: int
+    start_s: float = Field(description="core start in the input")
+    end_s: float
+    output_start_s: float = Field(description="where the core landed in the output")
+    output_end_s: float
+    steps: dict[str, str] = Field(default_factory=dict, description="step id -> status in this chunk")
+    seconds: float = 0.0
+
+
 class EditReport(BaseModel):
     """The JSON report of one edit."""
 
@@ -76,6 +88,7 @@ class EditReport(BaseModel):
     scene_after: SceneDescription
     timings_s: dict[str, float]
     messages: list[str] = Field(default_factory=list)
+    chunks: list[ChunkReport] = Field(default_factory=list, description="long files: the chunks edited")
 
 
 @dataclass(frozen=True, eq=False)

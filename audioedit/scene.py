@@ -289,10 +289,15 @@ def _with_level(event: Event, stem: Audio) -> Event:
 
 def scene_to_jams(scene: Scene) -> str:
     """A JAMS document (JSON text) with a ``scaper``-namespace annotation of the scene's events."""
+    return events_to_jams(scene.events, scene.events_from, scene.audio.duration_s)
+
+
+def events_to_jams(events, events_from: str, duration_s: float) -> str:
+    """``scene_to_jams`` from the events alone (long files: no audio in memory)."""
     import json
 
     data = []
-    for ev in scene.events:
+    for ev in events:
         value = {
             "label": ev.label,
             "source_file": ev.extra.get("source_file", ""),
@@ -311,12 +316,12 @@ def scene_to_jams(scene: Scene) -> str:
                 "namespace": "scaper",
                 "annotation_metadata": {"annotation_tools": "audioedit", "data_source": "audioedit"},
                 "data": data,
-                "sandbox": {"audioedit": {"events_from": scene.events_from}},
+                "sandbox": {"audioedit": {"events_from": events_from}},
                 "time": 0,
-                "duration": scene.audio.duration_s,
+                "duration": duration_s,
             }
         ],
-        "file_metadata": {"duration": scene.audio.duration_s, "jams_version": "0.3.4"},
+        "file_metadata": {"duration": duration_s, "jams_version": "0.3.4"},
         "sandbox": {},
     }
     return json.dumps(doc, indent=1)

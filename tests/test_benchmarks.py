@@ -5,7 +5,7 @@ size, so a command that no longer runs fails the suite (the figures themselves c
                                                              tests/test_planner_accuracy.py)
     audioedit eval --suite synth-v1 ...                      python -m executor.ldm.evaluate
     python -m audioedit.clap.evaluate                        python -m audioedit.clap.grounding_eval
-    benchmarks/load_test.py
+    benchmarks/load_test.py                                  audioedit bench long (its file and one run)
 """
 
 from __future__ import annotations
@@ -84,3 +84,23 @@ def test_load_test_runs_a_few_jobs_through_the_service(tmp_path):
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "finished and verified: 3/3" in proc.stdout and "PASS" in proc.stdout
+
+
+@pytest.mark.slow
+def test_long_benchmark_builds_its_file_and_measures_a_run(dev_data, tmp_path):
+    """``audioedit bench long``: the 1-minute test file (44.1 kHz stereo, 5 annotated foreground events
+    a minute over an ambience) and one measured run in a fresh process."""
+    import soundfile as sf
+
+    from evals.long_bench import build, run_one, table
+
+    wav, jams = build(1, dev_data, tmp_path)
+    info = sf.info(str(wav))
+    assert (info.samplerate, info.channels, round(info.duration)) == (44100, 2, 60)
+    data = json.loads(jams.read_text())["annotations"][0]["data"]
+    roles = [d["value"]["role"] for d in data]
+    assert roles.count("foreground") == 5 and roles.count("background") == 1
+    assert any(d["value"]["label"] == "car_horn" for d in data)
+    run = run_one(wav, jams, "make it 3 dB quieter", tmp_path, ("--verifier", "acoustic"))
+    assert run.status == "ok" and run.seconds > 0 and run.peak_rss_mb > 50
+    assert table([run, run.__class__(**{**run.__dict__, "minutes": 60})], 60).row_count == 1
