@@ -302,7 +302,7 @@ def _aggregate(step: EditStep, runs: list[StepReport], split: bool) -> StepRepor
 def _normalize_phase(info: StreamInfo, step: NormalizeStep, dest: Path, events: list[Event], run: _Run,
                      phase: int, phases: int, protect: tuple) -> tuple[list[Event], StepReport]:
     """Gain to ``step.lufs`` from the streamed integrated loudness, peaks limited chunk by chunk."""
-    from executor.dsp.whole import limit_peaks
+    from audioedit.ops.normalize import limit_peaks
 
     clock = time.perf_counter()
     measured = scan(info, loudness=True)
