@@ -151,17 +151,12 @@ class Audio:
         return 20 * np.log10(max(peak, 1e-6))
 
 
-def load_audio(path: str | os.PathLike, limits: AudioLimits | None = None) -> Audio:
-    """Read an audio file into float32 ``(channels, frames)`` at its own sample rate.
-
-    Raises ``UserInputError`` naming the file for: a missing path, an empty or over-size file,
-    anything libsndfile cannot decode, zero frames, too many channels, a sample rate outside the
-    accepted range, a duration over the limit, and NaN or infinite samples.
-    """
+def checked_info(path: Path, limits: AudioLimits):
+    """libsndfile's description of ``path`` (``soundfile.info``), once the file exists, is not empty,
+    can be read and passes ``limits`` (duration, size by format, rate, channels); a ``UserInputError``
+    naming the file otherwise. Nothing is decoded."""
     import soundfile as sf
 
-    limits = limits or AudioLimits()
-    path = Path(path)
     if not path.is_file():
         raise UserInputError(f"audio file not found: {str(path)!r}")
     if path.stat().st_size == 0:
@@ -172,7 +167,21 @@ def load_audio(path: str | os.PathLike, limits: AudioLimits | None = None) -> Au
         raise UserInputError(
             f"cannot read {str(path)!r} as audio ({exc}); accepted: wav, flac, ogg, mp3, aiff"
         ) from None
-    check_stream_limits(path, info.format, info.samplerate, info.channels, info.duration, limits)
+    check_stream_limits(path, info.format, info.samplerate, info.channels, info.frames / info.samplerate, limits)
+    return info
+
+
+def load_audio(path: str | os.PathLike, limits: AudioLimits | None = None) -> Audio:
+    """Read an audio file into float32 ``(channels, frames)`` at its own sample rate.
+
+    Raises ``UserInputError`` naming the file for: a missing path, an empty or over-size file,
+    anything libsndfile cannot decode, zero frames, too many channels, a sample rate outside the
+    accepted range, a duration over the limit, and NaN or infinite samples.
+    """
+    import soundfile as sf
+
+    path = Path(path)
+    checked_info(path, limits or AudioLimits())
     try:
         data, sample_rate_hz = sf.read(str(path), dtype="float32", always_2d=True)
     except Exception as exc:

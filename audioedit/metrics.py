@@ -141,7 +141,6 @@ def integrated_lufs(audio: Audio) -> float:
         x = np.tile(x, (1, int(np.ceil(block / x.shape[1]))))
     for stage in pyloudnorm.Meter(rate)._filters.values():  # high shelf, then high pass
         x = lfilter(stage.b, stage.a, x, axis=1)
-    weights = np.array([1.0, 1.0, 1.0, 1.41, 1.41])[: x.shape[0]] if x.shape[0] <= 5 else np.ones(x.shape[0])
     starts = np.arange(0, x.shape[1] - block + 1, hop)
     if block == 4 * hop:  # every common rate: sums of 100 ms segments, four per block (no running sum)
         segments = (x[:, : (len(starts) + 3) * hop] ** 2).reshape(x.shape[0], -1, hop).sum(axis=2)
@@ -149,6 +148,15 @@ def integrated_lufs(audio: Audio) -> float:
     else:
         power = np.concatenate([np.zeros((x.shape[0], 1)), np.cumsum(x**2, axis=1)], axis=1)
         z = (power[:, starts + block] - power[:, starts]) / block  # (channels, blocks) mean squares
+    return gated_loudness(z)
+
+
+def gated_loudness(z: np.ndarray) -> float:
+    """BS.1770-4 gating of ``z``, the K-weighted mean square of each (channel, 400 ms block): the
+    absolute gate at -70 LUFS, the relative gate 10 LU below the blocks kept by the first; channel
+    weights as pyloudnorm's (L, R, C 1.0; Ls, Rs 1.41) up to five channels, else 1.0 each."""
+    channels = z.shape[0]
+    weights = np.array([1.0, 1.0, 1.0, 1.41, 1.41])[:channels] if channels <= 5 else np.ones(channels)
     with np.errstate(divide="ignore"):
         loud = -0.691 + 10 * np.log10(weights @ z)
     kept = loud >= -70.0

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from audioedit.audio import WRITABLE_SUFFIXES, Audio, AudioLimits, check_stream_limits, ensure_not_input
+from audioedit.audio import WRITABLE_SUFFIXES, Audio, AudioLimits, checked_info, ensure_not_input
 from audioedit.errors import UserInputError
-from audioedit.metrics import MIN_BLOCK_S, integrated_lufs
+from audioedit.metrics import MIN_BLOCK_S, gated_loudness, integrated_lufs
 
 BLOCK_S = 30.0  # frames read at once by ``scan``
 STALE_S = 3600.0  # a writer's temporary file untouched this long belongs to a killed job
@@ -62,18 +62,8 @@ class StreamInfo:
 def open_checked(path: str | os.PathLike, limits: AudioLimits | None = None) -> StreamInfo:
     """The file's format and size, checked against ``limits`` (duration, size by format, rate,
     channels) without decoding it; a ``UserInputError`` naming the file otherwise."""
-    import soundfile as sf
-
     path = Path(path)
-    if not path.is_file():
-        raise UserInputError(f"audio file not found: {str(path)!r}")
-    if path.stat().st_size == 0:
-        raise UserInputError(f"audio file is empty (0 bytes): {str(path)!r}")
-    try:
-        info = sf.info(str(path))
-    except Exception as exc:
-        raise UserInputError(f"cannot read {str(path)!r} as audio ({exc}); accepted: wav, flac, ogg, mp3, aiff") from None
-    check_stream_limits(path, info.format, info.samplerate, info.channels, info.frames / info.samplerate, limits)
+    info = checked_info(path, limits or AudioLimits())
     if info.frames == 0:
         raise UserInputError(f"audio file {str(path)!r} has no samples (zero length)")
     return StreamInfo(path, int(info.samplerate), int(info.channels), int(info.frames), str(info.format))
@@ -147,15 +137,7 @@ class LoudnessMeter:
         starts = np.arange(0, self.frames - self.block + 1, self.hop)
         power_at = lambda idx: np.stack([self.edges[int(i)] for i in idx], axis=1)  # noqa: E731
         z = (power_at(starts + self.block) - power_at(starts)) / self.block
-        weights = np.array([1.0, 1.0, 1.0, 1.41, 1.41])[: self.channels] if self.channels <= 5 else np.ones(self.channels)
-        with np.errstate(divide="ignore"):
-            loud = -0.691 + 10 * np.log10(weights @ z)
-        kept = loud >= -70.0
-        if not kept.any():
-            return float("-inf")
-        relative = -0.691 + 10 * np.log10(weights @ z[:, kept].mean(axis=1)) - 10.0
-        kept &= loud > relative
-        return float(-0.691 + 10 * np.log10(weights @ z[:, kept].mean(axis=1)))
+        return gated_loudness(z)
 
 
 @dataclass(frozen=True)
