@@ -106,7 +106,8 @@ def open_set_scenes(foreground: list[ClipRecord], beds: list[ClipRecord], cache:
     scenes = []
     for _ in range(n):
         bed = beds[rng.integers(len(beds))]
-        mix = np.tile(cache.region(bed), 2)[:frames].astype(np.float32)  # a shorter tail loops
+        tail = cache.region(bed)
+        mix = np.tile(tail, -(-frames // max(len(tail), 1)))[:frames].astype(np.float32)  # a shorter tail loops
         mix = mix * 10 ** ((bed_lufs - loudness_lufs(mix, sr)) / 20)
         allowed = [k for k in keys if k != bed.class_key]
         chosen = [allowed[i] for i in rng.choice(len(allowed), size=int(rng.integers(1, 4)), replace=False)]

@@ -73,13 +73,16 @@ def split_records(records: list[ClipRecord]) -> tuple[list[ClipRecord], list[Cli
 
 def evaluate_open_set(model: ClapModel, records: list[ClipRecord], references: list[str] | None, data_root: str | Path,
                       cache_dir: str | Path | None = None, n_calibration: int = 160, n_test: int = 200,
-                      seed: int = 0) -> OpenSetResult:
+                      seed: int = 0, windows_s: tuple[float, ...] | None = None) -> OpenSetResult:
     from audioedit.clap.esc50_eval import fold5_records
 
     cache = AudioCache(model.sample_rate_hz, cache_dir)
     fg, beds = split_records(records)
     calib = open_set_scenes(fg, beds, cache, n_calibration, seed=seed + 1000)
-    cfg, presence, calib_counts = calibrate_open_set(model, calib, references)
+    from audioedit.clap.open_set import OPEN_SET_GRID
+
+    grid = {**OPEN_SET_GRID, "window_s": tuple(windows_s)} if windows_s else None
+    cfg, presence, calib_counts = calibrate_open_set(model, calib, references, grid)
     test = open_set_scenes([r for r, _ in fold5_records(data_root)], beds, cache, n_test, seed=seed)
     scored = score_scenes(model, test, cfg.window_s, cfg.hop_s, references, UNKNOWN_QUERIES)
     counts = count(test, scored, cfg)
@@ -153,6 +156,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n-calibration", type=int, default=160)
     parser.add_argument("--n-test", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--windows", type=float, nargs="+", default=None,
+                        help="window lengths (s) the calibration searches (default: 0.5 1 2)")
     parser.add_argument("--json", default=None)
     parser.add_argument("--write", action="store_true", help="write grounding.json into the (one) checkpoint folder")
     args = parser.parse_args(argv)
@@ -165,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     model = SmallClap.from_config({"checkpoint": args.checkpoint if len(args.checkpoint) > 1 else args.checkpoint[0]})
     trained, held = load_heldout(args.split_from or args.checkpoint[0], args.data_root, [SHIPPED_DIR.parent / "bank"])
     result = evaluate_open_set(model, held, reference_names(trained, args.references), args.data_root, args.cache_dir,
-                               args.n_calibration, args.n_test, args.seed)
+                               args.n_calibration, args.n_test, args.seed, args.windows)
     print(format_result(result, " + ".join(args.checkpoint)))  # noqa: T201 - command-line entry point
     if args.json:
         Path(args.json).write_text(result.model_dump_json(indent=2), encoding="utf-8")
