@@ -62,9 +62,24 @@ def auc(pos: np.ndarray, neg: np.ndarray) -> float:
     return float(np.mean([(p > neg).mean() + 0.5 * (p == neg).mean() for p in pos]))
 
 
-def split_records(records: list[ClipRecord]) -> tuple[list[ClipRecord], list[ClipRecord]]:
+def moodist_tails(data_root: str | Path) -> list[ClipRecord]:
+    """The last 25 % of every Moodist bed (for a model whose corpus left Moodist out altogether)."""
+    from audioedit.clap.broad_data import read_metadata
+    from audioedit.clap.data import BED_TIME_SPLIT_FRACTION
+
+    from audioedit.clap.vocabulary import source_key
+
+    return [ClipRecord(str(Path(data_root) / r["path"]), source_key(BED_SOURCE, r["label"]) or r["label"], r["path"],
+                       BED_SOURCE, "heldout", "time",
+                       round((1 - BED_TIME_SPLIT_FRACTION) * float(r["duration_s"]), 3), None)
+            for r in read_metadata(data_root, BED_SOURCE)]
+
+
+def split_records(records: list[ClipRecord], data_root: str | Path) -> tuple[list[ClipRecord], list[ClipRecord]]:
     """(calibration foreground, beds) from held-out records."""
     beds = [r for r in records if r.split == "heldout" and r.source == BED_SOURCE and r.split_kind == "time"]
+    if not any(r.source == BED_SOURCE for r in records):
+        beds = moodist_tails(data_root)
     fg = [r for r in records if r.split == "heldout" and r.split_kind == "file" and r.source not in {BED_SOURCE, "bank"}]
     if not beds:
         raise FileNotFoundError("no held-out Moodist beds in this checkpoint's split (train with corpus: broad)")
@@ -77,7 +92,7 @@ def evaluate_open_set(model: ClapModel, records: list[ClipRecord], references: l
     from audioedit.clap.esc50_eval import fold5_records
 
     cache = AudioCache(model.sample_rate_hz, cache_dir)
-    fg, beds = split_records(records)
+    fg, beds = split_records(records, data_root)
     calib = open_set_scenes(fg, beds, cache, n_calibration, seed=seed + 1000)
     from audioedit.clap.open_set import OPEN_SET_GRID
 
