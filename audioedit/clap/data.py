@@ -84,6 +84,7 @@ class Row:
     duration_s: float
     derived_from: str | None = None
     cut_s: tuple[float, float] | None = None
+    time_split_fraction: float | None = None  # always split in time, holding out this tail (long beds)
 
 
 def scan_dev_corpus(data_root: str | Path) -> list[Row]:
@@ -152,12 +153,16 @@ def split_records(rows: list[Row], held_out_fraction: float = HELD_OUT_FRACTION)
         by_class.setdefault(row.class_key, []).append(row)
     records: list[ClipRecord] = []
     for key, class_rows in sorted(by_class.items()):
-        groups = sorted({r.group for r in class_rows}, key=_hash)
+        groups = sorted({r.group for r in class_rows if r.time_split_fraction is None}, key=_hash)
         n_hold = int(round(held_out_fraction * len(groups))) if len(groups) >= 3 else 0
         held = set(groups[:n_hold])
         for r in sorted(class_rows, key=lambda r: r.path):
             base = (r.path, key, r.group, r.source)
-            if n_hold:
+            if r.time_split_fraction is not None:
+                cut_s = round((1 - r.time_split_fraction) * r.duration_s, 3)
+                records.append(ClipRecord(*base, "train", "time", 0.0, cut_s))
+                records.append(ClipRecord(*base, "heldout", "time", cut_s, None))
+            elif n_hold:
                 records.append(ClipRecord(*base, "heldout" if r.group in held else "train", "file"))
             elif r.cut_s is not None and r.derived_from in dev_duration:
                 source_cut_s = (1 - held_out_fraction) * dev_duration[r.derived_from]
@@ -172,11 +177,26 @@ def split_records(rows: list[Row], held_out_fraction: float = HELD_OUT_FRACTION)
     return records
 
 
-def build_records(data_root: str | Path | None, bank_dirs: list[str | Path] = ()) -> list[ClipRecord]:
-    """Scan the dev corpus (if given and present) and the banks that exist, then split."""
+BED_TIME_SPLIT_FRACTION = 0.25  # Moodist beds (40 s): the last 10 s held out, for grounding scenes
+
+
+def build_records(data_root: str | Path | None, bank_dirs: list[str | Path] = (), corpus: str = "legacy") -> list[ClipRecord]:
+    """Scan the dev corpus (if given and present) and the banks that exist, then split.
+
+    ``corpus``: "legacy" (the shipped recipe's folders), "broad" (also every folder with a
+    ``metadata.csv``, ``audioedit.clap.broad_data``; never ESC-50 fold 5) or "permissive" (broad,
+    only CC0 / CC-BY / CC BY-SA / GPL / public-domain files)."""
+    if corpus not in {"legacy", "broad", "permissive"}:
+        raise ValueError(f"corpus must be legacy, broad or permissive, got {corpus!r}")
     rows: list[Row] = []
     if data_root is not None and Path(data_root, "index.csv").is_file():
         rows += scan_dev_corpus(data_root)
+        if corpus != "legacy":
+            from audioedit.clap.broad_data import filter_legacy, scan_broad
+
+            rows = filter_legacy(rows, data_root, corpus == "permissive")
+            rows += [replace(r, time_split_fraction=BED_TIME_SPLIT_FRACTION) if r.source == "moodist_ambience" else r
+                     for r, _ in scan_broad(data_root, corpus == "permissive")]
     elif data_root is not None:
         logger.warning("dev corpus not found at %s; training on the banks only", data_root)
     for bank in bank_dirs:

@@ -28,27 +28,11 @@ from pathlib import Path
 
 from audioedit.audio import write_text_atomic
 from audioedit.clap.small import INPUT_LEVEL_DBFS
+from audioedit.clap.sources import SOURCES, licence_section, licence_table
 
 logger = logging.getLogger(__name__)
 
 RECIPES = {"cnn": "configs/clap/cnn.yaml", "aisfx": "configs/clap/aisfx.yaml"}  # the training config of each encoder
-
-SOURCES = [
-    ("urbansound8k_subset", "UrbanSound8K (Salamon et al. 2014), 221-clip subset: 10 urban classes",
-     "CC BY-NC 3.0 (non-commercial)"),
-    ("esc50_crying_baby", "ESC-50 (Piczak 2015), 40 'crying baby' clips", "CC BY-NC 3.0 (non-commercial)"),
-    ("librosa_data", "librosa example recordings: LibriSpeech speech, robin, dog howling (pibble), humpback whale, "
-     "music pieces", "per file: CC-BY 4.0 / CC-BY 3.0 / public domain; waltz, ragtime, drum-bass and the dog "
-     "howling are CC BY-NC"),
-    ("speechcommands_bg", "Google Speech Commands background noise: dishes, cat, exercise bike, running tap",
-     "CC BY 4.0"),
-    ("misc_small_real", "CMU ARCTIC and VCTK speech, acoustic guitar, hens, sheep (audiomentations demo data), "
-     "cafe (noisereduce assets)", "CMU ARCTIC BSD-like, VCTK CC-BY 4.0; hens/sheep/cafe/guitar: licence "
-     "undocumented (MIT-licensed repositories)"),
-    ("bank", "the project's starter bank (audioedit/assets/bank): real CC-BY/PD cuts and synthetic sounds",
-     "see audioedit/assets/bank/CREDITS.md (CC-BY, public domain, synthetic Apache-2.0)"),
-]
-
 
 def _split_tables(split: list[dict], data_root: str | None) -> tuple[str, str]:
     counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
@@ -113,7 +97,12 @@ def data_card(ckpt: dict, split: list[dict], log_rows: list[dict], eval_text: st
     source_rows = "\n".join(f"| {name} | {what} | {lic} |" for name, what, lic in SOURCES if name in used_sources)
     model = config["model"]
     encoder = model.get("encoder", "cnn")
-    recipe = RECIPES[encoder]
+    corpus = config["train"].get("corpus", "legacy")
+    recipe = {"broad": "configs/clap/broad.yaml", "permissive": "configs/clap/broad-permissive.yaml"}.get(corpus, RECIPES[encoder])
+    broad_split = ("" if corpus == "legacy" else " Broad corpus (`audioedit/clap/broad_data.py`): ESC-50 fold 5 and every "
+                   "file of a fold-5 Freesound recording are never used (the held-out test of everything); ESC-50 and "
+                   "Kitchen20 clips are grouped by Freesound id, KTuberling speech by language; each Moodist bed "
+                   "holds out its last 25 % (10 s) in time, whatever its class.")
     resumes = [r["step"] for r in log_rows if r.get("event") == "resumed"]
     history = (f" This run was resumed at steps {', '.join(map(str, resumes))}; the `resumed` row at each records "
                "the training config from then on, which a resume may change." if resumes else "")
@@ -130,12 +119,7 @@ trained on CPU from `{recipe}` by `python -m audioedit.clap.train` and exported 
 - Loss: symmetric InfoNCE with a learnable temperature; examples whose captions name the same set
   of classes count as positives of each other.
 
-## Licence of the weights — read this
-The weights were trained on audio under **CC BY-NC 3.0** (UrbanSound8K, ESC-50, and some librosa
-example recordings) and on a few files whose licence is undocumented. Whether trained weights are a
-derivative of their training data is unsettled; treat these weights as **for research and
-non-commercial use** unless you retrain them on permissively licensed data only (drop the dev
-corpus and train on a permissive bank: `train.data_root: null`).
+{licence_section(split, data_root)}
 
 ## Training data
 Captions are generated, not human-written: each training example is a random crop (speed ±12 %,
@@ -148,6 +132,8 @@ EQ, gain, polarity, noise floor, SpecAugment) of one clip, a clip over another c
 | --- | --- | --- |
 {source_rows}
 
+{licence_table(split, data_root)}
+
 Not used (benchmarks or evaluation material kept clean): AUDIT demo, LCR remix benchmark, SmartDJ
 demo, SiSEC music stems, the dcase_util scene, and all of Scaper's audio (its clips make up the
 annotated Scaper soundscapes that evaluate grounding).
@@ -158,7 +144,7 @@ file) are sorted by SHA-1 of their id and the first 20 % (rounded) are held out 
 own, so slices of one recording never straddle the split. Starter-bank files cut from a dev-corpus
 file (per the bank's CREDITS.md) belong to that file's recording. Classes with fewer than 3
 recordings hold out the last 20 % (in time) of each file of at least 8 s ("time" split); bank cuts
-reaching into a held-out region are dropped; shorter single files are train-only.
+reaching into a held-out region are dropped; shorter single files are train-only.{broad_split}
 
 {counts_table}
 
@@ -272,7 +258,8 @@ def export(run_dir: str | Path, out_dir: str | Path, data_root: str | None = "..
 
 
 def export_members(member_dirs: list[str | Path], out_dir: str | Path, data_root: str | None = "../shared/data/dev",
-                   cache_dir: str | None = "runs/clap/cache", run_eval: bool = True) -> Path:
+                   cache_dir: str | None = "runs/clap/cache", run_eval: bool = True,
+                   first_members_split: bool = False) -> Path:
     """Join exported members into one model in ``out_dir`` (see module docstring)."""
     import shutil
 
@@ -290,7 +277,7 @@ def export_members(member_dirs: list[str | Path], out_dir: str | Path, data_root
             raise UserInputError(f"{str(m)!r} is not a one-member export (model.safetensors + heldout_split.json); "
                                  "export its run first with --run")
         splits.append((m / "heldout_split.json").read_text(encoding="utf-8"))
-    if len({json.dumps(json.loads(s), sort_keys=True) for s in splits}) > 1:
+    if len({json.dumps(json.loads(s), sort_keys=True) for s in splits}) > 1 and not first_members_split:
         raise UserInputError("the members were trained on different splits; a joint evaluation needs one held-out set")
     models = [read_config(m / "config.yaml")["config"]["model"] for m in members]
     names = _member_names([model.get("encoder", "cnn") for model in models])
@@ -370,11 +357,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-root", default="../shared/data/dev")
     parser.add_argument("--cache-dir", default="runs/clap/cache")
     parser.add_argument("--no-eval", action="store_true")
+    parser.add_argument("--first-members-split", action="store_true",
+                        help="with --members trained on different splits: evaluate on the first member's held-out "
+                             "split (another member may have trained on some of it)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     torch_threads()
     if args.members:
-        out = export_members(args.members, args.out, args.data_root, args.cache_dir, run_eval=not args.no_eval)
+        out = export_members(args.members, args.out, args.data_root, args.cache_dir, run_eval=not args.no_eval,
+                             first_members_split=args.first_members_split)
     else:
         out = export(args.run, args.out, args.data_root, args.cache_dir, run_eval=not args.no_eval)
     print((out / "DATA_CARD.md").read_text(encoding="utf-8").split("## Evaluation", 1)[-1])  # noqa: T201

@@ -34,9 +34,11 @@ class GroundingConfig(BaseModel):
 
 
 def default_references() -> list[str]:
-    from audioedit.clap.captions import CLASSES
+    """The names of the vocabulary's core classes (what the shipped CLAP was trained on); an
+    export trained on more lists its own ``reference_prompts`` in its grounding.json."""
+    from audioedit.clap.captions import CORE_KEYS, CLASSES
 
-    return sorted({c.name for c in CLASSES.values()})
+    return sorted({CLASSES[k].name for k in CORE_KEYS})
 
 
 def window_embeddings(model: ClapModel, audio: Audio, window_s: float, hop_s: float) -> tuple[np.ndarray, np.ndarray]:

@@ -47,6 +47,7 @@ class TrainConfig(BaseModel):
     data_root: str | None = "../shared/data/dev"
     bank_dirs: list[str] = Field(default_factory=lambda: ["assets/bank"])  # relative: cwd, then package
     cache_dir: str | None = "runs/clap/cache"
+    corpus: str = "legacy"  # "broad": every dev folder with a metadata.csv too; "permissive": only free licences
     batch_size: int = 32
     lr: float = 1e-3
     weight_decay: float = 1e-2
@@ -117,7 +118,7 @@ class _Run:
 
         self.cfg, self.model_cfg, self.out_dir = cfg, model_cfg, out_dir
         banks = [resolve_path(b) for b in cfg.bank_dirs]
-        self.records = build_records(cfg.data_root, banks)
+        self.records = build_records(cfg.data_root, banks, cfg.corpus)
         self.cache = AudioCache(model_cfg.sample_rate_hz, cfg.cache_dir)
         self.sampler = MixtureSampler(self.records, self.cache, cfg.mixing)
         self.tower = TextTower(model_cfg.text, seed=cfg.seed)
