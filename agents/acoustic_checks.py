@@ -1,8 +1,8 @@
-"""The acoustic checks of each op and the measurements behind them (``agents.verifier`` runs them).
+"""The acoustic checks of each op and the measurements behind them (``audioedit.agents.verifier`` runs them).
 
 ``OP_CHECKS[type(step)](measure, step, targets, stems) -> list[Check]``; ``Measure`` holds one
 (before, after) pair and measures levels, spans, onsets and durations on the stems or the mixture.
-The check names and what they measure are listed in ``agents.verifier``'s docstring.
+The check names and what they measure are listed in ``audioedit.agents.verifier``'s docstring.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from audioedit.metrics import integrated_lufs
 from audioedit.steps import AddStep, EditStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep
 
 if TYPE_CHECKING:
-    from agents.verifier import VerifierConfig
+    from audioedit.agents.verifier import VerifierConfig
 
 HOP_S = 0.01
 

@@ -101,7 +101,7 @@ def recorded(out_dir: Path) -> dict[str, BatchRecord]:
 
 def edit_item(item_json: str, out_dir: str, options_json: str) -> dict:
     """Edit one item (in a worker); returns a ``BatchRecord`` as a dict and never raises."""
-    from agents.pipeline import edit_request
+    from audioedit.agents.pipeline import edit_request
 
     item, options = BatchItem.model_validate_json(item_json), json.loads(options_json)
     start = time.perf_counter()

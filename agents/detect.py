@@ -2,10 +2,10 @@
 
 ``ground_request(scene, request)`` is called for every request, once, before planning; a scene
 with events (annotation, stems) comes back unchanged. Otherwise every sound the request treats as
-a target is a question for the audio (``planner.rules.sound_queries``: "remove the cow and the
+a target is a question for the audio (``audioedit.planner.rules.sound_queries``: "remove the cow and the
 dogs" -> cow, dog bark — any phrase, not only names in the vocabulary), answered by CLAP's
 sliding-window grounding (``audioedit.clap.grounding``); speech by the voice detector
-(``agents.speech_detect``). Found events come back with
+(``audioedit.agents.speech_detect``). Found events come back with
 ``source="detected"`` and a confidence; the scene's ``events_from`` becomes ``"detected"`` and its
 ``meta["searched"]`` lists what was looked for, so the planner can say "no cow was found (found:
 dog bark)" instead of guessing. Detected events are never a complete annotation: the router does
@@ -25,10 +25,10 @@ BACKGROUND_LABELS = {"traffic", "rain", "wind", "running_water", "dishes", "stre
 
 def ground_request(scene: Scene, request: str, clap=None) -> Scene:
     """``scene`` with the events ``request`` asks about detected (see the module docstring)."""
-    from agents.speech_detect import with_speech_events
-    from planner.goals import grounding_labels
-    from planner.rules import sound_queries
-    from planner.vocab import display_name
+    from audioedit.agents.speech_detect import with_speech_events
+    from audioedit.planner.goals import grounding_labels
+    from audioedit.planner.rules import sound_queries
+    from audioedit.planner.vocab import display_name
 
     if scene.events or scene.events_from != "none":
         return scene

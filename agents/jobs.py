@@ -197,7 +197,7 @@ class QueueFull(Exception):
 
 
 class JobRunner:
-    """A bounded pool of worker threads running queued jobs through ``agents.pipeline.edit_request``."""
+    """A bounded pool of worker threads running queued jobs through ``audioedit.agents.pipeline.edit_request``."""
 
     def __init__(self, store: JobStore, *, workers: int = 2, max_queued: int = 100,
                  limits: AudioLimits | None = None, bank: Any = None) -> None:
@@ -254,7 +254,7 @@ class JobRunner:
         opts = job.options
         output = folder / f"out.{opts.output_format}"
         progress = _ProgressRecorder(self.store, job_id)
-        from agents.pipeline import edit_request
+        from audioedit.agents.pipeline import edit_request
 
         try:
             outcome = edit_request(

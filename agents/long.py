@@ -6,8 +6,8 @@
 2. The plan's steps are split into phases at every whole-recording ``normalize`` (it needs the
    loudness of everything before it). Each phase is one streaming pass, source -> destination:
    - an edit phase reads the source chunk by chunk: each chunk (at most ``chunk_s``) ends in a quiet
-     place outside targeted events, found in the audio just read (``agents.chunks.next_edge``); its
-     window (core + ``CONTEXT_S`` each side) goes through the ordinary per-step loop (``agents.loop.run_steps``:
+     place outside targeted events, found in the audio just read (``audioedit.agents.chunks.next_edge``); its
+     window (core + ``CONTEXT_S`` each side) goes through the ordinary per-step loop (``audioedit.agents.loop.run_steps``:
      route -> execute -> verify -> retry) on it with its events and its part of the plan, and
      writes the core with ``XFADE_S`` linear crossfades at the joins;
    - a normalize phase measures the integrated loudness in a streaming pass (``audioedit.stream``),
@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from agents.chunks import Chunk, Joiner, chunk_step, next_edge, reorder_split, targeted_events, window_scene_events
-from agents.loop import LoopConfig, run_steps
+from audioedit.agents.chunks import Chunk, Joiner, chunk_step, next_edge, reorder_split, targeted_events, window_scene_events
+from audioedit.agents.loop import LoopConfig, run_steps
 from audioedit.audio import Audio, AudioLimits, write_text_atomic
 from audioedit.errors import UserInputError
 from audioedit.report import Attempt, Check, ChunkReport, EditReport, StepReport, Verdict
@@ -106,7 +106,7 @@ def edit_long(audio: str | Path, request: str, output: str | Path, *, annotation
               chunk_s: float = CHUNK_S) -> StreamedOutcome:
     """Edit ``audio`` as ``request`` asks, streaming; see the module docstring. ``verifier`` is the
     loop's verifier callable (None: acoustic checks); ``ldm`` an editor object or None."""
-    from agents.pipeline import _check_output, _default_bank, _status
+    from audioedit.agents.pipeline import _check_output, _default_bank, _status
 
     clock = time.perf_counter()
     fix_mmap_threshold()
@@ -123,7 +123,7 @@ def edit_long(audio: str | Path, request: str, output: str | Path, *, annotation
     before = _describe(info.duration_s, info, events, events_from)
     bank = bank if bank is not None else _default_bank()
     if plan is None:
-        from planner import make_plan
+        from audioedit.planner import make_plan
 
         plan = make_plan(request, before, sounds=bank.labels(), backend=planner)
     if not plan.steps:
@@ -163,7 +163,7 @@ def edit_long(audio: str | Path, request: str, output: str | Path, *, annotation
     steps_out = [reports[s.id] for s in plan.steps]
     after_duration = open_checked(output, AudioLimits(max_duration_s=1e9, max_file_bytes=2**62)).duration_s
     after = _describe(after_duration, info, events, events_from)
-    from agents.pipeline import _messages
+    from audioedit.agents.pipeline import _messages
 
     messages = _messages(Scene(Audio.silence(0.0, info.sample_rate_hz), (), None, events_from), plan, steps_out)
     messages += [f"long file: streamed in {len(phases)} pass(es), {run.done_chunks} chunk(s) of ~{chunk_s:g} s"] + notes_all

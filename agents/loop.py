@@ -58,7 +58,7 @@ def run_steps(
 
 
 def _run_step(scene: Scene, step: EditStep, *, bank, config: LoopConfig, ldm, verifier) -> tuple[Scene, StepReport]:
-    from executor.router import execute_route, routes, unavailable
+    from audioedit.executor.router import execute_route, routes, unavailable
 
     options = routes(scene, step, config.executor, ldm_available=ldm is not None)
     if not options:
@@ -116,11 +116,11 @@ def _fingerprint(scene: Scene) -> str:
 
 def _verify(before: Scene, result, step: EditStep, verifier) -> Verdict:
     if result.backend.startswith("speech."):
-        from agents.speech_checks import verify_speech
+        from audioedit.agents.speech_checks import verify_speech
 
         return verify_speech(before, result.scene, step, result.edited_spans_s)
     if verifier is not None:
         return verifier(before, result.scene, step, result.edited_spans_s)
-    from agents.verifier import verify_acoustic
+    from audioedit.agents.verifier import verify_acoustic
 
     return verify_acoustic(before, result.scene, step, result.edited_spans_s)

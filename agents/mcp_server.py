@@ -1,6 +1,6 @@
 """An MCP server over stdio (``audioedit mcp --root DIR``): ``edit_audio``, ``plan_edit``, ``describe_audio``.
 
-File arguments are paths under the root directory given at startup (``agents.tools.AudioTools``);
+File arguments are paths under the root directory given at startup (``audioedit.agents.tools.AudioTools``);
 a path outside it, a missing file or a bad request comes back as a tool error with the message.
 
     # a client (e.g. in an MCP host's config): command "audioedit", args ["mcp", "--root", "/srv/audio"]
@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any, Literal
 
-from agents.tools import AudioTools, DescribeAudioArgs, EditAudioArgs, PlanEditArgs
+from audioedit.agents.tools import AudioTools, DescribeAudioArgs, EditAudioArgs, PlanEditArgs
 
 log = logging.getLogger(__name__)
 

@@ -24,10 +24,10 @@ from audioedit.report import EditOutcome, EditReport, StepReport
 from audioedit.scene import Scene, load_scene, scene_to_jams
 from audioedit.steps import Plan
 
-from agents.loop import LoopConfig, ProgressFn, run_steps
+from audioedit.agents.loop import LoopConfig, ProgressFn, run_steps
 
 if TYPE_CHECKING:
-    from agents.long import StreamedOutcome
+    from audioedit.agents.long import StreamedOutcome
 
 PathLike = str | Path
 
@@ -70,18 +70,18 @@ def prepare(
     preview, the ``plan_edit`` tool and the edit itself), so the plan shown is the plan that runs:
 
     1. analyze: the audio checked and loaded, events from the annotation or stems;
-    2. ground: without either, the sounds the request names are looked for (``agents.detect``);
+    2. ground: without either, the sounds the request names are looked for (``audioedit.agents.detect``);
     3. plan: the request against the grounded scene (``plan`` given: used as it is).
 
     ``timings`` (optional) receives ``analyze_s`` (steps 1-2) and ``plan_s``.
     """
-    from planner import make_plan
+    from audioedit.planner import make_plan
 
     timings = {} if timings is None else timings
     clock = time.perf_counter()
     scene = analyze(audio, annotation, stems, limits)
     if detect:
-        from agents.detect import ground_request
+        from audioedit.agents.detect import ground_request
 
         scene = ground_request(scene, request)
     timings["analyze_s"] = _lap(clock)
@@ -126,16 +126,16 @@ def edit_request(
     ``detect``: without an annotation or stems, find the sounds the request names with CLAP.
     ``ldm``: the learned editor backend; ``"auto"`` loads the shipped one on first use (unless
     ``executor="dsp"``), ``None`` disables it, or pass an editor object (``LdmEditor``).
-    ``chunked``: stream the file chunk by chunk (``agents.long``, flat memory); None (default) does so
-    for files longer than ``agents.long.LONG_THRESHOLD_S`` and returns a ``StreamedOutcome`` (same
+    ``chunked``: stream the file chunk by chunk (``audioedit.agents.long``, flat memory); None (default) does so
+    for files longer than ``audioedit.agents.long.LONG_THRESHOLD_S`` and returns a ``StreamedOutcome`` (same
     ``report`` and ``status``; ``audio`` / ``scene`` read the output file)."""
     if isinstance(audio, (str, Path)) and _use_chunks(audio, chunked, stems, limits):
-        from agents.long import edit_long
+        from audioedit.agents.long import edit_long
 
         if output is None:
             raise UserInputError("a long file is edited as a stream and needs an output path")
         if ldm == "auto":
-            from executor.router import default_editor
+            from audioedit.executor.router import default_editor
 
             ldm = default_editor(executor)
         return edit_long(audio, request, output, annotation=annotation, planner=planner, executor=executor,
@@ -157,7 +157,7 @@ def edit_request(
 
     clock = time.perf_counter()
     if ldm == "auto":
-        from executor.router import default_editor
+        from audioedit.executor.router import default_editor
 
         ldm = default_editor(executor)
     config = LoopConfig(executor=executor, verify=verify, max_attempts=max_attempts, seed=seed)
@@ -196,7 +196,7 @@ def _use_chunks(audio: PathLike, chunked: bool | None, stems: PathLike | None, l
         return False
     if chunked:
         return True
-    from agents.long import LONG_THRESHOLD_S
+    from audioedit.agents.long import LONG_THRESHOLD_S
     from audioedit.stream import open_checked
 
     return open_checked(audio, limits).duration_s > LONG_THRESHOLD_S
@@ -226,7 +226,7 @@ def _verifier(name: str):
     if name == "acoustic":
         return None
     if name == "clap":
-        from agents.verifier import default_verifier
+        from audioedit.agents.verifier import default_verifier
 
         return default_verifier()
     raise UserInputError(f"unknown verifier {name!r}; accepted: acoustic, clap")
@@ -285,7 +285,7 @@ def preview_plan(scene: Scene, plan: Plan, executor: str = "auto", ldm_available
     router would pick first (or ``none`` with the reason). Steps are previewed on the input scene;
     ``ldm_available`` defaults to whether a learned editor is shipped."""
     from audioedit.steps import resolve_step, step_targets
-    from executor.router import default_editor, routes, unavailable
+    from audioedit.executor.router import default_editor, routes, unavailable
 
     if ldm_available is None:
         ldm_available = default_editor(executor) is not None

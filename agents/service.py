@@ -41,7 +41,7 @@ from pydantic import BaseModel, Field, ValidationError
 from audioedit.audio import AudioLimits
 from audioedit.errors import ExecutionError, PlanError, UserInputError
 
-from agents.jobs import JobFiles, JobOptions, JobRunner, JobStatus, JobStore, QueueFull
+from audioedit.agents.jobs import JobFiles, JobOptions, JobRunner, JobStatus, JobStore, QueueFull
 
 log = logging.getLogger(__name__)
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".opus"}
@@ -234,7 +234,7 @@ class Service:
 
     def load(self, folder: Path, files: JobFiles) -> Any:
         """The Scene of saved inputs; a ``UserInputError`` names the upload, not the server path."""
-        from agents.pipeline import analyze
+        from audioedit.agents.pipeline import analyze
 
         try:
             return analyze(folder / files.audio, folder / files.annotation if files.annotation else None,
@@ -339,7 +339,7 @@ def plan(
     stems: list[UploadFile] | None = File(None),
     options: str | None = Form(None, description='JSON, e.g. {"planner": "llm"}'),
 ) -> dict:
-    from agents.pipeline import plan_request
+    from audioedit.agents.pipeline import plan_request
 
     svc = service(http)
     opts, text = parse_options(options), check_request(request)
@@ -364,7 +364,7 @@ def describe(
 
 @router.get("/tools/openai", summary="OpenAI tool (function) schema for edit_audio")
 def tools_schema(all: bool = False) -> Any:  # noqa: A002 - the query parameter's name
-    from agents.tools import openai_tool, openai_tools
+    from audioedit.agents.tools import openai_tool, openai_tools
 
     return {"tools": openai_tools()} if all else openai_tool("edit_audio")
 

@@ -40,7 +40,7 @@ def _db(x: np.ndarray) -> float:
 
 
 def _speech_time_s(audio) -> float:
-    from executor.speech.vad import detect_speech
+    from audioedit.executor.speech.vad import detect_speech
 
     return sum(s.offset_s - s.onset_s for s in detect_speech(audio))
 
@@ -53,7 +53,7 @@ def _kept_fraction(before: Scene, after: Scene, minimum: float) -> Check:
 
 
 def _layer_checks(before: Scene, after: Scene, step: EditStep, span: tuple[float, float] | None) -> list[Check]:
-    from executor.speech.layers import split_layers, step_scope
+    from audioedit.executor.speech.layers import split_layers, step_scope
 
     if after.audio.samples.shape != before.audio.samples.shape:
         return [Check(name="same_shape", measured=None, threshold="the input's shape", passed=False)]
@@ -89,7 +89,7 @@ def _layer_checks(before: Scene, after: Scene, step: EditStep, span: tuple[float
 def _speech_frames_kept(speech_before, after, minimum: float) -> Check:
     """Of the 32 ms frames where the voice detector hears speech in the input's speech layer, the
     fraction where it still hears speech in the output."""
-    from executor.speech.vad import speech_probabilities
+    from audioedit.executor.speech.vad import speech_probabilities
 
     ref, got = speech_probabilities(speech_before) > 0.5, speech_probabilities(after) > 0.5
     n = min(ref.size, got.size)
@@ -100,7 +100,7 @@ def _speech_frames_kept(speech_before, after, minimum: float) -> Check:
 
 
 def _pause_checks(before: Scene, after: Scene, step: PausesStep) -> list[Check]:
-    from executor.speech.vad import detect_speech
+    from audioedit.executor.speech.vad import detect_speech
 
     segs = detect_speech(after.audio)
     gaps = [b.onset_s - a.offset_s for a, b in zip(segs, segs[1:])]

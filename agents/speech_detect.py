@@ -1,8 +1,8 @@
 """Speech grounding without an annotation: the voice detector (Silero VAD) answers for speech.
 
 A request that names talking, a voice, a speaker, speech, people, dialogue or narration gets
-``speech`` events from ``executor.speech.vad`` (``source="detected"``, with a confidence);
-CLAP (``agents.detect``) is then asked only about the other sounds the request names, and not
+``speech`` events from ``audioedit.executor.speech.vad`` (``source="detected"``, with a confidence);
+CLAP (``audioedit.agents.detect``) is then asked only about the other sounds the request names, and not
 at all when every clause is a speech-layer clause ("remove the background noise").
 """
 
@@ -26,9 +26,9 @@ def names_speech(request: str) -> bool:
 
 
 def layer_request(request: str) -> bool:
-    """Every clause of ``request`` is a speech-layer or pause clause (``planner.layers``)."""
-    from planner.clauses import split_request
-    from planner.layers import is_layer_clause
+    """Every clause of ``request`` is a speech-layer or pause clause (``audioedit.planner.layers``)."""
+    from audioedit.planner.clauses import split_request
+    from audioedit.planner.layers import is_layer_clause
 
     goal, clauses = split_request(request)
     clauses = clauses or ([goal] if goal else [])
@@ -42,7 +42,7 @@ def with_speech_events(scene: Scene, request: str, labels: list[str]) -> tuple[S
         labels = []
     if scene.events or not names_speech(request):
         return scene, labels
-    from executor.speech.vad import speech_events
+    from audioedit.executor.speech.vad import speech_events
 
     try:
         events = speech_events(scene.audio)

@@ -10,7 +10,7 @@ edit never overwrites an existing file.
     completion = client.chat.completions.create(model=..., messages=..., tools=openai_tools())
     messages += [completion.choices[0].message, *execute_tool_calls(completion, tools)]
 
-The MCP server (``agents.mcp_server``) and the HTTP service expose the same functions.
+The MCP server (``audioedit.agents.mcp_server``) and the HTTP service expose the same functions.
 """
 
 from __future__ import annotations
@@ -125,13 +125,13 @@ class AudioTools:
 
     # --- the tools ------------------------------------------------------------------------
     def describe_audio(self, args: DescribeAudioArgs) -> dict:
-        from agents.pipeline import analyze
+        from audioedit.agents.pipeline import analyze
 
         audio, annotation, stems = self._inputs(args)
         return analyze(audio, annotation, stems, self.limits).describe().model_dump(mode="json")
 
     def plan_edit(self, args: PlanEditArgs) -> dict:
-        from agents.pipeline import analyze, plan_request
+        from audioedit.agents.pipeline import analyze, plan_request
 
         audio, annotation, stems = self._inputs(args)
         scene = analyze(audio, annotation, stems, self.limits)
@@ -139,7 +139,7 @@ class AudioTools:
         return plan.model_dump(mode="json", exclude={"scene"})
 
     def edit_audio(self, args: EditAudioArgs) -> dict:
-        from agents.pipeline import edit_request
+        from audioedit.agents.pipeline import edit_request
 
         audio, annotation, stems = self._inputs(args)
         output = self._output_for(args, audio)

@@ -26,7 +26,7 @@ from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel
 
-from agents.service import ApiError, ServiceConfig, check_request, create_app, parse_options, require_key, service
+from audioedit.agents.service import ApiError, ServiceConfig, check_request, create_app, parse_options, require_key, service
 
 PAGE = Path(__file__).with_name("ui_page") / "index.html"
 EXAMPLE_FILES = {"audio.wav": "audio/wav", "annotation.jams": "application/json", "stems.zip": "application/zip"}
@@ -94,7 +94,7 @@ def preview(
     stems: list[UploadFile] | None = File(None),
     options: str | None = Form(None),
 ) -> dict[str, Any]:
-    from agents.pipeline import prepare, preview_plan
+    from audioedit.agents.pipeline import prepare, preview_plan
 
     svc = service(http)
     opts, text = parse_options(options), check_request(request)

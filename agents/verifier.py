@@ -4,7 +4,7 @@
 carry each measurement and its threshold. With stems on both sides it measures the stems
 (exact); otherwise it measures the mixture around the targets. Every op also gets
 ``outside_span_max_abs_diff`` (the audio outside the edited spans is unchanged). The checks and
-measurements themselves live in ``agents.acoustic_checks``.
+measurements themselves live in ``audioedit.agents.acoustic_checks``.
 
 Checks per op (names as they appear in the verdict):
 
@@ -42,7 +42,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from agents.acoustic_checks import OP_CHECKS, Measure, recording_checks
+from audioedit.agents.acoustic_checks import OP_CHECKS, Measure, recording_checks
 from audioedit.report import Check, Verdict
 from audioedit.scene import Scene
 from audioedit.steps import AddStep, EditStep, on_recording, resolve_step

@@ -12,7 +12,7 @@ from typing import Any
 
 def plan(audio: Any, request: str, **options: Any):
     """Plan ``request`` against ``audio`` (path or Scene) without editing; returns a ``Plan``."""
-    from agents.pipeline import plan_request
+    from audioedit.agents.pipeline import plan_request
 
     return plan_request(audio, request, **options)
 
@@ -23,6 +23,6 @@ def edit(audio: Any, request: str, output: str | Path | None = None, **options: 
     When ``output`` is given, the audio is written there (atomically) with ``.json`` and
     ``.jams`` reports beside it.
     """
-    from agents.pipeline import edit_request
+    from audioedit.agents.pipeline import edit_request
 
     return edit_request(audio, request, output=output, **options)

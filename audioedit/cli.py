@@ -75,7 +75,7 @@ def edit(
                                            "(default: for inputs longer than 10 min)"),
 ) -> None:
     """Edit AUDIO as REQUEST asks and write OUTPUT plus a report."""
-    from agents.pipeline import edit_request
+    from audioedit.agents.pipeline import edit_request
     from audioedit.audio import AudioLimits
 
     limits = AudioLimits(max_duration_s=max_duration_s,
@@ -145,7 +145,7 @@ def plan(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Plan REQUEST against AUDIO without editing (a table, or JSON with --json)."""
-    from agents.pipeline import plan_request
+    from audioedit.agents.pipeline import plan_request
 
     try:
         result = plan_request(audio, request, annotation=annotation, stems=stems, planner=planner)
@@ -192,7 +192,7 @@ def bench_latency(
     duration_s: float = typer.Option(10.0, "--duration"),
 ) -> None:
     """Per-stage p50/p95 latency for a 44.1 kHz stereo input (planner, one DSP step, 3-step edit with I/O)."""
-    from evals.latency import run_latency_benchmark
+    from audioedit.evals.latency import run_latency_benchmark
 
     result = run_latency_benchmark(repeats=repeats, duration_s=duration_s)
     table = Table(title=f"latency, {duration_s:g} s 44.1 kHz stereo, {repeats} repeats")
@@ -213,7 +213,7 @@ def bench_long(
 ) -> None:
     """Time and peak RSS of long-file edits (fresh process per run): 1 min vs MINUTES min, with ratios."""
     from audioedit.paths import data_root as default_root, runs_dir
-    from evals.long_bench import TARGETS, run_bench, table
+    from audioedit.evals.long_bench import TARGETS, run_bench, table
 
     try:
         runs, notes = run_bench(minutes, data_root or default_root(), cache or runs_dir() / "long-bench",
@@ -240,7 +240,7 @@ def serve(
     api_key: Optional[str] = typer.Option(None, "--api-key", envvar="AUDIOEDIT_API_KEY", help="require X-API-Key / Bearer"),
 ) -> None:
     """Run the HTTP service (FastAPI + uvicorn; OpenAPI docs at /docs)."""
-    from agents.service import serve as run_service
+    from audioedit.agents.service import serve as run_service
 
     run_service(host=host, port=port, data_dir=data_dir, workers=workers, max_queued=max_queued,
                 max_upload_bytes=int(max_upload_mb * 1024 * 1024), max_duration_s=max_duration_s, api_key=api_key)
@@ -255,7 +255,7 @@ def ui(
     api_key: Optional[str] = typer.Option(None, "--api-key", envvar="AUDIOEDIT_API_KEY"),
 ) -> None:
     """Serve the editing page (and the HTTP API under /v1) on http://HOST:PORT/."""
-    from agents.ui import serve_ui
+    from audioedit.agents.ui import serve_ui
 
     console.print(f"audioedit page on http://{host}:{port}/  (API docs at /docs)")
     serve_ui(host=host, port=port, data_dir=data_dir, api_key=api_key)
@@ -264,7 +264,7 @@ def ui(
 @app.command()
 def mcp(root: Path = typer.Option(Path("."), "--root", help="the only directory the tools may read and write")) -> None:
     """Run the MCP server on stdio (tools: edit_audio, plan_edit, describe_audio)."""
-    from agents.mcp_server import run_stdio
+    from audioedit.agents.mcp_server import run_stdio
 
     run_stdio(root)
 
@@ -281,7 +281,7 @@ def batch(
     verifier: str = typer.Option("clap", "--verifier"),
 ) -> None:
     """Edit many recordings; resumable, with progress and a summary table (exit 1 if any item failed)."""
-    from agents.batch import run_batch
+    from audioedit.agents.batch import run_batch
 
     bar, progress = _progress_bar("batch")
     try:
@@ -323,10 +323,10 @@ def eval_command(
     """Benchmark methods on a suite: per-example JSONL + report.md / report.html with tables and plots."""
     import shlex
 
-    from evals.runner import main_eval
+    from audioedit.evals.runner import main_eval
 
     if suite == "smartdj-goals":  # goal-only requests: evals/goals_suite.py
-        from evals.goals_suite import run_goal_suite, summary
+        from audioedit.evals.goals_suite import run_goal_suite, summary
 
         try:
             records = run_goal_suite(out, data, limit=limit)
@@ -336,7 +336,7 @@ def eval_command(
         return
     command = "audioedit " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     if suite == "speech":  # plain recordings of speech over noise: evals/speech_suite.py
-        from evals.speech_suite import main_speech
+        from audioedit.evals.speech_suite import main_speech
 
         try:
             console.print(main_speech(methods, out, limit, data, command=command))
@@ -352,7 +352,7 @@ def eval_command(
                                 progress=progress)
     except AudioEditError as exc:
         _fail(exc)
-    from evals.report import load_run, plan_check_table
+    from audioedit.evals.report import load_run, plan_check_table
 
     checks = plan_check_table(load_run(out)[0])
     if checks:
@@ -393,8 +393,8 @@ def train_editor(
     data_root: Optional[Path] = typer.Option(None, "--data-root", help="the dev corpus (default $AUDIOEDIT_DATA_ROOT, "
                                              "else ../shared/data/dev beside the repo)"),
 ) -> None:
-    """Train the learned editor (export with `python -m executor.ldm.export`)."""
-    from executor.ldm.train import train
+    """Train the learned editor (export with `python -m audioedit.executor.ldm.export`)."""
+    from audioedit.executor.ldm.train import train
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     console.print(train(config, out, resume=resume, max_steps=max_steps, time_limit_s=time_limit_s,
@@ -441,7 +441,7 @@ def synth_pairs_command(
     sample_rate_hz: int = typer.Option(16000, "--sample-rate"),
 ) -> None:
     """Paired examples (source, target, step, instruction) for the six ops, with a JSONL manifest."""
-    from synth import synth_pairs
+    from audioedit.synth import synth_pairs
 
     op_list = ops if ops == "all" else [o.strip() for o in ops.split(",")]
     bar, progress = _progress_bar("pairs")
@@ -465,7 +465,7 @@ def synth_benchmark_command(
     ray: Optional[str] = typer.Option(None, "--ray", help=RAY_HELP),
 ) -> None:
     """The fixed, versioned benchmark split (50 examples per op + 50 declarative), byte-identical per bank."""
-    from synth import synth_benchmark
+    from audioedit.synth import synth_benchmark
 
     bar, progress = _progress_bar(f"benchmark {version}")
     try:
@@ -488,7 +488,7 @@ def bench_synth(
     """Paired-data throughput (pairs/s) for 10 s 16 kHz mono examples: serial, process pool, Ray."""
     import tempfile
 
-    from synth import measure_throughput
+    from audioedit.synth import measure_throughput
 
     runs = [("serial", 1, None), ("process pool", workers, None)]
     if ray:
@@ -514,7 +514,7 @@ def bench_requests(
     planner: str = typer.Option("rules", "--planner"),
 ) -> None:
     """Exact-plan accuracy on requests in people's own words (plain recordings, descriptions, complements)."""
-    from evals.request_table import TABLE, format_result, run_table
+    from audioedit.evals.request_table import TABLE, format_result, run_table
 
     console.print(format_result(run_table(table or TABLE, backend=planner)), soft_wrap=True)
 
@@ -527,7 +527,7 @@ def bench_planner(
     failures: int = typer.Option(0, "--failures", help="also print up to N failed examples"),
 ) -> None:
     """Planner accuracy on a synth benchmark split: exact plan, op, targets, amount, latency per op."""
-    from evals.planner_accuracy import accuracy_rows, planner_accuracy
+    from audioedit.evals.planner_accuracy import accuracy_rows, planner_accuracy
 
     try:
         acc = planner_accuracy(bench, backend=backend, limit=limit)
@@ -563,9 +563,9 @@ def bench_verifier(
     """Verifier balanced accuracy (correct vs failed edits, mixture-only scenes), acoustic vs acoustic + CLAP."""
     import tempfile
 
-    from agents.verifier import VerifierConfig, load_verifier_config
-    from evals.verifier_accuracy import pair_folders, verifier_accuracy, write_config
-    from synth import open_bank, synth_pairs
+    from audioedit.agents.verifier import VerifierConfig, load_verifier_config
+    from audioedit.evals.verifier_accuracy import pair_folders, verifier_accuracy, write_config
+    from audioedit.synth import open_bank, synth_pairs
 
     try:
         if calibrate and bench is not None and (bench / "benchmark.json").is_file():

@@ -63,7 +63,7 @@ def compose_street_scene(out_dir: Path, seed: int = 0) -> tuple[Path, Path, Path
 
 def run_demo(out_dir: str | Path = "demo_out", seed: int = 0, request: str = DEMO_REQUEST) -> DemoResult:
     """Compose the scene, edit it, write everything to ``out_dir``; see the module docstring."""
-    from agents.pipeline import edit_request
+    from audioedit.agents.pipeline import edit_request
     from audioedit.audio import load_audio
     from audioedit.viz import before_after_png
 

@@ -5,7 +5,7 @@
 - ``si_sdr``: scale-invariant SDR (Le Roux et al., 2019), dB; ``snr_db``; ``level_db``.
 
 Arrays are ``(frames,)`` mono or ``(channels, frames)`` float (channels are averaged to mono, as
-audioldm_eval does); sample rates in Hz. ``evals.metrics`` adds distribution, CLAP and
+audioldm_eval does); sample rates in Hz. ``audioedit.evals.metrics`` adds distribution, CLAP and
 edit-specific metrics on top of these.
 """
 

@@ -64,7 +64,7 @@ class StepReport(BaseModel):
 
 
 class ChunkReport(BaseModel):
-    """One piece of a long file edited in chunks (``agents.long``)."""
+    """One piece of a long file edited in chunks (``audioedit.agents.long``)."""
 
     index: int
     start_s: float = Field(description="core start in the input")

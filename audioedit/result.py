@@ -1,7 +1,7 @@
 """What every executor backend returns (``StepResult``) and what it draws new sounds from
 (``SoundSource``, implemented by the starter sound bank and by test banks).
 
-Both the exact DSP backend (``executor.dsp``) and the learned editor share these types, so the
+Both the exact DSP backend (``audioedit.executor.dsp``) and the learned editor share these types, so the
 agent loop and the verifier treat them alike.
 """
 

@@ -35,7 +35,7 @@ LABELS = ("siren", "car_horn", "dog_bark")
 
 def make_inputs(folder: Path, duration_s: float) -> dict:
     from audioedit.scene import save_scene
-    from evals.fixtures import street_events, street_scene
+    from audioedit.evals.fixtures import street_events, street_scene
 
     scene = street_scene(duration_s=duration_s, events=street_events(duration_s))
     wav, jams, stems = save_scene(scene, folder / "scene.wav")

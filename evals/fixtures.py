@@ -1,7 +1,7 @@
 """A synthetic street scene with exactly known events and stems, for tests and benchmarks.
 
 Three foreground events that never overlap in time (so the mixture-only DSP path applies) over a
-noise background labelled ``street``; built with ``executor.dsp.toy.toy_scene``.
+noise background labelled ``street``; built with ``audioedit.executor.dsp.toy.toy_scene``.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from audioedit.scene import Scene
-from executor.dsp.toy import ToyEvent, toy_scene
+from audioedit.executor.dsp.toy import ToyEvent, toy_scene
 
 STREET_EVENTS = (
     ToyEvent("siren", 1.0, 2.0, 700.0),

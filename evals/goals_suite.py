@@ -56,7 +56,7 @@ def load_requests(data_dir: Path) -> list[dict]:
 
 def run_goal_suite(out: str | Path, data_dir: str | Path | None = None, verifier: str = "clap",
                    limit: int | None = None, progress=None) -> list[GoalRecord]:
-    from evals.suites import dev_data_dir
+    from audioedit.evals.suites import dev_data_dir
 
     data = dev_data_dir(data_dir)
     out = Path(out)
@@ -74,10 +74,10 @@ def run_goal_suite(out: str | Path, data_dir: str | Path | None = None, verifier
 
 
 def _run_one(index: int, item: dict, folder: Path, out: Path, verifier: str) -> GoalRecord:
-    from agents.pipeline import edit_request
+    from audioedit.agents.pipeline import edit_request
     from audioedit.audio import load_audio, save_audio
     from audioedit.viz import before_after_png
-    from planner.scene_kb import load_kb
+    from audioedit.planner.scene_kb import load_kb
 
     rid = f"{index + 1:02d}_{Path(item['audio']).stem}"
     entry = load_kb().find(item["request"])
@@ -103,7 +103,7 @@ def _run_one(index: int, item: dict, folder: Path, out: Path, verifier: str) -> 
     item_dir = out / rid
     save_audio(before, item_dir / "before.ogg")
     save_audio(after, item_dir / "after.ogg")
-    from evals.runner import shrink_png
+    from audioedit.evals.runner import shrink_png
 
     shrink_png(before_after_png(before, after, item_dir / "spectrogram.png", title=item["request"]))
     return rec

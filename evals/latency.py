@@ -53,13 +53,13 @@ def _measure(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
 
 
 def run_latency_benchmark(repeats: int = 20, duration_s: float = 10.0) -> LatencyResult:
-    from agents.pipeline import edit_request
-    from agents.verifier import verify_acoustic
+    from audioedit.agents.pipeline import edit_request
+    from audioedit.agents.verifier import verify_acoustic
     from audioedit.bank import starter_bank
     from audioedit.scene import load_scene, save_scene
-    from evals.fixtures import street_events, street_scene
-    from executor.dsp import execute_dsp
-    from planner import make_plan
+    from audioedit.evals.fixtures import street_events, street_scene
+    from audioedit.executor.dsp import execute_dsp
+    from audioedit.planner import make_plan
 
     bank = starter_bank()
     scene = street_scene(sample_rate_hz=44100, num_channels=2, duration_s=duration_s, with_stems=False,
@@ -92,10 +92,10 @@ def run_latency_benchmark(repeats: int = 20, duration_s: float = 10.0) -> Latenc
 
 
 def speech_split_latency(repeats: int = 3, duration_s: float = 60.0) -> LatencyRow:
-    """The speech/rest layer split (DeepFilterNet3, ``executor.speech.layers``) of a 60 s 44.1 kHz
+    """The speech/rest layer split (DeepFilterNet3, ``audioedit.executor.speech.layers``) of a 60 s 44.1 kHz
     stereo street scene, uncached each time."""
-    from evals.fixtures import street_scene
-    from executor.speech import layers
+    from audioedit.evals.fixtures import street_scene
+    from audioedit.executor.speech import layers
 
     audio = street_scene(sample_rate_hz=44100, num_channels=2, duration_s=duration_s, with_stems=False).audio
 

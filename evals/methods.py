@@ -28,7 +28,7 @@ from audioedit.errors import ExecutionError, UserInputError
 from audioedit.scene import Scene
 from audioedit.steps import EditStepAdapter, Plan
 
-from evals.suites import EvalItem, item_scene
+from audioedit.evals.suites import EvalItem, item_scene
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def make_context(methods: list[str], ldm_path: str | None = None, planner: str =
         ctx.ldm_error = "learned editor disabled (ldm='none')"
     elif NEEDS_LDM & set(methods):
         try:
-            from executor.ldm import load_editor
+            from audioedit.executor.ldm import load_editor
 
             ctx.ldm = load_editor(ldm_path)
         except Exception as exc:  # a missing or broken checkpoint: methods needing it skip
@@ -111,7 +111,7 @@ def _scene(item: EvalItem, stems: bool) -> tuple[Scene, float]:
 
 def _pipeline(item: EvalItem, ctx: MethodContext, source: Audio, *, verify: bool, stems: bool, executor: str = "auto",
               plan: Plan | None = None) -> MethodOutput:
-    from agents.pipeline import edit_request
+    from audioedit.agents.pipeline import edit_request
 
     scene, load_s = _scene(item, stems)
     start = time.perf_counter()
@@ -141,7 +141,7 @@ def _pipeline(item: EvalItem, ctx: MethodContext, source: Audio, *, verify: bool
 
 def _plan_check(item: EvalItem, plan: Plan | None) -> dict[str, Any] | None:
     """The planned effects per event against the reference plan's (None when the item has none)."""
-    from evals.planner_accuracy import plan_effects
+    from audioedit.evals.planner_accuracy import plan_effects
 
     if not item.steps:
         return None

@@ -231,7 +231,7 @@ def _expected_steps(folder: Path, record: Any) -> list[EditStep]:
 
 
 def _bank_sounds(bench: Path) -> list[str]:
-    from synth.banks import open_bank
+    from audioedit.synth.banks import open_bank
 
     meta_file = bench / "benchmark.json"
     bank_name = json.loads(meta_file.read_text(encoding="utf-8")).get("bank", "starter") if meta_file.is_file() \
@@ -242,7 +242,7 @@ def _bank_sounds(bench: Path) -> list[str]:
 
 def score_example(folder: Path, record: Any, sounds: list[str], backend: str = "rules") -> ExampleScore:
     """Plan one example's instruction on its source scene and score it."""
-    from planner import make_plan
+    from audioedit.planner import make_plan
 
     source = folder / record.source
     annotation = source.with_suffix(".jams")
@@ -273,7 +273,7 @@ def _summary(op: str, scores: list[ExampleScore]) -> OpAccuracy:
 def planner_accuracy(bench_dir: str | Path, backend: str = "rules", limit: int | None = None) -> PlannerAccuracy:
     """Score the planner ``backend`` on the benchmark folder ``bench_dir`` (a ``synth_benchmark``
     output), at most ``limit`` examples per op and of the declarative split."""
-    from synth.run import load_records
+    from audioedit.synth.run import load_records
 
     bench = Path(bench_dir)
     if not (bench / "manifest.jsonl").is_file():
@@ -282,7 +282,7 @@ def planner_accuracy(bench_dir: str | Path, backend: str = "rules", limit: int |
     if limit is not None and limit < 1:
         raise UserInputError(f"limit={limit}: must be >= 1 (or None for every example)")
     sounds = _bank_sounds(bench)
-    from planner import make_plan
+    from audioedit.planner import make_plan
 
     make_plan("remove the siren", None, sounds=sounds, backend="rules")  # warm-up: imports stay out of the timings
     by_op: dict[str, list] = defaultdict(list)

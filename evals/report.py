@@ -19,7 +19,7 @@ import numpy as np
 
 from audioedit.audio import write_text_atomic
 
-from evals import metrics as M
+from audioedit.evals import metrics as M
 
 # key, column title, better ("low" | "high")
 METRICS = [
@@ -50,7 +50,7 @@ def _fmt(v: float | None, digits: int = 2) -> str:
 
 def load_run(out_dir: str | Path) -> tuple[list[dict], list[dict]]:
     """(latest record per item x method, CLAP vector rows) of a run folder."""
-    from evals.runner import VECTORS, _latest, read_records
+    from audioedit.evals.runner import VECTORS, _latest, read_records
 
     out = Path(out_dir)
     records = _latest(read_records(out))
@@ -227,7 +227,7 @@ def latency_chart(records: list[dict], methods: list[str], path: Path) -> Path:
 def _save(fig, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
-    from evals.runner import shrink_png
+    from audioedit.evals.runner import shrink_png
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)

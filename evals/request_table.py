@@ -101,7 +101,7 @@ def load_table(path: Path = TABLE) -> tuple[dict[str, SceneDescription | None], 
 
 
 def run_table(path: Path = TABLE, backend: str = "rules") -> TableResult:
-    from planner import make_plan
+    from audioedit.planner import make_plan
 
     scenes, cases = load_table(path)
     results = []

@@ -33,8 +33,8 @@ from audioedit.audio import write_text_atomic
 from audioedit.errors import UserInputError
 from audioedit.tasks import run_tasks
 
-from evals.methods import METHODS
-from evals.suites import EvalItem, Suite, item_source, item_target, load_suite
+from audioedit.evals.methods import METHODS
+from audioedit.evals.suites import EvalItem, Suite, item_source, item_target, load_suite
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -76,9 +76,9 @@ class EvalSummary(BaseModel):
 
 @lru_cache(maxsize=2)
 def _resources(options_json: str):
-    from evals.methods import make_context
-    from evals.metrics import ZeroShotClassifier
-    from evals.scoring import resolve_clap
+    from audioedit.evals.methods import make_context
+    from audioedit.evals.metrics import ZeroShotClassifier
+    from audioedit.evals.scoring import resolve_clap
 
     opts = EvalOptions.model_validate_json(options_json)
     ctx = make_context(opts.methods, opts.ldm_path, opts.planner)
@@ -89,8 +89,8 @@ def _resources(options_json: str):
 
 def evaluate_item(item_json: str, methods: list[str], options_json: str, figures: bool = False) -> dict:
     """All ``methods`` on one item: ``{"records": [...], "vectors": [...]}`` (never raises)."""
-    from evals.methods import run_method
-    from evals.scoring import score_output, target_vectors
+    from audioedit.evals.methods import run_method
+    from audioedit.evals.scoring import score_output, target_vectors
 
     item = EvalItem.model_validate_json(item_json)
     opts = EvalOptions.model_validate_json(options_json)
@@ -214,7 +214,7 @@ def run_eval(suite: str | Suite, methods: list[str], out_dir: str | Path, limit:
             if progress:
                 progress(n, len(tasks))
     records = _latest(read_records(out))
-    from evals.scoring import clap_description
+    from audioedit.evals.scoring import clap_description
 
     return EvalSummary(suite=suite.name, methods=list(methods), out_dir=str(out), items=len(suite.items),
                        records=len(records), written=written,
@@ -229,7 +229,7 @@ def ldm_description(ldm_path: str | None = None) -> str:
     """Which learned editor checkpoint the run used (its training step and examples seen)."""
     if ldm_path == "none":
         return "learned editor disabled (--ldm none)"
-    from executor.ldm.editor import DEFAULT_ASSETS
+    from audioedit.executor.ldm.editor import DEFAULT_ASSETS
 
     folder = Path(ldm_path) if ldm_path else DEFAULT_ASSETS
     info = folder / "info.json"
@@ -250,7 +250,7 @@ def main_eval(suite: str | Suite, methods: list[str] | str, out: str | Path, lim
     ``command``: the command line for the report header (default: this process's ``sys.argv``);
     ``note``: a sentence for the header (e.g. why ``limit`` was used).
     """
-    from evals.report import write_report
+    from audioedit.evals.report import write_report
 
     methods = [m.strip() for m in methods.split(",")] if isinstance(methods, str) else list(methods)
     command = command or " ".join(shlex.quote(a) for a in sys.argv)

@@ -1,4 +1,4 @@
-"""Scoring one method output against its item: every per-example metric of ``evals.metrics``.
+"""Scoring one method output against its item: every per-example metric of ``audioedit.evals.metrics``.
 
 ``score_output(item, source, target, output, clap=None, classifier=None) -> (metrics, vectors)``:
 ``metrics`` is a flat dict of floats (None where a metric does not apply), ``vectors`` holds the
@@ -15,8 +15,8 @@ import numpy as np
 from audioedit.audio import Audio, load_audio
 from audioedit.clap.small import SHIPPED_DIR, has_weights
 
-from evals import metrics as M
-from evals.suites import EvalItem
+from audioedit.evals import metrics as M
+from audioedit.evals.suites import EvalItem
 
 
 

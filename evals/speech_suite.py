@@ -2,9 +2,9 @@
 recordings (no annotation, no stems), per SNR and method; see reports/speech/README.md.
 
     audioedit eval --suite speech --methods planned,identity,dfn3 --out reports/speech/test
-    python -m evals.speech_suite tune --out reports/speech/dev      # the dev-split candidate table
-    python -m evals.speech_suite run --shard 0/2 --out DIR & python -m evals.speech_suite run --shard 1/2 --out DIR
-    python -m evals.speech_suite report --out DIR                   # the tables over every shard
+    python -m audioedit.evals.speech_suite tune --out reports/speech/dev      # the dev-split candidate table
+    python -m audioedit.evals.speech_suite run --shard 0/2 --out DIR & python -m audioedit.evals.speech_suite run --shard 1/2 --out DIR
+    python -m audioedit.evals.speech_suite report --out DIR                   # the tables over every shard
 
 Methods: ``identity`` (the input), ``dfn3`` (DeepFilterNet3 alone), ``planned`` (the whole
 pipeline, ``audioedit.edit``, on the mixture alone). Per item the records hold SI-SDR, PESQ-WB and
@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from audioedit.errors import UserInputError
-from evals.speech_data import SNRS_DB, SpeechMix, mixtures
-from evals.speech_metrics import gain_projection, speech_metrics
+from audioedit.evals.speech_data import SNRS_DB, SpeechMix, mixtures
+from audioedit.evals.speech_metrics import gain_projection, speech_metrics
 
 METHODS = ("planned", "identity", "dfn3")
 DENOISE = "remove the background noise"
@@ -44,7 +44,7 @@ def run_method(method: str, mix: SpeechMix, request: str = DENOISE) -> tuple[np.
     if method == "identity":
         return mix.mixture.samples[0], "ok"
     if method == "dfn3":
-        from executor.speech.dfn import enhance
+        from audioedit.executor.speech.dfn import enhance
 
         return enhance(mix.mixture).audio.samples[0], "ok"
     if method == "planned":
@@ -67,7 +67,7 @@ def louder_record(mix: SpeechMix, method: str, out: np.ndarray, status: str, sec
     s, b = mix.speech.samples[0], mix.background.samples[0]
     speech_gain, bg_gain = gain_projection(out, s, b)
     rest = out - 10 ** (LOUDER_DB / 20) * s
-    from executor.speech.layers import split_layers
+    from audioedit.executor.speech.layers import split_layers
 
     before, after = split_layers(mix.mixture), split_layers(mix.mixture.with_samples(out[None, :]))
     layer_gain = 10 * np.log10(np.sum(after.speech.samples.astype(np.float64) ** 2)
@@ -147,7 +147,7 @@ def read_all(out_dir: str | Path) -> list[dict]:
 def main_speech(methods: list[str] | str, out_dir: str | Path, limit: int | None = None, data_dir: str | None = None,
                 split: str = "test", command: str | None = None, shard: tuple[int, int] = (0, 1)) -> str:
     """Run the suite, write ``report.md`` in ``out_dir`` and return its text."""
-    from evals.suites import dev_data_dir
+    from audioedit.evals.suites import dev_data_dir
 
     methods = [m.strip() for m in methods.split(",")] if isinstance(methods, str) else list(methods)
     bad = [m for m in methods if m not in METHODS]
@@ -164,7 +164,7 @@ def main_speech(methods: list[str] | str, out_dir: str | Path, limit: int | None
     return text
 
 
-if __name__ == "__main__":  # python -m evals.speech_suite [tune] ...
+if __name__ == "__main__":  # python -m audioedit.evals.speech_suite [tune] ...
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -177,7 +177,7 @@ if __name__ == "__main__":  # python -m evals.speech_suite [tune] ...
     parser.add_argument("--data", default=None)
     args = parser.parse_args()
     if args.what == "tune":
-        from evals.speech_tune import main_tune
+        from audioedit.evals.speech_tune import main_tune
 
         print(main_tune(args.out, data_dir=args.data, limit=args.limit))
     elif args.what == "report":  # the tables of every shard's records in --out

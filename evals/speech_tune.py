@@ -3,7 +3,7 @@ reports/speech/README.md (before the numbers): highest mean over SNRs of the med
 improvement, among candidates whose median PESQ improvement is at least DFN3-alone's minus 0.1
 at every SNR; ties (0.05 dB) go to the candidate closer to DFN3 alone.
 
-    python -m evals.speech_suite tune --out reports/speech/dev
+    python -m audioedit.evals.speech_suite tune --out reports/speech/dev
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
-from evals.speech_data import SNRS_DB, mixtures
-from evals.speech_metrics import speech_metrics
+from audioedit.evals.speech_data import SNRS_DB, mixtures
+from audioedit.evals.speech_metrics import speech_metrics
 
 ATTEN_LIMS_DB = (100.0, 20.0)
 WARMUPS_S = (0.0, 3.0)
@@ -22,7 +22,7 @@ LEAKS = (0.0, 0.1, 0.2)
 
 
 def candidates():
-    from executor.speech.layers import SplitConfig
+    from audioedit.executor.speech.layers import SplitConfig
 
     return [SplitConfig(atten_lim_db=a, warmup_s=w, leak=k) for a in ATTEN_LIMS_DB for w in WARMUPS_S for k in LEAKS]
 
@@ -41,8 +41,8 @@ def choose(rows: dict) -> tuple:
 
 
 def main_tune(out_dir: str | Path, data_dir: str | None = None, limit: int | None = None) -> str:
-    from evals.suites import dev_data_dir
-    from executor.speech.layers import split_layers
+    from audioedit.evals.suites import dev_data_dir
+    from audioedit.executor.speech.layers import split_layers
 
     root = dev_data_dir(data_dir)
     out = Path(out_dir)

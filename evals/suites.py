@@ -4,7 +4,7 @@
     scene, target = item_scene(suite.items[0]), item_target(suite.items[0])
 
 Suites (``SUITES``):
-- ``synth-v1``: the six-op split of ``synth.synth_benchmark(version="v1")`` (cached in
+- ``synth-v1``: the six-op split of ``audioedit.synth.synth_benchmark(version="v1")`` (cached in
   ``runs/bench-v1``, regenerated deterministically when absent).
 - ``synth-v1-declarative``: the declarative multi-step split of the same benchmark.
 - ``lcr``: the Listen-Chat-Remix demo items of the dev corpus (mixture, declarative request,
@@ -104,7 +104,7 @@ def load_suite(name: str, *, limit: int | None = None, stems: bool = False, data
 
 def synth_suite(name: str, cache_dir: str | os.PathLike, limit: int | None = None, generate: bool = True) -> Suite:
     from audioedit.steps import OPS
-    from synth.run import BENCHMARKS, load_records, synth_benchmark
+    from audioedit.synth.run import BENCHMARKS, load_records, synth_benchmark
 
     spec, cache = BENCHMARKS["v1"], Path(cache_dir)
     declarative = name.endswith("declarative")
@@ -188,7 +188,7 @@ def caption(labels) -> str:
 def short_label(description: str) -> str:
     """An event label for an LCR source description: speakers -> ``speech``; else the planner's
     vocabulary label when one matches, else the words joined by ``_``."""
-    from planner.vocab import VOCAB, match_label
+    from audioedit.planner.vocab import VOCAB, match_label
 
     text = description.lower()
     if "speaker" in text or "speech" in text:

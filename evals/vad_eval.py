@@ -1,4 +1,4 @@
-"""Voice-detector event F1 on annotated dev speech (``python -m evals.vad_eval``).
+"""Voice-detector event F1 on annotated dev speech (``python -m audioedit.evals.vad_eval``).
 
 The dev corpus has no hand-labelled speech segments, so the reference segments are the activity
 of the clean speech itself: 20 ms frames above ``max(peak - 40 dB, -60 dBFS)``, gaps shorter than
@@ -102,7 +102,7 @@ def _items(root: Path):
             clean = sum((load_audio(lcr.parent / s).to_mono().samples[0] for s in speech[1:]),
                         load_audio(lcr.parent / speech[0]).to_mono().samples[0])
             yield f"lcr:{t['mixture']}", mix, Audio(clean, mix.sample_rate_hz)
-    from evals.speech_data import RATE_HZ, clips
+    from audioedit.evals.speech_data import RATE_HZ, clips
 
     for split in ("dev", "test"):
         speech = [a.samples[0] for _, a in clips(root, split, "speech")]
@@ -119,7 +119,7 @@ def _items(root: Path):
 
 def evaluate(root: str | Path) -> tuple[list[dict], dict, dict]:
     """(per-item rows, event F1 totals, frame F1 totals)."""
-    from executor.speech.vad import detect_speech
+    from audioedit.executor.speech.vad import detect_speech
 
     rows, events, frames = [], np.zeros(3, int), np.zeros(3, int)
     for name, mix, clean in _items(Path(root)):
@@ -135,7 +135,7 @@ def evaluate(root: str | Path) -> tuple[list[dict], dict, dict]:
 if __name__ == "__main__":
     import sys
 
-    from evals.suites import dev_data_dir
+    from audioedit.evals.suites import dev_data_dir
 
     rows, total, frames = evaluate(dev_data_dir(sys.argv[1] if len(sys.argv) > 1 else None))
     print("| item | reference | detected | tp | fp | fn |\n|---|---|---|---|---|---|")

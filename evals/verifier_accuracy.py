@@ -10,7 +10,7 @@ MIXTURE-ONLY scenes (no stems on either side; events from the annotation), all s
   event of the scene; ``wrong_class`` — a different sound added / put in (add, replace);
   ``wrong_amount`` — gain 6 dB off (loudness), 12 dB too quiet (add), factor ** 0.4 (speed);
   ``collateral`` — remove / replace done as a region edit that takes the overlapping sounds with
-  it (``executor.dsp`` ``mode="region"``; only where other events overlap the target).
+  it (``audioedit.executor.dsp`` ``mode="region"``; only where other events overlap the target).
   The failed renderings report their true ``edited_spans_s``.
 
 Each case is verified once (acoustic verdict + raw CLAP measurements); thresholds are applied
@@ -32,11 +32,11 @@ from pathlib import Path
 
 import numpy as np
 
-from agents.verifier import CLAP_FIELDS, CLAP_OPS, SIGNAL_CHECKS, Verifier, VerifierConfig, verify_acoustic
+from audioedit.agents.verifier import CLAP_FIELDS, CLAP_OPS, SIGNAL_CHECKS, Verifier, VerifierConfig, verify_acoustic
 from audioedit.errors import ExecutionError, UserInputError
 from audioedit.scene import Scene, load_scene
 from audioedit.steps import AddStep, EditStepAdapter, EventRef, LoudnessStep, ReorderStep, SpeedStep
-from executor.dsp import execute_dsp
+from audioedit.executor.dsp import execute_dsp
 
 log = logging.getLogger(__name__)
 OPS = ("add", "remove", "replace", "reorder", "loudness", "speed")

@@ -10,7 +10,7 @@
 A region edit is exact only when every sound in the span is known, so detected events (CLAP
 grounding, no annotation) never route to ``dsp.mixture``; ``region`` forces it anyway.
 - the speech / the background, or speech events without stems -> ``speech.layers`` (speech/rest
-  split, ``executor.speech``); cutting the pauses -> ``speech.pauses``
+  split, ``audioedit.executor.speech``); cutting the pauses -> ``speech.pauses``
 
 ``preference`` forces a family: ``dsp`` never tries the LDM, ``ldm`` tries it first, ``region``
 is DSP that edits the target's time region even when other events overlap it (``dsp.region``:
@@ -40,8 +40,8 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
     """Backends to try for ``step`` on ``scene``, best first; empty when nothing can do it
     (``unavailable`` then explains why)."""
     from audioedit.ops.registry import get
-    from executor.dsp import mixture_feasible
-    from executor.speech.routes import speech_routes
+    from audioedit.executor.dsp import mixture_feasible
+    from audioedit.executor.speech.routes import speech_routes
 
     if (op := get(step.op)) is not None:  # registry ops decide where they can run
         feasible, why = op.feasible(scene, step)
@@ -76,7 +76,7 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
 def unavailable(scene: Scene, step: EditStep, preference: Preference, ldm_available: bool) -> str:
     """Why ``routes`` came back empty, in words a user can act on."""
     from audioedit.ops.registry import get
-    from executor.dsp import mixture_feasible
+    from audioedit.executor.dsp import mixture_feasible
 
     if (op := get(step.op)) is not None:
         return f"no backend can do this step: {op.feasible(scene, step)[1]}"
@@ -96,7 +96,7 @@ def execute_route(scene: Scene, step: EditStep, route: Route, *, bank, rng, ldm=
     if (op := get(step.op)) is not None:
         return op.execute(scene, step)
     if route.backend.startswith("speech."):
-        from executor.speech.routes import execute_speech
+        from audioedit.executor.speech.routes import execute_speech
 
         return execute_speech(scene, step, route.backend, bank=bank, rng=rng)
     if route.backend == "ldm":
@@ -106,10 +106,10 @@ def execute_route(scene: Scene, step: EditStep, route: Route, *, bank, rng, ldm=
             raise ExecutionError("the ldm backend was routed to but no editor is loaded")
         return ldm.execute(scene, step, bank=bank, rng=rng)
     if route.backend == "dsp.whole":
-        from executor.dsp import whole
+        from audioedit.executor.dsp import whole
 
         return whole.execute(scene, step)
-    from executor.dsp import execute_dsp
+    from audioedit.executor.dsp import execute_dsp
 
     mode = {"dsp.stems": "stems", "dsp.region": "region"}.get(route.backend, "mixture")
     return execute_dsp(scene, step, bank=bank, rng=rng, mode=mode)
@@ -124,7 +124,7 @@ class LazyEditor:
 
     def execute(self, scene: Scene, step: EditStep, *, bank, rng):
         if self._editor is None:
-            from executor.ldm import load_editor
+            from audioedit.executor.ldm import load_editor
 
             self._editor = load_editor(self.path)
         return self._editor.execute(scene, step, bank=bank, rng=rng)
@@ -134,7 +134,7 @@ def default_editor(preference: Preference = "auto", path=None) -> LazyEditor | N
     """The shipped learned editor (or the one at ``path``) unless DSP is forced or none is shipped."""
     from pathlib import Path
 
-    from executor.ldm.editor import DEFAULT_ASSETS
+    from audioedit.executor.ldm.editor import DEFAULT_ASSETS
 
     if preference in ("dsp", "region"):
         return None

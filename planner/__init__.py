@@ -1,11 +1,11 @@
 """planner: a plain-language request (+ the scene it is about) -> a ``Plan`` of atomic edit steps.
 
-    >>> from planner import make_plan
+    >>> from audioedit.planner import make_plan
     >>> make_plan("drop the siren and add a bird at 3 s").steps[1].instruction
     'Add a bird at 3.0 s.'
 
 Backends (``BACKENDS``, imported lazily): ``rules`` (default; offline, deterministic,
-``planner.rules.plan_rules``) and ``llm`` (``planner.llm.make_llm_plan``: any OpenAI-compatible
+``audioedit.planner.rules.plan_rules``) and ``llm`` (``audioedit.planner.llm.make_llm_plan``: any OpenAI-compatible
 endpoint; falls back to the rules planner when none is configured).
 """
 
@@ -20,8 +20,8 @@ from audioedit.steps import Plan
 
 # backend name -> "module:function" taking (request, scene, sounds, **options) and returning a Plan
 BACKENDS: dict[str, str] = {
-    "rules": "planner.rules:plan_rules",
-    "llm": "planner.llm:make_llm_plan",
+    "rules": "audioedit.planner.rules:plan_rules",
+    "llm": "audioedit.planner.llm:make_llm_plan",
 }
 
 

@@ -1,7 +1,7 @@
 """StepBuilder: numbers steps ``s1, s2, ...`` and fills each one's canonical instruction.
 
-The clause parsers in ``planner.ops`` and ``planner.declarative`` call one method per step; the
-instruction sentence comes from ``planner.templates`` so every step of a kind reads the same way.
+The clause parsers in ``audioedit.planner.ops`` and ``audioedit.planner.declarative`` call one method per step; the
+instruction sentence comes from ``audioedit.planner.templates`` so every step of a kind reads the same way.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from audioedit.steps import (
     ReplaceStep,
     SpeedStep,
 )
-from planner import templates
-from planner.refs import Grounding, describe_ref
+from audioedit.planner import templates
+from audioedit.planner.refs import Grounding, describe_ref
 
 
 class StepBuilder:

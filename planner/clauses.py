@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 
-from planner.amounts import NUM
-from planner.attributes import is_attribute_tail
+from audioedit.planner.amounts import NUM
+from audioedit.planner.attributes import is_attribute_tail
 
 CUE_RE = re.compile(
     r"\b(?:removing|dropping|deleting|muting|adding|lowering|raising|reducing|increasing|boosting|getting rid|"

@@ -6,7 +6,7 @@
 | "make the X calmer" | X ``CALM_GAIN_DB`` |
 | "focus on the speaker", "so I can hear X", "make X stand out" | every other label ``FOCUS_GAIN_DB`` |
 | "keep only X", "isolate X", "extract X" | remove every other label |
-| "make this sound like a beach", "busier" | goals: ``planner.goals`` (the scene knowledge base) |
+| "make this sound like a beach", "busier" | goals: ``audioedit.planner.goals`` (the scene knowledge base) |
 | "keep everything else", "leave the rest as is", "don't change anything else" | no step: an assumption (every step leaves the rest unchanged) |
 | "keep the pitch", "pitch unchanged" after a speed step | no step: an assumption (speed changes keep the pitch by default) |
 | "make it busier / livelier", "liven it up" | goals (mood 'busier'); other wordings: unresolved, name the sounds |
@@ -19,12 +19,12 @@ from __future__ import annotations
 import re
 
 from audioedit.steps import EventRef
-from planner import templates
-from planner.attributes import SPEECH_LABELS
-from planner.groups import complete, named_refs
-from planner.builder import StepBuilder
-from planner.refs import clean_phrase
-from planner.vocab import canonical_label
+from audioedit.planner import templates
+from audioedit.planner.attributes import SPEECH_LABELS
+from audioedit.planner.groups import complete, named_refs
+from audioedit.planner.builder import StepBuilder
+from audioedit.planner.refs import clean_phrase
+from audioedit.planner.vocab import canonical_label
 
 CALM_GAIN_DB = -6.0
 FOCUS_GAIN_DB = -10.0

@@ -1,6 +1,6 @@
 """Explicit room and timbre requests -> reverb / eq steps (the registry ops of ``audioedit/ops``).
 
-    >>> from planner.rules import plan_rules
+    >>> from audioedit.planner.rules import plan_rules
     >>> [(s.op, s.target.scope, s.preset) for s in plan_rules("make it sound muffled").steps]
     [('eq', 'recording', 'muffled')]
     >>> s = plan_rules("reverb the speech with reverb level 5", sounds=()).steps[0]
@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 
 from audioedit.ops import eq, reverb
-from planner.builder import StepBuilder
-from planner.goals import WHOLE
+from audioedit.planner.builder import StepBuilder
+from audioedit.planner.goals import WHOLE
 
 WHOLE_RE = re.compile(r"^(?:it|this|that|everything|all of it|the (?:whole |entire )?(?:recording|clip|audio|track|mix|"
                       r"thing|file|sound))$")

@@ -5,7 +5,7 @@
     ['add', 'add', 'add', 'reverb']
 
 "make it sound like a beach", "make this a busy office", "busier", "more cinematic", "less cluttered":
-the goal names a scene or a mood of ``planner/assets/scenes.yaml`` (``planner.scene_kb``). The plan
+the goal names a scene or a mood of ``planner/assets/scenes.yaml`` (``audioedit.planner.scene_kb``). The plan
 
 1. grounds what is present (the scene description's labels; without an annotation the pipeline detects
    the goal's sounds and clashes with CLAP, ``grounding_labels``);
@@ -26,9 +26,9 @@ import re
 
 from audioedit.ops import eq, reverb
 from audioedit.steps import EventRef
-from planner.builder import StepBuilder
-from planner.scene_kb import SceneEntry, SceneSound, load_kb
-from planner.vocab import RELATED, canonical_label, display_name
+from audioedit.planner.builder import StepBuilder
+from audioedit.planner.scene_kb import SceneEntry, SceneSound, load_kb
+from audioedit.planner.vocab import RELATED, canonical_label, display_name
 
 MAX_STEPS = 8
 WHOLE = EventRef(label="recording", text="the whole recording", scope="recording")
@@ -59,7 +59,7 @@ def goal_phrase(text: str) -> str | None:
 
 
 def parse_goal(text: str, source: str, builder: StepBuilder) -> bool:
-    """The ``planner.rules`` parser: a goal request -> its steps (see the module docstring)."""
+    """The ``audioedit.planner.rules`` parser: a goal request -> its steps (see the module docstring)."""
     phrase = goal_phrase(text)
     if phrase is None:
         if RESTYLE_RE.match(text) is None:
@@ -161,8 +161,8 @@ def _adds(entry: SceneEntry, present: dict[str, str], g, max_adds: int) -> list[
 
 
 def plan_goal_request(request: str, scene=None, sounds=()):
-    """``planner.rules.plan_rules`` on a goal request (a convenience for the doctest and the eval)."""
-    from planner.rules import plan_rules
+    """``audioedit.planner.rules.plan_rules`` on a goal request (a convenience for the doctest and the eval)."""
+    from audioedit.planner.rules import plan_rules
 
     return plan_rules(request, scene, sounds)
 

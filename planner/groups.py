@@ -22,10 +22,10 @@ import re
 from typing import TYPE_CHECKING
 
 from audioedit.steps import EventRef, whole_recording
-from planner.attributes import SPEECH_LABELS
+from audioedit.planner.attributes import SPEECH_LABELS
 
 if TYPE_CHECKING:
-    from planner.refs import Grounding
+    from audioedit.planner.refs import Grounding
 
 _WHOLE_NOUNS = (r"thing|mix|mixture|recording|clip|audio|track|scene|file|song|podcast|video|sound|piece|episode|memo|"
                 r"voice memo|take|session")
@@ -100,7 +100,7 @@ def special_refs(g: Grounding, phrase: str, source: str) -> list[EventRef] | Non
 
 
 def _names_a_sound(g: Grounding, text: str) -> bool:
-    from planner.refs import names_scene_sound
+    from audioedit.planner.refs import names_scene_sound
 
     return bool(text.strip()) and names_scene_sound(g, text)
 
@@ -134,8 +134,8 @@ def _events(g: Grounding, phrase: str, source: str, events: list, what: str) -> 
 def named_refs(g: Grounding, phrase: str, source: str) -> list[EventRef] | None:
     """Refs for the sounds ``phrase`` names when the scene is not complete and they need not have been
     detected ('isolate the dog' on a plain recording: the learned editor looks for the dog itself)."""
-    from planner.refs import clean_phrase, split_refs
-    from planner.vocab import canonical_label, content_tokens, match_label
+    from audioedit.planner.refs import clean_phrase, split_refs
+    from audioedit.planner.vocab import canonical_label, content_tokens, match_label
 
     out = []
     for part in split_refs(clean_phrase(phrase)):

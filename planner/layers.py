@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 
 from audioedit.steps import EventRef, PausesStep
-from planner.amounts import loudness_gain_db, number_value
-from planner.builder import StepBuilder
+from audioedit.planner.amounts import loudness_gain_db, number_value
+from audioedit.planner.builder import StepBuilder
 
 REMOVE_PAUSE_S = 0.25   # "remove the silences": a natural gap between phrases is kept
 SHORTEN_PAUSE_S = 0.5   # "shorten the pauses" with no amount
@@ -82,7 +82,7 @@ def parse_speech_layers(text: str, source: str, builder: StepBuilder) -> bool:
         return True
     m = REPLACE_BG_RE.match(text)
     if m:
-        from planner.vocab import canonical_label
+        from audioedit.planner.vocab import canonical_label
 
         phrase = (m["s"] or m["t"]).strip()
         sound = canonical_label(phrase) or phrase.replace(" ", "_")
@@ -133,7 +133,7 @@ UNDER_RE = re.compile(UNDER)
 
 
 def parse_layers(text: str, source: str, builder: StepBuilder) -> bool:
-    """``parse_pauses`` or ``parse_speech_layers`` (the one entry ``planner.rules.PARSERS`` lists)."""
+    """``parse_pauses`` or ``parse_speech_layers`` (the one entry ``audioedit.planner.rules.PARSERS`` lists)."""
     return any(parser(text, source, builder) for parser in PARSERS)
 
 

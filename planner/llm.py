@@ -15,13 +15,13 @@ Output format, tried in order (``mode="auto"``) until the server accepts one: st
 outputs (``response_format=json_schema``), tool calling (a forced ``submit_plan`` function), JSON
 mode (``json_object`` with the schema in the prompt). A reply that is not valid JSON or fails the
 pydantic schema is shown back to the model with the validation error, at most ``max_retries``
-times; then ``PlanError``. Valid steps are grounded in the scene (``planner.llm_ground``).
+times; then ``PlanError``. Valid steps are grounded in the scene (``audioedit.planner.llm_ground``).
 
     plan = plan_with_llm("drop the siren", scene_description, sounds=["bird", "rain"],
                          options=LLMOptions(base_url="http://127.0.0.1:8080/v1", model="qwen"))
     plan.planner   # 'llm:qwen'
 
-``make_llm_plan`` is what ``planner.make_plan(..., backend="llm")`` calls: without a configured
+``make_llm_plan`` is what ``audioedit.planner.make_plan(..., backend="llm")`` calls: without a configured
 endpoint it plans with the rules planner and says so in ``plan.assumptions``.
 """
 
@@ -40,8 +40,8 @@ from audioedit.errors import PlanError, UserInputError
 from audioedit.scene import SceneDescription
 from audioedit.steps import Plan
 
-from planner.llm_ground import ground_steps
-from planner.llm_prompt import LLMPlanOutput, build_messages, output_schema, repair_message
+from audioedit.planner.llm_ground import ground_steps
+from audioedit.planner.llm_prompt import LLMPlanOutput, build_messages, output_schema, repair_message
 
 log = logging.getLogger(__name__)
 Mode = Literal["json_schema", "tools", "json_object"]
@@ -96,13 +96,13 @@ def resolve_options(options: LLMOptions | None = None, **overrides: Any) -> LLMO
 
 
 def make_llm_plan(request: str, scene: Any = None, sounds: Sequence[str] = (), **options: Any) -> Plan:
-    """``planner.make_plan``'s ``llm`` backend: the LLM plan, or the rules plan (noted) without an endpoint."""
+    """``audioedit.planner.make_plan``'s ``llm`` backend: the LLM plan, or the rules plan (noted) without an endpoint."""
     llm_options = options.pop("llm_options", None)
     if scene is not None and hasattr(scene, "describe"):  # a Scene: the planner sees its description
         scene = scene.describe()
     resolved = resolve_options(llm_options, **options)
     if not resolved.configured:
-        from planner import make_plan
+        from audioedit.planner import make_plan
 
         log.info("no LLM endpoint configured; using the rules planner")
         plan = make_plan(request, scene, sounds=sounds, backend="rules")

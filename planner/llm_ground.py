@@ -2,7 +2,7 @@
 
 A model may name a target loosely ("the ambulance"), give ids that do not exist, or ask to add a
 sound the bank lacks. ``ground_steps`` maps every target label onto the scene's labels with
-``planner.vocab.match_label``, fills ``event_ids`` with ``audioedit.steps.select_events``, maps
+``audioedit.planner.vocab.match_label``, fills ``event_ids`` with ``audioedit.steps.select_events``, maps
 added sounds onto the bank's labels, and turns a step it cannot ground into an ``Unresolved``
 entry (with the reason) instead of dropping it. Surviving steps are renumbered ``s1, s2, ...``.
 """
@@ -22,7 +22,7 @@ from audioedit.steps import (
     select_events,
 )
 
-from planner.vocab import canonical_label, match_label
+from audioedit.planner.vocab import canonical_label, match_label
 
 
 class Ungroundable(ValueError):

@@ -1,7 +1,7 @@
 """What the LLM planner sends: the output schema (``LLMPlanOutput``) and the chat messages.
 
 The system message explains the operations (the six, reverb and eq), the scene knowledge base for
-goal requests (``planner.scene_kb``), the default amounts for vague words, the scene
+goal requests (``audioedit.planner.scene_kb``), the default amounts for vague words, the scene
 (one line per event: id, label, role, onset-offset in seconds, level in dBFS) and the sounds that
 can be added; the user message is the request. In JSON mode (no schema enforcement by the server)
 the JSON schema itself is appended to the system message.
@@ -94,7 +94,7 @@ def describe_sounds(sounds: Sequence[str]) -> str:
 def build_messages(request: str, scene: SceneDescription | None, sounds: Sequence[str],
                    *, with_schema: bool = False) -> list[dict]:
     """The chat messages for one planning call (OpenAI format: role + content)."""
-    from planner.scene_kb import load_kb
+    from audioedit.planner.scene_kb import load_kb
 
     goals = "Scene knowledge base (add [label(role,count,snr_db)]; remove; lower; room; timbre):\n" + load_kb().summary()
     system = "\n\n".join([INSTRUCTIONS, describe_scene(scene), describe_sounds(sounds), goals])

@@ -1,8 +1,8 @@
-"""Clause parsers for replace, add, speed and loudness (reorder: ``planner.reorder``; remove: ``planner.remove``).
+"""Clause parsers for replace, add, speed and loudness (reorder: ``audioedit.planner.reorder``; remove: ``audioedit.planner.remove``).
 
 Each parser takes the tidied lower-case clause, the clause as written (``source``) and the
 ``StepBuilder``; it returns False when the clause is not of its kind, True once it has emitted
-steps or recorded why it could not (an unresolved entry). ``planner.rules.PARSERS`` tries them in
+steps or recorded why it could not (an unresolved entry). ``audioedit.planner.rules.PARSERS`` tries them in
 order, so a parser may rely on the earlier ones having declined.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from audioedit.steps import EventRef
-from planner.amounts import (
+from audioedit.planner.amounts import (
     ADD_SNR_DB,
     DB_RE,
     DOUBLE_SPEED_RE,
@@ -31,8 +31,8 @@ from planner.amounts import (
     number_value,
     speed_factor,
 )
-from planner.builder import StepBuilder
-from planner.refs import (
+from audioedit.planner.builder import StepBuilder
+from audioedit.planner.refs import (
     AT_START_S,
     BEFORE_MARGIN_S,
     END_MARGIN_S,

@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 
 from audioedit.scene import Event, SceneDescription
 from audioedit.steps import EventRef, Unresolved, select_events
-from planner.amounts import NUM, ORDINAL_WORDS, number_value
-from planner.attributes import SPEECH_LABELS, described_events, description_of, is_attribute_tail, phrase_attributes
-from planner.groups import complete, special_refs
-from planner.vocab import PHRASE_INDEX, STOPWORDS, canonical_label, content_tokens, display_name, match_label, singular
+from audioedit.planner.amounts import NUM, ORDINAL_WORDS, number_value
+from audioedit.planner.attributes import SPEECH_LABELS, described_events, description_of, is_attribute_tail, phrase_attributes
+from audioedit.planner.groups import complete, special_refs
+from audioedit.planner.vocab import PHRASE_INDEX, STOPWORDS, canonical_label, content_tokens, display_name, match_label, singular
 
 AT_START_S = 0.5
 END_MARGIN_S = 2.0
@@ -201,7 +201,7 @@ class Grounding:
 
     def _meaning_match(self, name: str) -> str | None:
         """The scene label ``name`` means when no rule matched ('pooch' -> dog_bark), or None."""
-        from planner.similar import closest_label, label_texts
+        from audioedit.planner.similar import closest_label, label_texts
 
         texts = {lab: label_texts(lab, [e.extra.get("description", "") for e in self.events if e.label == lab])
                  for lab in self.scene_labels()}

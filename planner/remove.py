@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from planner.builder import StepBuilder
-from planner.refs import clean_phrase
+from audioedit.planner.builder import StepBuilder
+from audioedit.planner.refs import clean_phrase
 
 REMOVE_VERB = (r"(?:removing|deleting|dropping|muting|eliminating|getting rid of|remove|drop|get rid of|delete|mute|"
                r"cut(?: out)?|take (?:out|away)|eliminate|silence|erase|kill|lose|"

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 from audioedit.steps import EventRef
-from planner.amounts import NUM
-from planner.builder import StepBuilder
-from planner.refs import UNIT, Grounding, addable_label, clean_phrase, names_scene_sound
+from audioedit.planner.amounts import NUM
+from audioedit.planner.builder import StepBuilder
+from audioedit.planner.refs import UNIT, Grounding, addable_label, clean_phrase, names_scene_sound
 
 SWAP_RE = re.compile(
     r"^(?:swap|switch|exchange|interchange|trade|flip|reverse(?: the order of)?)\s+(?:the\s+(?:order|positions?|places?)"

@@ -5,9 +5,9 @@
     ['Remove the siren.', 'Make the car horn 6 dB louder.']
 
 Deterministic, no network, no model; every regular expression is compiled at import. The request
-is split into clauses (``planner.clauses``); each clause is tried against the parsers in
+is split into clauses (``audioedit.planner.clauses``); each clause is tried against the parsers in
 ``PARSERS`` (declarative mappings first, then the six operations); references are grounded in the
-scene by ``planner.refs``; amounts follow the documented defaults in ``planner.amounts``.
+scene by ``audioedit.planner.refs``; amounts follow the documented defaults in ``audioedit.planner.amounts``.
 
 Nothing is dropped silently: every clause yields steps, an assumption (a goal, a mapping, "nothing
 to do") or an ``Unresolved`` entry saying why. A clause with no verb reuses the previous clause's
@@ -24,11 +24,11 @@ from audioedit.errors import UserInputError
 from audioedit.scene import Scene, SceneDescription
 from audioedit.steps import Plan
 from audioedit.ops.registry import parsers as registry_parsers
-from planner import declarative, fx, goals, layers, ops, remove, reorder
-from planner.builder import StepBuilder
-from planner.clauses import COMMENT_RE, front_position, split_request
-from planner.refs import Grounding, names_scene_sound
-from planner.vocab import canonical_label
+from audioedit.planner import declarative, fx, goals, layers, ops, remove, reorder
+from audioedit.planner.builder import StepBuilder
+from audioedit.planner.clauses import COMMENT_RE, front_position, split_request
+from audioedit.planner.refs import Grounding, names_scene_sound
+from audioedit.planner.vocab import canonical_label
 
 MAX_REQUEST_CHARS = 2000
 

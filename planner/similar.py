@@ -1,5 +1,5 @@
 """References in the user's own words, matched by meaning: "the pooch" -> dog_bark, "the rocket being
-launched" -> missile_launch, when no rule of ``planner.vocab`` matched.
+launched" -> missile_launch, when no rule of ``audioedit.planner.vocab`` matched.
 
 Each candidate label is described by its name, its vocabulary phrases and its events' annotation
 descriptions; the phrase and every description are embedded with all-MiniLM-L6-v2
@@ -8,7 +8,7 @@ reaches ``MIN_SIMILARITY`` and beats the runner-up by ``MIN_MARGIN``. Otherwise 
 unresolved: a guess that edits the wrong sound is worse than a question.
 
 The two thresholds were chosen on ``tests/data/reference_synonyms.tsv`` (synonyms that should
-match, and absent sounds that should not) with ``python -m planner.similar``, which prints the
+match, and absent sounds that should not) with ``python -m audioedit.planner.similar``, which prints the
 accuracy of each setting.
 """
 
@@ -23,7 +23,7 @@ MIN_MARGIN = 0.08
 
 
 def label_texts(label: str, descriptions: Sequence[str] = ()) -> list[str]:
-    from planner.vocab import VOCAB, canonical_label, display_name
+    from audioedit.planner.vocab import VOCAB, canonical_label, display_name
 
     concept = canonical_label(display_name(label)) or label
     return list(dict.fromkeys([display_name(label), *VOCAB.get(concept, ()), *(d for d in descriptions if d)]))

@@ -12,8 +12,8 @@
 from __future__ import annotations
 
 from audioedit.steps import EventRef
-from planner.refs import MASS_NOUNS, describe_ref, plural
-from planner.vocab import display_name
+from audioedit.planner.refs import MASS_NOUNS, describe_ref, plural
+from audioedit.planner.vocab import display_name
 
 
 def _num(x: float) -> str:

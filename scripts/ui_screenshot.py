@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agents.service import ServiceConfig  # noqa: E402
-from agents.ui import create_ui_app  # noqa: E402
+from audioedit.agents.service import ServiceConfig  # noqa: E402
+from audioedit.agents.ui import create_ui_app  # noqa: E402
 from tests.http_util import serving  # noqa: E402
 from tests.test_ui import CHROMIUM_ARGS  # noqa: E402
 

@@ -1,7 +1,7 @@
 """Paired editing data: sound banks, Scaper scenes with stems, examples for the six ops and
 declarative multi-step requests, JSON Lines manifests, local / Ray scale-out.
 
-    >>> from synth import synth_pairs, synth_benchmark
+    >>> from audioedit.synth import synth_pairs, synth_benchmark
     >>> summary = synth_pairs("starter", "all", n=60, out_dir="data/pairs", seed=0, workers=2)  # doctest: +SKIP
     >>> synth_benchmark("starter", "data/bench-v1", version="v1")                              # doctest: +SKIP
 
@@ -11,10 +11,10 @@ op), ``declarative`` (SmartDJ-style requests), ``templates`` (instruction phrasi
 ``audioedit bench synth``.
 """
 
-from synth.banks import SynthBank, dev_corpus_bank, open_bank
-from synth.pairs import PairOptions
-from synth.run import BENCHMARKS, SynthSummary, measure_throughput, synth_benchmark, synth_pairs
-from synth.scenes import SceneSpec
+from audioedit.synth.banks import SynthBank, dev_corpus_bank, open_bank
+from audioedit.synth.pairs import PairOptions
+from audioedit.synth.run import BENCHMARKS, SynthSummary, measure_throughput, synth_benchmark, synth_pairs
+from audioedit.synth.scenes import SceneSpec
 
 __all__ = [
     "BENCHMARKS", "PairOptions", "SceneSpec", "SynthBank", "SynthSummary", "dev_corpus_bank",

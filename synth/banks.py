@@ -354,7 +354,7 @@ def _build_dev_links(data_dir: Path, index_text: str, cache: Path, root: Path) -
             labels[label] = {"display": display, "synonyms": synonyms, "role": role}
         (tmp / "labels.json").write_text(json.dumps(labels, indent=1, sort_keys=True), encoding="utf-8")
         (tmp / "README.txt").write_text(
-            f"Symlinks into {data_dir} (Scaper layout). Built by synth.banks.dev_corpus_bank; do not ship.\n",
+            f"Symlinks into {data_dir} (Scaper layout). Built by audioedit.synth.banks.dev_corpus_bank; do not ship.\n",
             encoding="utf-8",
         )
         try:

@@ -33,13 +33,13 @@ from audioedit.steps import (
     AddStep, EditStep, EventRef, LoudnessStep, Plan, RemoveStep, ReorderStep, ReplaceStep, SpeedStep, resolve_step,
 )
 
-from synth import templates as T
-from synth.banks import SynthBank
-from synth.manifest import ExampleRecord
-from synth.pairs import (
+from audioedit.synth import templates as T
+from audioedit.synth.banks import SynthBank
+from audioedit.synth.manifest import ExampleRecord
+from audioedit.synth.pairs import (
     PairOptions, _commit, _distinct, _name, dsp_executor, exec_seed_for, overlaps_other, write_target,
 )
-from synth.scenes import make_scene
+from audioedit.synth.scenes import make_scene
 
 RECIPES = ("calmer", "focus", "swap_move", "busier", "keep_only", "tempo")
 

@@ -44,10 +44,10 @@ from audioedit.steps import (
     resolve_step,
 )
 
-from synth import templates as T
-from synth.banks import SynthBank
-from synth.manifest import ExampleRecord
-from synth.scenes import SceneSpec, make_scene
+from audioedit.synth import templates as T
+from audioedit.synth.banks import SynthBank
+from audioedit.synth.manifest import ExampleRecord
+from audioedit.synth.scenes import SceneSpec, make_scene
 
 SUBTYPES: dict[str, tuple[str, ...]] = {
     "add": ("event", "background"),
@@ -260,8 +260,8 @@ def canonical_scene(scene: Scene) -> tuple[Scene, dict[str, str]]:
 
 
 def dsp_executor():
-    """``executor.dsp.execute_dsp`` (imported lazily: synth works without loading the executor)."""
-    from executor.dsp import execute_dsp
+    """``audioedit.executor.dsp.execute_dsp`` (imported lazily: synth works without loading the executor)."""
+    from audioedit.executor.dsp import execute_dsp
 
     return execute_dsp
 

@@ -31,10 +31,10 @@ from audioedit.errors import UserInputError
 from audioedit.tasks import run_tasks as fan_out
 from audioedit.steps import OPS
 
-from synth.banks import SynthBank, open_bank
-from synth.manifest import MANIFEST_NAME, ExampleRecord, complete_names, example_seed, write_manifest
-from synth.pairs import PairOptions
-from synth.scenes import SceneSpec
+from audioedit.synth.banks import SynthBank, open_bank
+from audioedit.synth.manifest import MANIFEST_NAME, ExampleRecord, complete_names, example_seed, write_manifest
+from audioedit.synth.pairs import PairOptions
+from audioedit.synth.scenes import SceneSpec
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -100,8 +100,8 @@ def _worker_bank(root: str, name: str) -> SynthBank:
 def run_task(bank_root: str, bank_name: str, task_json: str, out_dir: str, opts_json: str) -> dict:
     """Build one example; returns ``{"name", "ok", "record" | "error"}`` (never raises, so one
     bad example does not stop a run)."""
-    from synth.declarative import make_declarative
-    from synth.pairs import make_pair
+    from audioedit.synth.declarative import make_declarative
+    from audioedit.synth.pairs import make_pair
 
     task = ExampleTask.model_validate_json(task_json)
     try:
@@ -238,7 +238,7 @@ def synth_benchmark(
 
 def load_records(out_dir: str | os.PathLike) -> list[ExampleRecord]:
     """The complete example records of a dataset folder, by name."""
-    from synth.manifest import read_record
+    from audioedit.synth.manifest import read_record
 
     out_dir = Path(out_dir)
     return [r for name in sorted(complete_names(out_dir)) if (r := read_record(out_dir / name)) is not None]

@@ -30,7 +30,7 @@ from audioedit.audio import Audio, save_audio
 from audioedit.errors import UserInputError
 from audioedit.scene import Scene, load_scene
 
-from synth.banks import BankClip, SynthBank
+from audioedit.synth.banks import BankClip, SynthBank
 
 log = logging.getLogger(__name__)
 

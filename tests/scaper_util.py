@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from executor.dsp.toy import tone
+from audioedit.executor.dsp.toy import tone
 
 
 def tiny_bank(root: Path, sr: int = 22050) -> Path:

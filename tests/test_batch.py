@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agents.batch import load_manifest, recorded, run_batch
+from audioedit.agents.batch import load_manifest, recorded, run_batch
 from audioedit.cli import app
 from audioedit.errors import UserInputError
 from audioedit.scene import save_scene
-from evals.fixtures import street_scene
+from audioedit.evals.fixtures import street_scene
 
 ROOT = Path(__file__).resolve().parents[1]
 

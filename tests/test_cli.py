@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from audioedit.cli import app
 from audioedit.scene import save_scene
-from evals.fixtures import street_scene
+from audioedit.evals.fixtures import street_scene
 
 runner = CliRunner()
 
@@ -69,7 +69,7 @@ def test_synth_pairs_command(tmp_path):
 def test_bench_verifier_calibrates_for_a_named_clap_at_a_chosen_rate(tmp_path):
     import yaml
 
-    from agents.verifier import load_verifier_config
+    from audioedit.agents.verifier import load_verifier_config
 
     out = tmp_path / "verifier.yaml"
     result = runner.invoke(app, ["bench", "verifier", "--calibrate", "--n", "6", "--seed", "3", "--sample-rate", "22050",

@@ -12,8 +12,8 @@ from audioedit.audio import Audio
 from audioedit.errors import ExecutionError
 from audioedit.scene import Event, Scene, active_span_s
 from audioedit.steps import AddStep, EventRef, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep
-from executor.dsp import execute_dsp, mixture_feasible
-from executor.dsp.toy import ToneBank, ToyEvent, toy_scene
+from audioedit.executor.dsp import execute_dsp, mixture_feasible
+from audioedit.executor.dsp.toy import ToneBank, ToyEvent, toy_scene
 from audioedit.result import SoundSource, StepResult
 
 FORMATS = [(44100, 2), (16000, 1)]
@@ -222,7 +222,7 @@ def test_mixture_infeasible_for_overlapping_events_but_stems_work():
 
 def test_region_mode_edits_the_overlapped_region_and_says_so():
     """The naive baseline: the beep's region is re-levelled with the bark inside it."""
-    from executor.router import routes
+    from audioedit.executor.router import routes
 
     scene = overlapping_scene(with_stems=False)
     step = LoudnessStep(id="s1", instruction="x", target=ref("beep"), gain_db=-6.0)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from audioedit.audio import Audio
-from evals import metrics as M
+from audioedit.evals import metrics as M
 
 # --------------------------------------------------------------------------------------------
 # metrics, by hand
@@ -98,16 +98,16 @@ def test_detect_onset_finds_a_template():
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    from evals.runner import main_eval
-    from evals.suites import load_suite
-    from synth import synth_pairs
+    from audioedit.evals.runner import main_eval
+    from audioedit.evals.suites import load_suite
+    from audioedit.synth import synth_pairs
 
     root = tmp_path_factory.mktemp("evals")
     ops = ["remove", "reorder", "loudness", "speed"]
     synth_pairs("starter", ops, n=4, out_dir=root / "bench", seed=3, duration_s=5.0)
     suite = load_suite("synth-v1", limit=1, cache_dir=root / "bench", generate=False)
     methods = ["identity", "oracle", "dsp", "planned"]
-    from evals.runner import run_eval
+    from audioedit.evals.runner import run_eval
 
     first = run_eval(suite, methods, root / "out", ldm_path="none", clap="none", spectrograms_per_op=0)
     summary = main_eval(suite, methods, root / "out", limit=1, ldm_path="none", clap="none",
@@ -145,7 +145,7 @@ def test_runner_writes_one_record_per_item_and_method(tiny_run):
 
 def test_ops_filter_runs_only_those_items(tiny_run, tmp_path):
     from audioedit.errors import UserInputError
-    from evals.runner import run_eval
+    from audioedit.evals.runner import run_eval
 
     _, suite, _, _ = tiny_run
     summary = run_eval(suite, ["identity"], tmp_path / "only", ops=["speed", "remove"], clap="none",
@@ -167,7 +167,7 @@ def test_resume_skips_done_records_and_the_report_exists(tiny_run):
 
 
 def test_report_tables_aggregate_per_op(tiny_run):
-    from evals.report import headline_table, load_run, summary_by_method
+    from audioedit.evals.report import headline_table, load_run, summary_by_method
 
     out, _, _, _ = tiny_run
     records, _ = load_run(out)
@@ -202,10 +202,10 @@ class BandEmbedder:
 
 
 def test_clap_metrics_with_a_pluggable_embedder():
-    from evals.metrics import ZeroShotClassifier
-    from evals.report import distribution_table
-    from evals.scoring import score_output, target_vectors
-    from evals.suites import EvalItem
+    from audioedit.evals.metrics import ZeroShotClassifier
+    from audioedit.evals.report import distribution_table
+    from audioedit.evals.scoring import score_output, target_vectors
+    from audioedit.evals.suites import EvalItem
 
     clap = BandEmbedder()
     rng = np.random.default_rng(0)
@@ -235,12 +235,12 @@ def test_clap_metrics_with_a_pluggable_embedder():
 def test_one_shot_runs_the_editor_over_the_whole_clip():
     import torch
 
-    from evals.fixtures import street_scene
-    from evals.methods import MethodContext, run_method
-    from evals.suites import EvalItem
-    from executor.ldm.config import load_config
-    from executor.ldm.core import build_editor
-    from executor.ldm.editor import LdmEditor
+    from audioedit.evals.fixtures import street_scene
+    from audioedit.evals.methods import MethodContext, run_method
+    from audioedit.evals.suites import EvalItem
+    from audioedit.executor.ldm.config import load_config
+    from audioedit.executor.ldm.core import build_editor
+    from audioedit.executor.ldm.editor import LdmEditor
 
     ed = build_editor(load_config("debug"), seed=0)
     with torch.no_grad():  # an untrained editor is the identity; give it a visible edit
@@ -261,7 +261,7 @@ def test_one_shot_runs_the_editor_over_the_whole_clip():
 
 
 def test_lcr_suite_loads_items_with_targets_and_peer(dev_data):
-    from evals.suites import item_scene, item_target, load_suite
+    from audioedit.evals.suites import item_scene, item_target, load_suite
 
     suite = load_suite("lcr", data_dir=dev_data)
     assert len(suite.items) == 34 and "speech" in suite.labels
@@ -278,7 +278,7 @@ def test_lcr_suite_loads_items_with_targets_and_peer(dev_data):
 
 
 def test_sisec_suite_targets_are_mixture_minus_stem(dev_data):
-    from evals.suites import item_source, item_target, load_suite
+    from audioedit.evals.suites import item_source, item_target, load_suite
 
     suite = load_suite("sisec", data_dir=dev_data)
     assert len(suite.items) == 15 and all(it.op == "remove" for it in suite.items)

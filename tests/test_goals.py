@@ -11,9 +11,9 @@ import pytest
 from audioedit.errors import UserInputError
 from audioedit.scene import Event, SceneDescription
 from audioedit.steps import EditStepAdapter
-from planner.goals import goal_phrase
-from planner.rules import plan_rules
-from planner.scene_kb import KnowledgeBase, load_kb
+from audioedit.planner.goals import goal_phrase
+from audioedit.planner.rules import plan_rules
+from audioedit.planner.scene_kb import KnowledgeBase, load_kb
 
 BANK = ("bird", "speech", "dog_bark", "cat", "car_horn", "siren", "door_knock", "footsteps", "bell", "phone_ring",
         "traffic", "rain", "wind", "running_water", "dishes", "music", "crackling_fire", "crickets", "thunder",
@@ -198,7 +198,7 @@ def test_detected_clashes_are_reported_not_removed():
 
 
 def test_grounding_labels_are_the_goals_sounds_and_clashes():
-    from planner.goals import grounding_labels
+    from audioedit.planner.goals import grounding_labels
 
     labels = grounding_labels("Make this sound like a busy office")
     assert labels[:3] == ["typing", "phone_ring", "speech"] and "bird" in labels and "siren" in labels
@@ -206,7 +206,7 @@ def test_grounding_labels_are_the_goals_sounds_and_clashes():
 
 
 def test_the_synth_benchmark_bank_keeps_its_fixed_vocabulary():
-    from synth import open_bank
+    from audioedit.synth import open_bank
 
     synth = set(open_bank("starter").labels()) | set(open_bank("starter").labels("background"))
     assert "crackling_fire" not in synth and "cow" not in synth and {"bird", "siren", "rain"} <= synth

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from audioedit.errors import UserInputError
-from evals.goals_suite import GoalRecord, report_html, report_md, run_goal_suite, summary
+from audioedit.evals.goals_suite import GoalRecord, report_html, report_md, run_goal_suite, summary
 
 
 def test_missing_corpus_is_a_clear_error(tmp_path):

@@ -1,4 +1,4 @@
-"""The learned editor (executor.ldm): config, network, objective, training/resume, localized
+"""The learned editor (audioedit.executor.ldm): config, network, objective, training/resume, localized
 editing, CFG, errors, the executor entry point, export/load and the gpu VAE path.
 
 Everything here runs the tiny ``configs/editor/debug.yaml`` (random-init text tower, synthetic
@@ -14,14 +14,14 @@ import torch
 from audioedit.audio import Audio
 from audioedit.errors import UserInputError
 from audioedit.steps import EventRef, LoudnessStep, RemoveStep, ReorderStep
-from evals.fixtures import street_scene
-from executor.ldm.config import CONFIG_DIR as ROOT_CONFIGS
-from executor.ldm.config import load_config
-from executor.ldm.core import build_editor
-from executor.ldm.data import load_corpus, make_pair
-from executor.ldm.editor import LdmEditor, check_span
-from executor.ldm.export import read_export_weights
-from executor.ldm.flow import flow_loss, sample_delta
+from audioedit.evals.fixtures import street_scene
+from audioedit.executor.ldm.config import CONFIG_DIR as ROOT_CONFIGS
+from audioedit.executor.ldm.config import load_config
+from audioedit.executor.ldm.core import build_editor
+from audioedit.executor.ldm.data import load_corpus, make_pair
+from audioedit.executor.ldm.editor import LdmEditor, check_span
+from audioedit.executor.ldm.export import read_export_weights
+from audioedit.executor.ldm.flow import flow_loss, sample_delta
 from audioedit.result import StepResult
 
 
@@ -86,7 +86,7 @@ def test_training_steps_reduce_loss_on_a_fixed_batch(cfg, toy_batch):
 
 
 def test_checkpoint_resume_continues_the_step_count(tmp_path):
-    from executor.ldm.train import train
+    from audioedit.executor.ldm.train import train
 
     first = train("debug", tmp_path, max_steps=3)
     assert first.step == 3 and (tmp_path / "checkpoint.pt").is_file() and (tmp_path / "loss.png").is_file()
@@ -171,9 +171,9 @@ def test_execute_returns_a_step_result(editor, step):
 
 
 def test_export_and_load_round_trip(tmp_path):
-    from executor.ldm.editor import load_editor
-    from executor.ldm.export import export_run
-    from executor.ldm.train import train
+    from audioedit.executor.ldm.editor import load_editor
+    from audioedit.executor.ldm.export import export_run
+    from audioedit.executor.ldm.train import train
 
     train("debug", tmp_path / "run", max_steps=2)
     export_run(tmp_path / "run", tmp_path / "export")
@@ -190,8 +190,8 @@ def test_warm_start_from_an_export_continues_step_and_weights(tmp_path):
 
     import yaml
 
-    from executor.ldm.export import export_run
-    from executor.ldm.train import train
+    from audioedit.executor.ldm.export import export_run
+    from audioedit.executor.ldm.train import train
 
     first = train("debug", tmp_path / "run", max_steps=10, warm_start=None)
     exported = export_run(tmp_path / "run", tmp_path / "export")
@@ -225,7 +225,7 @@ def test_warm_start_from_an_export_continues_step_and_weights(tmp_path):
 
 def test_gpu_config_builds_a_tiny_oobleck_vae():
     pytest.importorskip("diffusers", reason="the gpu extra (diffusers) is not installed")
-    from executor.ldm.gpu import OobleckRepr, tiny_vae
+    from audioedit.executor.ldm.gpu import OobleckRepr, tiny_vae
 
     cfg = load_config("gpu").representation
     rep = OobleckRepr(cfg, vae=tiny_vae(audio_channels=2, latent_channels=8))
@@ -235,7 +235,7 @@ def test_gpu_config_builds_a_tiny_oobleck_vae():
 
 
 def test_shipped_editor_loads_and_removes_a_siren():
-    from executor.ldm.editor import DEFAULT_ASSETS, load_editor
+    from audioedit.executor.ldm.editor import DEFAULT_ASSETS, load_editor
 
     if not (DEFAULT_ASSETS / "model.safetensors").is_file():
         pytest.skip(f"no shipped editor at {DEFAULT_ASSETS}")
@@ -280,8 +280,8 @@ def test_background_pairs_edit_the_texture_over_the_whole_clip(cfg):
 
 
 def test_synth_scenes_become_exact_editor_pairs(tmp_path):
-    from executor.ldm.scenes import load_synth_scenes, scene_pair
-    from synth.run import synth_pairs
+    from audioedit.executor.ldm.scenes import load_synth_scenes, scene_pair
+    from audioedit.synth.run import synth_pairs
 
     synth_pairs("starter", ["remove", "reorder"], 2, tmp_path / "pairs", seed=3, duration_s=6.0)
     scenes = load_synth_scenes([str(tmp_path / "pairs")], max_scenes=10)
@@ -301,7 +301,7 @@ def test_synth_scenes_become_exact_editor_pairs(tmp_path):
     # `audioedit train editor --data DIR`: the run trains on them and records where they came from
     import json
 
-    from executor.ldm.train import train
+    from audioedit.executor.ldm.train import train
 
     result = train("debug", tmp_path / "run", max_steps=2, data_dirs=[str(tmp_path / "pairs")])
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
@@ -309,7 +309,7 @@ def test_synth_scenes_become_exact_editor_pairs(tmp_path):
 
 
 def test_heldout_evaluation_reports_rows_and_the_round_trip(editor):
-    from executor.ldm.evaluate import evaluate, format_table
+    from audioedit.executor.ldm.evaluate import evaluate, format_table
 
     result = evaluate(LdmEditor(editor), per_case=1, systems=["identity", "oracle", "ldm_one_step"], latency=False)
     ops = {r.op for r in result.rows}

@@ -12,8 +12,8 @@ pytest.importorskip("openai")
 pytest.importorskip("langchain_openai")
 
 from audioedit.errors import PlanError  # noqa: E402
-from evals.fixtures import street_scene  # noqa: E402
-from planner.llm import ENV, NO_ENDPOINT_NOTE, LLMOptions, make_llm_plan, plan_with_llm  # noqa: E402
+from audioedit.evals.fixtures import street_scene  # noqa: E402
+from audioedit.planner.llm import ENV, NO_ENDPOINT_NOTE, LLMOptions, make_llm_plan, plan_with_llm  # noqa: E402
 from tests.scripted_chat import ScriptedChatServer, ScriptedReply  # noqa: E402
 
 SOUNDS = ["bird", "rain", "dog_bark", "siren"]
@@ -140,7 +140,7 @@ def test_without_an_endpoint_the_rules_planner_is_used_and_noted(scene):
 
 
 def test_make_plan_dispatches_llm_backend(scene):
-    from planner import BACKENDS, make_plan
+    from audioedit.planner import BACKENDS, make_plan
 
     if "llm" not in BACKENDS:
         pytest.skip("planner/__init__.py has no llm backend registered yet")

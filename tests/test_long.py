@@ -1,4 +1,4 @@
-"""Long files edited as a stream (agents.long, audioedit.stream): same output as the whole-file
+"""Long files edited as a stream (audioedit.agents.long, audioedit.stream): same output as the whole-file
 path outside the crossfades, smooth joins, atomic output under SIGKILL, streamed BS.1770, limits."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from agents.long import XFADE_S
-from agents.pipeline import edit_request
+from audioedit.agents.long import XFADE_S
+from audioedit.agents.pipeline import edit_request
 from audioedit.audio import Audio, AudioLimits, load_audio
 from audioedit.errors import UserInputError
 from audioedit.metrics import integrated_lufs
@@ -96,7 +96,7 @@ def test_killed_job_leaves_input_and_no_output_then_rerun_completes(tmp_path):
     out = tmp_path / "out.wav"
     script = (
         "import os, signal, sys\n"
-        "from agents.pipeline import edit_request\n"
+        "from audioedit.agents.pipeline import edit_request\n"
         "def progress(event, data):\n"
         "    if event == 'chunk_finished' and data['fraction'] >= 0.5:\n"
         "        os.kill(os.getpid(), signal.SIGKILL)\n"
@@ -146,20 +146,20 @@ def test_limit_errors_say_how_to_raise_them(tmp_path):
 
 
 def test_long_inputs_stream_automatically(tmp_path, monkeypatch):
-    import agents.long
+    from audioedit.agents import long as long_engine
 
     wav, jams = _scene(tmp_path, duration_s=20.0)
-    monkeypatch.setattr(agents.long, "LONG_THRESHOLD_S", 10.0)
+    monkeypatch.setattr(long_engine, "LONG_THRESHOLD_S", 10.0)
     outcome = _edit(wav, jams, "make it 3 dB quieter", tmp_path / "out.wav", chunked=None)
     assert outcome.report.chunks and outcome.status == "ok"
-    monkeypatch.setattr(agents.long, "LONG_THRESHOLD_S", 30.0)
+    monkeypatch.setattr(long_engine, "LONG_THRESHOLD_S", 30.0)
     assert not _edit(wav, jams, "make it 3 dB quieter", tmp_path / "out2.wav", chunked=None).report.chunks
 
 
 def test_job_status_reports_chunk_progress_and_eta(tmp_path):
     import sqlite3
 
-    from agents.jobs import JobFiles, JobOptions, JobStore, _ProgressRecorder
+    from audioedit.agents.jobs import JobFiles, JobOptions, JobStore, _ProgressRecorder
 
     old = sqlite3.connect(tmp_path / "jobs.sqlite3")  # a store made before the chunks column existed
     old.execute("CREATE TABLE jobs (id TEXT PRIMARY KEY, status TEXT NOT NULL, request TEXT NOT NULL, options TEXT NOT "
@@ -177,7 +177,7 @@ def test_job_status_reports_chunk_progress_and_eta(tmp_path):
 
 
 def test_chunk_edges_are_quiet_and_outside_targeted_events():
-    from agents.chunks import next_edge
+    from audioedit.agents.chunks import next_edge
     from audioedit.scene import Event
 
     rate = 1000

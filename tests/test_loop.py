@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from agents.loop import LoopConfig, run_steps
+from audioedit.agents.loop import LoopConfig, run_steps
 from audioedit.report import Check, Verdict
 from audioedit.steps import EventRef, LoudnessStep, Plan
-from evals.fixtures import street_scene
+from audioedit.evals.fixtures import street_scene
 
 
 def _always_fails(before, after, step, spans):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.verifier import verify_acoustic
+from audioedit.agents.verifier import verify_acoustic
 from audioedit.audio import Audio
 from audioedit.ops import fade
 from audioedit.scene import Scene
 from audioedit.steps import EditStepAdapter, EventRef, whole_recording
-from evals.fixtures import street_scene
-from planner.rules import plan_rules
+from audioedit.evals.fixtures import street_scene
+from audioedit.planner.rules import plan_rules
 
 SR = 16000
 

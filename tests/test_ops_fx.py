@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.loop import LoopConfig, run_steps
+from audioedit.agents.loop import LoopConfig, run_steps
 from audioedit.audio import Audio
 from audioedit.ops import eq, reverb
 from audioedit.ops.measure import band_ratio_db, centroid_hz, rt60_s
 from audioedit.scene import Event, Scene
 from audioedit.steps import EditStepAdapter, EventRef, Plan
-from executor.router import routes, unavailable
+from audioedit.executor.router import routes, unavailable
 
 SR = 16000
 WHOLE = EventRef(label="recording", scope="recording")

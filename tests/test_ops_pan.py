@@ -10,8 +10,8 @@ from audioedit.audio import Audio, load_audio
 from audioedit.ops import pan
 from audioedit.scene import Scene, save_scene
 from audioedit.steps import whole_recording
-from evals.fixtures import street_scene
-from planner.rules import plan_rules
+from audioedit.evals.fixtures import street_scene
+from audioedit.planner.rules import plan_rules
 
 SR = 16000
 

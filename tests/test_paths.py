@@ -54,8 +54,8 @@ def test_shipped_yaml_has_no_machine_paths(folder):
 
 
 def test_editor_data_root_comes_from_the_environment(monkeypatch, tmp_path):
-    from executor.ldm.config import load_config
-    from executor.ldm.data import STARTER_BANK
+    from audioedit.executor.ldm.config import load_config
+    from audioedit.executor.ldm.data import STARTER_BANK
 
     cfg = load_config("cpu")
     assert cfg.data.dev_root is None

@@ -12,7 +12,7 @@ import audioedit
 from audioedit.audio import load_audio
 from audioedit.errors import UserInputError
 from audioedit.scene import load_scene, save_scene
-from evals.fixtures import street_scene
+from audioedit.evals.fixtures import street_scene
 from tests.scaper_util import scaper_soundscape
 
 REQUEST = "remove the siren and make the car horn 6 dB louder"
@@ -105,7 +105,7 @@ def test_plan_only():
 
 
 def test_detection_without_annotation(tmp_path):
-    from agents.detect import ground_request
+    from audioedit.agents.detect import ground_request
     from audioedit.clap import default_clap
     from audioedit.demo import compose_street_scene
 

@@ -19,7 +19,7 @@ import soundfile as sf
 import audioedit
 from audioedit.audio import load_audio
 from audioedit.metrics import integrated_lufs, si_sdr
-from evals.request_table import run_table
+from audioedit.evals.request_table import run_table
 
 DEV = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dev"
 ROBUSTNESS = [  # (name, rate Hz, channels, soundfile subtype, suffix, signal)
@@ -115,10 +115,10 @@ def test_removing_dishes_never_passes_with_the_speech_damaged(tmp_path):
 def test_plan_preview_is_the_plan_that_runs(tmp_path):
     from typer.testing import CliRunner
 
-    from agents.service import ServiceConfig, create_app
+    from audioedit.agents.service import ServiceConfig, create_app
     from audioedit.cli import app
     from audioedit.scene import save_scene
-    from evals.fixtures import street_scene
+    from audioedit.evals.fixtures import street_scene
     from tests.http_util import serving
     from tests.test_service import wait_done
 

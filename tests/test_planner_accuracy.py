@@ -1,4 +1,4 @@
-"""Planner accuracy on a small synth benchmark split (evals.planner_accuracy), with the real rules planner."""
+"""Planner accuracy on a small synth benchmark split (audioedit.evals.planner_accuracy), with the real rules planner."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typer.testing import CliRunner
 from audioedit.errors import UserInputError
 from audioedit.scene import load_scene
 from audioedit.steps import EditStepAdapter, Plan, RemoveStep, Unresolved
-from evals.planner_accuracy import planner_accuracy, score_plan
-from synth.run import load_records, synth_benchmark
+from audioedit.evals.planner_accuracy import planner_accuracy, score_plan
+from audioedit.synth.run import load_records, synth_benchmark
 
 PER_OP = 2
 RULES_FLOOR = 0.9  # measured: 12/12 on this split, 300/300 on the full v1 six-op split

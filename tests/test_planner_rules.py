@@ -1,4 +1,4 @@
-"""Table-driven tests of the offline rules planner (planner.rules) and its vocabulary.
+"""Table-driven tests of the offline rules planner (audioedit.planner.rules) and its vocabulary.
 
 Each case is (scene, request, expected steps, number of unresolved entries). Steps are compared
 as compact strings (``summarize``): ``remove dog_bark/n2{f3}`` = remove, label dog_bark, select
@@ -18,11 +18,11 @@ import pytest
 from audioedit.errors import UserInputError
 from audioedit.scene import Event, SceneDescription
 from audioedit.steps import EditStep, EventRef, Plan, select_events, step_targets
-from planner import make_plan
-from planner.amounts import loudness_gain_db, number_value, speed_factor
-from planner.clauses import split_request
-from planner.rules import plan_rules
-from planner.vocab import canonical_label, match_label
+from audioedit.planner import make_plan
+from audioedit.planner.amounts import loudness_gain_db, number_value, speed_factor
+from audioedit.planner.clauses import split_request
+from audioedit.planner.rules import plan_rules
+from audioedit.planner.vocab import canonical_label, match_label
 
 BANK = ["bird", "speech", "dog_bark", "cat", "car_horn", "siren", "door_knock", "footsteps", "bell", "phone_ring",
         "traffic", "rain", "wind", "running_water", "dishes"]
@@ -310,8 +310,8 @@ def test_resolved_ids_agree_with_select_events() -> None:
                 created.add(step.sound)
 
 
-@pytest.mark.parametrize("module", ["planner", "planner.vocab", "planner.clauses", "planner.rules",
-                                    "planner.templates"])
+@pytest.mark.parametrize("module", ["audioedit.planner", "audioedit.planner.vocab", "audioedit.planner.clauses", "audioedit.planner.rules",
+                                    "audioedit.planner.templates"])
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0

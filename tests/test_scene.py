@@ -7,7 +7,7 @@ import pytest
 
 from audioedit.errors import UserInputError
 from audioedit.scene import Event, Scene, load_scene, read_annotation, save_scene
-from evals.fixtures import street_scene
+from audioedit.evals.fixtures import street_scene
 from tests.scaper_util import scaper_soundscape
 
 

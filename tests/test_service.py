@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from agents.jobs import JobFiles, JobOptions, JobStore
-from agents.service import ServiceConfig, create_app
+from audioedit.agents.jobs import JobFiles, JobOptions, JobStore
+from audioedit.agents.service import ServiceConfig, create_app
 from audioedit.scene import save_scene
-from evals.fixtures import street_scene
+from audioedit.evals.fixtures import street_scene
 from tests.http_util import serving
 
 

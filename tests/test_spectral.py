@@ -6,7 +6,7 @@ import numpy as np
 
 from audioedit.clap.small_model import mel_filterbank as clap_filters
 from audioedit.spectral import hz_to_mel, mel_to_hz, mel_triangles
-from executor.ldm.representation import mel_filterbank as editor_filters
+from audioedit.executor.ldm.representation import mel_filterbank as editor_filters
 
 
 def test_mel_scale_round_trip_and_triangles():

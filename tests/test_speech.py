@@ -51,7 +51,7 @@ def _podcast(snr_db: float = 5.0, seconds: float = 4.0) -> tuple[Audio, np.ndarr
 ])
 def test_layer_phrases(request_text, op, scope, amount):
     from audioedit.scene import Scene
-    from planner.rules import plan_rules
+    from audioedit.planner.rules import plan_rules
 
     plan = plan_rules(request_text, Scene(Audio.silence(4.0, 16000)), sounds=["rain", "dishes"])
     assert [s.op for s in plan.steps] == [op], plan
@@ -64,7 +64,7 @@ def test_layer_phrases(request_text, op, scope, amount):
 
 def test_layer_phrases_leave_annotated_scenes_to_the_event_parsers():
     from audioedit.scene import Event, Scene
-    from planner.rules import plan_rules
+    from audioedit.planner.rules import plan_rules
 
     assert plan_rules("remove the siren").steps[0].target.scope == "events"
     annotated = Scene(Audio.silence(4.0, 16000), (Event(id="f0", label="speech", onset_s=0, offset_s=2),
@@ -77,7 +77,7 @@ def test_layer_phrases_leave_annotated_scenes_to_the_event_parsers():
 # ------------------------------------------------------------------ models
 @needs_vad
 def test_vad_finds_the_speech_and_nothing_in_silence():
-    from executor.speech.vad import detect_speech
+    from audioedit.executor.speech.vad import detect_speech
 
     speech = _speech()
     padded = Audio(np.concatenate([np.zeros(22050), speech.samples[0], np.zeros(22050)]), 22050).with_channels(2)
@@ -91,7 +91,7 @@ def test_vad_finds_the_speech_and_nothing_in_silence():
 @needs_dfn
 @pytest.mark.slow
 def test_dfn_keeps_shape_rate_and_timing_and_removes_noise():
-    from executor.speech.dfn import enhance
+    from audioedit.executor.speech.dfn import enhance
 
     mix, s, _ = _podcast(0.0, 3.0)
     stereo = Audio(np.stack([mix.samples[0], 0.5 * mix.samples[0]]), 22050).resample(44100)
@@ -108,7 +108,7 @@ def test_missing_dfn_library_names_the_package(monkeypatch):
     import builtins
 
     from audioedit.errors import ExecutionError
-    from executor.speech import dfn
+    from audioedit.executor.speech import dfn
 
     real_import = builtins.__import__
 
@@ -129,7 +129,7 @@ def test_missing_dfn_library_names_the_package(monkeypatch):
 @pytest.mark.slow
 def test_layers_remix_exactly():
     from audioedit.scene import Scene
-    from executor.speech.layers import execute_layers, split_layers
+    from audioedit.executor.speech.layers import execute_layers, split_layers
 
     mix, _, _ = _podcast(5.0, 3.0)
     layers = split_layers(mix)
@@ -157,7 +157,7 @@ def test_remove_background_noise_end_to_end_on_a_plain_recording():
 @pytest.mark.slow
 def test_remove_speech_routes_to_layers_and_verifies():
     from audioedit.api import edit
-    from executor.router import routes
+    from audioedit.executor.router import routes
 
     mix, _, b = _podcast(5.0, 3.0)
     step = RemoveStep(id="s1", instruction="x", target=EventRef(label="speech", scope="speech"))
@@ -173,8 +173,8 @@ def test_remove_speech_routes_to_layers_and_verifies():
 @needs_vad
 def test_shorten_pauses_cuts_every_gap_and_keeps_the_speech():
     from audioedit.scene import Event, Scene
-    from executor.speech.pauses import execute_pauses
-    from executor.speech.vad import detect_speech
+    from audioedit.executor.speech.pauses import execute_pauses
+    from audioedit.executor.speech.vad import detect_speech
 
     parts = [_speech(1).samples[0], _speech(3).samples[0], _speech(4).samples[0]]
     gap = np.zeros(2 * 22050, np.float32)
@@ -199,8 +199,8 @@ def test_shorten_pauses_cuts_every_gap_and_keeps_the_speech():
 # ------------------------------------------------------------------ grounding and metrics
 @needs_vad
 def test_speech_words_ground_with_the_voice_detector_and_layer_requests_skip_clap():
-    from agents.detect import ground_request
-    from agents.speech_detect import layer_request
+    from audioedit.agents.detect import ground_request
+    from audioedit.agents.speech_detect import layer_request
     from audioedit.scene import Scene
 
     mix, _, _ = _podcast(10.0, 4.0)
@@ -211,7 +211,7 @@ def test_speech_words_ground_with_the_voice_detector_and_layer_requests_skip_cla
 
 
 def test_speech_metrics_and_gain_projection():
-    from evals.speech_metrics import gain_projection, speech_metrics
+    from audioedit.evals.speech_metrics import gain_projection, speech_metrics
 
     rng = np.random.default_rng(0)
     s = _speech().resample(16000).samples[0]

@@ -15,14 +15,14 @@ from audioedit.audio import load_audio
 from audioedit.errors import UserInputError
 from audioedit.scene import load_scene, read_annotation
 from audioedit.steps import EditStepAdapter, Plan, select_events
-from executor.dsp import execute_dsp
-from synth.banks import SynthBank, dev_corpus_bank, open_bank
-from synth.declarative import RECIPES, make_declarative, run_plan_steps
+from audioedit.executor.dsp import execute_dsp
+from audioedit.synth.banks import SynthBank, dev_corpus_bank, open_bank
+from audioedit.synth.declarative import RECIPES, make_declarative, run_plan_steps
 from audioedit.audio import Audio, save_audio
-from synth.manifest import example_seed, read_manifest
-from synth.pairs import SUBTYPES, PairOptions, make_pair
-from synth.run import synth_benchmark, synth_pairs
-from synth.scenes import SceneSpec, make_scene
+from audioedit.synth.manifest import example_seed, read_manifest
+from audioedit.synth.pairs import SUBTYPES, PairOptions, make_pair
+from audioedit.synth.run import synth_benchmark, synth_pairs
+from audioedit.synth.scenes import SceneSpec, make_scene
 
 SR = 16000
 FAST = PairOptions(scene=SceneSpec(duration_s=6.0, sample_rate_hz=SR, event_duration_s=(0.4, 1.5)))

@@ -15,9 +15,9 @@ pytest.importorskip("openai")
 pytest.importorskip("langchain_core")
 pytest.importorskip("mcp")
 
-from agents.tools import AudioTools, execute_tool_calls, langchain_edit_tool, openai_tools  # noqa: E402
+from audioedit.agents.tools import AudioTools, execute_tool_calls, langchain_edit_tool, openai_tools  # noqa: E402
 from audioedit.scene import save_scene  # noqa: E402
-from evals.fixtures import street_scene  # noqa: E402
+from audioedit.evals.fixtures import street_scene  # noqa: E402
 from tests.scripted_chat import ScriptedChatServer, ScriptedReply  # noqa: E402
 
 

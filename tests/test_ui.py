@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from agents.service import ServiceConfig
-from agents.ui import create_ui_app
+from audioedit.agents.service import ServiceConfig
+from audioedit.agents.ui import create_ui_app
 from audioedit.scene import save_scene
-from evals.fixtures import street_scene
+from audioedit.evals.fixtures import street_scene
 from tests.http_util import serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

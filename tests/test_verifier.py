@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.verifier import VerifierConfig, verify_acoustic
+from audioedit.agents.verifier import VerifierConfig, verify_acoustic
 from audioedit.scene import Scene
 from audioedit.steps import AddStep, EventRef, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep
-from executor.dsp import execute_dsp
-from executor.dsp.toy import ToneBank, toy_scene
+from audioedit.executor.dsp import execute_dsp
+from audioedit.executor.dsp.toy import ToneBank, toy_scene
 from audioedit.result import StepResult
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.verifier import DEFAULT_CONFIG_PATH, Verifier, VerifierConfig, load_verifier_config
+from audioedit.agents.verifier import DEFAULT_CONFIG_PATH, Verifier, VerifierConfig, load_verifier_config
 from audioedit.clap.small import SHIPPED_DIR, has_weights
 from audioedit.errors import UserInputError
-from evals.verifier_accuracy import accuracy_table, load_pair, pair_cases, pair_folders, verifier_accuracy
+from audioedit.evals.verifier_accuracy import accuracy_table, load_pair, pair_cases, pair_folders, verifier_accuracy
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_HAS_WEIGHTS = has_weights(SHIPPED_DIR)
@@ -21,7 +21,7 @@ needs_clap = pytest.mark.skipif(not SHIPPED_HAS_WEIGHTS, reason="shipped small-C
 
 @pytest.fixture(scope="module")
 def bank():
-    from synth import open_bank
+    from audioedit.synth import open_bank
 
     return open_bank("starter")
 
@@ -29,7 +29,7 @@ def bank():
 @pytest.fixture(scope="module")
 def remove_pair(tmp_path_factory, bank) -> Path:
     """One synth remove pair (seed chosen so the removed event does not overlap another)."""
-    from synth import synth_pairs
+    from audioedit.synth import synth_pairs
 
     out = tmp_path_factory.mktemp("v2pairs")
     synth_pairs(bank, ["remove"], 1, out, seed=2)  # an "occurrence" remove, no overlap
@@ -66,7 +66,7 @@ def test_correct_remove_passes_identity_fails_with_clap(remove_pair, shipped_ver
 
 @needs_clap
 def test_wrong_class_add_fails_only_with_clap(tmp_path, bank, shipped_verifier):
-    from synth import synth_pairs
+    from audioedit.synth import synth_pairs
 
     synth_pairs(bank, ["add"], 1, tmp_path, seed=1)
     cases = {c.kind: c for c in pair_cases(pair_folders(tmp_path)[0], bank)}

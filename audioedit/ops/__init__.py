@@ -7,7 +7,7 @@ isolated annotated event or the whole recording) and its acoustic verification.
     apply.py    where such a whole-signal effect can run on a scene (recording / stems / isolated event)
     registry.py ``OPS``: op name -> module; ``get(op)``
 
-The step models join ``audioedit.steps.EditStep``; ``executor.router`` and ``agents.verifier``
+The step models join ``audioedit.steps.EditStep``; ``audioedit.executor.router`` and ``audioedit.agents.verifier``
 dispatch to the registry for these ops.
 """
 

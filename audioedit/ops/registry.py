@@ -4,7 +4,7 @@ Each registered module provides ``STEP`` (its pydantic step model), ``feasible(s
 (bool, reason)``, ``execute(scene, step) -> StepResult``, ``verify(before, after, step,
 edited_spans_s) -> list[Check]`` and ``amount(step) -> str``; a module that reads its own
 requests also has ``parse(text, source, builder) -> bool`` (a rules-planner clause parser, given
-the planner's ``StepBuilder``; reverb and eq are read by ``planner.fx``).
+the planner's ``StepBuilder``; reverb and eq are read by ``audioedit.planner.fx``).
 
     >>> sorted(OPS)
     ['eq', 'fade', 'normalize', 'pan', 'reverb']

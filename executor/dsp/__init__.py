@@ -8,7 +8,7 @@ sounds, ``common.py`` the crossfades, stretch and background texture, ``toy.py``
 scenes and a synthetic sound bank for tests.
 """
 
-from executor.dsp.execute import execute_dsp, mixture_feasible, resolve_targets
+from audioedit.executor.dsp.execute import execute_dsp, mixture_feasible, resolve_targets
 from audioedit.result import SoundSource, StepResult
 
 __all__ = ["execute_dsp", "mixture_feasible", "resolve_targets", "SoundSource", "StepResult"]

@@ -1,7 +1,7 @@
 """``execute_dsp``: one edit step on one scene with exact DSP, on the stems when the scene has
 them, otherwise on the mixture where the target is isolated in time (``mixture_feasible``).
 
-    >>> from executor.dsp.toy import ToneBank, toy_scene
+    >>> from audioedit.executor.dsp.toy import ToneBank, toy_scene
     >>> from audioedit.steps import EventRef, LoudnessStep
     >>> scene = toy_scene(sample_rate_hz=16000, num_channels=1, with_stems=True)
     >>> step = LoudnessStep(id="s1", instruction="make the beep 6 dB louder",
@@ -25,7 +25,7 @@ from audioedit.steps import (
     AddStep, EditStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep, resolve_step, select_events,
     step_targets,
 )
-from executor.dsp import mixture, stems
+from audioedit.executor.dsp import mixture, stems
 from audioedit.result import SoundSource, StepResult
 
 log = logging.getLogger(__name__)

@@ -25,11 +25,11 @@ import numpy as np
 
 from audioedit.scene import Event, Scene
 from audioedit.steps import AddStep, LoudnessStep, ReorderStep, ReplaceStep, SpeedStep
-from executor.dsp.common import (
+from audioedit.executor.dsp.common import (
     MARGIN_S, PAD_S, TEXTURE_CHUNK_S, XFADE_S, Span, background_texture, complement, gain_envelope, join,
     merge_spans, rms, spans_to_seconds, splice, time_stretch, to_db,
 )
-from executor.dsp.placement import add_placements, replacement
+from audioedit.executor.dsp.placement import add_placements, replacement
 from audioedit.result import SoundSource, StepResult
 
 BACKEND = "dsp.mixture"

@@ -14,7 +14,7 @@ from audioedit.audio import Audio
 from audioedit.errors import ExecutionError
 from audioedit.scene import Event, Scene, active_span_s
 from audioedit.steps import AddStep, ReplaceStep
-from executor.dsp.common import SILENCE_DB, XFADE_S, fade_edges, rms_db
+from audioedit.executor.dsp.common import SILENCE_DB, XFADE_S, fade_edges, rms_db
 from audioedit.result import SoundSource
 
 ADD_GAP_S = 0.25  # gap between copies of an added sound

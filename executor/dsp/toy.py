@@ -18,7 +18,7 @@ import numpy as np
 
 from audioedit.audio import Audio
 from audioedit.scene import Event, Scene
-from executor.dsp.common import fade_edges, rms
+from audioedit.executor.dsp.common import fade_edges, rms
 
 
 @dataclass(frozen=True)

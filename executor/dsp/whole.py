@@ -14,7 +14,7 @@ from audioedit.errors import ExecutionError
 from audioedit.result import StepResult
 from audioedit.scene import Scene
 from audioedit.steps import EditStep, LoudnessStep, SpeedStep
-from executor.dsp.common import time_stretch
+from audioedit.executor.dsp.common import time_stretch
 
 BACKEND = "dsp.whole"
 

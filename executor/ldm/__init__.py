@@ -9,15 +9,15 @@ log-gains on the source's STFT, conditioned on the instruction (MiniLM tokens).
 - ``compose``: the six steps as learned edit / extract + DSP; ``train``, ``evaluate``, ``export``
 - ``gpu``: the 44.1 kHz stereo VAE-latent path under accelerate
 
-Heavy modules are imported lazily: ``from executor.ldm import load_editor`` is cheap.
+Heavy modules are imported lazily: ``from audioedit.executor.ldm import load_editor`` is cheap.
 """
 
 from __future__ import annotations
 
 
 def load_editor(path=None):
-    """The shipped (or given) editor as an ``LdmEditor``; see ``executor.ldm.editor.load_editor``."""
-    from executor.ldm.editor import load_editor as _load
+    """The shipped (or given) editor as an ``LdmEditor``; see ``audioedit.executor.ldm.editor.load_editor``."""
+    from audioedit.executor.ldm.editor import load_editor as _load
 
     return _load(path)
 

@@ -3,7 +3,7 @@
 - remove / loudness: one learned edit per target span (loudness optionally as extract + gain), in
   the editor's own atomic wording (``atomic_instruction``), not the user's sentence;
 - reorder / speed / replace: extract each target layer with the model, DSP the layer (move,
-  time-stretch, swap for a bank clip placed as ``executor.dsp`` places it), re-mix with the
+  time-stretch, swap for a bank clip placed as ``audioedit.executor.dsp`` places it), re-mix with the
   residual (source - layers);
 - add: no model needed; the DSP backend's exact mix (backend ``dsp.mixture``, said in the notes).
 All arrays are ``(channels, frames)`` at the scene's rate; outside the returned spans the output
@@ -22,7 +22,7 @@ from audioedit.steps import AddStep, LoudnessStep, RemoveStep, ReorderStep, Repl
 def atomic_instruction(step, label: str) -> str:
     """The editor's own wording of ``step`` on the sound ``label`` ("remove the dog bark", "make the
     siren 6 dB quieter"): the planner has already read the user's words into the step, and the
-    model was trained on these forms (``executor.ldm.data.TEMPLATES``)."""
+    model was trained on these forms (``audioedit.executor.ldm.data.TEMPLATES``)."""
     name = label.replace("_", " ")
     if isinstance(step, LoudnessStep):
         return f"make the {name} {abs(step.gain_db):g} dB {'louder' if step.gain_db > 0 else 'quieter'}"
@@ -83,7 +83,7 @@ def execute_step(ed, scene: Scene, step, *, bank, rng: np.random.Generator):
     if isinstance(step, AddStep):
         from dataclasses import replace
 
-        from executor.dsp import execute_dsp
+        from audioedit.executor.dsp import execute_dsp
 
         result = execute_dsp(scene, step, bank=bank, rng=rng, mode="mixture")
         return replace(result, notes=[*result.notes, "add needs no learned model: exact DSP mix"])
@@ -140,7 +140,7 @@ def _reorder(scene, targets, layers, residual, spans):
 
 
 def _speed(scene, step, targets, layers, residual, spans, sr):
-    from executor.dsp.common import time_stretch
+    from audioedit.executor.dsp.common import time_stretch
 
     n = scene.audio.num_frames
     out, moved, new_spans, notes = residual.copy(), {}, list(spans), []
@@ -161,8 +161,8 @@ def _speed(scene, step, targets, layers, residual, spans, sr):
 def _replace(scene, step, targets, layers, residual, spans, bank, rng):
     """Learned removal of the targets, then bank clips placed as the DSP backend places them, each
     at the level of the layer it replaces (or ``snr_db`` over the residual)."""
-    from executor.dsp.common import rms_db
-    from executor.dsp.placement import replacement
+    from audioedit.executor.dsp.common import rms_db
+    from audioedit.executor.dsp.placement import replacement
 
     sr = scene.audio.sample_rate_hz
     base = scene.evolve(audio=scene.audio.with_samples(residual.astype(np.float32)),

@@ -2,7 +2,7 @@
 
 Config files are YAML in the project's ``{type: ..., config: {...}}`` form::
 
-    type: executor.ldm.EditorConfig
+    type: audioedit.executor.ldm.EditorConfig
     config:
       representation: {sample_rate_hz: 16000, n_fft: 512, hop_length: 160, n_mels: 64}
       model: {width: 192, depth: 4, ...}

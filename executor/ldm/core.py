@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from executor.ldm.config import EditorConfig
-from executor.ldm.data import Pair
-from executor.ldm.flow import sample_delta
-from executor.ldm.model import EditorNet
-from executor.ldm.representation import MelGainRepr
-from executor.ldm.text import InstructionEncoder, TextBatch
+from audioedit.executor.ldm.config import EditorConfig
+from audioedit.executor.ldm.data import Pair
+from audioedit.executor.ldm.flow import sample_delta
+from audioedit.executor.ldm.model import EditorNet
+from audioedit.executor.ldm.representation import MelGainRepr
+from audioedit.executor.ldm.text import InstructionEncoder, TextBatch
 
 
 class Editor:
@@ -24,7 +24,7 @@ class Editor:
     def __init__(self, cfg: EditorConfig, text: InstructionEncoder | None = None, seed: int = 0):
         if cfg.representation.kind != "melgain":
             raise ValueError(f"representation kind {cfg.representation.kind!r}: the Editor runs 'melgain'; "
-                             "the oobleck latent is built by executor.ldm.gpu")
+                             "the oobleck latent is built by audioedit.executor.ldm.gpu")
         self.cfg = cfg
         self.rep = MelGainRepr(cfg.representation)
         self.text = text or InstructionEncoder(cfg.text, seed=seed)

@@ -11,7 +11,7 @@ salience-1 clips + starter-bank events), one of which is the target. Ops:
 A fraction ``p_background_target`` of the pairs edit the background instead (a named texture under
 the whole clip, 0-3 foreground events on top; the span is the whole clip): "remove the rain" must
 keep the events and drop the texture. A fraction ``p_synth`` come from scenes made by
-``audioedit synth pairs`` (``synth_dirs``; see ``executor.ldm.scenes``).
+``audioedit synth pairs`` (``synth_dirs``; see ``audioedit.executor.ldm.scenes``).
 
 Half the pairs (``p_overlap``) place another foreground event over the target. The split is
 deterministic: a clip file is held out when the hash of its recording id (UrbanSound8K
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from audioedit.paths import PACKAGE_DIR, data_root
-from executor.ldm.config import DataConfig
+from audioedit.executor.ldm.config import DataConfig
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class Corpus:
     background: list[Clip] = field(default_factory=list)
     names: dict[str, list[str]] = field(default_factory=dict)
     background_names: dict[str, list[str]] = field(default_factory=dict)  # backgrounds that can be targets
-    scenes: list = field(default_factory=list)  # executor.ldm.scenes.SynthScene, from cfg.synth_dirs
+    scenes: list = field(default_factory=list)  # audioedit.executor.ldm.scenes.SynthScene, from cfg.synth_dirs
 
     def num_clips(self) -> int:
         return sum(len(v) for v in self.foreground.values()) + len(self.background)
@@ -104,7 +104,7 @@ def load_corpus(cfg: DataConfig, split: str) -> Corpus:
     want_held = split == "heldout"
     corpus = synthetic_corpus(seed=1 if want_held else 0) if cfg.synthetic_only else _file_corpus(cfg, want_held)
     if cfg.synth_dirs and not want_held:
-        from executor.ldm.scenes import load_synth_scenes
+        from audioedit.executor.ldm.scenes import load_synth_scenes
 
         corpus.scenes = load_synth_scenes(cfg.synth_dirs, cfg.synth_max_scenes)
     log.info("%s corpus: %d clips, %d foreground labels, %d named backgrounds, %d synth scenes", split,
@@ -253,7 +253,7 @@ def make_pair(corpus: Corpus, cfg: DataConfig, rng: np.random.Generator, op: str
     """One random (source, target, instruction) pair; see the module docstring."""
     op = op or str(rng.choice(cfg.ops, p=np.asarray(cfg.op_weights) / sum(cfg.op_weights)))
     if corpus.scenes and overlap is None and rng.random() < cfg.p_synth:
-        from executor.ldm.scenes import scene_pair
+        from audioedit.executor.ldm.scenes import scene_pair
 
         return scene_pair(corpus.scenes, cfg, rng, op)
     if overlap is None and corpus.named_backgrounds() and rng.random() < cfg.p_background_target:

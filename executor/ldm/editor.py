@@ -27,8 +27,8 @@ from audioedit.errors import ExecutionError, UserInputError
 from audioedit.scene import Event, Scene
 from audioedit.steps import (AddStep, EditStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep,
                              resolve_step)
-from executor.ldm.core import Editor
-from executor.ldm.representation import apply_band_gains
+from audioedit.executor.ldm.core import Editor
+from audioedit.executor.ldm.representation import apply_band_gains
 
 log = logging.getLogger(__name__)
 BACKEND = "ldm"
@@ -129,7 +129,7 @@ class LdmEditor:
 
     def execute(self, scene: Scene, step: EditStep, *, bank=None, rng: np.random.Generator | None = None):
         """Run ``step`` on ``scene``'s mixture; returns ``audioedit.result.StepResult`` (backend "ldm")."""
-        from executor.ldm.compose import execute_step
+        from audioedit.executor.ldm.compose import execute_step
 
         rng = rng if rng is not None else np.random.default_rng(0)
         if not isinstance(step, AddStep):
@@ -152,7 +152,7 @@ DEFAULT_ASSETS = Path(__file__).resolve().parent / "assets" / "cpu"
 def load_editor(path: str | Path | None = None) -> LdmEditor:
     """The exported editor in ``path`` (default: the shipped ``executor/ldm/assets/cpu``): a folder
     with ``config.yaml`` and ``model.safetensors`` (EMA weights), or a training ``checkpoint.pt``."""
-    from executor.ldm.export import load_weights
+    from audioedit.executor.ldm.export import load_weights
 
     editor, info = load_weights(Path(path) if path is not None else DEFAULT_ASSETS)
     return LdmEditor(editor, info)

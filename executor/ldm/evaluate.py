@@ -1,13 +1,13 @@
 """Held-out evaluation of the editor against identity, the representation's oracle and DSP.
 
-    python -m executor.ldm.evaluate --editor executor/ldm/assets/cpu [--per-case 20] [--json out.json]
+    python -m audioedit.executor.ldm.evaluate --editor executor/ldm/assets/cpu [--per-case 20] [--json out.json]
 
 For every held-out pair (mixture only, no stems) and op (remove / loudness / extract, with and
 without an overlapping event; and with a background texture as the target, "(background)"): SI-SDR and LSD of the output to the target, and LSD of the output
 to the source outside the edited span (preservation; 0 = untouched). Systems: ``identity``
 (return the source), ``oracle`` (the true band gains through the representation, the ceiling),
 ``ldm_one_step`` and ``ldm_flow`` (the editor, localized, as the executor runs it) and
-``dsp_mixture`` (``executor.dsp`` on the mixture, where it accepts the step). Also the latency of
+``dsp_mixture`` (``audioedit.executor.dsp`` on the mixture, where it accepts the step). Also the latency of
 one step on a 10 s clip.
 """
 
@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from audioedit import metrics
 from audioedit.audio import Audio
 from audioedit.errors import ExecutionError
-from executor.ldm.data import Pair, heldout_pairs
+from audioedit.executor.ldm.data import Pair, heldout_pairs
 
 log = logging.getLogger(__name__)
 SR = 16_000
@@ -76,9 +76,9 @@ class EvalResult(BaseModel):
 
 
 def _dsp(pair: Pair) -> np.ndarray | None:
-    """``executor.dsp`` on the mixture (no stems) where it accepts the step; else None."""
+    """``audioedit.executor.dsp`` on the mixture (no stems) where it accepts the step; else None."""
     try:
-        from executor.dsp import execute_dsp, mixture_feasible
+        from audioedit.executor.dsp import execute_dsp, mixture_feasible
     except ImportError:
         return None
     from audioedit.scene import Event, Scene
@@ -228,11 +228,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(1)
-    from executor.ldm.editor import load_editor
+    from audioedit.executor.ldm.editor import load_editor
 
     ed = load_editor(args.editor)
     if args.sampler_config:
-        from executor.ldm.config import load_config
+        from audioedit.executor.ldm.config import load_config
 
         ed.cfg.sampler = load_config(args.sampler_config).sampler
     upd = {k: v for k, v in {"guidance": args.guidance, "steps": args.steps, "t_start": args.t_start}.items()

@@ -1,6 +1,6 @@
 """Export a training run as a shipped editor, and load either form.
 
-    python -m executor.ldm.export --run runs/editor --dest executor/ldm/assets/cpu [--eval-json E.json]
+    python -m audioedit.executor.ldm.export --run runs/editor --dest executor/ldm/assets/cpu [--eval-json E.json]
 
 writes ``model.safetensors`` (EMA weights only, float16 on disk), ``config.yaml``, ``log.jsonl``,
 ``loss.png``, ``info.json`` (step, examples, training time) and ``DATA_CARD.md``.
@@ -16,8 +16,8 @@ from pathlib import Path
 import torch
 import yaml
 
-from executor.ldm.config import EditorConfig, load_config
-from executor.ldm.core import Editor
+from audioedit.executor.ldm.config import EditorConfig, load_config
+from audioedit.executor.ldm.core import Editor
 
 
 WEIGHTS = "model.safetensors"  # an export's EMA weights (float16); ``model.pt``: exports written before it
@@ -57,7 +57,7 @@ def load_weights(path: Path) -> tuple[Editor, dict]:
     else:
         if export_weights_file(path) is None:
             raise FileNotFoundError(f"no editor at {str(path)!r}: expected {WEIGHTS} + config.yaml or checkpoint.pt "
-                                    "(train one with python -m executor.ldm.train)")
+                                    "(train one with python -m audioedit.executor.ldm.train)")
         cfg = load_config(path / "config.yaml")
         weights = read_export_weights(path)
         info = json.loads((path / "info.json").read_text()) if (path / "info.json").is_file() else {}
@@ -95,13 +95,13 @@ with x-prediction; {p_regress:.0%} of each batch trains the one-step regressor (
 else the file name) falls in the lowest 20 %; held-out recordings are never trained on
 ({split}). All evaluation numbers below are on held-out pairs (mixture only, no stems).
 
-**Evaluation** (`python -m executor.ldm.evaluate`; "beats identity" = share of pairs whose SI-SDR
+**Evaluation** (`python -m audioedit.executor.ldm.evaluate`; "beats identity" = share of pairs whose SI-SDR
 to the target is higher than the unedited source's). Systems: `identity` (source unchanged),
 `oracle` (true band gains through the representation: the ceiling), `ldm_one_step` / `ldm_flow`
 (the editor on the pair's own instruction, localized; flow = Euler sampler), `ldm_remove_complement`
 (extract as source - learned removal), `ldm_extract_gain` (loudness as learned extract + exact
 gain), `ldm_source_minus_extract` (removal as source - learned extract), `dsp_mixture`
-(`executor.dsp` on the mixture, only where it accepts the step: never with an overlapping event).
+(`audioedit.executor.dsp` on the mixture, only where it accepts the step: never with an overlapping event).
 LSD outside span compares to the source (0 = untouched; for extract, to the silent target).
 Which row is the executor's default path depends on the sampler settings above: with
 `extract_via=remove` the extract rows of `ldm_one_step` are the removal complement; with
@@ -111,7 +111,7 @@ Which row is the executor's default path depends on the sampler settings above: 
 
 **Resuming training**: `info.json` records the step ({steps:,}), examples and elapsed time. A later
 session (with no `runs/editor`) resumes from this shipped export: `audioedit train editor` (or
-`python -m executor.ldm.train --config configs/editor/cpu.yaml --out runs/editor`) loads these EMA
+`python -m audioedit.executor.ldm.train --config configs/editor/cpu.yaml --out runs/editor`) loads these EMA
 weights into the network and its EMA, continues step, warm-up and EMA ramp with a fresh optimiser,
 and copies `log.jsonl` into the run (a `warm_start` row marks the seam). `--no-resume` trains from scratch.
 
@@ -149,7 +149,7 @@ def export_run(run_dir: str | Path, dest: str | Path, eval_json: str | Path | No
 
     save_file({k: v.half().contiguous() for k, v in state["ema"].items()}, str(out / WEIGHTS))
     (out / "model.pt").unlink(missing_ok=True)  # an older export's weights: the folder holds one set
-    (out / "config.yaml").write_text(yaml.safe_dump({"type": "executor.ldm.EditorConfig", "config": cfg.model_dump()},
+    (out / "config.yaml").write_text(yaml.safe_dump({"type": "audioedit.executor.ldm.EditorConfig", "config": cfg.model_dump()},
                                                     sort_keys=False))
     if (run / "loss.png").is_file():
         shutil.copyfile(run / "loss.png", out / "loss.png")
@@ -160,17 +160,17 @@ def export_run(run_dir: str | Path, dest: str | Path, eval_json: str | Path | No
 
     table = "(not evaluated yet)"
     if eval_json is not None and Path(eval_json).is_file():
-        from executor.ldm.evaluate import EvalResult, format_table
+        from audioedit.executor.ldm.evaluate import EvalResult, format_table
 
         result = EvalResult.model_validate_json(Path(eval_json).read_text())
         table = f"Evaluated checkpoint: step {result.step}, {result.pairs} held-out pairs.\n\n" + format_table(result)
         shutil.copyfile(eval_json, out / "eval.json")
     params = sum(v.numel() for v in state["ema"].values())
-    # everything a warm start on another machine continues from (executor.ldm.train), and the sounds
+    # everything a warm start on another machine continues from (audioedit.executor.ldm.train), and the sounds
     # the editor was trained on (LdmEditor refuses others: its text conditioning would be a guess)
     info = {"step": state["step"], "examples": state["examples"], "elapsed_s": round(state["elapsed_s"], 1)}
     try:
-        from executor.ldm.data import load_corpus
+        from audioedit.executor.ldm.data import load_corpus
 
         files_only = cfg.data.model_copy(update={"synth_dirs": []})
         counts = {s: load_corpus(files_only, s) for s in ("train", "heldout")}

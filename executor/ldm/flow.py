@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import torch
 
-from executor.ldm.config import ObjectiveConfig, SamplerConfig
-from executor.ldm.model import EditorNet
-from executor.ldm.text import TextBatch
+from audioedit.executor.ldm.config import ObjectiveConfig, SamplerConfig
+from audioedit.executor.ldm.model import EditorNet
+from audioedit.executor.ldm.text import TextBatch
 
 DELTA_SCALE = 2.0
 

@@ -1,7 +1,7 @@
 """The gpu-scale editor path: Stable Audio Open's VAE latent (diffusers ``AutoencoderOobleck``) at
 44.1 kHz stereo, the same MMDiT (bigger), trained under ``accelerate`` (multi-GPU / multi-node).
 
-    accelerate launch -m executor.ldm.gpu --config configs/editor/gpu.yaml --out runs/editor_gpu
+    accelerate launch -m audioedit.executor.ldm.gpu --config configs/editor/gpu.yaml --out runs/editor_gpu
 
 Here the latent is a VAE's (mean of its posterior), the delta is ``latent(target) -
 latent(source)`` and the edit is decoded (no phase reuse). ``representation.vae_dir`` must name a
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from executor.ldm.config import ReprConfig, load_config
+from audioedit.executor.ldm.config import ReprConfig, load_config
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +84,10 @@ def train_gpu(config_path: str, out_dir: str, max_steps: int | None = None) -> i
     ``accelerator.save_state`` into ``out_dir/state`` and resumes from it."""
     from accelerate import Accelerator
 
-    from executor.ldm.data import load_corpus, make_pair
-    from executor.ldm.flow import flow_loss
-    from executor.ldm.model import EditorNet
-    from executor.ldm.text import InstructionEncoder
+    from audioedit.executor.ldm.data import load_corpus, make_pair
+    from audioedit.executor.ldm.flow import flow_loss
+    from audioedit.executor.ldm.model import EditorNet
+    from audioedit.executor.ldm.text import InstructionEncoder
 
     cfg = load_config(config_path)
     acc = Accelerator()

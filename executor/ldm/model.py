@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from executor.ldm.config import ModelConfig
+from audioedit.executor.ldm.config import ModelConfig
 
 
 def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from executor.ldm.config import ReprConfig
+from audioedit.executor.ldm.config import ReprConfig
 
 
 def mel_filterbank(sample_rate_hz: int, n_fft: int, n_mels: int, fmin_hz: float, fmax_hz: float) -> np.ndarray:

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from audioedit.errors import UserInputError
-from executor.ldm.config import DataConfig
-from executor.ldm.data import SR, STARTER_BANK, Pair, finish_pair
+from audioedit.executor.ldm.config import DataConfig
+from audioedit.executor.ldm.data import SR, STARTER_BANK, Pair, finish_pair
 
 log = logging.getLogger(__name__)
 

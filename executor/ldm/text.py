@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from executor.ldm.config import TextConfig
+from audioedit.executor.ldm.config import TextConfig
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Training of the editor: on-the-fly pairs, EMA, time-based checkpoints, resume, JSONL log, loss PNG.
 
-    python -m executor.ldm.train --config configs/editor/cpu.yaml --out runs/editor   # resumes if possible
+    python -m audioedit.executor.ldm.train --config configs/editor/cpu.yaml --out runs/editor   # resumes if possible
 
 ``out_dir`` holds ``checkpoint.pt`` (model, EMA, optimiser, step, RNG states, config),
 ``log.jsonl`` (one line per ``log_every`` steps, plus ``val`` lines at each checkpoint) and
@@ -35,11 +35,11 @@ import torch
 from pydantic import BaseModel
 
 from audioedit.warm_start import config_differences
-from executor.ldm.config import EditorConfig, load_config
-from executor.ldm.core import Editor, build_editor
-from executor.ldm.export import export_weights_file, read_export_weights
-from executor.ldm.data import heldout_pairs, load_corpus, make_pair
-from executor.ldm.flow import DELTA_SCALE, flow_loss
+from audioedit.executor.ldm.config import EditorConfig, load_config
+from audioedit.executor.ldm.core import Editor, build_editor
+from audioedit.executor.ldm.export import export_weights_file, read_export_weights
+from audioedit.executor.ldm.data import heldout_pairs, load_corpus, make_pair
+from audioedit.executor.ldm.flow import DELTA_SCALE, flow_loss
 
 log = logging.getLogger(__name__)
 CHECKPOINT = "checkpoint.pt"

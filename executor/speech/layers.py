@@ -1,6 +1,6 @@
 """The speech/rest layer split as an executor backend (``speech.layers``).
 
-``split_layers(audio)``: the speech layer comes from DeepFilterNet3 (``executor.speech.dfn``) and
+``split_layers(audio)``: the speech layer comes from DeepFilterNet3 (``audioedit.executor.speech.dfn``) and
 the rest is ``audio - speech``, so ``speech + rest == audio`` to float precision and any edit of
 one layer re-mixes exactly. ``SplitConfig`` holds the cheap refinements over DFN3 alone that the
 ``speech`` eval suite chooses between (reports/speech/README.md): the model's attenuation limit
@@ -67,7 +67,7 @@ def split_layers(audio: Audio, config: SplitConfig = DEFAULT_SPLIT) -> Layers:
     key = (hashlib.sha1(audio.samples.tobytes()).hexdigest(), audio.sample_rate_hz, audio.samples.shape,
            config.atten_lim_db, config.warmup_s)
     if key not in _CACHE:
-        from executor.speech.dfn import enhance
+        from audioedit.executor.speech.dfn import enhance
 
         while len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))

@@ -57,7 +57,7 @@ def execute_pauses(scene: Scene, step: PausesStep, *, segments: list[tuple[float
     audio = scene.audio
     detect = segments is None
     if segments is None:
-        from executor.speech.vad import detect_speech
+        from audioedit.executor.speech.vad import detect_speech
 
         segments = [(s.onset_s, s.offset_s) for s in detect_speech(audio)]
     if not segments:
@@ -103,7 +103,7 @@ def _cut(audio, cuts: list[tuple[float, float]]) -> np.ndarray:
 def _corrected(cuts, segments, edited, max_pause_s: float) -> list[tuple[float, float]]:
     """Each inner cut widened or narrowed (symmetrically, inside its input gap) by the difference
     between the detector's gap around the join in ``edited`` and ``max_pause_s``."""
-    from executor.speech.vad import detect_speech
+    from audioedit.executor.speech.vad import detect_speech
 
     found = detect_speech(edited)
     out_gaps = [(a.offset_s, b.onset_s) for a, b in zip(found, found[1:])]

@@ -1,4 +1,4 @@
-"""Which speech backend a step goes to (called by ``executor.router``), and running it.
+"""Which speech backend a step goes to (called by ``audioedit.executor.router``), and running it.
 
 - a cut-the-pauses step                                    -> ``speech.pauses`` only
 - a target naming the speech or the background layer       -> ``speech.layers`` only
@@ -15,8 +15,8 @@ from audioedit.steps import EditStep, PausesStep
 
 def speech_routes(scene: Scene, step: EditStep) -> tuple[list, bool]:
     """(routes, whether they go before every other backend)."""
-    from executor.router import Route
-    from executor.speech.layers import BACKEND, is_layer_step, step_scope
+    from audioedit.executor.router import Route
+    from audioedit.executor.speech.layers import BACKEND, is_layer_step, step_scope
 
     if isinstance(step, PausesStep):
         return [Route(backend="speech.pauses", reason="cut the pauses between the voice detector's speech segments")], True
@@ -35,7 +35,7 @@ def speech_routes(scene: Scene, step: EditStep) -> tuple[list, bool]:
 def _other_voices(scene: Scene, step: EditStep) -> bool:
     """Another speech event overlaps the targeted ones: the speech layer holds both voices."""
     from audioedit.steps import resolve_step
-    from executor.speech.layers import SPEECH_LABELS
+    from audioedit.executor.speech.layers import SPEECH_LABELS
 
     targets = resolve_step(step, scene)
     ids = {e.id for e in targets}
@@ -44,9 +44,9 @@ def _other_voices(scene: Scene, step: EditStep) -> bool:
 
 def execute_speech(scene: Scene, step: EditStep, backend: str, *, bank, rng):
     if backend == "speech.pauses":
-        from executor.speech.pauses import execute_pauses
+        from audioedit.executor.speech.pauses import execute_pauses
 
         return execute_pauses(scene, step)
-    from executor.speech.layers import execute_layers
+    from audioedit.executor.speech.layers import execute_layers
 
     return execute_layers(scene, step, bank=bank, rng=rng)
