@@ -102,8 +102,8 @@ def window_scene_events(events: list[Event], window: tuple[int, int], rate_hz: i
 
 def chunk_step(step: EditStep, events: list[Event], chunk: Chunk, rate_hz: int, first: bool) -> EditStep | None:
     """``step`` restricted to ``chunk`` (window-relative times, explicit event ids), or None."""
-    if on_recording(step):
-        return step
+    if on_recording(step) or any(ref.scope in ("speech", "background") for ref in step_targets(step)):
+        return step  # the whole file, or a layer of it: every chunk does its part
     w0, a, b = chunk.window_start / rate_hz, chunk.start / rate_hz, chunk.stop / rate_hz
     w1 = chunk.window_stop / rate_hz
     if isinstance(step, AddStep):

@@ -126,13 +126,10 @@ class Run:
 def speech_layer_available() -> bool:
     import importlib.util
 
-    for name in ("audioedit.speech.layers", "speech.layers"):
-        try:
-            if importlib.util.find_spec(name) is not None:
-                return True
-        except ModuleNotFoundError:
-            continue
-    return False
+    try:
+        return importlib.util.find_spec("audioedit.executor.speech.layers") is not None
+    except ModuleNotFoundError:
+        return False
 
 
 def run_one(wav: Path, jams: Path, request: str, out_dir: Path, extra: tuple[str, ...] = ()) -> Run:
@@ -169,7 +166,7 @@ def run_bench(minutes: int, data_root: Path, cache: Path, extra: tuple[str, ...]
     runs, notes = [], []
     for request, needs_speech in REQUESTS:
         if needs_speech and not speech_layer_available():
-            notes.append(f"{request!r}: not measured (the speech.layers backend is not on this branch)")
+            notes.append(f"{request!r}: not measured (the speech.layers backend is not installed)")
             continue
         for wav, jams in (short, long_):
             runs.append(run_one(wav, jams, request, cache, extra))
