@@ -29,9 +29,8 @@ import re
 import shutil
 import tempfile
 import uuid
-import zipfile
 from contextlib import asynccontextmanager
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
@@ -42,19 +41,11 @@ from audioedit.audio import AudioLimits
 from audioedit.errors import ExecutionError, PlanError, UserInputError
 
 from audioedit.agents.jobs import JobFiles, JobOptions, JobRunner, JobStatus, JobStore, QueueFull
+from audioedit.agents.uploads import ApiError, save_annotation_upload, save_audio_upload, save_stems_upload
 
 log = logging.getLogger(__name__)
-AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".opus"}
-AUDIO_TYPES = {"audio/wav": ".wav", "audio/x-wav": ".wav", "audio/wave": ".wav", "audio/flac": ".flac",
-               "audio/x-flac": ".flac", "audio/ogg": ".ogg", "audio/mpeg": ".mp3", "audio/aiff": ".aiff",
-               "audio/x-aiff": ".aiff", "audio/opus": ".opus"}
-GENERIC_TYPES = {"", "application/octet-stream"}
-TEXT_TYPES = {"application/json", "text/plain", "text/tab-separated-values", "text/csv"}
-ZIP_TYPES = {"application/zip", "application/x-zip-compressed", "application/x-zip"}
-STEM_FILE = re.compile(r"^(foreground|background)\d{1,4}_[A-Za-z0-9_\-]{1,64}$")
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_REQUEST_CHARS = 2000
-CHUNK = 1 << 20
 HTTP_ERRORS = {401: "Unauthorized", 404: "NotFound", 409: "Conflict", 413: "PayloadTooLarge", 415: "UnsupportedMediaType"}
 
 
@@ -75,101 +66,6 @@ class JobCreated(BaseModel):
     id: str
     status: str
     links: dict[str, str]
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.headers = status, message, headers or {}
-
-
-# --------------------------------------------------------------------------------------------
-# uploads
-
-
-def _client_suffix(upload: Any) -> str:
-    name = upload.filename or ""
-    base = PureWindowsPath(PurePosixPath(name).name).name  # strip any directory part, either style
-    return Path(base).suffix.lower()
-
-
-def _content_type(upload: Any) -> str:
-    return (upload.content_type or "").split(";")[0].strip().lower()
-
-
-def _copy(upload: Any, dest: Path, max_bytes: int) -> Path:
-    total = 0
-    upload.file.seek(0)
-    with open(dest, "wb") as out:
-        while chunk := upload.file.read(CHUNK):
-            total += len(chunk)
-            if total > max_bytes:
-                raise ApiError(413, f"upload {dest.name} is over the limit of {max_bytes} bytes")
-            out.write(chunk)
-    if total == 0:
-        raise UserInputError(f"the uploaded file for {dest.stem!r} is empty (0 bytes)")
-    return dest
-
-
-def save_audio_upload(upload: Any, folder: Path, name: str, max_bytes: int) -> str:
-    """Save an audio upload as ``<name><suffix>``; the suffix is a known audio one or 415."""
-    ctype, suffix = _content_type(upload), _client_suffix(upload)
-    if not (ctype.startswith("audio/") or ctype in GENERIC_TYPES):
-        raise ApiError(415, f"audio upload has content type {ctype!r}; accepted: audio/* or application/octet-stream")
-    if suffix not in AUDIO_SUFFIXES:
-        suffix = AUDIO_TYPES.get(ctype, ".wav")
-    return _copy(upload, folder / f"{name}{suffix}", max_bytes).name
-
-
-def save_annotation_upload(upload: Any, folder: Path, max_bytes: int) -> str:
-    ctype, suffix = _content_type(upload), _client_suffix(upload)
-    if ctype not in TEXT_TYPES | GENERIC_TYPES:
-        raise ApiError(415, f"annotation has content type {ctype!r}; accepted: application/json (JAMS) or text/plain")
-    name = "annotation.txt" if suffix in {".txt", ".tsv", ".csv"} else "annotation.jams"
-    return _copy(upload, folder / name, max_bytes).name
-
-
-def save_stems_upload(uploads: list[Any], folder: Path, config: ServiceConfig) -> str:
-    """Stems from one zip or several files into ``folder/stems``; only ``<role><n>_<label>.<audio>`` names."""
-    stems_dir = folder / "stems"
-    stems_dir.mkdir()
-    if len(uploads) == 1 and (_client_suffix(uploads[0]) == ".zip" or _content_type(uploads[0]) in ZIP_TYPES):
-        _extract_stems_zip(uploads[0], stems_dir, config)
-    else:
-        if len(uploads) > config.max_stems:
-            raise UserInputError(f"{len(uploads)} stem files; the limit is {config.max_stems}")
-        for upload in uploads:
-            stem = PurePosixPath(PureWindowsPath(PurePosixPath(upload.filename or "").name).name).stem
-            if not STEM_FILE.match(stem):
-                raise UserInputError(f"stem file name {upload.filename!r}: expected names like foreground0_siren.wav")
-            save_audio_upload(upload, stems_dir, stem, config.max_upload_bytes)
-    if not any(stems_dir.iterdir()):
-        raise UserInputError("no stems in the upload: expected audio files named like foreground0_siren.wav")
-    return "stems"
-
-
-def _extract_stems_zip(upload: Any, stems_dir: Path, config: ServiceConfig) -> None:
-    upload.file.seek(0)
-    try:
-        archive = zipfile.ZipFile(upload.file)
-    except zipfile.BadZipFile:
-        raise UserInputError("the stems upload is not a valid zip file") from None
-    with archive:
-        members = [m for m in archive.infolist() if not m.is_dir()]
-        if len(members) > config.max_stems:
-            raise UserInputError(f"the stems zip has {len(members)} files; the limit is {config.max_stems}")
-        if sum(m.file_size for m in members) > 4 * config.max_upload_bytes:
-            raise UserInputError("the stems zip unpacks to more than 4x the upload limit")
-        for member in members:
-            base = PurePosixPath(member.filename.replace("\\", "/")).name
-            stem, suffix = Path(base).stem, Path(base).suffix.lower()
-            if base.startswith(".") or not STEM_FILE.match(stem) or suffix not in AUDIO_SUFFIXES:
-                continue  # other files (readme, __MACOSX/...) are ignored
-            dest = stems_dir / f"{stem}{suffix}"
-            if dest.exists():
-                raise UserInputError(f"the stems zip has two files for stem {stem!r}")
-            with archive.open(member) as src, open(dest, "wb") as out:
-                shutil.copyfileobj(src, out, CHUNK)
 
 
 def parse_options(text: str | None) -> JobOptions:
@@ -229,7 +125,7 @@ class Service:
         return JobFiles(
             audio=save_audio_upload(audio, folder, "input", limit),
             annotation=save_annotation_upload(annotation, folder, limit) if annotation else None,
-            stems=save_stems_upload(stems, folder, self.config) if stems else None,
+            stems=save_stems_upload(stems, folder, self.config.max_stems, self.config.max_upload_bytes) if stems else None,
         )
 
     def load(self, folder: Path, files: JobFiles) -> Any:
