@@ -31,8 +31,8 @@ PAUSE_TOLERANCE_S = 0.05
 def verify_speech(before: Scene, after: Scene, step: EditStep, edited_spans_s: list[tuple[float, float]]) -> Verdict:
     if isinstance(step, PausesStep):
         return Verdict.of(step.id, _pause_checks(before, after, step))
-    span = (min(a for a, _ in edited_spans_s), max(b for _, b in edited_spans_s)) if edited_spans_s else None
-    return Verdict.of(step.id, _layer_checks(before, after, step, span))
+    whole = len(edited_spans_s) == 1 and edited_spans_s[0][0] <= 0 and edited_spans_s[0][1] >= before.audio.duration_s
+    return Verdict.of(step.id, _layer_checks(before, after, step, None if whole or not edited_spans_s else edited_spans_s))
 
 
 def _db(x: np.ndarray) -> float:
@@ -52,7 +52,15 @@ def _kept_fraction(before: Scene, after: Scene, minimum: float) -> Check:
                  detail=f"voice-detector speech {t_before:.2f} s before, {t_after:.2f} s after")
 
 
-def _layer_checks(before: Scene, after: Scene, step: EditStep, span: tuple[float, float] | None) -> list[Check]:
+def _cut(audio, spans: list[tuple[float, float]]):
+    """The audio inside ``spans`` (without the edit's 10 ms ramps at their edges), end to end."""
+    from audioedit.executor.speech.layers import RAMP_S
+
+    inner = [(a + RAMP_S, b - RAMP_S) for a, b in spans if b - a > 4 * RAMP_S] or spans  # the ramps excluded
+    return audio.with_samples(np.concatenate([audio.slice_s(a, b).samples for a, b in inner], axis=1))
+
+
+def _layer_checks(before: Scene, after: Scene, step: EditStep, spans: list[tuple[float, float]] | None) -> list[Check]:
     from audioedit.executor.speech.layers import split_layers, step_scope
 
     if after.audio.samples.shape != before.audio.samples.shape:
@@ -61,9 +69,9 @@ def _layer_checks(before: Scene, after: Scene, step: EditStep, span: tuple[float
     lb, la = split_layers(before.audio), split_layers(after.audio)
     target_b, other_b = (lb.speech, lb.rest) if scope == "speech" else (lb.rest, lb.speech)
     other_a = la.rest if scope == "speech" else la.speech
-    if span is not None:  # measure where the step edited
-        target_b, other_b, other_a = (a.slice_s(*span) for a in (target_b, other_b, other_a))
-        lb_speech, la_speech, out = lb.speech.slice_s(*span), la.speech.slice_s(*span), after.audio.slice_s(*span)
+    if spans is not None:  # measure where the step edited
+        target_b, other_b, other_a = (_cut(a, spans) for a in (target_b, other_b, other_a))
+        lb_speech, la_speech, out = _cut(lb.speech, spans), _cut(la.speech, spans), _cut(after.audio, spans)
     else:
         lb_speech, la_speech, out = lb.speech, la.speech, after.audio
     checks = []

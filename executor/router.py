@@ -41,7 +41,7 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
     (``unavailable`` then explains why)."""
     from audioedit.ops.registry import get
     from audioedit.executor.dsp import mixture_feasible
-    from audioedit.executor.speech.routes import speech_routes
+    from audioedit.executor.speech.routes import rest_routes, speech_routes
 
     if (op := get(step.op)) is not None:  # registry ops decide where they can run
         feasible, why = op.feasible(scene, step)
@@ -66,11 +66,12 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
                                                            "the overlapping events change too"))
     why_ldm = "no stems and the target overlaps other events" if complete else "the events were detected, not annotated"
     ldm = [Route(backend="ldm", reason=f"{why_ldm}: learned editor")] if ldm_available else []
+    rest = rest_routes(scene, step)
     if preference in ("dsp", "region"):
-        return dsp + speech
+        return dsp + speech + rest
     if preference == "ldm":
-        return ldm + dsp + speech
-    return dsp + speech + ldm
+        return ldm + dsp + speech + rest
+    return dsp + speech + ldm + rest
 
 
 def unavailable(scene: Scene, step: EditStep, preference: Preference, ldm_available: bool) -> str:

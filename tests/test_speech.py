@@ -220,3 +220,26 @@ def test_speech_metrics_and_gain_projection():
     assert clean["pesq_wb"] > 4.0 and clean["stoi"] > 0.99 and noisy["pesq_wb"] < clean["pesq_wb"] - 1
     speech_gain, bg_gain = gain_projection(2 * s + 0.5 * b, s, b)
     assert speech_gain == pytest.approx(6.02, abs=0.01) and bg_gain == pytest.approx(-6.02, abs=0.01)
+
+
+@needs_vad
+@needs_dfn
+def test_a_detected_sound_over_speech_is_removed_from_the_rest_layer_only():
+    from audioedit.agents.loop import LoopConfig, run_steps
+    from audioedit.executor.router import routes
+    from audioedit.scene import Event, Scene
+    from audioedit.steps import EventRef, Plan, RemoveStep
+
+    mix, speech, _ = _podcast(5.0, 4.0)
+    dishes = Event(id="background0_dishes", label="dishes", onset_s=1.0, offset_s=2.0, role="background", source="detected")
+    scene = Scene(mix, (dishes,), events_from="detected")
+    step = RemoveStep(id="s1", instruction="Remove the dishes.", target=EventRef(label="dishes", event_ids=[dishes.id]))
+    assert [r.backend for r in routes(scene, step, "auto", ldm_available=True)][-1] == "speech.rest"
+    edited, (report,) = run_steps(scene, Plan(request="remove the dishes", steps=[step]), bank=None,
+                                  config=LoopConfig(), ldm=None)
+    assert report.status == "ok" and report.backend == "speech.rest", report.attempts[-1]
+    y, x = edited.audio.samples[0], mix.samples[0]
+    assert np.array_equal(y[: 22050 - 300], x[: 22050 - 300]) and np.array_equal(y[2 * 22050 + 300 :], x[2 * 22050 + 300 :])
+    noise_only = Scene(Audio(np.random.default_rng(0).standard_normal((1, 4 * 22050)).astype(np.float32) * 0.05, 22050),
+                       (dishes,), events_from="detected")
+    assert "speech.rest" not in [r.backend for r in routes(noise_only, step, "auto", ldm_available=True)]

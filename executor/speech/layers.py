@@ -18,6 +18,11 @@ speech dominates (DFN3's speech distortion dominates at high SNR).
 
 A step whose target is events (speech-labelled events detected by the VAD) acts on the layer
 inside those events' spans only, with 10 ms ramps.
+
+``speech.rest``: a non-speech sound that was only *detected* (no annotation), in a recording with
+speech — "remove the dishes" on a podcast — is removed from (or re-levelled in) the rest layer inside
+its detected spans, so the speech under it is kept. Other non-speech sounds in those spans change
+with it; the verifier measures the speech kept and the rest layer's change.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from audioedit.result import StepResult
 SPEECH_LABELS = frozenset({"speech", "human_voice"})
 RAMP_S = 0.01
 BACKEND = "speech.layers"
+REST_BACKEND = "speech.rest"
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,12 @@ def layer_scope(ref: EventRef) -> str | None:
     return scope
 
 
+def sound_in_rest(step: EditStep) -> bool:
+    """A remove / loudness step on events of a non-speech sound (a ``speech.rest`` candidate)."""
+    return (isinstance(step, (RemoveStep, LoudnessStep)) and step.target.scope == "events"
+            and not step.target.complement and step.target.label not in SPEECH_LABELS)
+
+
 def is_layer_step(step: EditStep) -> bool:
     targets = step_targets(step)
     return bool(targets) and all(layer_scope(t) is not None for t in targets) and isinstance(
@@ -107,17 +119,20 @@ def is_layer_step(step: EditStep) -> bool:
 
 
 def step_scope(step: EditStep) -> tuple[str, bool]:
-    """(``speech`` | ``background``, whether the target is events rather than the whole layer)."""
-    return layer_scope(step.target), step.target.scope == "events"
+    """(``speech`` | ``background``, whether the target is events rather than the whole layer); a sound
+    in the rest layer (``sound_in_rest``) is ``background``."""
+    scope = layer_scope(step.target) or ("background" if sound_in_rest(step) else None)
+    return scope, step.target.scope == "events"
 
 
 def execute_layers(scene: Scene, step: EditStep, *, bank, rng: np.random.Generator,
                    config: SplitConfig = DEFAULT_SPLIT) -> StepResult:
     """Run ``step`` on the speech or the background layer of ``scene``; see the module docstring."""
-    if not is_layer_step(step):
+    in_rest = not is_layer_step(step) and sound_in_rest(step)
+    if not is_layer_step(step) and not in_rest:
         raise ExecutionError(f"step {step.id!r} ({step.op}) does not target the speech or the background layer")
     ref = step.target
-    scope = layer_scope(ref)
+    scope = step_scope(step)[0]
     audio = scene.audio
     layers = split_layers(audio, config)
     gains = _layer_gains(step, scope)
@@ -132,16 +147,28 @@ def execute_layers(scene: Scene, step: EditStep, *, bank, rng: np.random.Generat
                             offset_s=round(audio.duration_s, 3), role="background", source="edit",
                             level_db=round(clip.rms_db(), 2)))
         notes.append(f"the {scope} layer replaced with a bank clip of {step.sound!r} at {clip.rms_db():.1f} dBFS")
-    span = _event_span(scene, ref)
-    if span is not None:
-        edited = _within(audio, edited, span)
-        notes.append(f"edited only inside {span[0]:.2f}-{span[1]:.2f} s (the targeted events)")
-    if isinstance(step, RemoveStep) or (isinstance(step, ReplaceStep)):
-        events = [e for e in events if not _in_layer(e, scope) or e.source == "edit"]
+    if in_rest:  # each detected span of the sound, not what lies between them
+        spans = [(e.onset_s, e.offset_s) for e in select_events(scene.events, ref)]
+        masked = audio
+        for span in spans:
+            masked = _within(masked, edited, span)
+        edited = masked
+        notes.append(f"the rest layer edited inside the {ref.label}'s detected spans only; other non-speech "
+                     "sounds there change with it")
+        if isinstance(step, RemoveStep):
+            ids = {e.id for e in select_events(scene.events, ref)}
+            events = [e for e in events if e.id not in ids]
+    else:
+        span = _event_span(scene, ref)
+        if span is not None:
+            edited = _within(audio, edited, span)
+            notes.append(f"edited only inside {span[0]:.2f}-{span[1]:.2f} s (the targeted events)")
+        if isinstance(step, RemoveStep) or (isinstance(step, ReplaceStep)):
+            events = [e for e in events if not _in_layer(e, scope) or e.source == "edit"]
+        spans = [span] if span is not None else [(0.0, audio.duration_s)]
     _check(edited, audio)
-    spans = [span] if span is not None else [(0.0, audio.duration_s)]
     return StepResult(scene=scene.evolve(audio=edited, events=tuple(events), stems=None), edited_spans_s=spans,
-                      backend=BACKEND, notes=notes + (["the stems were dropped: the layer edit is not a stem edit"]
+                      backend=REST_BACKEND if in_rest else BACKEND, notes=notes + (["the stems were dropped: the layer edit is not a stem edit"]
                                                       if scene.stems is not None else []))
 
 

@@ -5,6 +5,8 @@
 - speech-labelled events, no stems, no other voice over them, events not annotated -> ``speech.layers`` first (the events
   were detected: other sounds under them are unknown, so a region edit would take them along)
 - speech-labelled events otherwise (annotated, no stems)   -> ``speech.layers`` after the exact DSP
+- a detected non-speech sound over speech, no stems          -> ``speech.rest`` after the learned editor
+  (``rest_routes``)
 """
 
 from __future__ import annotations
@@ -30,6 +32,34 @@ def speech_routes(scene: Scene, step: EditStep) -> tuple[list, bool]:
         return [], False
     route = Route(backend=BACKEND, reason="speech events without stems: the edit on the speech layer inside their spans")
     return [route], scene.events_from != "annotation"
+
+
+def rest_routes(scene: Scene, step: EditStep) -> list:
+    """``speech.rest`` for a detected (not annotated) non-speech sound in a recording with speech under
+    it, without stems: tried after the learned editor (``executor.router``)."""
+    from audioedit.executor.router import Route
+    from audioedit.executor.speech.layers import REST_BACKEND, sound_in_rest
+    from audioedit.steps import select_events
+
+    if not sound_in_rest(step) or scene.has_stems or scene.events_from != "detected":
+        return []
+    targets = select_events(scene.events, step.target)
+    if not targets or not _speech_under(scene, targets):
+        return []
+    return [Route(backend=REST_BACKEND, reason=f"the {step.target.label} was detected, not annotated, over speech: "
+                                               "the rest layer (everything but the speech) inside its spans")]
+
+
+def _speech_under(scene: Scene, targets: list) -> bool:
+    """Whether the voice detector hears speech inside any of the targets' spans."""
+    from audioedit.errors import ExecutionError
+    from audioedit.executor.speech.vad import detect_speech
+
+    try:
+        speech = detect_speech(scene.audio)
+    except ExecutionError:
+        return False
+    return any(s.onset_s < t.offset_s and t.onset_s < s.offset_s for s in speech for t in targets)
 
 
 def _other_voices(scene: Scene, step: EditStep) -> bool:
