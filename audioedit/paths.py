@@ -53,3 +53,13 @@ def runs_dir() -> Path:
     if (REPO / "pyproject.toml").is_file():
         return REPO / "runs"
     return user_cache_dir() / "runs"
+
+
+def shown(path: str | os.PathLike) -> str:
+    """``path`` as reports print it: relative to the checkout (or the installed package's folder)
+    when inside it, so a report names no machine's folders; as given otherwise."""
+    p = Path(path).resolve()
+    try:
+        return p.relative_to(REPO.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -230,12 +230,13 @@ def ldm_description(ldm_path: str | None = None) -> str:
     if ldm_path == "none":
         return "learned editor disabled (--ldm none)"
     from audioedit.executor.ldm.editor import DEFAULT_ASSETS
+    from audioedit.paths import shown
 
     folder = Path(ldm_path) if ldm_path else DEFAULT_ASSETS
     info = folder / "info.json"
     data = json.loads(info.read_text(encoding="utf-8")) if info.is_file() else {}
     what = ", ".join(f"{k} {v}" for k, v in data.items()) or "no info.json"
-    return f"learned editor: {folder} ({what})"
+    return f"learned editor: {shown(folder)} ({what})"
 
 
 def main_eval(suite: str | Suite, methods: list[str] | str, out: str | Path, limit: int | None = None, *,

@@ -14,6 +14,7 @@ import numpy as np
 
 from audioedit.audio import Audio, load_audio
 from audioedit.clap.small import SHIPPED_DIR, has_weights
+from audioedit.paths import shown
 
 from audioedit.evals import metrics as M
 from audioedit.evals.suites import EvalItem
@@ -46,8 +47,8 @@ def clap_description(clap: str | None = "auto") -> str:
         return "CLAP metrics (CLAP score, KL, IS, FAD) off"
     if clap == "auto":
         if has_weights(SHIPPED_DIR):
-            return f"CLAP metrics with the shipped small CLAP ({SHIPPED_DIR})"
-        return f"CLAP metrics (CLAP score, KL, IS, FAD) skipped: no shipped small CLAP in {SHIPPED_DIR}"
+            return f"CLAP metrics with the shipped small CLAP ({shown(SHIPPED_DIR)})"
+        return f"CLAP metrics (CLAP score, KL, IS, FAD) skipped: no shipped small CLAP in {shown(SHIPPED_DIR)}"
     return f"CLAP metrics with {clap}"
 
 
