@@ -32,29 +32,26 @@ class StepBuilder:
 
     def add_step(self, cls: type, source: str, **fields: Any) -> EditStep:
         """Append a step of any op (``cls``), numbered in order."""
-        return self._emit(cls, source, **fields)
-
-    def _emit(self, cls: type, source: str, **fields: Any) -> EditStep:
         step = cls(id=f"s{len(self.steps) + 1}", source_text=source, **fields)
         self.steps.append(step)
         return step
 
     def remove(self, ref: EventRef, source: str) -> None:
-        self._emit(RemoveStep, source, instruction=templates.remove_instruction(ref), target=ref)
+        self.add_step(RemoveStep, source, instruction=templates.remove_instruction(ref), target=ref)
 
     def loudness(self, ref: EventRef, gain_db: float, source: str) -> None:
         gain_db = round(gain_db, 2)
-        self._emit(LoudnessStep, source, instruction=templates.loudness_instruction(ref, gain_db), target=ref,
+        self.add_step(LoudnessStep, source, instruction=templates.loudness_instruction(ref, gain_db), target=ref,
                    gain_db=gain_db)
 
     def speed(self, ref: EventRef, factor: float, keep_pitch: bool, source: str) -> None:
         factor = round(factor, 3)
-        self._emit(SpeedStep, source, instruction=templates.speed_instruction(ref, factor, keep_pitch), target=ref,
+        self.add_step(SpeedStep, source, instruction=templates.speed_instruction(ref, factor, keep_pitch), target=ref,
                    factor=factor, keep_pitch=keep_pitch)
 
     def add(self, sound: str, source: str, at_s: float | None, count: int, snr_db: float, role: str) -> None:
         at_s = None if at_s is None else round(at_s, 3)
-        self._emit(AddStep, source, instruction=templates.add_instruction(sound, count, at_s, role), sound=sound,
+        self.add_step(AddStep, source, instruction=templates.add_instruction(sound, count, at_s, role), sound=sound,
                    at_s=at_s, count=count, snr_db=snr_db, role=role)
 
     def replace(self, ref: EventRef, sound: str, source: str) -> None:
@@ -62,7 +59,7 @@ class StepBuilder:
             self.g.fail(source, f"'{source}' replaces {describe_ref(ref)} with the same sound ({sound}): that changes "
                                 "nothing; name a different sound to put in its place")
             return
-        self._emit(ReplaceStep, source, instruction=templates.replace_instruction(ref, sound), target=ref, sound=sound)
+        self.add_step(ReplaceStep, source, instruction=templates.replace_instruction(ref, sound), target=ref, sound=sound)
 
     def reorder(self, targets: list[EventRef], source: str, swap: bool) -> None:
         keys = {(t.label, tuple(t.event_ids), t.select, t.n) for t in targets}
@@ -70,4 +67,4 @@ class StepBuilder:
             self.g.fail(source, f"'{source}' moves {describe_ref(targets[0])} relative to itself: that changes nothing; "
                                 "name two different sounds (or 'the first dog' and 'the last dog')")
             return
-        self._emit(ReorderStep, source, instruction=templates.reorder_instruction(targets, swap), targets=targets)
+        self.add_step(ReorderStep, source, instruction=templates.reorder_instruction(targets, swap), targets=targets)

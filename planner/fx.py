@@ -19,10 +19,7 @@ import re
 
 from audioedit.ops import eq, reverb
 from audioedit.planner.builder import StepBuilder
-from audioedit.planner.goals import WHOLE
 
-WHOLE_RE = re.compile(r"^(?:it|this|that|everything|all of it|the (?:whole |entire )?(?:recording|clip|audio|track|mix|"
-                      r"thing|file|sound))$")
 ROOM_WORDS = {"small room": "small_room", "room": "small_room", "medium room": "medium_room", "hall": "large_hall",
               "large hall": "large_hall", "concert hall": "large_hall", "church": "church", "cathedral": "church"}
 PRESET_WORDS = {"muffled": "muffled", "darker": "darker", "dull": "muffled", "brighter": "brighter",
@@ -69,12 +66,9 @@ def parse_fx(text: str, source: str, builder: StepBuilder) -> bool:
 def _emit(builder: StepBuilder, phrase: str | None, source: str, cls, fields) -> bool:
     phrase = re.sub(r"\s+(?:at|on|to) the (?:left|right|front|back)$", "", (phrase or "it").strip())
     phrase = re.sub(r"^(?:the )?sound of\s+", "", phrase)
-    if WHOLE_RE.match(phrase):
-        refs = [WHOLE]
-    else:
-        refs = builder.g.refs(phrase, source)
-        if not refs:
-            return True  # the reference's own unresolved entry says why
+    refs = builder.g.refs(phrase, source)  # "it", "the recording": the whole file (planner.groups)
+    if not refs:
+        return True  # the reference's own unresolved entry says why
     for ref in refs:
-        builder._emit(cls, source, target=ref, **fields(ref))
+        builder.add_step(cls, source, target=ref, **fields(ref))
     return True

@@ -25,13 +25,13 @@ from __future__ import annotations
 import re
 
 from audioedit.ops import eq, reverb
-from audioedit.steps import EventRef
+from audioedit.steps import whole_recording
 from audioedit.planner.builder import StepBuilder
 from audioedit.planner.scene_kb import SceneEntry, SceneSound, load_kb
 from audioedit.planner.vocab import RELATED, canonical_label, display_name
 
 MAX_STEPS = 8
-WHOLE = EventRef(label="recording", text="the whole recording", scope="recording")
+WHOLE = whole_recording("the whole recording")
 _SUBJECT = r"(?:this|it|that|everything|the (?:whole |entire )?(?:recording|clip|audio|scene|mix|track|sound|thing|room))"
 GOAL_RES = (
     re.compile(rf"^(?:please\s+)?(?:can you\s+|could you\s+)?(?:make|let|have|get)\s+{_SUBJECT}\s+"
@@ -124,10 +124,10 @@ def plan_entry(entry: SceneEntry, source: str, builder: StepBuilder, max_adds: i
     if entry.room == "outdoor":
         g.note(f"{entry.name} is outdoors: no room reverb")
     elif entry.room is not None:
-        builder._emit(reverb.ReverbStep, source, instruction=reverb.instruction(WHOLE, entry.room), target=WHOLE,
+        builder.add_step(reverb.ReverbStep, source, instruction=reverb.instruction(WHOLE, entry.room), target=WHOLE,
                       room=entry.room)
     if entry.timbre is not None:
-        builder._emit(eq.EqStep, source, instruction=eq.instruction(WHOLE, entry.timbre), target=WHOLE,
+        builder.add_step(eq.EqStep, source, instruction=eq.instruction(WHOLE, entry.timbre), target=WHOLE,
                       preset=entry.timbre)
 
 

@@ -124,7 +124,7 @@ def parse_pauses(text: str, source: str, builder: StepBuilder) -> bool:
     elif not shorten:
         builder.g.note(f"'{source}': pauses cut to {REMOVE_PAUSE_S:g} s (a natural gap is kept between phrases)")
     pause_s = min(max(pause_s, 0.05), 10.0)
-    builder._emit(PausesStep, source, instruction=f"Shorten every pause to at most {pause_s:g} s.", max_pause_s=pause_s)
+    builder.add_step(PausesStep, source, instruction=f"Shorten every pause to at most {pause_s:g} s.", max_pause_s=pause_s)
     return True
 
 

@@ -173,7 +173,9 @@ class Grounding:
             if label is None:
                 known = canonical_label(name)
                 said = f"'{name}'" + (f" ({known})" if known and known != name.replace(" ", "_") else "")
-                self.fail(source, f"no {said} in this recording; it has: {self.has_text()}")
+                hint = ("; if it is noise under a voice, 'remove the background noise' removes everything but "
+                        "the speech" if self.scene.events_from == "detected" else "")
+                self.fail(source, f"no {said} in this recording; it has: {self.has_text()}{hint}")
                 return None
         else:
             label = canonical_label(name) or name.replace(" ", "_")

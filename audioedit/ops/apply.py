@@ -60,6 +60,17 @@ def plan_region(scene: Scene, ref: EventRef, tail_s: float) -> tuple[str, list[E
     return "region", targets, "annotated event alone in its span: effect on that span of the mixture"
 
 
+def whole_or_stems(scene: Scene, ref: EventRef, verb: str) -> tuple[bool, str]:
+    """(feasible, reason) for an edit that can run on the whole recording or on the target's stems but
+    not on a region of the mixture (fade, pan: a region also holds the other sounds, which would change
+    with the target)."""
+    mode, _, why = plan_region(scene, ref, 0.0)
+    if mode in ("recording", "stems"):
+        return True, why
+    return False, (f"{ref.describe()} has no stem: its span also holds the other sounds, which would {verb} with it; "
+                   f"pass the stems or {verb} the whole recording")
+
+
 def run(scene: Scene, ref: EventRef, process: Process, tail_s: float) -> tuple[Scene, list[tuple[float, float]], str]:
     """Apply ``process`` where ``plan_region`` allows; returns (scene after, edited spans, mode)."""
     mode, targets, why = plan_region(scene, ref, tail_s)

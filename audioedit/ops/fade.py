@@ -127,14 +127,9 @@ def gain_curve(step: FadeStep, num_frames: int, sample_rate_hz: int, span_s: tup
 
 
 def feasible(scene, step: FadeStep) -> tuple[bool, str]:
-    ref = step.target
-    if ref.scope == "recording":
-        return True, "the whole recording: a gain curve on the mixture" + (" and every stem" if scene.has_stems else "")
-    events = select_events(scene.events, ref)
-    if events and scene.stems is not None and all(e.id in scene.stems for e in events):
-        return True, f"stems for {[e.id for e in events]}: the fade on those layers only"
-    return False, (f"{ref.describe()} has no stem: its span also holds the other sounds, which would fade with it; "
-                   "pass the stems or fade the whole recording")
+    from audioedit.ops.apply import whole_or_stems
+
+    return whole_or_stems(scene, step.target, "fade")
 
 
 def execute(scene, step: FadeStep):
@@ -160,12 +155,6 @@ def execute(scene, step: FadeStep):
                       notes=[f"fade {step.direction} {start:.2f}-{end:.2f} s on {step.target.describe()}"])
 
 
-def _target(scene, ref: EventRef) -> np.ndarray:
-    if ref.scope == "recording":
-        return scene.audio.samples.astype(np.float64)
-    return sum(scene.stems[e.id].samples.astype(np.float64) for e in select_events(scene.events, ref))
-
-
 def _ratio_db(before: np.ndarray, after: np.ndarray) -> float:
     from audioedit.ops.measure import level_db
 
@@ -173,12 +162,13 @@ def _ratio_db(before: np.ndarray, after: np.ndarray) -> float:
 
 
 def verify(before, after, step: FadeStep, edited_spans_s) -> list:
+    from audioedit.ops.apply import layer
     from audioedit.ops.measure import check, rest_unchanged
 
     sr = before.audio.sample_rate_hz
     span = _span_s(before, step.target, before.audio.duration_s)
     start, end = window_s(step, before.audio.duration_s, span)
-    t0, t1 = _target(before, step.target), _target(after, step.target)
+    (t0, r0), (t1, r1) = layer(before, step.target, edited_spans_s), layer(after, step.target, edited_spans_s)
     i0, i1 = int(start * sr), int(end * sr)
     tenth = max(1, (i1 - i0) // 10)
     edge = slice(i1 - tenth, i1) if step.direction == "out" else slice(i0, i0 + tenth)
@@ -195,6 +185,5 @@ def verify(before, after, step: FadeStep, edited_spans_s) -> list:
                     "gain per quarter of the fade: " + ", ".join(f"{q:.1f}" for q in quarters) + " dB"),
               check("unfaded_gain_db", unfaded, f"0 ± {UNFADED_TOLERANCE_DB:g}", abs(unfaded) <= UNFADED_TOLERANCE_DB)]
     if step.target.scope != "recording":
-        x0, x1 = before.audio.samples.astype(np.float64), after.audio.samples.astype(np.float64)
-        checks.append(rest_unchanged(x0 - t0, x1 - t1))
+        checks.append(rest_unchanged(r0, r1))
     return checks

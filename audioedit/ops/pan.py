@@ -95,15 +95,9 @@ def expected_balance_db(position: float) -> float:
 def feasible(scene, step: PanStep) -> tuple[bool, str]:
     if scene.audio.num_channels > 2:
         return False, f"the recording has {scene.audio.num_channels} channels; panning works on mono or stereo"
-    ref = step.target
-    if ref.scope == "recording":
-        return True, "the whole recording: constant-power pan of the mixture" + (" (mono becomes stereo)"
-                                                                                  if scene.audio.num_channels == 1 else "")
-    events = select_events(scene.events, ref)
-    if events and scene.stems is not None and all(e.id in scene.stems for e in events):
-        return True, f"stems for {[e.id for e in events]}: those layers panned, the rest unchanged"
-    return False, (f"{ref.describe()} has no stem: its span also holds the other sounds, which would move with it; "
-                   "pass the stems or pan the whole recording")
+    from audioedit.ops.apply import whole_or_stems
+
+    return whole_or_stems(scene, step.target, "move")
 
 
 def _stereo(x: np.ndarray) -> np.ndarray:
@@ -133,9 +127,9 @@ def execute(scene, step: PanStep):
 
 
 def _target(scene, ref: EventRef) -> np.ndarray:
-    if ref.scope == "recording":
-        return _stereo(scene.audio.samples.astype(np.float64))
-    return _stereo(sum(scene.stems[e.id].samples.astype(np.float64) for e in select_events(scene.events, ref)))
+    from audioedit.ops.apply import layer
+
+    return _stereo(layer(scene, ref, [])[0])
 
 
 def verify(before, after, step: PanStep, edited_spans_s) -> list:
