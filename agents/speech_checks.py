@@ -11,6 +11,10 @@ Layer steps (the speech or the background edited, re-mixed):
 - ``speech_removed_db`` (removing the speech): the speech layer of the output's own split is at
   least 10 dB below the input's.
 
+The layer checks measure inside the edited spans (the whole recording for a whole-layer step), at
+most ``MAX_MEASURED_S`` of them: the central window of the spans' total, so verifying a long
+recording costs a bounded split of the output, not a second split of all of it.
+
 Pause steps: ``longest_pause_s`` (the longest gap between speech segments in the output, except
 the edges) <= ``max_pause_s`` + 0.05 s; ``speech_kept_fraction`` (voice-detector speech time after
 over before) >= 0.95.
@@ -26,13 +30,14 @@ from audioedit.steps import EditStep, LoudnessStep, PausesStep, RemoveStep, Repl
 
 KEPT_TOLERANCE_DB = 3.0
 PAUSE_TOLERANCE_S = 0.05
+MAX_MEASURED_S = 20.0
 
 
 def verify_speech(before: Scene, after: Scene, step: EditStep, edited_spans_s: list[tuple[float, float]]) -> Verdict:
     if isinstance(step, PausesStep):
         return Verdict.of(step.id, _pause_checks(before, after, step))
-    whole = len(edited_spans_s) == 1 and edited_spans_s[0][0] <= 0 and edited_spans_s[0][1] >= before.audio.duration_s
-    return Verdict.of(step.id, _layer_checks(before, after, step, None if whole or not edited_spans_s else edited_spans_s))
+    spans = edited_spans_s or [(0.0, before.audio.duration_s)]
+    return Verdict.of(step.id, _layer_checks(before, after, step, _central(spans, MAX_MEASURED_S)))
 
 
 def _db(x: np.ndarray) -> float:
@@ -52,6 +57,19 @@ def _kept_fraction(before: Scene, after: Scene, minimum: float) -> Check:
                  detail=f"voice-detector speech {t_before:.2f} s before, {t_after:.2f} s after")
 
 
+def _central(spans: list[tuple[float, float]], max_s: float) -> list[tuple[float, float]]:
+    """The parts of ``spans`` inside the central ``max_s`` seconds of their total (all of them if shorter)."""
+    total = sum(b - a for a, b in spans)
+    lo, hi = (total - max_s) / 2, (total + max_s) / 2
+    out, t = [], 0.0
+    for a, b in spans:
+        s, e = max(a, a + lo - t), min(b, a + hi - t)
+        if e > s:
+            out.append((s, e))
+        t += b - a
+    return out if total > max_s else list(spans)
+
+
 def _cut(audio, spans: list[tuple[float, float]]):
     """The audio inside ``spans`` (without the edit's 10 ms ramps at their edges), end to end."""
     from audioedit.executor.speech.layers import RAMP_S
@@ -60,37 +78,35 @@ def _cut(audio, spans: list[tuple[float, float]]):
     return audio.with_samples(np.concatenate([audio.slice_s(a, b).samples for a, b in inner], axis=1))
 
 
-def _layer_checks(before: Scene, after: Scene, step: EditStep, spans: list[tuple[float, float]] | None) -> list[Check]:
+def _layer_checks(before: Scene, after: Scene, step: EditStep, spans: list[tuple[float, float]]) -> list[Check]:
     from audioedit.executor.speech.layers import split_layers, step_scope
 
     if after.audio.samples.shape != before.audio.samples.shape:
         return [Check(name="same_shape", measured=None, threshold="the input's shape", passed=False)]
     scope, _ = step_scope(step)
-    lb, la = split_layers(before.audio), split_layers(after.audio)
-    target_b, other_b = (lb.speech, lb.rest) if scope == "speech" else (lb.rest, lb.speech)
+    lb = split_layers(before.audio)  # the execution's split (cached), cut to the measured spans
+    lb_speech, lb_rest, out = _cut(lb.speech, spans), _cut(lb.rest, spans), _cut(after.audio, spans)
+    target_b, other_b = (lb_speech, lb_rest) if scope == "speech" else (lb_rest, lb_speech)
+    la = split_layers(out)  # an independent split of the output, inside the measured spans only
     other_a = la.rest if scope == "speech" else la.speech
-    if spans is not None:  # measure where the step edited
-        target_b, other_b, other_a = (_cut(a, spans) for a in (target_b, other_b, other_a))
-        lb_speech, la_speech, out = _cut(lb.speech, spans), _cut(la.speech, spans), _cut(after.audio, spans)
-    else:
-        lb_speech, la_speech, out = lb.speech, la.speech, after.audio
+    measured = f"{sum(b - a for a, b in spans):.1f} s of the edited spans"
     checks = []
     if not isinstance(step, ReplaceStep):
         gain = _db(out.samples - other_b.samples) - _db(target_b.samples)
         want = step.gain_db if isinstance(step, LoudnessStep) else None
         ok = gain <= -30 if want is None else abs(gain - want) <= 1.0
         checks.append(Check(name="layer_gain_db", measured=round(gain, 2), threshold="<= -30" if want is None else f"{want:g} ± 1",
-                            passed=bool(ok), detail=f"the {scope} layer, against the split of the input"))
+                            passed=bool(ok), detail=f"the {scope} layer, against the split of the input ({measured})"))
     kept = _db(other_a.samples) - _db(other_b.samples)
     checks.append(Check(name="other_layer_kept_db", measured=round(kept, 2), threshold=f"0 ± {KEPT_TOLERANCE_DB:g}",
                         passed=abs(kept) <= KEPT_TOLERANCE_DB,
-                        detail=f"the {'rest' if scope == 'speech' else 'speech'} on an independent split of the output"))
+                        detail=f"the {'rest' if scope == 'speech' else 'speech'} on an independent split of the output ({measured})"))
     removes_speech = scope == "speech" and isinstance(step, (RemoveStep, ReplaceStep))
     if removes_speech:
-        drop = _db(lb_speech.samples) - _db(la_speech.samples)
+        drop = _db(lb_speech.samples) - _db(la.speech.samples)
         checks.append(Check(name="speech_removed_db", measured=round(drop, 2), threshold=">= 10", passed=drop >= 10))
     else:
-        checks.append(_speech_frames_kept(lb.speech, after.audio, 0.9))
+        checks.append(_speech_frames_kept(lb_speech, out, 0.9))
     return checks
 
 

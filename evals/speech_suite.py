@@ -46,7 +46,7 @@ def run_method(method: str, mix: SpeechMix, request: str = DENOISE) -> tuple[np.
     if method == "dfn3":
         from audioedit.executor.speech.dfn import enhance
 
-        return enhance(mix.mixture).audio.samples[0], "ok"
+        return enhance(mix.mixture).samples[0], "ok"
     if method == "planned":
         return _planned(mix, request)
     raise UserInputError(f"unknown speech-suite method {method!r}; accepted: {', '.join(METHODS)}")

@@ -95,13 +95,51 @@ def test_dfn_keeps_shape_rate_and_timing_and_removes_noise():
 
     mix, s, _ = _podcast(0.0, 3.0)
     stereo = Audio(np.stack([mix.samples[0], 0.5 * mix.samples[0]]), 22050).resample(44100)
-    out = enhance(stereo, warmup_s=3.0).audio
+    out = enhance(stereo, warmup_s=3.0)
     assert out.samples.shape == stereo.samples.shape and out.sample_rate_hz == 44100
     assert np.all(np.isfinite(out.samples))
     clean = Audio(s, 22050).resample(44100).fit_frames(stereo.num_frames).samples[0]
     corr = np.correlate(out.samples[0][4410:-4410], clean[4410 - 200 : -4410 + 200], "valid")
     assert abs(int(np.argmax(corr)) - 200) <= 2, "delay not compensated"
     assert si_sdr(out.samples[0], clean) > si_sdr(stereo.samples[0], clean) + 4
+
+
+@needs_dfn
+def test_segments_and_mid_mask_recombine_what_each_stream_returns(monkeypatch):
+    """With DFN3 replaced by the identity, the segmented, cross-faded, mid-masked result is the input:
+    the segments tile the signal with weights summing to 1 and the mask of an unchanged mid is 1."""
+    from audioedit.executor.speech import dfn
+
+    calls = []
+
+    def identity(x, atten_lim_db, post_filter_beta):
+        calls.append(x.size)
+        return x.copy()
+
+    monkeypatch.setattr(dfn, "_stream", identity)
+    from scipy.signal import butter, sosfilt
+
+    rng = np.random.default_rng(0)  # noise below 5 kHz: the 48 kHz round trip leaves it unchanged
+    noise = sosfilt(butter(8, 5000, fs=16000, output="sos"), rng.standard_normal((2, 45 * 16000)))
+    x = Audio((0.1 * noise).astype(np.float32), 16000)
+    out = dfn.enhance(x, warmup_s=3.0)
+    assert out.samples.shape == x.samples.shape
+    assert np.max(np.abs(out.samples - x.samples)[:, 160:-160]) < 1e-4  # the resampler's edges aside
+    if (dfn.os.cpu_count() or 1) > 1:  # 45 s over 2+ cores: one stream per segment, each with its context
+        rate = dfn.DFN_RATE_HZ  # the first: 3 s of mirrored warm-up + its half + the overlap; the second: its context + its half
+        assert sorted(calls) == sorted([int((3.0 + 22.5 + dfn.OVERLAP_S) * rate), int((dfn.CONTEXT_S + 22.5) * rate)])
+    calls.clear()
+    same = x.with_samples(np.repeat(x.samples[:1], 2, axis=0))
+    twin = dfn.enhance(same, segments=False).samples
+    assert np.array_equal(twin[0], twin[1]) and len(calls) == 1  # identical channels: one stream, the mono result
+
+
+def test_layer_checks_measure_the_central_window_of_long_spans():
+    from audioedit.agents.speech_checks import _central
+
+    assert _central([(0.0, 60.0)], 20.0) == [(20.0, 40.0)]
+    assert _central([(0.0, 10.0), (30.0, 50.0)], 20.0) == [(5.0, 10.0), (30.0, 45.0)]
+    assert _central([(1.0, 5.0)], 20.0) == [(1.0, 5.0)]
 
 
 def test_missing_dfn_library_names_the_package(monkeypatch):

