@@ -254,7 +254,7 @@ def batch(
 
 @app.command("eval")
 def eval_command(
-    suite: str = typer.Option(..., "--suite", help="synth-v1 | synth-v1-declarative | lcr | sisec | smartdj-goals | speech"),
+    suite: str = typer.Option(..., "--suite", help="synth-v1 | synth-v1-declarative | lcr | sisec | esc50-sep | smartdj-goals | speech"),
     methods: str = typer.Option(..., "--methods", help="comma list of planned, planned-no-verifier, planned-stems, "
                                                           "one-shot, dsp, ldm, identity, oracle, peer"),
     out: Path = typer.Option(..., "--out", help="report folder (resumable: finished records are kept)"),
@@ -265,7 +265,7 @@ def eval_command(
     resume: bool = typer.Option(True, "--resume/--no-resume"),
     stems: bool = typer.Option(False, "--stems", help="give the stems to the methods"),
     data: Optional[str] = typer.Option(None, "--data", help="dev corpus folder (default $AUDIOEDIT_DATA_ROOT or ../shared/data/dev)"),
-    cache: Optional[str] = typer.Option(None, "--cache", help="synth benchmark folder (default runs/bench-v1)"),
+    cache: Optional[str] = typer.Option(None, "--cache", help="generated suite folder (default runs/bench-v1, runs/esc50-sep)"),
     ldm: Optional[str] = typer.Option(None, "--ldm", help="learned editor folder (default: the shipped one)"),
     clap: str = typer.Option("auto", "--clap", help="auto | none | CLAP YAML | small-CLAP checkpoint folder"),
     note: Optional[str] = typer.Option(None, "--note", help="a sentence for the report header"),

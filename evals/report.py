@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import statistics
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -95,12 +96,19 @@ def per_op_tables(records: list[dict], methods: list[str]) -> list[tuple[str, li
     return tables
 
 
-def headline_table(records: list[dict], methods: list[str], key: str) -> tuple[list[str], list[list[str]]]:
-    """ops x methods of one metric (mean over the items each method scored), plus 'all'."""
+def _median(records: list[dict], key: str) -> float | None:
+    values = [v for r in records if (v := (r.get("metrics") or {}).get(key)) is not None]
+    return statistics.median(values) if values else None
+
+
+def headline_table(records: list[dict], methods: list[str], key: str, cell=None) -> tuple[list[str], list[list[str]]]:
+    """ops x methods of one metric (``cell``: the mean over the items each method scored, or another
+    statistic), plus 'all'."""
+    cell = cell or _cell
     rows = []
     for op in _ops(records) + ["all"]:
         recs = records if op == "all" else [r for r in records if r["op"] == op]
-        rows.append([op] + [_fmt(_cell([r for r in recs if r["method"] == m], key)) for m in methods])
+        rows.append([op] + [_fmt(cell([r for r in recs if r["method"] == m], key)) for m in methods])
     return ["op"] + methods, rows
 
 
@@ -258,6 +266,10 @@ def _blocks(out: Path, meta: dict, records: list[dict], vectors: list[dict]) -> 
     for key, title in (("lsd", "Headline: LSD to target (lower is better), mean per op"),
                        ("si_sdr_db", "Headline: SI-SDR to target, dB (higher is better), mean per op")):
         header, rows = headline_table(records, methods, key)
+        b += [("h2", title), ("table", header, rows)]
+    for key, title in (("si_sdr_db", "Median SI-SDR to target, dB, per op"),
+                       ("si_sdri_db", "Median SI-SDR improvement over the input (SI-SDRi), dB, per op")):
+        header, rows = headline_table(records, methods, key, cell=_median)
         b += [("h2", title), ("table", header, rows)]
     b += [("img", bar_chart(records, methods, out / "plots" / "metrics_by_op.png").relative_to(out).as_posix(),
            "LSD and SI-SDR per op and method")]

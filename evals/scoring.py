@@ -80,6 +80,7 @@ def score_output(item: EvalItem, source: Audio, target: Audio, output: Audio, *,
     out: dict[str, float | None] = {
         "lsd": M.lsd(est, ref, sr),
         "si_sdr_db": M.si_sdr(est, ref),
+        "si_sdri_db": M.si_sdr(est, ref) - M.si_sdr(src, ref),  # improvement over returning the input
         "lsd_to_source": M.lsd(est, src, sr),
         "span_loudness_err_db": M.span_loudness_error_db(est, ref, item.edit_spans_s, sr),
     }

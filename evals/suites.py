@@ -10,6 +10,8 @@ Suites (``SUITES``):
 - ``lcr``: the Listen-Chat-Remix demo items of the dev corpus (mixture, declarative request,
   ground-truth target, the LCR model's output as the ``peer``).
 - ``sisec``: the SiSEC 2011 "Remove the X" tasks of the dev corpus (target = mixture - stem).
+- ``esc50-sep``: two-clip mixtures of ESC-50's held-out fold 5, "remove / extract the X"
+  (``audioedit.evals.esc50_sep``).
 
 Inputs are mixture-only with an annotation (events, no stems) by default, since that is where an
 editor matters; ``stems=True`` attaches the stems. ``lcr`` / ``sisec`` need the dev corpus
@@ -33,7 +35,7 @@ from audioedit.errors import UserInputError
 from audioedit.paths import data_root, runs_dir
 from audioedit.scene import Event, Scene, load_scene
 
-SUITES = ("synth-v1", "synth-v1-declarative", "lcr", "sisec")
+SUITES = ("synth-v1", "synth-v1-declarative", "lcr", "sisec", "esc50-sep")
 DEFAULT_CACHE = runs_dir() / "bench-v1"
 LCR_GAINS = {"1": 1.0, "0": 0.0, "U": 2.0, "D": 0.5}  # the LCR code per source
 
@@ -91,6 +93,10 @@ def load_suite(name: str, *, limit: int | None = None, stems: bool = False, data
         suite = lcr_suite(dev_data_dir(data_dir), limit=limit)
     elif name == "sisec":
         suite = sisec_suite(dev_data_dir(data_dir), limit=limit)
+    elif name == "esc50-sep":
+        from audioedit.evals.esc50_sep import esc50_sep_suite
+
+        suite = esc50_sep_suite(dev_data_dir(data_dir), Path(cache_dir or runs_dir() / "esc50-sep"), limit=limit)
     else:
         raise UserInputError(f"unknown suite {name!r}; accepted: {', '.join(SUITES)}")
     if stems:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -104,3 +105,24 @@ def test_long_benchmark_builds_its_file_and_measures_a_run(dev_data, tmp_path):
     run = run_one(wav, jams, "make it 3 dB quieter", tmp_path, ("--verifier", "acoustic"))
     assert run.status == "ok" and run.seconds > 0 and run.peak_rss_mb > 50
     assert table([run, run.__class__(**{**run.__dict__, "minutes": 60})], 60).row_count == 1
+
+
+@pytest.mark.slow
+def test_esc50_sep_suite_builds_held_out_mixtures_and_reports_the_median_improvement(dev_data, tmp_path):
+    if not (dev_data / "esc50_16k" / "metadata.csv").is_file():
+        pytest.skip("ESC-50 is not in the dev corpus")
+    from audioedit.audio import load_audio
+    from audioedit.evals.esc50_sep import fold5_clips
+
+    args = ["eval", "--suite", "esc50-sep", "--methods", "identity,oracle", "--limit", "4", "--out",
+            str(tmp_path / "out"), "--cache", str(tmp_path / "mixes"), "--ldm", "none", "--clap", "none"]
+    _ok(CliRunner().invoke(app, args))
+    records = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert {r["op"] for r in records} == {"remove", "extract"} and len(records) == 8
+    assert all(r["metrics"]["si_sdri_db"] == pytest.approx(0.0, abs=1e-6) for r in records if r["method"] == "identity")
+    assert all(r["metrics"]["si_sdri_db"] > 20 for r in records if r["method"] == "oracle")
+    mix, a, b = (load_audio(tmp_path / "mixes" / "000" / f"{k}.wav").samples for k in ("mix", "a", "b"))
+    assert abs((mix - a - b)).max() < 1e-3  # the mixture is the sum of the two clips (16-bit files)
+    assert 10 * np.log10((a**2).mean() / (b**2).mean()) == pytest.approx(0, abs=0.1)  # at 0 dB
+    assert "Median SI-SDR improvement" in (tmp_path / "out" / "report.md").read_text()
+    assert len(fold5_clips(dev_data)) == 400  # ESC-50's fold 5: 50 classes x 8 clips

@@ -126,8 +126,9 @@ def test_segments_and_mid_mask_recombine_what_each_stream_returns(monkeypatch):
     assert out.samples.shape == x.samples.shape
     assert np.max(np.abs(out.samples - x.samples)[:, 160:-160]) < 1e-4  # the resampler's edges aside
     if (dfn.os.cpu_count() or 1) > 1:  # 45 s over 2+ cores: one stream per segment, each with its context
-        rate = dfn.DFN_RATE_HZ  # the first: 3 s of mirrored warm-up + its half + the overlap; the second: its context + its half
-        assert sorted(calls) == sorted([int((3.0 + 22.5 + dfn.OVERLAP_S) * rate), int((dfn.CONTEXT_S + 22.5) * rate)])
+        rate = dfn.DFN_RATE_HZ  # balanced: 3 s of warm-up + 26 s (+ the overlap), and 10 s of context + 19 s
+        work_s = (45.0 + 3.0 + dfn.CONTEXT_S) / 2
+        assert sorted(calls) == sorted([int((work_s + dfn.OVERLAP_S) * rate), int(work_s * rate)])
     calls.clear()
     same = x.with_samples(np.repeat(x.samples[:1], 2, axis=0))
     twin = dfn.enhance(same, segments=False).samples

@@ -90,10 +90,14 @@ def _stream(x: np.ndarray, atten_lim_db: float, post_filter_beta: float) -> np.n
 
 def _jobs(x: np.ndarray, warmup_s: float, parts: int) -> list[tuple[int, int, int]]:
     """(context start, own start, own end + overlap) per segment of ``x``; a negative context
-    start means the mirrored warm-up."""
-    n, ctx, ov = x.size, int(CONTEXT_S * DFN_RATE_HZ), int(OVERLAP_S * DFN_RATE_HZ)
-    edges = [n * k // parts for k in range(parts + 1)]
-    return [(-int(warmup_s * DFN_RATE_HZ) if k == 0 else max(0, a - ctx), a, min(n, b + ov))
+    start means the mirrored warm-up. The cuts balance the work: every segment's stream (its
+    warm-up or context plus its own part) is equally long, so the parallel streams end together."""
+    n, ctx, ov, warm = x.size, int(CONTEXT_S * DFN_RATE_HZ), int(OVERLAP_S * DFN_RATE_HZ), int(warmup_s * DFN_RATE_HZ)
+    work = (n + warm + (parts - 1) * ctx) / parts  # each stream's length
+    edges = [0] + [min(n, int(round(k * work - warm - (k - 1) * ctx))) for k in range(1, parts)] + [n]
+    if parts > 1 and (edges[1] < ctx or any(b <= a for a, b in zip(edges, edges[1:]))):
+        edges = [n * k // parts for k in range(parts + 1)]  # too short to balance: equal parts
+    return [(-warm if k == 0 else max(0, a - ctx), a, min(n, b + ov))
             for k, (a, b) in enumerate(zip(edges, edges[1:]))]
 
 
@@ -138,14 +142,16 @@ def _enhance_signals(signals: np.ndarray, atten_lim_db: float, post_filter_beta:
 def _mid_mask(audio: Audio, mid: np.ndarray, enhanced_mid: np.ndarray) -> np.ndarray:
     """Every channel of ``audio`` through the complex ratio ``STFT(enhanced_mid) / STFT(mid)``
     (magnitude capped at 1), at the input's rate."""
-    from scipy.signal import istft, stft
+    import torch
 
-    hop = MASK_FFT // 2
-    spec = lambda x: stft(x, nperseg=MASK_FFT, noverlap=MASK_FFT - hop, boundary="even", padded=True)[2]  # noqa: E731
+    hop, window = MASK_FFT // 2, torch.hann_window(MASK_FFT)
+    spec = lambda x: torch.stft(torch.from_numpy(np.ascontiguousarray(x, np.float32)), MASK_FFT, hop,  # noqa: E731
+                                window=window, center=True, return_complex=True)
     ratio = spec(enhanced_mid) / (spec(mid) + 1e-9)
-    ratio /= np.maximum(1.0, np.abs(ratio))
-    _, y = istft(ratio[None] * spec(audio.samples), nperseg=MASK_FFT, noverlap=MASK_FFT - hop, boundary=True)
-    return y[:, : audio.num_frames].astype(np.float32)
+    ratio /= torch.clamp(ratio.abs(), min=1.0)
+    y = torch.istft(ratio[None] * spec(audio.samples), MASK_FFT, hop, window=window, center=True,
+                    length=audio.num_frames)
+    return y.numpy().astype(np.float32)
 
 
 def enhance(audio: Audio, atten_lim_db: float = 100.0, post_filter_beta: float = 0.0, warmup_s: float = 0.0,
