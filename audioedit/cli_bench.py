@@ -166,7 +166,7 @@ def bench_verifier(
         command = "audioedit bench verifier --calibrate " + (f"--bench {bench}" if bench else f"--n {n} --seed {seed} --sample-rate {sample_rate_hz}")
         command += f" --clap-config {clap_config}" if clap_config else ""
         write_config(out, acc["config"], acc["calibration"], {"data": data, "command": command, "clap": acc["clap"]})
-        console.print(f"calibrated thresholds written to {out} (in-sample figures below)")
+        console.print(f"calibrated thresholds written to {out} (the tables below are over the whole calibration set)")
     table = Table(title=f"verifier balanced accuracy on {data}; CLAP: {acc['clap']}")
     for col in ("op", "correct", "failed", "acoustic TPR", "TNR", "bal. acc", "+CLAP TPR", "TNR", "bal. acc"):
         table.add_column(col)
@@ -180,5 +180,19 @@ def bench_verifier(
     for r in acc["kinds"]:
         kinds.add_row(r["kind"], "correct" if r["correct"] else "failed", str(r["n"]), f"{r['acoustic_pass']:.1%}", f"{r['clap_pass']:.1%}")
     console.print(kinds)
+    if acc["checks"]:
+        checks = Table(title="each CLAP check alone at its threshold (cases that measured it)")
+        for col in ("check", "threshold", "correct", "failed", "TPR", "TNR", "bal. acc"):
+            checks.add_column(col)
+        for name, r in acc["checks"].items():
+            checks.add_row(name, f"{r['threshold']:g}", str(r["n_correct"]), str(r["n_failed"]),
+                           *(f"{r[k]:.1%}" for k in ("tpr", "tnr", "balanced_accuracy")))
+        console.print(checks)
+    if calibrate and "clap" in acc["calibration"]:
+        cal = acc["calibration"]["clap"]
+        dropped = [f"{k} ({v['dropped']})" for k, v in cal.items() if isinstance(v, dict) and "dropped" in v]
+        console.print(f"CLAP thresholds fitted on {cal['pairs']['fit']} pairs: balanced accuracy {cal['balanced_accuracy_fit']:.1%}; "
+                      f"on the {cal['pairs']['held_out']} held-out pairs: {cal['balanced_accuracy_held_out']:.1%}; "
+                      f"dropped: {', '.join(dropped) or 'none'}", highlight=False)
     if acc["clap_ms_mean"] is not None:
         console.print(f"CLAP checks: {acc['clap_ms_mean']:.0f} ms per step on average", highlight=False)

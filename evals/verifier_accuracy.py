@@ -15,7 +15,8 @@ MIXTURE-ONLY scenes (no stems on either side; events from the annotation), all s
 
 Each case is verified once (acoustic verdict + raw CLAP measurements); thresholds are applied
 afterwards, so ``calibrate`` (per CLAP check: ``calibrate_thresholds`` of correct vs failed cases
-the acoustic checks let through) and the accuracy of both verifiers share one pass.
+the acoustic checks let through, fitted on half the pairs, each check's own accuracy judged on the
+other half, checks that do not separate dropped) and the accuracy of both verifiers share one pass.
 Balanced accuracy = (TPR on correct + TNR on failed) / 2, per op and pooled.
 """
 
@@ -275,38 +276,86 @@ def kind_table(results: list[Measured], thresholds: VerifierConfig) -> list[dict
     return rows
 
 
-def calibrate_clap(results: list[Measured], base: VerifierConfig, rounds: int = 3) -> tuple[VerifierConfig, dict]:
-    """CLAP thresholds. Start: per check, ``calibrate_thresholds(correct values, failed values)``
-    over the failed cases the acoustic checks let through (all failed cases when there are none).
-    Then coordinate ascent on the pooled balanced accuracy of the combined verdict: each minimum
-    over the midpoints of its measured values, the confirm thresholds over ``CONFIRM_GRID``."""
-    from audioedit.clap.checks import calibrate_thresholds
+# A check's minimum may not contradict its name: a "drop" that accepts a rise, or a "rise" that
+# accepts a fall, checks nothing. A check whose own balanced accuracy on the held-out half of the
+# calibration set is below MIN_SEPARATION does not separate correct from failed edits: it is dropped
+# (its minimum becomes -inf: still measured and reported, never a veto).
+FLOORS = {"clap_min_drop": 0.0, "clap_min_rise": 0.0}
+MIN_SEPARATION = 0.6
 
-    cfg, report, grids = base, {}, {}
+
+def held_out(name: str) -> bool:
+    """The held-out half of a calibration set, by pair (every case of a pair on the same side)."""
+    return zlib.crc32(name.encode()) % 2 == 1
+
+
+def check_accuracy(results: list[Measured], cfg: VerifierConfig) -> dict[str, dict]:
+    """Each CLAP check alone at its threshold: over the cases that measured it, correct edits it
+    passes (TPR), failed ones it rejects (TNR), balanced accuracy."""
+    out = {}
     for check, (low_field, _) in CLAP_FIELDS.items():
-        good = [v for r in results if r.correct for v in r.clap.get(check, [])]
-        slipped = [v for r in results if not r.correct and r.acoustic_passed for v in r.clap.get(check, [])]
-        bad = slipped or [v for r in results if not r.correct for v in r.clap.get(check, [])]
+        low = getattr(cfg, low_field)
+        rows = [(r.correct, all(v >= low for v in r.clap[check])) for r in results if r.clap.get(check)]
+        good = [ok for correct, ok in rows if correct]
+        bad = [not ok for correct, ok in rows if not correct]
         if not good or not bad:
             continue
+        tpr, tnr = float(np.mean(good)), float(np.mean(bad))
+        out[check] = {"threshold": low, "n_correct": len(good), "n_failed": len(bad), "tpr": round(tpr, 4),
+                      "tnr": round(tnr, 4), "balanced_accuracy": round((tpr + tnr) / 2, 4)}
+    return out
+
+
+def calibrate_clap(results: list[Measured], base: VerifierConfig, rounds: int = 3) -> tuple[VerifierConfig, dict]:
+    """CLAP thresholds, fitted on one half of the pairs and judged on the other (``held_out``).
+
+    Start: per check, ``calibrate_thresholds(correct values, failed values)`` over the failed cases
+    the acoustic checks let through (all failed cases when there are none), never below its
+    ``FLOORS``. Then coordinate ascent on the pooled balanced accuracy of the combined verdict (fit
+    half): each minimum over the midpoints of its measured values, the confirm thresholds over
+    ``CONFIRM_GRID``. Last, every check's own accuracy on the held-out half; a check below
+    ``MIN_SEPARATION`` there is dropped."""
+    from audioedit.clap.checks import calibrate_thresholds
+
+    fit = [r for r in results if not held_out(r.name)]
+    test = [r for r in results if held_out(r.name)]
+    cfg, report, grids = base, {}, {}
+    for check, (low_field, _) in CLAP_FIELDS.items():
+        good = [v for r in fit if r.correct for v in r.clap.get(check, [])]
+        slipped = [v for r in fit if not r.correct and r.acoustic_passed for v in r.clap.get(check, [])]
+        bad = slipped or [v for r in fit if not r.correct for v in r.clap.get(check, [])]
+        if not good or not bad:
+            continue
+        floor = FLOORS.get(low_field, -math.inf)
         threshold, bal = calibrate_thresholds(good, bad)
-        cfg = cfg.model_copy(update={low_field: round(threshold, 3)})
+        cfg = cfg.model_copy(update={low_field: round(max(threshold, floor), 3)})
         values = np.unique(np.round(good + bad, 3))
-        grids[low_field] = np.round(np.concatenate([[values[0] - 0.01], (values[:-1] + values[1:]) / 2]), 3)
+        grid = np.round(np.concatenate([[values[0] - 0.01], (values[:-1] + values[1:]) / 2]), 3)
+        grids[low_field] = np.unique(np.maximum(grid, floor))
         report[low_field] = {"start": round(threshold, 3), "start_balanced_accuracy": round(bal, 4), "n_correct": len(good),
                              "n_failed": len(bad), "failed_set": "acoustic-passed failures" if slipped else "all failures"}
     grids["clap_confirm_drop"] = grids["clap_confirm_rise"] = np.array(CONFIRM_GRID)
-    best = _rates(results, cfg)[2]
+    best = _rates(fit, cfg)[2]
     for _ in range(rounds):
         for name, grid in grids.items():
             for value in grid:
                 trial = cfg.model_copy(update={name: float(value)})
-                bal = _rates(results, trial)[2]
+                bal = _rates(fit, trial)[2]
                 if bal > best + 1e-9:
                     best, cfg = bal, trial
+    own = check_accuracy(test, cfg)
+    for check, (low_field, _) in CLAP_FIELDS.items():
+        acc = own.get(check)
+        if acc is not None and acc["balanced_accuracy"] < MIN_SEPARATION:
+            cfg = cfg.model_copy(update={low_field: -math.inf})
+            report.setdefault(low_field, {})["dropped"] = (f"own held-out balanced accuracy {acc['balanced_accuracy']:.3f} "
+                                                           f"< {MIN_SEPARATION}")
     for name in grids:
         report.setdefault(name, {})["value"] = getattr(cfg, name)
-    report["balanced_accuracy_in_sample"] = round(best, 4)
+    report["checks_held_out"] = own
+    report["balanced_accuracy_fit"] = round(best, 4)
+    report["balanced_accuracy_held_out"] = round(_rates(test, cfg)[2], 4)
+    report["pairs"] = {"fit": len({r.name for r in fit}), "held_out": len({r.name for r in test})}
     return cfg, report
 
 
@@ -316,8 +365,7 @@ def write_config(path: Path, cfg: VerifierConfig, calibration: dict, provenance:
 
     from audioedit.audio import write_text_atomic
 
-    thresholds = {k: (None if isinstance(v, float) and math.isinf(v) else v) for k, v in cfg.model_dump(mode="json").items()}
-    thresholds = {k: v for k, v in thresholds.items() if v is not None or k == "clap_model"}
+    thresholds = cfg.model_dump()  # +-inf stay (YAML .inf): a dropped check's minimum is -inf
     data = {"provenance": {**provenance, "written": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")},
             "calibration": calibration, "thresholds": thresholds}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -341,5 +389,5 @@ def verifier_accuracy(folders: list[Path], bank, config: VerifierConfig | None =
         cfg, calibration["clap"] = calibrate_clap(results, cfg)
     ms = [r.clap_ms for r in results if r.clap_ms]
     return {"config": cfg, "calibration": calibration, "results": results, "table": accuracy_table(results, cfg),
-            "kinds": kind_table(results, cfg), "clap_ms_mean": float(np.mean(ms)) if ms else None,
+            "kinds": kind_table(results, cfg), "checks": check_accuracy(results, cfg), "clap_ms_mean": float(np.mean(ms)) if ms else None,
             "clap": verifier._why if verifier.clap is None else verifier._why or "CLAP"}

@@ -121,3 +121,26 @@ def test_labelled_cases_and_accuracy_are_sane(remove_pair, bank):
         assert 0.0 <= rows["all"]["acoustic"][key] <= 1.0
     assert rows["all"]["acoustic"]["tnr"] == 1.0  # the failed edits (identity, ...) are caught
     assert accuracy_table(acc["results"], acc["config"])[-1]["op"] == "all"
+
+
+def test_clap_calibration_keeps_checks_honest_and_drops_the_ones_that_do_not_separate():
+    """Fitted on half the pairs, judged on the other: a 'rise' minimum is never below 0 even when the
+    data would accept a fall, and a check that cannot tell correct from failed edits is dropped."""
+    import math
+
+    from audioedit.evals.verifier_accuracy import Measured, calibrate_clap, check_accuracy
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(200):
+        correct = i % 2 == 0
+        rise = float(rng.normal(0.5 if correct else -3.0, 0.5))  # correct adds rise a little, failed ones fall
+        kept = float(rng.normal(0.0, 1.0))  # the same for both: no information
+        rows.append(Measured(f"pair{i // 2}", "add", "target" if correct else "wrong_class", correct, True, [],
+                             clap={"clap_added_rise": [rise], "clap_others_kept": [kept]}))
+    cfg, report = calibrate_clap(rows, VerifierConfig())
+    assert cfg.clap_min_rise >= 0.0
+    assert cfg.clap_min_kept == -math.inf and "dropped" in report["clap_min_kept"]
+    assert report["pairs"]["fit"] + report["pairs"]["held_out"] == 100 and report["pairs"]["held_out"] > 30
+    own = check_accuracy(rows, cfg)
+    assert own["clap_added_rise"]["balanced_accuracy"] > 0.9
