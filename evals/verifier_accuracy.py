@@ -289,71 +289,66 @@ def held_out(name: str) -> bool:
     return zlib.crc32(name.encode()) % 2 == 1
 
 
+def _values(rows: list[Measured], check: str) -> tuple[list[float], list[float], bool]:
+    """(values of correct cases, values of failed cases, whether those are only the failures the
+    acoustic checks let through): a CLAP check is the last line against those, so it is fitted and
+    judged on them (on every failure when the acoustic checks caught them all)."""
+    good = [v for r in rows if r.correct for v in r.clap.get(check, [])]
+    slipped = [v for r in rows if not r.correct and r.acoustic_passed for v in r.clap.get(check, [])]
+    return good, slipped or [v for r in rows if not r.correct for v in r.clap.get(check, [])], bool(slipped)
+
+
 def check_accuracy(results: list[Measured], cfg: VerifierConfig) -> dict[str, dict]:
-    """Each CLAP check alone at its threshold: over the cases that measured it, correct edits it
-    passes (TPR), failed ones it rejects (TNR), balanced accuracy."""
+    """Each CLAP check alone at its threshold: the correct edits it passes (TPR) and the failed
+    edits it rejects (TNR; the failures the acoustic checks let through, see ``_values``)."""
     out = {}
     for check, (low_field, _) in CLAP_FIELDS.items():
-        low = getattr(cfg, low_field)
-        rows = [(r.correct, all(v >= low for v in r.clap[check])) for r in results if r.clap.get(check)]
-        good = [ok for correct, ok in rows if correct]
-        bad = [not ok for correct, ok in rows if not correct]
+        good, bad, slipped = _values(results, check)
         if not good or not bad:
             continue
-        tpr, tnr = float(np.mean(good)), float(np.mean(bad))
-        out[check] = {"threshold": low, "n_correct": len(good), "n_failed": len(bad), "tpr": round(tpr, 4),
-                      "tnr": round(tnr, 4), "balanced_accuracy": round((tpr + tnr) / 2, 4)}
+        low = getattr(cfg, low_field)
+        tpr, tnr = float(np.mean(np.asarray(good) >= low)), float(np.mean(np.asarray(bad) < low))
+        out[check] = {"threshold": low, "n_correct": len(good), "n_failed": len(bad),
+                      "failed_set": "acoustic-passed failures" if slipped else "all failures",
+                      "tpr": round(tpr, 4), "tnr": round(tnr, 4), "balanced_accuracy": round((tpr + tnr) / 2, 4)}
     return out
 
 
-def calibrate_clap(results: list[Measured], base: VerifierConfig, rounds: int = 3) -> tuple[VerifierConfig, dict]:
+def calibrate_clap(results: list[Measured], base: VerifierConfig) -> tuple[VerifierConfig, dict]:
     """CLAP thresholds, fitted on one half of the pairs and judged on the other (``held_out``).
 
-    Start: per check, ``calibrate_thresholds(correct values, failed values)`` over the failed cases
-    the acoustic checks let through (all failed cases when there are none), never below its
-    ``FLOORS``. Then coordinate ascent on the pooled balanced accuracy of the combined verdict (fit
-    half): each minimum over the midpoints of its measured values, the confirm thresholds over
-    ``CONFIRM_GRID``. Last, every check's own accuracy on the held-out half; a check below
-    ``MIN_SEPARATION`` there is dropped."""
+    Each check's minimum: ``calibrate_thresholds(correct values, failed values)`` on the fit half
+    (``_values``), never below its ``FLOORS``; then its own accuracy on the held-out half, and a
+    check below ``MIN_SEPARATION`` there is dropped. The confirm thresholds (overruling failed
+    signal checks on mixtures) are searched over ``CONFIRM_GRID`` on the fit half's combined verdict."""
     from audioedit.clap.checks import calibrate_thresholds
 
     fit = [r for r in results if not held_out(r.name)]
     test = [r for r in results if held_out(r.name)]
-    cfg, report, grids = base, {}, {}
+    cfg, report = base, {}
     for check, (low_field, _) in CLAP_FIELDS.items():
-        good = [v for r in fit if r.correct for v in r.clap.get(check, [])]
-        slipped = [v for r in fit if not r.correct and r.acoustic_passed for v in r.clap.get(check, [])]
-        bad = slipped or [v for r in fit if not r.correct for v in r.clap.get(check, [])]
+        good, bad, slipped = _values(fit, check)
         if not good or not bad:
             continue
-        floor = FLOORS.get(low_field, -math.inf)
         threshold, bal = calibrate_thresholds(good, bad)
-        cfg = cfg.model_copy(update={low_field: round(max(threshold, floor), 3)})
-        values = np.unique(np.round(good + bad, 3))
-        grid = np.round(np.concatenate([[values[0] - 0.01], (values[:-1] + values[1:]) / 2]), 3)
-        grids[low_field] = np.unique(np.maximum(grid, floor))
-        report[low_field] = {"start": round(threshold, 3), "start_balanced_accuracy": round(bal, 4), "n_correct": len(good),
+        cfg = cfg.model_copy(update={low_field: round(max(threshold, FLOORS.get(low_field, -math.inf)), 3)})
+        report[low_field] = {"fitted": round(threshold, 3), "fit_balanced_accuracy": round(bal, 4), "n_correct": len(good),
                              "n_failed": len(bad), "failed_set": "acoustic-passed failures" if slipped else "all failures"}
-    grids["clap_confirm_drop"] = grids["clap_confirm_rise"] = np.array(CONFIRM_GRID)
-    best = _rates(fit, cfg)[2]
-    for _ in range(rounds):
-        for name, grid in grids.items():
-            for value in grid:
-                trial = cfg.model_copy(update={name: float(value)})
-                bal = _rates(fit, trial)[2]
-                if bal > best + 1e-9:
-                    best, cfg = bal, trial
     own = check_accuracy(test, cfg)
     for check, (low_field, _) in CLAP_FIELDS.items():
         acc = own.get(check)
         if acc is not None and acc["balanced_accuracy"] < MIN_SEPARATION:
             cfg = cfg.model_copy(update={low_field: -math.inf})
-            report.setdefault(low_field, {})["dropped"] = (f"own held-out balanced accuracy {acc['balanced_accuracy']:.3f} "
-                                                           f"< {MIN_SEPARATION}")
-    for name in grids:
-        report.setdefault(name, {})["value"] = getattr(cfg, name)
+            report[low_field]["dropped"] = f"own held-out balanced accuracy {acc['balanced_accuracy']:.3f} < {MIN_SEPARATION}"
+    for name in ("clap_confirm_drop", "clap_confirm_rise"):
+        scores = [(_rates(fit, cfg.model_copy(update={name: float(v)}))[2], v) for v in CONFIRM_GRID]  # ties: the stricter
+        cfg = cfg.model_copy(update={name: float(max(scores)[1])})
+    for low_field, _ in CLAP_FIELDS.values():
+        report.setdefault(low_field, {})["value"] = getattr(cfg, low_field)
+    for name in ("clap_confirm_drop", "clap_confirm_rise"):
+        report[name] = {"value": getattr(cfg, name)}
     report["checks_held_out"] = own
-    report["balanced_accuracy_fit"] = round(best, 4)
+    report["balanced_accuracy_fit"] = round(_rates(fit, cfg)[2], 4)
     report["balanced_accuracy_held_out"] = round(_rates(test, cfg)[2], 4)
     report["pairs"] = {"fit": len({r.name for r in fit}), "held_out": len({r.name for r in test})}
     return cfg, report
