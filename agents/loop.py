@@ -14,12 +14,11 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from typing import Literal
-
 import numpy as np
 from pydantic import BaseModel, Field
 
 from audioedit.errors import ExecutionError
+from audioedit.options import ExecutorPreference
 from audioedit.report import Attempt, StepReport, Verdict
 from audioedit.scene import Scene
 from audioedit.steps import EditStep, Plan
@@ -29,7 +28,7 @@ ProgressFn = Callable[[str, dict], None]
 
 
 class LoopConfig(BaseModel):
-    executor: Literal["auto", "dsp", "ldm", "region"] = "auto"
+    executor: ExecutorPreference = "auto"
     verify: bool = True
     max_attempts: int = Field(3, ge=1, le=10)
     seed: int = 0

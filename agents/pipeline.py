@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from audioedit.audio import Audio, AudioLimits, check_audio, save_audio, write_text_atomic
 from audioedit.errors import UserInputError
+from audioedit.options import ExecutorPreference, PlannerName, VerifierName
 from audioedit.report import EditOutcome, EditReport, StepReport
 from audioedit.scene import Scene, load_scene, scene_to_jams
 from audioedit.steps import Plan
@@ -58,7 +59,7 @@ def prepare(
     *,
     annotation: PathLike | None = None,
     stems: PathLike | None = None,
-    planner: str = "rules",
+    planner: PlannerName = "rules",
     bank: Any = None,
     limits: AudioLimits | None = None,
     detect: bool = True,
@@ -105,8 +106,8 @@ def edit_request(
     *,
     annotation: PathLike | None = None,
     stems: PathLike | None = None,
-    planner: str = "rules",
-    executor: str = "auto",
+    planner: PlannerName = "rules",
+    executor: ExecutorPreference = "auto",
     verify: bool = True,
     seed: int = 0,
     max_attempts: int = 3,
@@ -116,11 +117,12 @@ def edit_request(
     progress: ProgressFn | None = None,
     limits: AudioLimits | None = None,
     detect: bool = True,
-    verifier: str = "clap",
+    verifier: VerifierName = "clap",
     chunked: bool | None = None,
 ) -> EditOutcome | StreamedOutcome:
     """Edit ``audio`` as ``request`` asks; see the module docstring.
 
+    ``planner`` ... ``chunked`` are the fields of ``audioedit.options.EditOptions``.
     ``verifier``: ``acoustic`` (measurements only) or ``clap`` (measurements + the shipped CLAP's
     similarity checks; ``audioedit bench verifier`` measures both).
     ``detect``: without an annotation or stems, find the sounds the request names with CLAP.

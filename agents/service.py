@@ -35,10 +35,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from audioedit.audio import AudioLimits
 from audioedit.errors import ExecutionError, PlanError, UserInputError
+from audioedit.options import checked
 
 from audioedit.agents.jobs import JobFiles, JobOptions, JobRunner, JobStatus, JobStore, QueueFull
 from audioedit.agents.uploads import ApiError, save_annotation_upload, save_audio_upload, save_stems_upload
@@ -69,13 +70,7 @@ class JobCreated(BaseModel):
 
 
 def parse_options(text: str | None) -> JobOptions:
-    if not text:
-        return JobOptions()
-    try:
-        return JobOptions.model_validate_json(text)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in exc.errors())
-        raise UserInputError(f"invalid options {text!r}: {problems}; accepted fields: {sorted(JobOptions.model_fields)}") from None
+    return checked(JobOptions, text)
 
 
 def check_request(request: str) -> str:
