@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from audioedit.audio import AudioLimits
 from audioedit.errors import AudioEditError
 from audioedit.options import EditOptions
+from audioedit.protocols import Bank
 
 log = logging.getLogger(__name__)
 JobState = Literal["queued", "running", "done", "failed"]
@@ -196,7 +197,7 @@ class JobRunner:
     """A bounded pool of worker threads running queued jobs through ``audioedit.agents.pipeline.edit_request``."""
 
     def __init__(self, store: JobStore, *, workers: int = 2, max_queued: int = 100,
-                 limits: AudioLimits | None = None, bank: Any = None) -> None:
+                 limits: AudioLimits | None = None, bank: Bank | None = None) -> None:
         self.store = store
         self.max_queued = max_queued
         self.limits = limits

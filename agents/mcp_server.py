@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from audioedit.agents.tools import TOOL_ARGS, AudioTools
+from audioedit.protocols import Bank
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ INSTRUCTIONS = (
 )
 
 
-def build_server(root: str | Path, *, bank: Any = None) -> Any:
+def build_server(root: str | Path, *, bank: Bank | None = None) -> Any:
     """An ``mcp`` ``MCPServer`` whose tools run against files under ``root``."""
     try:
         from mcp.server import MCPServer

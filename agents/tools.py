@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field, ValidationError
 from audioedit.audio import WRITABLE_SUFFIXES, AudioLimits
 from audioedit.errors import AudioEditError, UserInputError
 from audioedit.options import EditOptions, PlanOptions, problems
+from audioedit.protocols import Bank
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def openai_tools() -> list[dict]:
 class AudioTools:
     """The tool implementations, with every path confined to ``root``."""
 
-    def __init__(self, root: str | Path, *, bank: Any = None, limits: AudioLimits | None = None) -> None:
+    def __init__(self, root: str | Path, *, bank: Bank | None = None, limits: AudioLimits | None = None) -> None:
         self.root = Path(root).resolve()
         if not self.root.is_dir():
             raise UserInputError(f"tool root {str(root)!r} is not a directory")

@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from audioedit.backends import registry_backend
 from audioedit.steps import EventRef, _Step
 
 Preset = Literal["muffled", "darker", "underwater", "brighter", "telephone", "radio"]
@@ -110,7 +111,7 @@ def execute(scene, step: EqStep):
     from audioedit.result import StepResult
 
     after, spans, mode = run(scene, step.target, process(step), 0.0)
-    return StepResult(scene=after, edited_spans_s=spans, backend=f"dsp.eq.{mode}",
+    return StepResult(scene=after, edited_spans_s=spans, backend=registry_backend("eq", mode),
                       notes=[f"eq {amount(step)} on {step.target.describe()} ({mode})"])
 
 

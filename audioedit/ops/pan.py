@@ -28,6 +28,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from audioedit.backends import registry_backend
 from audioedit.steps import EventRef, _Step, select_events
 
 SIDE = 0.7
@@ -123,7 +124,7 @@ def execute(scene, step: PanStep):
     if scene.audio.num_channels == 1:
         notes.append("the mono input became stereo (both channels equal before the pan)")
     after = scene.evolve(audio=scene.audio.with_samples(y), stems=stems)
-    return StepResult(scene=after, edited_spans_s=[(0.0, scene.audio.duration_s)], backend="dsp.pan", notes=notes)
+    return StepResult(scene=after, edited_spans_s=[(0.0, scene.audio.duration_s)], backend=registry_backend("pan"), notes=notes)
 
 
 def _target(scene, ref: EventRef) -> np.ndarray:

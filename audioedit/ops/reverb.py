@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from audioedit.backends import registry_backend
 from audioedit.steps import EventRef, _Step
 
 Room = Literal["small_room", "medium_room", "large_hall", "church", "outdoor"]
@@ -101,7 +102,7 @@ def execute(scene, step: ReverbStep):
 
     after, spans, mode = run(scene, step.target, process(step), TAIL_S)
     size, wet = step.params()
-    return StepResult(scene=after, edited_spans_s=spans, backend=f"dsp.reverb.{mode}",
+    return StepResult(scene=after, edited_spans_s=spans, backend=registry_backend("reverb", mode),
                       notes=[f"reverb room size {size:g}, wet {wet:g} on {step.target.describe()} ({mode})"])
 
 
