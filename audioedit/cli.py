@@ -26,6 +26,15 @@ app.add_typer(synth_app, name="synth")
 app.add_typer(train_app, name="train")
 
 
+HOST = typer.Option("127.0.0.1", "--host")
+PORT = typer.Option(8000, "--port")
+API_KEY = typer.Option(None, "--api-key", envvar="AUDIOEDIT_API_KEY", help="require X-API-Key / Bearer")
+
+
+def data_dir_option(what: str):
+    return typer.Option(None, "--data-dir", help=f"{what} (default $AUDIOEDIT_DATA_DIR, else the user's cache folder)")
+
+
 def _plan_table(plan) -> Table:
     from audioedit.steps import step_targets
 
@@ -181,15 +190,14 @@ def demo(
 
 @app.command()
 def serve(
-    host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8000, "--port"),
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="jobs, uploads, results and the SQLite job table "
-                                            "(default $AUDIOEDIT_DATA_DIR, else the user's cache folder)"),
+    host: str = HOST,
+    port: int = PORT,
+    data_dir: Optional[Path] = data_dir_option("jobs, uploads, results and the SQLite job table"),
     workers: int = typer.Option(2, "--workers", help="jobs running at once"),
     max_queued: int = typer.Option(100, "--max-queued", help="jobs waiting; more get HTTP 429"),
     max_upload_mb: float = typer.Option(64.0, "--max-upload-mb"),
     max_duration_s: float = typer.Option(300.0, "--max-duration"),
-    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="AUDIOEDIT_API_KEY", help="require X-API-Key / Bearer"),
+    api_key: Optional[str] = API_KEY,
 ) -> None:
     """Run the HTTP service (FastAPI + uvicorn; OpenAPI docs at /docs)."""
     from audioedit.agents.service import serve as run_service
@@ -200,11 +208,10 @@ def serve(
 
 @app.command()
 def ui(
-    host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8000, "--port"),
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="jobs, uploads, results, examples "
-                                            "(default $AUDIOEDIT_DATA_DIR, else the user's cache folder)"),
-    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="AUDIOEDIT_API_KEY"),
+    host: str = HOST,
+    port: int = PORT,
+    data_dir: Optional[Path] = data_dir_option("jobs, uploads, results, examples"),
+    api_key: Optional[str] = API_KEY,
 ) -> None:
     """Serve the editing page (and the HTTP API under /v1) on http://HOST:PORT/."""
     from audioedit.agents.ui import serve_ui
