@@ -60,14 +60,15 @@ def checked(model: type[Options], data: dict | str | None, what: str = "options"
     except ValidationError as exc:
         unknown = any(e["type"] == "extra_forbidden" for e in exc.errors())
         accepted = f"; accepted fields: {sorted(model.model_fields)}" if unknown else ""
-        raise UserInputError(f"invalid {what}: {problems(exc)}{accepted}") from None
+        raise UserInputError(f"invalid {what}: {problems(exc, what)}{accepted}") from None
 
 
-def problems(exc: ValidationError) -> str:
-    """A validation error as one line: ``field: message`` per problem, unknown choices named as such."""
+def problems(exc: ValidationError, whole: str = "<args>") -> str:
+    """A validation error as one line: ``field: message`` per problem (``whole``: the input as a whole),
+    unknown choices named as such."""
     out = []
     for error in exc.errors():
-        where = ".".join(map(str, error["loc"])) or "<args>"
+        where = ".".join(map(str, error["loc"])) or whole
         if error["type"] == "literal_error":
             out.append(f"unknown {where} {error['input']!r} (accepted: {error['ctx']['expected']})")
         else:
