@@ -157,9 +157,9 @@ def execute(scene, step: FadeStep):
 
 
 def _ratio_db(before: np.ndarray, after: np.ndarray) -> float:
-    from audioedit.ops.measure import level_db
+    from audioedit.metrics import power_db
 
-    return level_db(after) - level_db(before) if before.size else 0.0
+    return power_db(after) - power_db(before) if before.size else 0.0
 
 
 def verify(before, after, step: FadeStep, edited_spans_s) -> list:

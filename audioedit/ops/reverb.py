@@ -108,7 +108,8 @@ def execute(scene, step: ReverbStep):
 
 def verify(before, after, step: ReverbStep, edited_spans_s) -> list:
     from audioedit.ops.apply import layer
-    from audioedit.ops.measure import check, level_db, rest_unchanged, wet_ratio_db
+    from audioedit.metrics import power_db
+    from audioedit.ops.measure import check, rest_unchanged, wet_ratio_db
 
     sr = before.audio.sample_rate_hz
     t0, r0 = layer(before, step.target, edited_spans_s)
@@ -118,7 +119,7 @@ def verify(before, after, step: ReverbStep, edited_spans_s) -> list:
     ratio = wet_ratio_db(t0, t1)
     checks.append(check("wet_ratio_db", ratio, f">= {MIN_WET_RATIO_DB:g}", ratio >= MIN_WET_RATIO_DB,
                         "diffuse sound added to the target, relative to its direct sound"))
-    change = level_db(t1) - level_db(t0)
+    change = power_db(t1) - power_db(t0)
     checks.append(check("level_change_db", change, f"0 ± {LEVEL_TOLERANCE_DB:g}", abs(change) <= LEVEL_TOLERANCE_DB))
     if step.target.scope != "recording":
         checks.append(rest_unchanged(r0, r1))
