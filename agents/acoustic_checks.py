@@ -13,7 +13,7 @@ import numpy as np
 
 from audioedit.report import Check
 from audioedit.scene import Event, Scene, active_span_s
-from audioedit.metrics import integrated_lufs
+from audioedit.metrics import integrated_lufs, level_db
 from audioedit.steps import AddStep, EditStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep
 
 if TYPE_CHECKING:
@@ -176,9 +176,9 @@ def recording_checks(before: Scene, after: Scene, step: EditStep, cfg: VerifierC
     if isinstance(step, LoudnessStep):
         tol = cfg.recording_gain_tolerance_db
         if not np.isfinite(lufs_before):  # digital silence (or below BS.1770's -70 LUFS gate): compare RMS
-            gain = _db(after.audio.samples) - _db(before.audio.samples)
-            if _db(before.audio.samples) <= cfg.silence_db:
-                return [_check("silent_input", _db(before.audio.samples), f"<= {cfg.silence_db:g} dBFS", True,
+            gain = level_db(after.audio.samples) - level_db(before.audio.samples)
+            if level_db(before.audio.samples) <= cfg.silence_db:
+                return [_check("silent_input", level_db(before.audio.samples), f"<= {cfg.silence_db:g} dBFS", True,
                                "the input is silent: the gain was applied, there is no level to measure")]
             return [_check("rms_gain_db", gain, f"{step.gain_db:g} ± {tol:g}", abs(gain - step.gain_db) <= tol)]
         gain = lufs_after - lufs_before
@@ -192,10 +192,6 @@ def _check(name: str, measured: float, threshold: str, passed: bool, detail: str
 
 def _fail(name: str, threshold: str, detail: str) -> Check:
     return Check(name=name, measured=None, threshold=threshold, passed=False, detail=detail)
-
-
-def _db(x: np.ndarray) -> float:
-    return 20 * float(np.log10(max(float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0, 1e-6)))
 
 
 def _centroid_hz(audio, span: tuple[float, float]) -> float:
@@ -220,7 +216,7 @@ class Measure:
 
     def level(self, x: np.ndarray, ev: Event) -> float:
         a = self.f(ev.onset_s)
-        return _db(x[:, a : max(self.f(ev.offset_s), a + 1)])
+        return level_db(x[:, a : max(self.f(ev.offset_s), a + 1)])
 
     # -- every op
     def preservation(self) -> Check:
@@ -272,7 +268,7 @@ class Measure:
     def span_change(self, ev: Event) -> Check:
         a, b = self.f(ev.onset_s), self.f(ev.offset_s)
         x, y = self.before.audio.samples[:, a:b], self.after.audio.samples[:, a:b]
-        change = _db(y - x) - _db(x)
+        change = level_db(y - x) - level_db(x)
         floor = self.cfg.replace_min_change_db
         return _check("span_change_db", change, f">= {floor:g}", change >= floor, f"{ev.id}: difference energy vs original")
 
@@ -296,7 +292,7 @@ class Measure:
                 mask[self.f(e.onset_s - margin) : self.f(e.offset_s + margin)] = False
         for a, b in self.spans:
             mask[a:b] = False
-        return _db(x[:, mask]) if mask.sum() >= self.f(0.05) else None
+        return level_db(x[:, mask]) if mask.sum() >= self.f(0.05) else None
 
     def event_level_db(self, scene: Scene, ev: Event) -> float:
         """The event's own level: span power minus the background power around it."""
@@ -312,7 +308,7 @@ class Measure:
 
     def reference_db(self, ev: Event) -> float:
         level = self.level(self.before.audio.samples, ev)
-        return level if level > -100 else _db(self.before.audio.samples)
+        return level if level > -100 else level_db(self.before.audio.samples)
 
     # -- reorder / speed
     def locate(self, ev: Event) -> float:

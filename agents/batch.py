@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from audioedit.audio import write_text_atomic
 from audioedit.errors import UserInputError
+from audioedit.options import EditOptions, checked
 from audioedit.tasks import run_tasks
 
 RECORDS = "batch.jsonl"
@@ -103,12 +104,12 @@ def edit_item(item_json: str, out_dir: str, options_json: str) -> dict:
     """Edit one item (in a worker); returns a ``BatchRecord`` as a dict and never raises."""
     from audioedit.agents.pipeline import edit_request
 
-    item, options = BatchItem.model_validate_json(item_json), json.loads(options_json)
+    item, options = BatchItem.model_validate_json(item_json), EditOptions.model_validate_json(options_json)
     start = time.perf_counter()
     output = Path(out_dir) / f"{item.id}.wav"
     try:
         outcome = edit_request(item.audio, item.request, output, annotation=item.annotation, stems=item.stems,
-                               **options)
+                               **options.edit_kwargs())
     except Exception as exc:  # noqa: BLE001 - one bad item is a record, not the end of the batch
         return BatchRecord(id=item.id, status="error", seconds=round(time.perf_counter() - start, 3),
                            message=f"{type(exc).__name__}: {exc}"[:500]).model_dump()
@@ -123,7 +124,8 @@ def edit_item(item_json: str, out_dir: str, options_json: str) -> dict:
 def run_batch(manifest: str | Path, out_dir: str | Path, *, request: str | None = None, workers: int = 1,
               ray_address: str | None = None, resume: bool = True, progress: Callable[[int, int], None] | None = None,
               **edit_options) -> BatchSummary:
-    """Edit every item of ``manifest`` into ``out_dir``; ``edit_options`` go to ``edit_request``."""
+    """Edit every item of ``manifest`` into ``out_dir`` with ``edit_options`` (``EditOptions`` fields)."""
+    options = checked(EditOptions, edit_options)
     items = load_manifest(manifest, request)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -131,7 +133,7 @@ def run_batch(manifest: str | Path, out_dir: str | Path, *, request: str | None 
     if not resume:
         write_text_atomic(out / RECORDS, "")
     todo = [i for i in items if i.id not in done]
-    tasks = [(i.model_dump_json(), str(out), json.dumps(edit_options)) for i in todo]
+    tasks = [(i.model_dump_json(), str(out), options.model_dump_json()) for i in todo]
     start = time.perf_counter()
     fresh: dict[str, BatchRecord] = {}
     with (out / RECORDS).open("a", encoding="utf-8") as log:

@@ -16,26 +16,27 @@ from __future__ import annotations
 
 import logging
 
-from audioedit.scene import Scene
+from audioedit.protocols import AudioTextModel
+from audioedit.scene import EventSource, EventsFrom, Scene
 
 log = logging.getLogger(__name__)
 BACKGROUND_LABELS = {"traffic", "rain", "wind", "running_water", "dishes", "street", "park", "restaurant",
                      "air_conditioner", "engine_idling", "noise", "music"}
 
 
-def ground_request(scene: Scene, request: str, clap=None) -> Scene:
+def ground_request(scene: Scene, request: str, clap: AudioTextModel | None = None) -> Scene:
     """``scene`` with the events ``request`` asks about detected (see the module docstring)."""
     from audioedit.agents.speech_detect import with_speech_events
     from audioedit.planner.goals import grounding_labels
     from audioedit.planner.rules import sound_queries
     from audioedit.planner.vocab import display_name
 
-    if scene.events or scene.events_from != "none":
+    if scene.events or scene.events_from != EventsFrom.NONE:
         return scene
     labels = list(dict.fromkeys(sound_queries(request) + grounding_labels(request)))  # a goal: its sounds and clashes
     searched = labels
     scene, labels = with_speech_events(scene, request, labels)  # speech: the voice detector; the rest: CLAP
-    if scene.events_from == "detected":
+    if scene.events_from == EventsFrom.DETECTED:
         scene = scene.evolve(meta={**scene.meta, "searched": searched})
     if not labels:
         return scene
@@ -55,6 +56,6 @@ def ground_request(scene: Scene, request: str, clap=None) -> Scene:
         label = by_query[ev.label]
         role = "background" if label in BACKGROUND_LABELS else "foreground"
         events.append(ev.model_copy(update={"id": f"{role}{counters[role]}_{label}", "label": label, "role": role,
-                                            "source": "detected"}))
+                                            "source": EventSource.DETECTED}))
         counters[role] += 1
-    return scene.evolve(events=tuple(events), events_from="detected", meta={**scene.meta, "searched": searched})
+    return scene.evolve(events=tuple(events), events_from=EventsFrom.DETECTED, meta={**scene.meta, "searched": searched})

@@ -28,6 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from audioedit.audio import AudioLimits
 from audioedit.errors import AudioEditError
+from audioedit.options import EditOptions
+from audioedit.protocols import Bank
 
 log = logging.getLogger(__name__)
 JobState = Literal["queued", "running", "done", "failed"]
@@ -52,17 +54,12 @@ CREATE TABLE IF NOT EXISTS jobs (
 """
 
 
-class JobOptions(BaseModel):
-    """Per-job options (the ``options`` JSON form field of ``POST /v1/jobs``)."""
+class JobOptions(EditOptions):
+    """Per-job options (the ``options`` JSON form field of ``POST /v1/jobs``): the edit options and
+    the output format."""
 
     model_config = ConfigDict(extra="forbid")
 
-    planner: Literal["rules", "llm"] = "rules"
-    executor: Literal["auto", "dsp", "ldm", "region"] = "auto"
-    verify: bool = True
-    verifier: Literal["acoustic", "clap"] = "clap"
-    seed: int = Field(0, ge=0, le=2**31 - 1)
-    max_attempts: int = Field(3, ge=1, le=5)
     output_format: Literal["wav", "flac", "ogg"] = "wav"
 
 
@@ -200,7 +197,7 @@ class JobRunner:
     """A bounded pool of worker threads running queued jobs through ``audioedit.agents.pipeline.edit_request``."""
 
     def __init__(self, store: JobStore, *, workers: int = 2, max_queued: int = 100,
-                 limits: AudioLimits | None = None, bank: Any = None) -> None:
+                 limits: AudioLimits | None = None, bank: Bank | None = None) -> None:
         self.store = store
         self.max_queued = max_queued
         self.limits = limits
@@ -261,8 +258,7 @@ class JobRunner:
                 folder / files.audio, job.request, output,
                 annotation=folder / files.annotation if files.annotation else None,
                 stems=folder / files.stems if files.stems else None,
-                planner=opts.planner, executor=opts.executor, verify=opts.verify, verifier=opts.verifier, seed=opts.seed,
-                max_attempts=opts.max_attempts, bank=self.bank, progress=progress, limits=self.limits,
+                **opts.edit_kwargs(), bank=self.bank, progress=progress, limits=self.limits,
             )
         except AudioEditError as exc:
             self.store.update(job_id, status="failed", finished_at=time.time(), error=f"{type(exc).__name__}: {exc}")

@@ -25,16 +25,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from audioedit.agents.chunks import Chunk, Joiner, chunk_step, next_edge, reorder_split, targeted_events, window_scene_events
 from audioedit.agents.loop import LoopConfig, run_steps
 from audioedit.audio import Audio, AudioLimits, write_text_atomic
+from audioedit.backends import Backend
 from audioedit.errors import UserInputError
+from audioedit.options import ExecutorPreference, PlannerName
+from audioedit.protocols import Bank, Editor, StepVerifier
 from audioedit.report import Attempt, Check, ChunkReport, EditReport, StepReport, Verdict
-from audioedit.scene import Event, Scene, SceneDescription, events_to_jams, read_annotation
+from audioedit.scene import Event, EventsFrom, Scene, SceneDescription, events_to_jams, read_annotation
 from audioedit.steps import EditStep, NormalizeStep, Plan, on_recording
 from audioedit.stream import BlockWriter, StreamInfo, fix_mmap_threshold, open_checked, read_frames, scan
 
@@ -55,7 +57,7 @@ class StreamedOutcome:
     report: EditReport
     output: Path
     events: tuple[Event, ...]
-    events_from: str
+    events_from: EventsFrom
 
     @property
     def status(self) -> str:
@@ -78,9 +80,9 @@ class _Run:
     """State of one job across its phases."""
 
     config: LoopConfig
-    bank: Any
-    ldm: Any
-    verifier: Any
+    bank: Bank
+    ldm: Editor | None
+    verifier: StepVerifier | None
     progress: ProgressFn | None
     chunk_s: float
     done_chunks: int = 0
@@ -100,9 +102,9 @@ class _Run:
 
 
 def edit_long(audio: str | Path, request: str, output: str | Path, *, annotation: str | Path | None = None,
-              planner: str = "rules", executor: str = "auto", verify: bool = True, seed: int = 0,
-              max_attempts: int = 3, bank: Any = None, plan: Plan | None = None, ldm: Any = None,
-              verifier: Any = None, progress: ProgressFn | None = None, limits: AudioLimits | None = None,
+              planner: PlannerName = "rules", executor: ExecutorPreference = "auto", verify: bool = True,
+              seed: int = 0, max_attempts: int = 3, bank: Bank | None = None, plan: Plan | None = None,
+              ldm: Editor | None = None, verifier: StepVerifier | None = None, progress: ProgressFn | None = None, limits: AudioLimits | None = None,
               chunk_s: float = CHUNK_S) -> StreamedOutcome:
     """Edit ``audio`` as ``request`` asks, streaming; see the module docstring. ``verifier`` is the
     loop's verifier callable (None: acoustic checks); ``ldm`` an editor object or None."""
@@ -119,7 +121,7 @@ def edit_long(audio: str | Path, request: str, output: str | Path, *, annotation
         if ev.onset_s >= info.duration_s:
             raise UserInputError(f"annotated event {ev.id!r} starts at {ev.onset_s:.2f} s, after the audio ends "
                                  f"({info.duration_s:.2f} s): is this the right annotation for {str(audio)!r}?")
-    events_from = "annotation" if annotation is not None else "none"
+    events_from = EventsFrom.ANNOTATION if annotation is not None else EventsFrom.NONE
     before = _describe(info.duration_s, info, events, events_from)
     bank = bank if bank is not None else _default_bank()
     if plan is None:
@@ -240,7 +242,7 @@ def _run_chunk(samples: np.ndarray, rate: int, steps: list[EditStep], events: li
                per_step: dict[str, list[StepReport]]):
     """The per-step loop on one chunk's window: (edited scene, window events, clipped ids, speed factor)."""
     local, clipped = window_scene_events(events, (chunk.window_start, chunk.window_stop), rate)
-    scene = Scene(Audio(samples, rate), tuple(local), None, "annotation" if events else "none")
+    scene = Scene(Audio(samples, rate), tuple(local), None, EventsFrom.ANNOTATION if events else EventsFrom.NONE)
     plan_here = [c for s in steps if (c := chunk_step(s, events, chunk, rate, chunk.index == 0)) is not None]
     if not plan_here:
         return scene, local, clipped, 1.0
@@ -289,7 +291,7 @@ def _aggregate(step: EditStep, runs: list[StepReport], split: bool) -> StepRepor
     if split or not runs:
         why = ("the reordered events start in different chunks; reordering across chunks is not supported"
                if split else "the step had nothing to do in any chunk (no target event in the file)")
-        attempt = Attempt(step_id=step.id, attempt=1, backend="none", strategy="chunked", error=why)
+        attempt = Attempt(step_id=step.id, attempt=1, backend=Backend.NONE, strategy="chunked", error=why)
         return StepReport(step_id=step.id, op=step.op, instruction=step.instruction, status="failed", attempts=[attempt])
     failed = [r for r in runs if r.status != "ok"]
     shown = (failed or runs)[0]
@@ -307,7 +309,7 @@ def _normalize_phase(info: StreamInfo, step: NormalizeStep, dest: Path, events: 
     clock = time.perf_counter()
     measured = scan(info, loudness=True)
     if not np.isfinite(measured.lufs):
-        attempt = Attempt(step_id=step.id, attempt=1, backend="dsp.whole", strategy="streamed normalize",
+        attempt = Attempt(step_id=step.id, attempt=1, backend=Backend.DSP_WHOLE, strategy="streamed normalize",
                           error="the recording is silent; there is no loudness to normalise")
         return events, StepReport(step_id=step.id, op=step.op, instruction=step.instruction, status="failed",
                                   attempts=[attempt])
@@ -349,7 +351,7 @@ def _normalize_phase(info: StreamInfo, step: NormalizeStep, dest: Path, events: 
                       execute_s=_lap(clock))
     events = [e.model_copy(update={"level_db": None if e.level_db is None else e.level_db + gain_db}) for e in events]
     return events, StepReport(step_id=step.id, op=step.op, instruction=step.instruction,
-                              status="ok" if ok else "failed", backend="dsp.whole", attempts=[attempt])
+                              status="ok" if ok else "failed", backend=Backend.DSP_WHOLE, attempts=[attempt])
 
 
 class _Meter:
@@ -364,7 +366,7 @@ class _Meter:
         self.meter.add(samples)
 
 
-def _describe(duration_s: float, info: StreamInfo, events: list[Event], events_from: str) -> SceneDescription:
+def _describe(duration_s: float, info: StreamInfo, events: list[Event], events_from: EventsFrom) -> SceneDescription:
     return SceneDescription(duration_s=round(duration_s, 4), sample_rate_hz=info.sample_rate_hz,
                             num_channels=info.num_channels, events=list(events), has_stems=False,
                             events_from=events_from)

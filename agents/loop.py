@@ -14,12 +14,14 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from typing import Literal
-
 import numpy as np
 from pydantic import BaseModel, Field
 
+from audioedit.backends import Backend, is_speech
 from audioedit.errors import ExecutionError
+from audioedit.options import ExecutorPreference
+from audioedit.protocols import Editor, StepVerifier
+from audioedit.result import SoundSource, StepResult
 from audioedit.report import Attempt, StepReport, Verdict
 from audioedit.scene import Scene
 from audioedit.steps import EditStep, Plan
@@ -29,7 +31,7 @@ ProgressFn = Callable[[str, dict], None]
 
 
 class LoopConfig(BaseModel):
-    executor: Literal["auto", "dsp", "ldm", "region"] = "auto"
+    executor: ExecutorPreference = "auto"
     verify: bool = True
     max_attempts: int = Field(3, ge=1, le=10)
     seed: int = 0
@@ -39,10 +41,10 @@ def run_steps(
     scene: Scene,
     plan: Plan,
     *,
-    bank,
+    bank: SoundSource | None,
     config: LoopConfig,
-    ldm=None,
-    verifier=None,
+    ldm: Editor | None = None,
+    verifier: StepVerifier | None = None,
     progress: ProgressFn | None = None,
 ) -> tuple[Scene, list[StepReport]]:
     """Execute ``plan`` on ``scene`` step by step; returns the final scene and one report per step."""
@@ -57,13 +59,14 @@ def run_steps(
     return scene, reports
 
 
-def _run_step(scene: Scene, step: EditStep, *, bank, config: LoopConfig, ldm, verifier) -> tuple[Scene, StepReport]:
+def _run_step(scene: Scene, step: EditStep, *, bank: SoundSource | None, config: LoopConfig, ldm: Editor | None,
+              verifier: StepVerifier | None) -> tuple[Scene, StepReport]:
     from audioedit.executor.router import execute_route, routes, unavailable
 
     options = routes(scene, step, config.executor, ldm_available=ldm is not None)
     if not options:
         why = unavailable(scene, step, config.executor, ldm is not None)
-        attempt = Attempt(step_id=step.id, attempt=1, backend="none", strategy="router", error=why)
+        attempt = Attempt(step_id=step.id, attempt=1, backend=Backend.NONE, strategy="router", error=why)
         return scene, StepReport(step_id=step.id, op=step.op, instruction=step.instruction, status="failed", attempts=[attempt])
     attempts: list[Attempt] = []
     outputs: dict[tuple[str, str], int] = {}  # (backend, fingerprint of its output) -> attempt number
@@ -114,8 +117,8 @@ def _fingerprint(scene: Scene) -> str:
     return hashlib.blake2b(scene.audio.samples.tobytes(), digest_size=16).hexdigest()
 
 
-def _verify(before: Scene, result, step: EditStep, verifier) -> Verdict:
-    if result.backend.startswith("speech."):
+def _verify(before: Scene, result: StepResult, step: EditStep, verifier: StepVerifier | None) -> Verdict:
+    if is_speech(result.backend):
         from audioedit.agents.speech_checks import verify_speech
 
         return verify_speech(before, result.scene, step, result.edited_spans_s)

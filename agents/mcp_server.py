@@ -8,11 +8,16 @@ a path outside it, a missing file or a bad request comes back as a tool error wi
 
 from __future__ import annotations
 
+import inspect
 import logging
 from pathlib import Path
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from audioedit.agents.tools import AudioTools, DescribeAudioArgs, EditAudioArgs, PlanEditArgs
+from pydantic import BaseModel, Field
+
+from audioedit.agents.tools import TOOL_ARGS, AudioTools
+from audioedit.protocols import Bank
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +29,7 @@ INSTRUCTIONS = (
 )
 
 
-def build_server(root: str | Path, *, bank: Any = None) -> Any:
+def build_server(root: str | Path, *, bank: Bank | None = None) -> Any:
     """An ``mcp`` ``MCPServer`` whose tools run against files under ``root``."""
     try:
         from mcp.server import MCPServer
@@ -42,23 +47,27 @@ def build_server(root: str | Path, *, bank: Any = None) -> Any:
         except AudioEditError as exc:
             raise ToolError(str(exc)) from None
 
-    @server.tool(name="describe_audio", description=DescribeAudioArgs.__doc__, structured_output=True)
-    def describe_audio(audio: str, annotation: str | None = None, stems: str | None = None) -> dict[str, Any]:
-        return run("describe_audio", {"audio": audio, "annotation": annotation, "stems": stems})
-
-    @server.tool(name="plan_edit", description=PlanEditArgs.__doc__, structured_output=True)
-    def plan_edit(audio: str, request: str, annotation: str | None = None, stems: str | None = None,
-                  planner: Literal["rules", "llm"] = "rules") -> dict[str, Any]:
-        return run("plan_edit", {"audio": audio, "request": request, "annotation": annotation,
-                                 "stems": stems, "planner": planner})
-
-    @server.tool(name="edit_audio", description=EditAudioArgs.__doc__, structured_output=True)
-    def edit_audio(audio: str, request: str, output: str | None = None, annotation: str | None = None,
-                   stems: str | None = None, planner: Literal["rules", "llm"] = "rules", seed: int = 0) -> dict[str, Any]:
-        return run("edit_audio", {"audio": audio, "request": request, "output": output, "annotation": annotation,
-                                  "stems": stems, "planner": planner, "seed": seed})
-
+    for name, model in TOOL_ARGS.items():
+        server.add_tool(_tool_function(name, model, run), name=name, description=model.__doc__, structured_output=True)
     return server
+
+
+def _tool_function(name: str, model: type[BaseModel], run: Callable[[str, dict], dict[str, Any]]) -> Callable:
+    """A function whose keyword parameters are ``model``'s fields (the MCP tool schema is read from its
+    signature), so the MCP tools take exactly the chat tools' arguments."""
+
+    def tool(**arguments: Any) -> dict[str, Any]:
+        return run(name, arguments)
+
+    parameters = [
+        inspect.Parameter(field, inspect.Parameter.KEYWORD_ONLY,
+                          default=inspect.Parameter.empty if info.is_required() else info.default,
+                          annotation=Annotated[(info.annotation, *info.metadata, Field(description=info.description))])
+        for field, info in model.model_fields.items()
+    ]
+    tool.__signature__ = inspect.Signature(parameters, return_annotation=dict[str, Any])
+    tool.__name__ = name
+    return tool
 
 
 def run_stdio(root: str | Path) -> None:

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
 from audioedit.audio import Audio, AudioLimits, check_audio, save_audio, write_text_atomic
+from audioedit.backends import Backend
 from audioedit.errors import UserInputError
+from audioedit.options import ExecutorPreference, PlannerName, VerifierName
+from audioedit.protocols import Bank, Editor, StepVerifier
 from audioedit.report import EditOutcome, EditReport, StepReport
-from audioedit.scene import Scene, load_scene, scene_to_jams
+from audioedit.scene import EventsFrom, Scene, load_scene, scene_to_jams
 from audioedit.steps import Plan
 
 from audioedit.agents.loop import LoopConfig, ProgressFn, run_steps
@@ -58,8 +61,8 @@ def prepare(
     *,
     annotation: PathLike | None = None,
     stems: PathLike | None = None,
-    planner: str = "rules",
-    bank: Any = None,
+    planner: PlannerName = "rules",
+    bank: Bank | None = None,
     limits: AudioLimits | None = None,
     detect: bool = True,
     plan: Plan | None = None,
@@ -105,22 +108,23 @@ def edit_request(
     *,
     annotation: PathLike | None = None,
     stems: PathLike | None = None,
-    planner: str = "rules",
-    executor: str = "auto",
+    planner: PlannerName = "rules",
+    executor: ExecutorPreference = "auto",
     verify: bool = True,
     seed: int = 0,
     max_attempts: int = 3,
-    bank: Any = None,
+    bank: Bank | None = None,
     plan: Plan | None = None,
-    ldm: Any = "auto",
+    ldm: Editor | Literal["auto"] | None = "auto",
     progress: ProgressFn | None = None,
     limits: AudioLimits | None = None,
     detect: bool = True,
-    verifier: str = "clap",
+    verifier: VerifierName = "clap",
     chunked: bool | None = None,
 ) -> EditOutcome | StreamedOutcome:
     """Edit ``audio`` as ``request`` asks; see the module docstring.
 
+    ``planner`` ... ``chunked`` are the fields of ``audioedit.options.EditOptions``.
     ``verifier``: ``acoustic`` (measurements only) or ``clap`` (measurements + the shipped CLAP's
     similarity checks; ``audioedit bench verifier`` measures both).
     ``detect``: without an annotation or stems, find the sounds the request names with CLAP.
@@ -221,7 +225,7 @@ def _check_output(output: Path, inputs: tuple) -> None:
         ensure_not_input(path, inputs)
 
 
-def _verifier(name: str):
+def _verifier(name: str) -> StepVerifier | None:
     """The loop's verifier callable for ``name`` (None = the loop's acoustic default)."""
     if name == "acoustic":
         return None
@@ -232,7 +236,7 @@ def _verifier(name: str):
     raise UserInputError(f"unknown verifier {name!r}; accepted: acoustic, clap")
 
 
-def _default_bank():
+def _default_bank() -> Bank:
     from audioedit.bank import starter_bank
 
     return starter_bank()
@@ -256,10 +260,10 @@ def _messages(scene: Scene, plan: Plan, steps: list[StepReport]) -> list[str]:
             why = last.error or ", ".join(f"{c.name}={c.measured} (want {c.threshold})" for c in last.verdict.failed())
             out.append(f"step {s.step_id} ({s.instruction}) failed after {len(s.attempts)} attempt(s): {why}")
     names_events = any(ref.scope == "events" for step in plan.steps for ref in step_targets(step))
-    if scene.events_from == "none" and names_events:
+    if scene.events_from == EventsFrom.NONE and names_events:
         out.append("no annotation or stems were given and nothing the request names was detected: "
                    "the recording's events are unknown")
-    elif scene.events_from == "detected":
+    elif scene.events_from == EventsFrom.DETECTED:
         out.append("events were detected with CLAP (no annotation or stems): spans and labels may be wrong")
     return out
 
@@ -299,7 +303,7 @@ def preview_plan(scene: Scene, plan: Plan, executor: str = "auto", ldm_available
         rows.append(StepPreview(
             step_id=step.id, op=step.op, targets=[r.describe() for r in step_targets(step)] or [getattr(step, "sound", "")],
             span_s=span, amount=_amount(step),
-            backend=options[0].backend if options else "none",
+            backend=options[0].backend if options else Backend.NONE,
             reason=options[0].reason if options else unavailable(scene, step, executor, ldm_available),
         ))
     return rows

@@ -35,10 +35,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from audioedit.audio import AudioLimits
 from audioedit.errors import ExecutionError, PlanError, UserInputError
+from audioedit.options import checked
+from audioedit.scene import Scene
 
 from audioedit.agents.jobs import JobFiles, JobOptions, JobRunner, JobStatus, JobStore, QueueFull
 from audioedit.agents.uploads import ApiError, save_annotation_upload, save_audio_upload, save_stems_upload
@@ -69,13 +71,7 @@ class JobCreated(BaseModel):
 
 
 def parse_options(text: str | None) -> JobOptions:
-    if not text:
-        return JobOptions()
-    try:
-        return JobOptions.model_validate_json(text)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in exc.errors())
-        raise UserInputError(f"invalid options {text!r}: {problems}; accepted fields: {sorted(JobOptions.model_fields)}") from None
+    return checked(JobOptions, text)
 
 
 def check_request(request: str) -> str:
@@ -120,7 +116,8 @@ class Service:
         self.runner = JobRunner(self.store, workers=config.workers, max_queued=config.max_queued,
                                 limits=config.limits())
 
-    def save_inputs(self, folder: Path, audio: Any, annotation: Any, stems: list | None) -> JobFiles:
+    def save_inputs(self, folder: Path, audio: UploadFile, annotation: UploadFile | None,
+                    stems: list[UploadFile] | None) -> JobFiles:
         limit = self.config.max_upload_bytes
         return JobFiles(
             audio=save_audio_upload(audio, folder, "input", limit),
@@ -128,7 +125,7 @@ class Service:
             stems=save_stems_upload(stems, folder, self.config.max_stems, self.config.max_upload_bytes) if stems else None,
         )
 
-    def load(self, folder: Path, files: JobFiles) -> Any:
+    def load(self, folder: Path, files: JobFiles) -> Scene:
         """The Scene of saved inputs; a ``UserInputError`` names the upload, not the server path."""
         from audioedit.agents.pipeline import analyze
 

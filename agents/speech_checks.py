@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from audioedit.metrics import power_db
 from audioedit.report import Check, Verdict
 from audioedit.scene import Scene
 from audioedit.steps import EditStep, LoudnessStep, PausesStep, RemoveStep, ReplaceStep
@@ -38,10 +39,6 @@ def verify_speech(before: Scene, after: Scene, step: EditStep, edited_spans_s: l
         return Verdict.of(step.id, _pause_checks(before, after, step))
     spans = edited_spans_s or [(0.0, before.audio.duration_s)]
     return Verdict.of(step.id, _layer_checks(before, after, step, _central(spans, MAX_MEASURED_S)))
-
-
-def _db(x: np.ndarray) -> float:
-    return float(10 * np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-12))
 
 
 def _speech_time_s(audio) -> float:
@@ -92,18 +89,18 @@ def _layer_checks(before: Scene, after: Scene, step: EditStep, spans: list[tuple
     measured = f"{sum(b - a for a, b in spans):.1f} s of the edited spans"
     checks = []
     if not isinstance(step, ReplaceStep):
-        gain = _db(out.samples - other_b.samples) - _db(target_b.samples)
+        gain = power_db(out.samples - other_b.samples) - power_db(target_b.samples)
         want = step.gain_db if isinstance(step, LoudnessStep) else None
         ok = gain <= -30 if want is None else abs(gain - want) <= 1.0
         checks.append(Check(name="layer_gain_db", measured=round(gain, 2), threshold="<= -30" if want is None else f"{want:g} ± 1",
                             passed=bool(ok), detail=f"the {scope} layer, against the split of the input ({measured})"))
-    kept = _db(other_a.samples) - _db(other_b.samples)
+    kept = power_db(other_a.samples) - power_db(other_b.samples)
     checks.append(Check(name="other_layer_kept_db", measured=round(kept, 2), threshold=f"0 ± {KEPT_TOLERANCE_DB:g}",
                         passed=abs(kept) <= KEPT_TOLERANCE_DB,
                         detail=f"the {'rest' if scope == 'speech' else 'speech'} on an independent split of the output ({measured})"))
     removes_speech = scope == "speech" and isinstance(step, (RemoveStep, ReplaceStep))
     if removes_speech:
-        drop = _db(lb_speech.samples) - _db(la.speech.samples)
+        drop = power_db(lb_speech.samples) - power_db(la.speech.samples)
         checks.append(Check(name="speech_removed_db", measured=round(drop, 2), threshold=">= 10", passed=drop >= 10))
     else:
         checks.append(_speech_frames_kept(lb_speech, out, 0.9))

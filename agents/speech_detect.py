@@ -12,7 +12,7 @@ import logging
 import re
 
 from audioedit.errors import ExecutionError
-from audioedit.scene import Scene
+from audioedit.scene import EventsFrom, Scene
 
 log = logging.getLogger(__name__)
 SPEECH_REQUEST_RE = re.compile(
@@ -50,4 +50,4 @@ def with_speech_events(scene: Scene, request: str, labels: list[str]) -> tuple[S
         log.warning("no voice detector: %s", exc)
         return scene, labels
     rest = [label for label in labels if label not in SPEECH_CONCEPTS]
-    return scene.evolve(events=tuple(events), events_from="detected"), rest
+    return scene.evolve(events=tuple(events), events_from=EventsFrom.DETECTED), rest

@@ -18,12 +18,14 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
 from audioedit.audio import WRITABLE_SUFFIXES, AudioLimits
 from audioedit.errors import AudioEditError, UserInputError
+from audioedit.options import EditOptions, PlanOptions, problems
+from audioedit.protocols import Bank
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +38,18 @@ class DescribeAudioArgs(BaseModel):
     stems: str | None = Field(None, description="optional folder of per-event stems (Scaper layout)")
 
 
-class PlanEditArgs(DescribeAudioArgs):
+class PlanEditArgs(PlanOptions, DescribeAudioArgs):
     """Plan a declarative audio edit (atomic steps grounded to the recording's events) without editing."""
 
     request: str = Field(description="what to change, in plain language, e.g. 'remove the siren, add birds at the end'")
-    planner: Literal["rules", "llm"] = Field("rules", description="rules (offline) or llm (the configured endpoint)")
 
 
-class EditAudioArgs(PlanEditArgs):
+class EditAudioArgs(EditOptions, PlanEditArgs):
     """Edit an audio file as requested; writes the edited audio and a JSON report beside it."""
 
     output: str | None = Field(
         None, description="output audio path (.wav/.flac/.ogg) under the root; default '<input>_edited.wav'"
     )
-    seed: int = Field(0, ge=0, description="random seed (sound choice for add/replace)")
 
 
 TOOL_ARGS: dict[str, type[BaseModel]] = {
@@ -80,7 +80,7 @@ def openai_tools() -> list[dict]:
 class AudioTools:
     """The tool implementations, with every path confined to ``root``."""
 
-    def __init__(self, root: str | Path, *, bank: Any = None, limits: AudioLimits | None = None) -> None:
+    def __init__(self, root: str | Path, *, bank: Bank | None = None, limits: AudioLimits | None = None) -> None:
         self.root = Path(root).resolve()
         if not self.root.is_dir():
             raise UserInputError(f"tool root {str(root)!r} is not a directory")
@@ -144,7 +144,7 @@ class AudioTools:
         audio, annotation, stems = self._inputs(args)
         output = self._output_for(args, audio)
         outcome = edit_request(audio, args.request, output, annotation=annotation, stems=stems,
-                               planner=args.planner, seed=args.seed, bank=self.bank, limits=self.limits)
+                               **args.edit_kwargs(), bank=self.bank, limits=self.limits)
         report = outcome.report
         written = report.status != "failed"
         return {
@@ -171,8 +171,7 @@ class AudioTools:
             else:
                 args = model.model_validate(arguments)
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '<args>'}: {e['msg']}" for e in exc.errors())
-            raise UserInputError(f"invalid arguments for {name}: {problems}") from None
+            raise UserInputError(f"invalid arguments for {name}: {problems(exc)}") from None
         return getattr(self, name)(args)
 
     def call(self, name: str, arguments: str | dict) -> dict:

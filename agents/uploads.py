@@ -8,9 +8,12 @@ import re
 import shutil
 import zipfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import TYPE_CHECKING
 
 from audioedit.errors import UserInputError
+
+if TYPE_CHECKING:
+    from fastapi import UploadFile
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".opus"}
 AUDIO_TYPES = {"audio/wav": ".wav", "audio/x-wav": ".wav", "audio/wave": ".wav", "audio/flac": ".flac",
@@ -29,17 +32,17 @@ class ApiError(Exception):
         self.status, self.message, self.headers = status, message, headers or {}
 
 
-def _client_suffix(upload: Any) -> str:
+def _client_suffix(upload: UploadFile) -> str:
     name = upload.filename or ""
     base = PureWindowsPath(PurePosixPath(name).name).name  # strip any directory part, either style
     return Path(base).suffix.lower()
 
 
-def _content_type(upload: Any) -> str:
+def _content_type(upload: UploadFile) -> str:
     return (upload.content_type or "").split(";")[0].strip().lower()
 
 
-def _copy(upload: Any, dest: Path, max_bytes: int) -> Path:
+def _copy(upload: UploadFile, dest: Path, max_bytes: int) -> Path:
     total = 0
     upload.file.seek(0)
     with open(dest, "wb") as out:
@@ -53,7 +56,7 @@ def _copy(upload: Any, dest: Path, max_bytes: int) -> Path:
     return dest
 
 
-def save_audio_upload(upload: Any, folder: Path, name: str, max_bytes: int) -> str:
+def save_audio_upload(upload: UploadFile, folder: Path, name: str, max_bytes: int) -> str:
     """Save an audio upload as ``<name><suffix>``; the suffix is a known audio one or 415."""
     ctype, suffix = _content_type(upload), _client_suffix(upload)
     if not (ctype.startswith("audio/") or ctype in GENERIC_TYPES):
@@ -63,7 +66,7 @@ def save_audio_upload(upload: Any, folder: Path, name: str, max_bytes: int) -> s
     return _copy(upload, folder / f"{name}{suffix}", max_bytes).name
 
 
-def save_annotation_upload(upload: Any, folder: Path, max_bytes: int) -> str:
+def save_annotation_upload(upload: UploadFile, folder: Path, max_bytes: int) -> str:
     ctype, suffix = _content_type(upload), _client_suffix(upload)
     if ctype not in TEXT_TYPES | GENERIC_TYPES:
         raise ApiError(415, f"annotation has content type {ctype!r}; accepted: application/json (JAMS) or text/plain")
@@ -71,7 +74,7 @@ def save_annotation_upload(upload: Any, folder: Path, max_bytes: int) -> str:
     return _copy(upload, folder / name, max_bytes).name
 
 
-def save_stems_upload(uploads: list[Any], folder: Path, max_stems: int, max_bytes: int) -> str:
+def save_stems_upload(uploads: list[UploadFile], folder: Path, max_stems: int, max_bytes: int) -> str:
     """Stems from one zip or several files into ``folder/stems``; only ``<role><n>_<label>.<audio>`` names."""
     stems_dir = folder / "stems"
     stems_dir.mkdir()
@@ -90,7 +93,7 @@ def save_stems_upload(uploads: list[Any], folder: Path, max_stems: int, max_byte
     return "stems"
 
 
-def _extract_stems_zip(upload: Any, stems_dir: Path, max_stems: int, max_bytes: int) -> None:
+def _extract_stems_zip(upload: UploadFile, stems_dir: Path, max_stems: int, max_bytes: int) -> None:
     upload.file.seek(0)
     try:
         archive = zipfile.ZipFile(upload.file)

@@ -39,10 +39,12 @@ import threading
 import logging
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
 
 from audioedit.agents.acoustic_checks import OP_CHECKS, Measure, recording_checks
+from audioedit.protocols import AudioTextModel
 from audioedit.report import Check, Verdict
 from audioedit.scene import Scene
 from audioedit.steps import AddStep, EditStep, on_recording, resolve_step
@@ -183,7 +185,7 @@ class Verifier:
     a ``ClapModel``, or ``None`` (acoustic only). ``config`` defaults to ``load_verifier_config()``.
     """
 
-    def __init__(self, config: VerifierConfig | None = None, clap="auto"):
+    def __init__(self, config: VerifierConfig | None = None, clap: AudioTextModel | Literal["auto"] | None = "auto"):
         self.config = config or load_verifier_config()
         self._clap, self._why, self._loaded = None, "", False
         if clap is None or not self.config.use_clap:

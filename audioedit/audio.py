@@ -141,10 +141,9 @@ class Audio:
     # --- measurements ---------------------------------------------------------------------
     def rms_db(self) -> float:
         """RMS level in dBFS over all channels (-inf for digital silence, floored at -120)."""
-        if self.num_frames == 0:
-            return -120.0
-        rms = float(np.sqrt(np.mean(np.square(self.samples, dtype=np.float64))))
-        return 20 * np.log10(max(rms, 1e-6))
+        from audioedit.metrics import level_db
+
+        return level_db(self.samples)
 
     def peak_dbfs(self) -> float:
         peak = float(np.max(np.abs(self.samples))) if self.num_frames else 0.0

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from audioedit.cli_bench import bench_app
-from audioedit.cli_common import RAY_HELP, console, err, fail, progress_bar
+from audioedit.cli_common import RAY_HELP, console, edit_option, edit_options, err, fail, progress_bar
 from audioedit.cli_data import synth_app, train_app
 from audioedit.errors import AudioEditError
 
@@ -24,6 +24,15 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Declarative,
 app.add_typer(bench_app, name="bench")
 app.add_typer(synth_app, name="synth")
 app.add_typer(train_app, name="train")
+
+
+HOST = typer.Option("127.0.0.1", "--host")
+PORT = typer.Option(8000, "--port")
+API_KEY = typer.Option(None, "--api-key", envvar="AUDIOEDIT_API_KEY", help="require X-API-Key / Bearer")
+
+
+def data_dir_option(what: str):
+    return typer.Option(None, "--data-dir", help=f"{what} (default $AUDIOEDIT_DATA_DIR, else the user's cache folder)")
 
 
 def _plan_table(plan) -> Table:
@@ -53,30 +62,31 @@ def edit(
     output: Path = typer.Option(..., "-o", "--output", help="output audio (.wav/.flac/.ogg); .json and .jams are written beside it"),
     annotation: Optional[Path] = typer.Option(None, "--annotation", help="JAMS or onset/offset/label .txt"),
     stems: Optional[Path] = typer.Option(None, "--stems", help="folder of per-event stems (Scaper layout)"),
-    planner: str = typer.Option("rules", "--planner", help="rules | llm"),
-    executor: str = typer.Option("auto", "--executor", help="auto | dsp | ldm | region (DSP region edit even over overlapping events)"),
-    verify: bool = typer.Option(True, "--verify/--no-verify"),
-    verifier: str = typer.Option("clap", "--verifier", help="clap (acoustic measurements + CLAP similarity checks) | acoustic"),
-    seed: int = typer.Option(0, "--seed"),
+    planner: str = edit_option("planner", "--planner"),
+    executor: str = edit_option("executor", "--executor"),
+    verify: bool = edit_option("verify", "--verify/--no-verify"),
+    verifier: str = edit_option("verifier", "--verifier"),
+    seed: int = edit_option("seed", "--seed"),
+    max_attempts: int = edit_option("max_attempts", "--max-attempts"),
     as_json: bool = typer.Option(False, "--json", help="print the JSON report instead of tables"),
     max_duration_s: float = typer.Option(3 * 3600.0, "--max-duration", help="refuse inputs longer than this (s)"),
     max_file_mb: Optional[float] = typer.Option(None, "--max-file-mb", help="refuse input files larger than this "
                                                 "(MB; default by format: WAV 4096, FLAC 2048, OGG 1024, MP3 512)"),
-    chunked: Optional[bool] = typer.Option(None, "--chunked/--whole", help="stream the file chunk by chunk "
-                                           "(default: for inputs longer than 10 min)"),
+    chunked: Optional[bool] = edit_option("chunked", "--chunked/--whole"),
 ) -> None:
     """Edit AUDIO as REQUEST asks and write OUTPUT plus a report."""
     from audioedit.agents.pipeline import edit_request
     from audioedit.audio import AudioLimits
 
+    options = edit_options(planner=planner, executor=executor, verify=verify, verifier=verifier, seed=seed,
+                           max_attempts=max_attempts, chunked=chunked)
     limits = AudioLimits(max_duration_s=max_duration_s,
                          max_file_bytes=None if max_file_mb is None else int(max_file_mb * 1024 * 1024))
     bar, progress = _chunk_bar(enabled=not as_json)
     try:
         with bar:
-            outcome = edit_request(audio, request, output, annotation=annotation, stems=stems, planner=planner,
-                                   executor=executor, verify=verify, seed=seed, limits=limits, verifier=verifier,
-                                   chunked=chunked, progress=progress)
+            outcome = edit_request(audio, request, output, annotation=annotation, stems=stems,
+                                   **options.edit_kwargs(), limits=limits, progress=progress)
     except AudioEditError as exc:
         fail(exc)
     report = outcome.report
@@ -132,14 +142,15 @@ def plan(
     request: str = typer.Argument(...),
     annotation: Optional[Path] = typer.Option(None, "--annotation"),
     stems: Optional[Path] = typer.Option(None, "--stems"),
-    planner: str = typer.Option("rules", "--planner"),
+    planner: str = edit_option("planner", "--planner"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Plan REQUEST against AUDIO without editing (a table, or JSON with --json)."""
     from audioedit.agents.pipeline import plan_request
 
+    options = edit_options(planner=planner)
     try:
-        result = plan_request(audio, request, annotation=annotation, stems=stems, planner=planner)
+        result = plan_request(audio, request, annotation=annotation, stems=stems, planner=options.planner)
     except AudioEditError as exc:
         fail(exc)
     if as_json:
@@ -179,15 +190,14 @@ def demo(
 
 @app.command()
 def serve(
-    host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8000, "--port"),
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="jobs, uploads, results and the SQLite job table "
-                                            "(default $AUDIOEDIT_DATA_DIR, else the user's cache folder)"),
+    host: str = HOST,
+    port: int = PORT,
+    data_dir: Optional[Path] = data_dir_option("jobs, uploads, results and the SQLite job table"),
     workers: int = typer.Option(2, "--workers", help="jobs running at once"),
     max_queued: int = typer.Option(100, "--max-queued", help="jobs waiting; more get HTTP 429"),
     max_upload_mb: float = typer.Option(64.0, "--max-upload-mb"),
     max_duration_s: float = typer.Option(300.0, "--max-duration"),
-    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="AUDIOEDIT_API_KEY", help="require X-API-Key / Bearer"),
+    api_key: Optional[str] = API_KEY,
 ) -> None:
     """Run the HTTP service (FastAPI + uvicorn; OpenAPI docs at /docs)."""
     from audioedit.agents.service import serve as run_service
@@ -198,11 +208,10 @@ def serve(
 
 @app.command()
 def ui(
-    host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8000, "--port"),
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="jobs, uploads, results, examples "
-                                            "(default $AUDIOEDIT_DATA_DIR, else the user's cache folder)"),
-    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="AUDIOEDIT_API_KEY"),
+    host: str = HOST,
+    port: int = PORT,
+    data_dir: Optional[Path] = data_dir_option("jobs, uploads, results, examples"),
+    api_key: Optional[str] = API_KEY,
 ) -> None:
     """Serve the editing page (and the HTTP API under /v1) on http://HOST:PORT/."""
     from audioedit.agents.ui import serve_ui
@@ -227,17 +236,20 @@ def batch(
     workers: int = typer.Option(1, "--workers"),
     ray: Optional[str] = typer.Option(None, "--ray", help=RAY_HELP),
     resume: bool = typer.Option(True, "--resume/--no-resume", help="skip items whose outcome is already recorded"),
-    executor: str = typer.Option("auto", "--executor"),
-    verifier: str = typer.Option("clap", "--verifier"),
+    planner: str = edit_option("planner", "--planner"),
+    executor: str = edit_option("executor", "--executor"),
+    verifier: str = edit_option("verifier", "--verifier"),
+    seed: int = edit_option("seed", "--seed"),
 ) -> None:
     """Edit many recordings; resumable, with progress and a summary table (exit 1 if any item failed)."""
     from audioedit.agents.batch import run_batch
 
+    options = edit_options(planner=planner, executor=executor, verifier=verifier, seed=seed)
     bar, progress = progress_bar("batch")
     try:
         with bar:
             summary = run_batch(manifest, out, request=request, workers=workers, ray_address=ray, resume=resume,
-                                progress=progress, executor=executor, verifier=verifier)
+                                progress=progress, **options.edit_kwargs())
     except AudioEditError as exc:
         fail(exc)
     table = Table(title=f"batch: {summary.items} items, {summary.ran} run, {summary.skipped} already done, "

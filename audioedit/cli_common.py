@@ -3,10 +3,13 @@ progress bar."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from rich.console import Console
 
 from audioedit.errors import UserInputError
+from audioedit.options import EditOptions, checked
 
 BANK_HELP = "'starter', a Scaper-layout folder (foreground/<label>/, background/<label>/), or the dev corpus folder"
 RAY_HELP = "run on Ray: 'local', 'auto' or a cluster address (pip install 'audioedit[scale]')"
@@ -28,3 +31,17 @@ def progress_bar(description: str):
                    TimeRemainingColumn(), console=err)
     task = bar.add_task(description, total=None)
     return bar, lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def edit_option(name: str, *flags: str) -> Any:
+    """The typer option for the ``EditOptions`` field ``name``: its default and its description as help."""
+    field = EditOptions.model_fields[name]
+    return typer.Option(field.default, *flags, help=field.description)
+
+
+def edit_options(**values: Any) -> EditOptions:
+    """The command's edit options, checked (a bad value ends the command with exit code 2)."""
+    try:
+        return checked(EditOptions, values)
+    except UserInputError as exc:
+        fail(exc)

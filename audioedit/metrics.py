@@ -116,10 +116,16 @@ def snr_db(est: np.ndarray, ref: np.ndarray) -> float | None:
 
 
 def level_db(x: np.ndarray) -> float:
-    """RMS level in dBFS of all samples, floored at -120 dB."""
+    """RMS level in dBFS of all samples, floored at -120 dB (the level of a sound, an event, a file)."""
     x = np.asarray(x, dtype=np.float64)
     rms = float(np.sqrt(np.mean(x**2))) if x.size else 0.0
     return float(20 * np.log10(max(rms, 1e-6)))
+
+
+def power_db(x: np.ndarray) -> float:
+    """Mean power in dB of all samples plus 1e-12 (-120 dB for silence or nothing): smooth near silence,
+    for level *changes* measured by the checks."""
+    return 10 * float(np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-12)) if np.size(x) else -120.0
 
 
 def integrated_lufs(audio: Audio) -> float:

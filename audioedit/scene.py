@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,7 +25,27 @@ from audioedit.audio import Audio, AudioLimits, load_audio
 from audioedit.errors import UserInputError
 
 Role = Literal["foreground", "background"]
-EventSource = Literal["annotation", "stems", "detected", "edit"]
+
+
+class EventSource(StrEnum):
+    """Where an event came from (a ``StrEnum``: JSON and reports read the plain string)."""
+
+    ANNOTATION = "annotation"
+    STEMS = "stems"  # read from the stems folder's file names
+    DETECTED = "detected"  # found by the voice detector or CLAP: the span and label may be wrong
+    EDIT = "edit"  # made by an edit step (an added sound, a layer)
+
+
+class EventsFrom(StrEnum):
+    """Where a scene's events came from: the events' source, or none known."""
+
+    ANNOTATION = "annotation"
+    STEMS = "stems"
+    DETECTED = "detected"
+    NONE = "none"  # a plain recording: no events known (until detection)
+
+
+EXACT_SOURCES = (EventsFrom.ANNOTATION, EventsFrom.STEMS)  # every sound in a span is known: exact region edits
 STEM_NAME = re.compile(r"^(foreground|background)(\d+)_(.+)$")
 ACTIVE_THRESHOLD_DB = -40.0  # stem frames within this of the stem's peak count as "active"
 
@@ -38,7 +59,7 @@ class Event(BaseModel):
     offset_s: float = Field(ge=0)
     role: Role = "foreground"
     level_db: float | None = Field(None, description="RMS level of the event over its span, dBFS")
-    source: EventSource = "annotation"
+    source: EventSource = EventSource.ANNOTATION
     confidence: float = 1.0
     extra: dict[str, Any] = Field(default_factory=dict, description="annotation fields kept for round-trips")
 
@@ -58,7 +79,7 @@ class SceneDescription(BaseModel):
     num_channels: int
     events: list[Event]
     has_stems: bool
-    events_from: str = Field(description="annotation | stems | detected | none")
+    events_from: EventsFrom = Field(description="annotation | stems | detected | none")
     searched: list[str] = Field(default_factory=list, description="with detected events: the sounds detection "
                                                                    "looked for (found or not)")
 
@@ -70,7 +91,7 @@ class Scene:
     audio: Audio
     events: tuple[Event, ...] = ()
     stems: dict[str, Audio] | None = None
-    events_from: str = "none"
+    events_from: EventsFrom = EventsFrom.NONE
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -128,10 +149,10 @@ def load_scene(
     """The mixture plus events from a JAMS / txt annotation and stems from a folder, when given."""
     audio = load_audio(audio_path, limits)
     events: list[Event] = []
-    events_from = "none"
+    events_from = EventsFrom.NONE
     if annotation is not None:
         events = read_annotation(annotation)
-        events_from = "annotation"
+        events_from = EventsFrom.ANNOTATION
     stems = None
     if stems_dir is not None:
         stems = read_stems(stems_dir, audio, limits)
@@ -145,7 +166,7 @@ def load_scene(
             stems = {e.id: stems[e.id] for e in events}
         else:
             events = events_from_stems(stems)
-            events_from = "stems"
+            events_from = EventsFrom.STEMS
     for ev in events:
         if ev.onset_s >= audio.duration_s:
             raise UserInputError(
@@ -258,7 +279,7 @@ def events_from_stems(stems: dict[str, Audio]) -> list[Event]:
         span = active_span_s(stem)
         if span is None:
             continue
-        events.append(Event(id=stem_id, label=label, onset_s=span[0], offset_s=span[1], role=role, source="stems"))
+        events.append(Event(id=stem_id, label=label, onset_s=span[0], offset_s=span[1], role=role, source=EventSource.STEMS))
     return sorted(events, key=lambda e: (e.role != "background", e.onset_s))
 
 

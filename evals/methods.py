@@ -25,6 +25,7 @@ from typing import Any
 
 from audioedit.audio import Audio, load_audio
 from audioedit.errors import ExecutionError, UserInputError
+from audioedit.protocols import Bank, Editor
 from audioedit.scene import Scene
 from audioedit.steps import EditStepAdapter, Plan
 
@@ -54,8 +55,8 @@ class MethodOutput:
 class MethodContext:
     """Shared resources: the sound bank, the learned editor (None = not available), the planner."""
 
-    bank: Any
-    ldm: Any = None
+    bank: Bank
+    ldm: Editor | None = None
     ldm_error: str = ""
     planner: str = "rules"
 

@@ -19,20 +19,22 @@ those events change too; the naive baseline the learned editor is compared with)
 
 from __future__ import annotations
 
-from typing import Literal
-
+import numpy as np
 from pydantic import BaseModel
 
-from audioedit.scene import Scene
+from audioedit.backends import Backend, is_speech, registry_backend
+from audioedit.options import ExecutorPreference as Preference
+from audioedit.protocols import Editor
+from audioedit.result import SoundSource, StepResult
+from audioedit.scene import EXACT_SOURCES, Scene
 from audioedit.steps import EditStep, on_recording
 
-Preference = Literal["auto", "dsp", "ldm", "region"]
 INCOMPLETE = ("the events were detected, not annotated (other sounds may share the span), so a region edit on the "
               "mixture would change them too")
 
 
 class Route(BaseModel):
-    backend: str  # dsp.stems | dsp.mixture | dsp.region | ldm | speech.layers | speech.pauses
+    backend: str  # a Backend, or a registry op's (registry_backend)
     reason: str
 
 
@@ -45,27 +47,27 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
 
     if (op := get(step.op)) is not None:  # registry ops decide where they can run
         feasible, why = op.feasible(scene, step)
-        return [Route(backend=f"dsp.{step.op}", reason=why)] if feasible else []
+        return [Route(backend=registry_backend(step.op), reason=why)] if feasible else []
     if on_recording(step):
-        return [Route(backend="dsp.whole", reason="the whole recording: one exact edit of the file, no events needed")]
+        return [Route(backend=Backend.DSP_WHOLE, reason="the whole recording: one exact edit of the file, no events needed")]
     speech, first = speech_routes(scene, step)
     if first:
         return speech
     dsp: list[Route] = []
-    complete = scene.events_from in ("annotation", "stems")
+    complete = scene.events_from in EXACT_SOURCES
     if scene.has_stems:
-        dsp.append(Route(backend="dsp.stems", reason="stems are available: exact stem-level edit"))
+        dsp.append(Route(backend=Backend.DSP_STEMS, reason="stems are available: exact stem-level edit"))
     else:
         feasible, why = mixture_feasible(scene, step)
         if feasible and not complete:
             feasible, why = False, INCOMPLETE
         if feasible:
-            dsp.append(Route(backend="dsp.mixture", reason=f"no stems; {why or 'the target is isolated in time'}: region edit on the mixture"))
+            dsp.append(Route(backend=Backend.DSP_MIXTURE, reason=f"no stems; {why or 'the target is isolated in time'}: region edit on the mixture"))
         elif preference == "region" and mixture_feasible(scene, step, allow_overlap=True)[0]:
-            dsp.append(Route(backend="dsp.region", reason=f"forced region edit on the mixture: {why}; "
+            dsp.append(Route(backend=Backend.DSP_REGION, reason=f"forced region edit on the mixture: {why}; "
                                                            "the overlapping events change too"))
     why_ldm = "no stems and the target overlaps other events" if complete else "the events were detected, not annotated"
-    ldm = [Route(backend="ldm", reason=f"{why_ldm}: learned editor")] if ldm_available else []
+    ldm = [Route(backend=Backend.LDM, reason=f"{why_ldm}: learned editor")] if ldm_available else []
     rest = rest_routes(scene, step)
     if preference in ("dsp", "region"):
         return dsp + speech + rest
@@ -82,7 +84,7 @@ def unavailable(scene: Scene, step: EditStep, preference: Preference, ldm_availa
     if (op := get(step.op)) is not None:
         return f"no backend can do this step: {op.feasible(scene, step)[1]}"
     feasible, why = mixture_feasible(scene, step, allow_overlap=preference == "region")
-    if feasible and scene.events_from not in ("annotation", "stems"):
+    if feasible and scene.events_from not in EXACT_SOURCES:
         why = INCOMPLETE
     hint = "pass the stems (--stems DIR)"
     if not ldm_available and preference != "dsp":
@@ -90,29 +92,30 @@ def unavailable(scene: Scene, step: EditStep, preference: Preference, ldm_availa
     return f"no backend can do this step: {why}; {hint}"
 
 
-def execute_route(scene: Scene, step: EditStep, route: Route, *, bank, rng, ldm=None):
+def execute_route(scene: Scene, step: EditStep, route: Route, *, bank: SoundSource | None, rng: np.random.Generator,
+                  ldm: Editor | None = None) -> StepResult:
     """Run ``step`` with the backend ``route`` names; returns an ``audioedit.result.StepResult``."""
     from audioedit.ops.registry import get
 
     if (op := get(step.op)) is not None:
         return op.execute(scene, step)
-    if route.backend.startswith("speech."):
+    if is_speech(route.backend):
         from audioedit.executor.speech.routes import execute_speech
 
         return execute_speech(scene, step, route.backend, bank=bank, rng=rng)
-    if route.backend == "ldm":
+    if route.backend == Backend.LDM:
         if ldm is None:
             from audioedit.errors import ExecutionError
 
             raise ExecutionError("the ldm backend was routed to but no editor is loaded")
         return ldm.execute(scene, step, bank=bank, rng=rng)
-    if route.backend == "dsp.whole":
+    if route.backend == Backend.DSP_WHOLE:
         from audioedit.executor.dsp import whole
 
         return whole.execute(scene, step)
     from audioedit.executor.dsp import execute_dsp
 
-    mode = {"dsp.stems": "stems", "dsp.region": "region"}.get(route.backend, "mixture")
+    mode = {Backend.DSP_STEMS: "stems", Backend.DSP_REGION: "region"}.get(route.backend, "mixture")
     return execute_dsp(scene, step, bank=bank, rng=rng, mode=mode)
 
 

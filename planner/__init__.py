@@ -16,7 +16,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from audioedit.errors import UserInputError
+from audioedit.options import PlannerName
+from audioedit.scene import Scene, SceneDescription
 from audioedit.steps import Plan
+
+SceneInput = SceneDescription | Scene | None  # what a planner is given of the recording
 
 # backend name -> "module:function" taking (request, scene, sounds, **options) and returning a Plan
 BACKENDS: dict[str, str] = {
@@ -25,7 +29,7 @@ BACKENDS: dict[str, str] = {
 }
 
 
-def make_plan(request: str, scene: Any = None, sounds: Sequence[str] = (), backend: str = "rules",
+def make_plan(request: str, scene: SceneInput = None, sounds: Sequence[str] = (), backend: PlannerName = "rules",
               **options: Any) -> Plan:
     """Plan ``request`` with the named backend.
 

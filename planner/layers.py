@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from audioedit.scene import EventsFrom
 from audioedit.steps import EventRef, PausesStep
 from audioedit.planner.amounts import loudness_gain_db, number_value
 from audioedit.planner.builder import StepBuilder
@@ -174,4 +175,4 @@ def _background(source: str) -> EventRef:
 def _plain(builder: StepBuilder) -> bool:
     """A plain recording: a scene with no events or only detected ones (no annotation, no stems)."""
     scene = builder.g.scene
-    return scene is not None and scene.events_from in ("none", "detected")
+    return scene is not None and scene.events_from in (EventsFrom.NONE, EventsFrom.DETECTED)

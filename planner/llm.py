@@ -40,6 +40,7 @@ from audioedit.errors import PlanError, UserInputError
 from audioedit.scene import SceneDescription
 from audioedit.steps import Plan
 
+from audioedit.planner import SceneInput
 from audioedit.planner.llm_ground import ground_steps
 from audioedit.planner.llm_prompt import LLMPlanOutput, build_messages, output_schema, repair_message
 
@@ -95,7 +96,7 @@ def resolve_options(options: LLMOptions | None = None, **overrides: Any) -> LLMO
 # entry points
 
 
-def make_llm_plan(request: str, scene: Any = None, sounds: Sequence[str] = (), **options: Any) -> Plan:
+def make_llm_plan(request: str, scene: SceneInput = None, sounds: Sequence[str] = (), **options: Any) -> Plan:
     """``audioedit.planner.make_plan``'s ``llm`` backend: the LLM plan, or the rules plan (noted) without an endpoint."""
     llm_options = options.pop("llm_options", None)
     if scene is not None and hasattr(scene, "describe"):  # a Scene: the planner sees its description

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from audioedit.errors import UserInputError
-from audioedit.scene import Scene, SceneDescription
+from audioedit.scene import SceneDescription
 from audioedit.steps import Plan
 from audioedit.ops.registry import parsers as registry_parsers
-from audioedit.planner import declarative, fx, goals, layers, ops, remove, reorder
+from audioedit.planner import SceneInput, declarative, fx, goals, layers, ops, remove, reorder
 from audioedit.planner.builder import StepBuilder
 from audioedit.planner.clauses import COMMENT_RE, front_position, split_request
 from audioedit.planner.refs import Grounding, names_scene_sound
@@ -53,7 +52,7 @@ PARSERS: tuple[Parser, ...] = (
 )
 
 
-def plan_rules(request: str, scene: SceneDescription | Scene | None = None, sounds: Sequence[str] = ()) -> Plan:
+def plan_rules(request: str, scene: SceneInput = None, sounds: Sequence[str] = ()) -> Plan:
     """Plan ``request`` as atomic steps.
 
     ``scene``: a ``SceneDescription`` (or a ``Scene``, described here) whose labels can be removed
@@ -104,7 +103,7 @@ def sound_queries(request: str) -> list[str]:
     return list(dict.fromkeys(ref.label for ref in refs))
 
 
-def _describe(scene: Any) -> SceneDescription | None:
+def _describe(scene: SceneInput) -> SceneDescription | None:
     if scene is None or isinstance(scene, SceneDescription):
         return scene
     if hasattr(scene, "describe"):

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from audioedit.audio import write_text_atomic
+from audioedit.backends import Backend
 from audioedit.errors import UserInputError
 from audioedit.scene import Event, Scene
 from audioedit.steps import (
@@ -252,6 +253,6 @@ def _run_steps(bank: SynthBank, source: Scene, steps: list[EditStep], exec_seed:
         name="", kind="declarative", op="declarative", seed=0, exec_seed=exec_seed, instruction="",
         steps=[json.loads(s.model_dump_json()) for s in steps], overlap=overlap, intermediates=intermediates,
         bank=bank.name, source_duration_s=source.audio.duration_s, target_duration_s=target.audio.duration_s,
-        sample_rate_hz=source.audio.sample_rate_hz, event_map=event_map, backend="dsp.stems", notes=notes,
+        sample_rate_hz=source.audio.sample_rate_hz, event_map=event_map, backend=Backend.DSP_STEMS, notes=notes,
         edited_event_ids=edited_all,
     )

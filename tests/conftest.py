@@ -14,6 +14,14 @@ REPO = Path(__file__).resolve().parents[1]
 DEV_DATA = data_root()
 
 
+@pytest.fixture(scope="module")
+def debug_model():
+    """The untrained debug CLAP (``configs/clap/debug.yaml``): fast, for tests of what uses a CLAP."""
+    from audioedit.clap import load_clap
+
+    return load_clap(REPO / "configs" / "clap" / "debug.yaml")
+
+
 @pytest.fixture
 def dev_data() -> Path:
     if not DEV_DATA.is_dir():

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from audioedit.audio import Audio
 from audioedit.clap.base import ClapModel
-from audioedit.scene import Event
+from audioedit.scene import Event, EventSource
 
 
 class GroundingConfig(BaseModel):
@@ -90,7 +90,7 @@ def curve_to_events(scores: np.ndarray, centres_s: np.ndarray, label: str, cfg: 
         if off - on >= cfg.min_duration_s:
             confidence = float(1 / (1 + np.exp(-(peak - cfg.threshold))))
             events.append(Event(id=f"{id_prefix}{len(events)}_{label.replace(' ', '_')}", label=label,
-                                onset_s=round(on, 3), offset_s=round(off, 3), source="detected",
+                                onset_s=round(on, 3), offset_s=round(off, 3), source=EventSource.DETECTED,
                                 confidence=round(confidence, 4)))
     return events
 

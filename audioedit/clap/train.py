@@ -13,6 +13,8 @@ count, data stream position and learning-rate schedule.
 A config with ``member_recipes`` (the shipped ``configs/clap/cpu.yaml``: one recipe per audio tower)
 trains each tower in turn into ``out_dir/<name>``, each as above.
 
+Without a checkpoint, a run starts from a compatible export (``audioedit.clap.warm_start``).
+
 With ``ema_decay`` > 0 an exponential moving average of the weights is kept, checkpointed,
 monitored and exported. The periodic held-out monitor is only logged; no checkpoint is selected on
 it (the latest is exported).
@@ -36,11 +38,11 @@ from audioedit.clap.base import read_config
 from audioedit.clap.mixing import MixingConfig
 from audioedit.clap.small import SHIPPED_DIR
 from audioedit.clap.small_model import SmallClapConfig
+from audioedit.clap.warm_start import NON_ARCHITECTURE, export_progress, seed_from_export
 from audioedit.errors import UserInputError
 from audioedit.warm_start import config_differences
 
 logger = logging.getLogger(__name__)
-NON_ARCHITECTURE = {"dropout", "init_temperature"}  # model config fields a warm start may change
 
 
 class TrainConfig(BaseModel):
@@ -260,67 +262,6 @@ class _Run:
         return {"step": self.step, "heldout_top1": None if result is None else round(result.top1_names, 4)}
 
 
-def export_incompatibility(export_dir: Path, model_cfg: SmallClapConfig) -> str | None:
-    """Why the export in ``export_dir`` cannot seed a model of ``model_cfg`` (None: it can)."""
-    import yaml
-
-    if not (export_dir / "model.safetensors").is_file() or not (export_dir / "config.yaml").is_file():
-        return f"no model.safetensors + config.yaml in {export_dir}"
-    saved = (yaml.safe_load((export_dir / "config.yaml").read_text(encoding="utf-8")) or {}).get("config", {})
-    try:
-        theirs = SmallClapConfig(**(saved.get("model") or {})).model_dump(mode="json")
-    except ValueError as exc:  # pydantic's ValidationError: fields this code does not know
-        return f"export model config not readable here: {exc}"
-    diff = config_differences(theirs, model_cfg.model_dump(mode="json"), NON_ARCHITECTURE)
-    return "model config differs (" + "; ".join(diff) + ")" if diff else None
-
-
-def compatible_member(export_dir: Path, model_cfg: SmallClapConfig) -> Path:
-    """The member of a several-member export that can seed ``model_cfg`` (of the shipped CLAP: its
-    CNN tower for ``configs/clap/cnn.yaml``); the export itself when it has one member or none fits."""
-    from audioedit.clap.small import member_dirs
-
-    fits = [m for m in member_dirs(export_dir) or [] if export_incompatibility(m, model_cfg) is None]
-    return fits[0] if fits else export_dir
-
-
-def export_progress(export_dir: Path, batch_size: int) -> tuple[int, int, float]:
-    """(step, examples seen, elapsed s) an export records; older exports: from its training log."""
-    import yaml
-
-    saved = (yaml.safe_load((export_dir / "config.yaml").read_text(encoding="utf-8")) or {}).get("config", {})
-    log_path = export_dir / "train_log.jsonl"
-    rows = [json.loads(x) for x in log_path.read_text(encoding="utf-8").splitlines() if x.strip()] if log_path.is_file() else []
-    step = int(saved.get("trained_steps") or max([r.get("step", 0) for r in rows], default=0))
-    elapsed = saved.get("elapsed_s")
-    if elapsed is None:
-        elapsed = max([r["elapsed_s"] for r in rows if "elapsed_s" in r and r.get("step", 0) <= step], default=0.0)
-    return step, int(saved.get("examples") or step * batch_size), float(elapsed)
-
-
-def _warm_start(run: _Run, export_dir: Path | None, out: Path) -> None:
-    """Seed a run that has no checkpoint from a compatible export (see module docstring)."""
-    if export_dir is None or not Path(export_dir).exists():
-        return
-    export_dir = compatible_member(Path(export_dir), run.model_cfg)
-    log_path = out / "train_log.jsonl"
-    reason = export_incompatibility(export_dir, run.model_cfg)
-    if reason is not None:
-        logger.warning("not warm-starting from %s: %s; training from scratch", export_dir, reason)
-        with open(log_path, "a", encoding="utf-8") as log:
-            log.write(json.dumps({"kind": "from_scratch", "step": 0, "from": str(export_dir), "reason": reason}) + "\n")
-        return
-    run.warm_start(export_dir)
-    source = export_dir / "train_log.jsonl"
-    rows = [x for x in source.read_text(encoding="utf-8").splitlines()
-            if x.strip() and json.loads(x).get("step", 0) <= run.step] if source.is_file() else []
-    rows.append(json.dumps({"kind": "warm_start", "from": str(export_dir), "step": run.step,
-                            "examples": run.examples, "elapsed_s": round(run.elapsed_s, 1),
-                            "train_config": run.cfg.model_dump(mode="json")}))
-    log_path.write_text("\n".join(rows) + "\n", encoding="utf-8")  # the export's curve, then this run's
-    logger.info("warm-started from %s at step %d (fresh optimiser)", export_dir, run.step)
-
-
 def write_split(records, path: Path) -> None:
     rows = [{"path": r.path, "class": r.class_key, "group": r.group, "source": r.source, "split": r.split,
              "split_kind": r.split_kind, "start_s": r.start_s, "end_s": r.end_s} for r in records]
@@ -393,7 +334,7 @@ def train(config_path: str | Path | dict, out_dir: str | Path, resume: bool = Tr
             log.write(json.dumps({"step": run.step, "event": "resumed", "from": found.name,
                                   "train_config": cfg.model_dump(mode="json")}) + "\n")
     elif resume:
-        _warm_start(run, warm_start, out)
+        seed_from_export(run, warm_start, out)
     if cfg.feature_pool and run.step < cfg.max_steps:
         run.build_pool()
     stop = {"now": False}

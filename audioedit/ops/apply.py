@@ -16,13 +16,12 @@ from collections.abc import Callable
 import numpy as np
 
 from audioedit.errors import ExecutionError
-from audioedit.scene import Event, Scene
+from audioedit.scene import EXACT_SOURCES, Event, Scene
 from audioedit.steps import EventRef, select_events
 
 Process = Callable[[np.ndarray, int], np.ndarray]
 MARGIN_S = 0.05
 XFADE_S = 0.01
-EXACT_SOURCES = ("annotation", "stems")
 
 
 def spoken(ref: EventRef) -> str:

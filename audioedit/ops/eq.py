@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from audioedit.backends import registry_backend
 from audioedit.steps import EventRef, _Step
 
 Preset = Literal["muffled", "darker", "underwater", "brighter", "telephone", "radio"]
@@ -110,13 +111,14 @@ def execute(scene, step: EqStep):
     from audioedit.result import StepResult
 
     after, spans, mode = run(scene, step.target, process(step), 0.0)
-    return StepResult(scene=after, edited_spans_s=spans, backend=f"dsp.eq.{mode}",
+    return StepResult(scene=after, edited_spans_s=spans, backend=registry_backend("eq", mode),
                       notes=[f"eq {amount(step)} on {step.target.describe()} ({mode})"])
 
 
 def verify(before, after, step: EqStep, edited_spans_s) -> list:
     from audioedit.ops.apply import layer
-    from audioedit.ops.measure import band_ratio_db, band_share_db, centroid_hz, check, level_db, rest_unchanged
+    from audioedit.metrics import power_db
+    from audioedit.ops.measure import band_ratio_db, band_share_db, centroid_hz, check, rest_unchanged
 
     sr = before.audio.sample_rate_hz
     f = PRESETS[step.preset]
@@ -137,7 +139,7 @@ def verify(before, after, step: EqStep, edited_spans_s) -> list:
         up = f.kind == "boost_high"
         checks.append(check("spectral_centroid_change_hz", c1 - c0, "> 0" if up else "< 0",
                             (c1 > c0) if up else (c1 < c0 or empty), f"{c0:.0f} -> {c1:.0f} Hz"))
-    change = level_db(t1) - level_db(t0)
+    change = power_db(t1) - power_db(t0)
     checks.append(check("level_change_db", change, f"0 ± {LEVEL_TOLERANCE_DB:g}", abs(change) <= LEVEL_TOLERANCE_DB))
     if step.target.scope != "recording":
         checks.append(rest_unchanged(r0, r1))

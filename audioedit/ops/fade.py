@@ -29,6 +29,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from audioedit.backends import registry_backend
 from audioedit.steps import EventRef, _Step, select_events
 
 DEFAULT_S = 2.0
@@ -151,14 +152,14 @@ def execute(scene, step: FadeStep):
         after = scene.evolve(audio=scene.audio.with_samples(y), stems=stems)
     start, end = window_s(step, scene.audio.duration_s, span)
     edited = (start, span[1]) if step.direction == "out" else (span[0], end)
-    return StepResult(scene=after, edited_spans_s=[edited], backend="dsp.fade",
+    return StepResult(scene=after, edited_spans_s=[edited], backend=registry_backend("fade"),
                       notes=[f"fade {step.direction} {start:.2f}-{end:.2f} s on {step.target.describe()}"])
 
 
 def _ratio_db(before: np.ndarray, after: np.ndarray) -> float:
-    from audioedit.ops.measure import level_db
+    from audioedit.metrics import power_db
 
-    return level_db(after) - level_db(before) if before.size else 0.0
+    return power_db(after) - power_db(before) if before.size else 0.0
 
 
 def verify(before, after, step: FadeStep, edited_spans_s) -> list:

@@ -13,10 +13,6 @@ from audioedit.report import Check
 EPS = 1e-12
 
 
-def level_db(x: np.ndarray) -> float:
-    return 10 * float(np.log10(np.mean(np.square(x)) + EPS)) if x.size else -120.0
-
-
 def psd(x: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
     mono = np.asarray(x, np.float64).sum(axis=0)
     nper = int(min(4096, max(256, 2 ** np.floor(np.log2(max(mono.size, 256))))))

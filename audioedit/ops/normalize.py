@@ -24,6 +24,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from audioedit.backends import registry_backend
 from audioedit.errors import ExecutionError
 from audioedit.metrics import integrated_lufs
 from audioedit.steps import EventRef, _Step
@@ -163,7 +164,7 @@ def execute(scene, step: NormalizeStep):
     limited = after.audio.peak_dbfs() < 20 * np.log10(np.max(np.abs(scene.audio.samples)) + 1e-12) + gain_db - 0.01
     notes = [f"integrated loudness {before:.1f} LUFS -> gain {gain_db:+.2f} dB"]
     notes += [f"peaks limited to {step.peak_dbfs:g} dBFS"] if limited else []
-    return StepResult(scene=after, edited_spans_s=[(0.0, scene.audio.duration_s)], backend="dsp.normalize", notes=notes)
+    return StepResult(scene=after, edited_spans_s=[(0.0, scene.audio.duration_s)], backend=registry_backend("normalize"), notes=notes)
 
 
 def _gained(scene, gain_db: float, ceiling: float):

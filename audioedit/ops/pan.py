@@ -28,6 +28,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from audioedit.backends import registry_backend
 from audioedit.steps import EventRef, _Step, select_events
 
 SIDE = 0.7
@@ -123,7 +124,7 @@ def execute(scene, step: PanStep):
     if scene.audio.num_channels == 1:
         notes.append("the mono input became stereo (both channels equal before the pan)")
     after = scene.evolve(audio=scene.audio.with_samples(y), stems=stems)
-    return StepResult(scene=after, edited_spans_s=[(0.0, scene.audio.duration_s)], backend="dsp.pan", notes=notes)
+    return StepResult(scene=after, edited_spans_s=[(0.0, scene.audio.duration_s)], backend=registry_backend("pan"), notes=notes)
 
 
 def _target(scene, ref: EventRef) -> np.ndarray:
@@ -133,15 +134,16 @@ def _target(scene, ref: EventRef) -> np.ndarray:
 
 
 def verify(before, after, step: PanStep, edited_spans_s) -> list:
-    from audioedit.ops.measure import check, level_db, rest_unchanged
+    from audioedit.metrics import power_db
+    from audioedit.ops.measure import check, rest_unchanged
 
     t0, t1 = _target(before, step.target), _target(after, step.target)
     if t1.shape[0] != 2:
         return [check("stereo_output", t1.shape[0], "== 2", False, "the pan did not produce two channels")]
-    balance = float(np.clip(level_db(t1[1:]) - level_db(t1[:1]), -MAX_BALANCE_DB, MAX_BALANCE_DB))
-    balance0 = float(np.clip(level_db(t0[1:]) - level_db(t0[:1]), -MAX_BALANCE_DB, MAX_BALANCE_DB))
+    balance = float(np.clip(power_db(t1[1:]) - power_db(t1[:1]), -MAX_BALANCE_DB, MAX_BALANCE_DB))
+    balance0 = float(np.clip(power_db(t0[1:]) - power_db(t0[:1]), -MAX_BALANCE_DB, MAX_BALANCE_DB))
     want = float(np.clip(balance0 + expected_balance_db(step.position), -MAX_BALANCE_DB, MAX_BALANCE_DB))
-    power = level_db(t1) - level_db(t0)
+    power = power_db(t1) - power_db(t0)
     per_channel = np.mean(np.square(t0), axis=1)
     expected_power = 10 * np.log10((pan_gains(step.position) ** 2 @ per_channel + 1e-20) / (per_channel.sum() + 1e-20))
     checks = [check("channel_balance_db", balance, f"{want:+.1f} ± {BALANCE_TOLERANCE_DB:g}",

@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from audioedit.backends import registry_backend
 from audioedit.steps import EventRef, _Step
 
 Room = Literal["small_room", "medium_room", "large_hall", "church", "outdoor"]
@@ -101,13 +102,14 @@ def execute(scene, step: ReverbStep):
 
     after, spans, mode = run(scene, step.target, process(step), TAIL_S)
     size, wet = step.params()
-    return StepResult(scene=after, edited_spans_s=spans, backend=f"dsp.reverb.{mode}",
+    return StepResult(scene=after, edited_spans_s=spans, backend=registry_backend("reverb", mode),
                       notes=[f"reverb room size {size:g}, wet {wet:g} on {step.target.describe()} ({mode})"])
 
 
 def verify(before, after, step: ReverbStep, edited_spans_s) -> list:
     from audioedit.ops.apply import layer
-    from audioedit.ops.measure import check, level_db, rest_unchanged, wet_ratio_db
+    from audioedit.metrics import power_db
+    from audioedit.ops.measure import check, rest_unchanged, wet_ratio_db
 
     sr = before.audio.sample_rate_hz
     t0, r0 = layer(before, step.target, edited_spans_s)
@@ -117,7 +119,7 @@ def verify(before, after, step: ReverbStep, edited_spans_s) -> list:
     ratio = wet_ratio_db(t0, t1)
     checks.append(check("wet_ratio_db", ratio, f">= {MIN_WET_RATIO_DB:g}", ratio >= MIN_WET_RATIO_DB,
                         "diffuse sound added to the target, relative to its direct sound"))
-    change = level_db(t1) - level_db(t0)
+    change = power_db(t1) - power_db(t0)
     checks.append(check("level_change_db", change, f"0 ± {LEVEL_TOLERANCE_DB:g}", abs(change) <= LEVEL_TOLERANCE_DB))
     if step.target.scope != "recording":
         checks.append(rest_unchanged(r0, r1))

@@ -19,6 +19,7 @@ from typing import Literal
 
 import numpy as np
 
+from audioedit.backends import Backend
 from audioedit.errors import ExecutionError
 from audioedit.scene import Event, Scene
 from audioedit.steps import (
@@ -95,7 +96,7 @@ def execute_dsp(
         result = _run(mixture, scene, step, targets, bank, rng)
         if mode == "region" and mixture.problem(scene, step, targets):
             overlapped = sorted({e.id for t in targets for e in mixture.overlapping(scene, t)})
-            result = replace(result, backend="dsp.region",
+            result = replace(result, backend=Backend.DSP_REGION,
                              notes=[*result.notes, f"region edit: {overlapped} overlap the target and were changed too"])
     else:
         result = _run(stems, scene, step, targets, bank, rng)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from audioedit.backends import Backend
 from audioedit.scene import Event, Scene
 from audioedit.steps import AddStep, LoudnessStep, ReorderStep, ReplaceStep, SpeedStep
 from audioedit.executor.dsp.common import (
@@ -32,7 +33,7 @@ from audioedit.executor.dsp.common import (
 from audioedit.executor.dsp.placement import add_placements, replacement
 from audioedit.result import SoundSource, StepResult
 
-BACKEND = "dsp.mixture"
+BACKEND = Backend.DSP_MIXTURE
 
 
 # --- feasibility ------------------------------------------------------------------------------

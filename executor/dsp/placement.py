@@ -12,7 +12,7 @@ import numpy as np
 
 from audioedit.audio import Audio
 from audioedit.errors import ExecutionError
-from audioedit.scene import Event, Scene, active_span_s
+from audioedit.scene import Event, EventSource, Scene, active_span_s
 from audioedit.steps import AddStep, ReplaceStep
 from audioedit.executor.dsp.common import SILENCE_DB, XFADE_S, fade_edges, rms_db
 from audioedit.result import SoundSource
@@ -108,7 +108,7 @@ def place(
     taken.add(event_id)
     event = Event(
         id=event_id, label=label, onset_s=(start + a) / sr, offset_s=(start + b) / sr, role=role,
-        level_db=round(rms_db(clip[:, a:b]), 2), source="edit",
+        level_db=round(rms_db(clip[:, a:b]), 2), source=EventSource.EDIT,
     )
     return Placement(start, clip, event)
 

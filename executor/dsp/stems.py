@@ -10,13 +10,14 @@ from __future__ import annotations
 import numpy as np
 
 from audioedit.audio import Audio
+from audioedit.backends import Backend
 from audioedit.scene import Event, Scene
 from audioedit.steps import AddStep, LoudnessStep, ReorderStep, ReplaceStep, SpeedStep
 from audioedit.executor.dsp.common import XFADE_S, merge_spans, nonzero_bounds, raised_cosine, rms_db, spans_to_seconds, time_stretch
 from audioedit.executor.dsp.placement import Placement, add_placements, replacement
 from audioedit.result import SoundSource, StepResult
 
-BACKEND = "dsp.stems"
+BACKEND = Backend.DSP_STEMS
 
 
 def loudness(scene: Scene, step: LoudnessStep, targets: list[Event]) -> StepResult:

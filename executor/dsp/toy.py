@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from audioedit.audio import Audio
-from audioedit.scene import Event, Scene
+from audioedit.scene import Event, EventSource, EventsFrom, Scene
 from audioedit.executor.dsp.common import fade_edges, rms
 
 
@@ -90,12 +90,12 @@ def toy_scene(
         stems[event_id] = stem
         records.append(Event(id=event_id, label=spec.label, onset_s=spec.onset_s,
                              offset_s=spec.onset_s + spec.duration_s, level_db=round(20 * np.log10(max(rms(stem[:, a : a + len(y)]), 1e-6)), 2),
-                             source="stems"))
+                             source=EventSource.STEMS))
     stems32 = {k: v.astype(np.float32) for k, v in stems.items()}
     mixture = sum(stems32.values()) if stems32 else np.zeros((num_channels, frames), np.float32)
     audio = Audio(np.asarray(mixture, np.float32), sample_rate_hz)
     stem_audio = {k: Audio(v, sample_rate_hz) for k, v in stems32.items()} if with_stems else None
-    return Scene(audio, tuple(records), stem_audio, events_from="stems" if with_stems else "annotation")
+    return Scene(audio, tuple(records), stem_audio, events_from=EventsFrom.STEMS if with_stems else EventsFrom.ANNOTATION)
 
 
 class ToneBank:

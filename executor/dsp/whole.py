@@ -10,13 +10,14 @@ The edited span is the whole file: every sample may change.
 
 from __future__ import annotations
 
+from audioedit.backends import Backend
 from audioedit.errors import ExecutionError
 from audioedit.result import StepResult
 from audioedit.scene import Scene
 from audioedit.steps import EditStep, LoudnessStep, SpeedStep
 from audioedit.executor.dsp.common import time_stretch
 
-BACKEND = "dsp.whole"
+BACKEND = Backend.DSP_WHOLE
 
 
 def execute(scene: Scene, step: EditStep) -> StepResult:

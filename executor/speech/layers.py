@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from audioedit.audio import Audio
+from audioedit.backends import Backend
 from audioedit.errors import ExecutionError, UserInputError
 from audioedit.scene import Event, Scene
 from audioedit.steps import EditStep, EventRef, LoudnessStep, RemoveStep, ReplaceStep, select_events, step_targets
@@ -40,8 +41,8 @@ from audioedit.result import StepResult
 
 SPEECH_LABELS = frozenset({"speech", "human_voice"})
 RAMP_S = 0.01
-BACKEND = "speech.layers"
-REST_BACKEND = "speech.rest"
+BACKEND = Backend.SPEECH_LAYERS
+REST_BACKEND = Backend.SPEECH_REST
 
 
 @dataclass(frozen=True)

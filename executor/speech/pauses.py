@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from audioedit.backends import Backend
 from audioedit.errors import ExecutionError
 from audioedit.scene import Event, Scene
 from audioedit.steps import PausesStep
 from audioedit.result import StepResult
 
 CROSSFADE_S = 0.02
-BACKEND = "speech.pauses"
+BACKEND = Backend.SPEECH_PAUSES
 
 
 def plan_cuts(segments: list[tuple[float, float]], duration_s: float, max_pause_s: float) -> list[tuple[float, float]]:

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from audioedit.backends import Backend
 from audioedit.scene import Scene
 from audioedit.steps import EditStep, PausesStep
 
@@ -21,7 +22,7 @@ def speech_routes(scene: Scene, step: EditStep) -> tuple[list, bool]:
     from audioedit.executor.speech.layers import BACKEND, is_layer_step, step_scope
 
     if isinstance(step, PausesStep):
-        return [Route(backend="speech.pauses", reason="cut the pauses between the voice detector's speech segments")], True
+        return [Route(backend=Backend.SPEECH_PAUSES, reason="cut the pauses between the voice detector's speech segments")], True
     if not is_layer_step(step):
         return [], False
     scope, on_events = step_scope(step)
@@ -73,7 +74,7 @@ def _other_voices(scene: Scene, step: EditStep) -> bool:
 
 
 def execute_speech(scene: Scene, step: EditStep, backend: str, *, bank, rng):
-    if backend == "speech.pauses":
+    if backend == Backend.SPEECH_PAUSES:
         from audioedit.executor.speech.pauses import execute_pauses
 
         return execute_pauses(scene, step)
