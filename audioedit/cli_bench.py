@@ -137,17 +137,21 @@ def bench_verifier(
     clap_config: Optional[Path] = typer.Option(None, "--clap-config",
                                                help="with --calibrate: the CLAP to calibrate for (default: the shipped one)"),
     sample_rate_hz: int = typer.Option(16000, "--sample-rate", help="sample rate of the synth pairs built here"),
+    calibration: str = typer.Option("balanced", "--calibration",
+                                    help="with --calibrate: balanced | tpr95 (reports/verifier/README.md)"),
 ) -> None:
     """Verifier balanced accuracy (correct vs failed edits, mixture-only scenes), acoustic vs acoustic + CLAP."""
     import tempfile
 
     from audioedit.agents.verifier import VerifierConfig, load_verifier_config
-    from audioedit.evals.verifier_accuracy import pair_folders, verifier_accuracy, write_config
+    from audioedit.evals.verifier_accuracy import CALIBRATIONS, pair_folders, verifier_accuracy, write_config
     from audioedit.synth import open_bank, synth_pairs
 
     try:
         if calibrate and bench is not None and (bench / "benchmark.json").is_file():
             raise UserInputError(f"{bench} is a benchmark split: calibrate on a separate synth set (--n/--seed)")
+        if calibration not in CALIBRATIONS:
+            raise UserInputError(f"unknown --calibration {calibration!r} (accepted: {', '.join(CALIBRATIONS)})")
         if clap_config and not calibrate:
             raise UserInputError("--clap-config picks the CLAP to calibrate for; to measure it, pass the "
                                  "thresholds --calibrate wrote (they name their CLAP) with --config")
@@ -158,13 +162,14 @@ def bench_verifier(
             if bench is None:
                 synth_pairs(bank, "all", n, root, seed=seed, sample_rate_hz=sample_rate_hz)
             acc = verifier_accuracy(pair_folders(root, limit), bank, cfg, clap=None if no_clap else "auto",
-                                    seed=seed, calibrate=calibrate)
+                                    seed=seed, calibrate=calibrate, method=calibration)
     except AudioEditError as exc:
         fail(exc)
     data = f"{bench}" + (f", <= {limit} per op" if limit else "") if bench else f"{n} synth pairs (starter bank, seed {seed}, {sample_rate_hz} Hz)"
     if calibrate:
         command = "audioedit bench verifier --calibrate " + (f"--bench {bench}" if bench else f"--n {n} --seed {seed} --sample-rate {sample_rate_hz}")
         command += f" --clap-config {clap_config}" if clap_config else ""
+        command += f" --calibration {calibration}" if calibration != "balanced" else ""
         write_config(out, acc["config"], acc["calibration"], {"data": data, "command": command, "clap": acc["clap"]})
         console.print(f"calibrated thresholds written to {out} (the tables below are over the whole calibration set)")
     table = Table(title=f"verifier balanced accuracy on {data}; CLAP: {acc['clap']}")

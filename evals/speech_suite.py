@@ -168,7 +168,7 @@ if __name__ == "__main__":  # python -m audioedit.evals.speech_suite [tune] ...
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["run", "tune", "report"])
+    parser.add_argument("what", choices=["run", "tune", "tune-post", "report"])
     parser.add_argument("--shard", default="0/1", help="k/n: this process runs items k, k+n, ...")
     parser.add_argument("--out", required=True)
     parser.add_argument("--methods", default=",".join(METHODS))
@@ -180,6 +180,10 @@ if __name__ == "__main__":  # python -m audioedit.evals.speech_suite [tune] ...
         from audioedit.evals.speech_tune import main_tune
 
         print(main_tune(args.out, data_dir=args.data, limit=args.limit))
+    elif args.what == "tune-post":  # reports/speech amendment 3
+        from audioedit.evals.speech_tune import main_tune_post
+
+        print(main_tune_post(args.out, data_dir=args.data, limit=args.limit))
     elif args.what == "report":  # the tables of every shard's records in --out
         text = f"# speech suite ({args.split} split)\n\n" + tables(read_all(args.out)) + "\n"
         (Path(args.out) / "report.md").write_text(text, encoding="utf-8")

@@ -282,6 +282,8 @@ def kind_table(results: list[Measured], thresholds: VerifierConfig) -> list[dict
 # (its minimum becomes -inf: still measured and reported, never a veto).
 FLOORS = {"clap_min_drop": 0.0, "clap_min_rise": 0.0}
 MIN_SEPARATION = 0.6
+CALIBRATION_TPR = 0.95  # method "tpr95": the share of correct edits each check lets pass
+CALIBRATIONS = ("balanced", "tpr95")
 
 
 def held_out(name: str) -> bool:
@@ -314,15 +316,26 @@ def check_accuracy(results: list[Measured], cfg: VerifierConfig) -> dict[str, di
     return out
 
 
-def calibrate_clap(results: list[Measured], base: VerifierConfig) -> tuple[VerifierConfig, dict]:
+def fit_threshold(good: list[float], bad: list[float], method: str) -> tuple[float, float]:
+    """(threshold, its balanced accuracy on these values). ``balanced``: the check's own best
+    balanced accuracy; ``tpr95``: the value 95 % of the correct edits pass (a fixed false-reject
+    budget per check; reports/verifier amendment)."""
+    from audioedit.clap.checks import calibrate_thresholds
+
+    if method == "balanced":
+        return calibrate_thresholds(good, bad)
+    threshold = float(np.quantile(good, 1 - CALIBRATION_TPR))
+    g, b = np.asarray(good), np.asarray(bad)
+    return threshold, float((np.mean(g >= threshold) + np.mean(b < threshold)) / 2)
+
+
+def calibrate_clap(results: list[Measured], base: VerifierConfig, method: str = "balanced") -> tuple[VerifierConfig, dict]:
     """CLAP thresholds, fitted on one half of the pairs and judged on the other (``held_out``).
 
-    Each check's minimum: ``calibrate_thresholds(correct values, failed values)`` on the fit half
+    Each check's minimum: ``fit_threshold(correct values, failed values, method)`` on the fit half
     (``_values``), never below its ``FLOORS``; then its own accuracy on the held-out half, and a
     check below ``MIN_SEPARATION`` there is dropped. The confirm thresholds (overruling failed
     signal checks on mixtures) are searched over ``CONFIRM_GRID`` on the fit half's combined verdict."""
-    from audioedit.clap.checks import calibrate_thresholds
-
     fit = [r for r in results if not held_out(r.name)]
     test = [r for r in results if held_out(r.name)]
     cfg, report = base, {}
@@ -330,7 +343,7 @@ def calibrate_clap(results: list[Measured], base: VerifierConfig) -> tuple[Verif
         good, bad, slipped = _values(fit, check)
         if not good or not bad:
             continue
-        threshold, bal = calibrate_thresholds(good, bad)
+        threshold, bal = fit_threshold(good, bad, method)
         cfg = cfg.model_copy(update={low_field: round(max(threshold, FLOORS.get(low_field, -math.inf)), 3)})
         report[low_field] = {"fitted": round(threshold, 3), "fit_balanced_accuracy": round(bal, 4), "n_correct": len(good),
                              "n_failed": len(bad), "failed_set": "acoustic-passed failures" if slipped else "all failures"}
@@ -351,6 +364,7 @@ def calibrate_clap(results: list[Measured], base: VerifierConfig) -> tuple[Verif
     report["balanced_accuracy_fit"] = round(_rates(fit, cfg)[2], 4)
     report["balanced_accuracy_held_out"] = round(_rates(test, cfg)[2], 4)
     report["pairs"] = {"fit": len({r.name for r in fit}), "held_out": len({r.name for r in test})}
+    report["method"] = method
     return cfg, report
 
 
@@ -368,7 +382,7 @@ def write_config(path: Path, cfg: VerifierConfig, calibration: dict, provenance:
 
 
 def verifier_accuracy(folders: list[Path], bank, config: VerifierConfig | None = None, clap="auto",
-                      seed: int = 0, calibrate: bool = False) -> dict:
+                      seed: int = 0, calibrate: bool = False, method: str = "balanced") -> dict:
     """Build the labelled set from ``folders``, measure, optionally calibrate first.
 
     Returns ``{config, calibration, results, table, kinds, clap_ms_mean, clap}``.
@@ -381,8 +395,38 @@ def verifier_accuracy(folders: list[Path], bank, config: VerifierConfig | None =
     verifier = Verifier(cfg, clap=clap)
     results = measure(cases, verifier)
     if calibrate and verifier.clap is not None:
-        cfg, calibration["clap"] = calibrate_clap(results, cfg)
+        cfg, calibration["clap"] = calibrate_clap(results, cfg, method)
     ms = [r.clap_ms for r in results if r.clap_ms]
     return {"config": cfg, "calibration": calibration, "results": results, "table": accuracy_table(results, cfg),
             "kinds": kind_table(results, cfg), "checks": check_accuracy(results, cfg), "clap_ms_mean": float(np.mean(ms)) if ms else None,
             "clap": verifier._why if verifier.clap is None else verifier._why or "CLAP"}
+
+
+def compare_calibrations(n: int, seed: int, sample_rate_hz: int = 16000) -> dict[str, dict]:
+    """One measurement pass of ``n`` fresh synth pairs, calibrated by every method in ``CALIBRATIONS``:
+    {method: calibration report} (each with its fit-half and held-out-half balanced accuracy)."""
+    import tempfile
+
+    from audioedit.synth import open_bank, synth_pairs
+
+    bank = open_bank("starter")
+    with tempfile.TemporaryDirectory(prefix="verifier-compare-") as tmp:
+        synth_pairs(bank, "all", n, Path(tmp), seed=seed, sample_rate_hz=sample_rate_hz)
+        cases = build_cases(pair_folders(Path(tmp)), bank, seed)
+        cfg, _ = calibrate_acoustic(cases, VerifierConfig())
+        results = measure(cases, Verifier(cfg))
+    return {m: calibrate_clap(results, cfg, m)[1] for m in CALIBRATIONS}
+
+
+if __name__ == "__main__":  # python -m audioedit.evals.verifier_accuracy --n 120 --seed 7
+    import argparse
+
+    parser = argparse.ArgumentParser(description="the CLAP calibration methods on one calibration set")
+    parser.add_argument("--n", type=int, default=120)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    for method, rep in compare_calibrations(args.n, args.seed).items():
+        values = {k: v["value"] for k, v in rep.items() if isinstance(v, dict) and "value" in v}
+        dropped = [k for k, v in rep.items() if isinstance(v, dict) and "dropped" in v]
+        print(f"{method}: fit half {rep['balanced_accuracy_fit']:.1%}, held-out half {rep['balanced_accuracy_held_out']:.1%}; "
+              f"thresholds {values}; dropped {dropped}")

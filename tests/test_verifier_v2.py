@@ -134,7 +134,7 @@ def test_clap_calibration_keeps_checks_honest_and_drops_the_ones_that_do_not_sep
     rows = []
     for i in range(200):
         correct = i % 2 == 0
-        rise = float(rng.normal(0.5 if correct else -3.0, 0.5))  # correct adds rise a little, failed ones fall
+        rise = float(rng.normal(1.5 if correct else -3.0, 0.5))  # correct adds rise, failed ones fall
         kept = float(rng.normal(0.0, 1.0))  # the same for both: no information
         rows.append(Measured(f"pair{i // 2}", "add", "target" if correct else "wrong_class", correct, True, [],
                              clap={"clap_added_rise": [rise], "clap_others_kept": [kept]}))
@@ -144,3 +144,5 @@ def test_clap_calibration_keeps_checks_honest_and_drops_the_ones_that_do_not_sep
     assert report["pairs"]["fit"] + report["pairs"]["held_out"] == 100 and report["pairs"]["held_out"] > 30
     own = check_accuracy(rows, cfg)
     assert own["clap_added_rise"]["balanced_accuracy"] > 0.9
+    budget, _ = calibrate_clap(rows, VerifierConfig(), method="tpr95")  # 95 % of the correct edits pass each check
+    assert budget.clap_min_rise > 0.0 and check_accuracy(rows, budget)["clap_added_rise"]["tpr"] == pytest.approx(0.95, abs=0.04)
