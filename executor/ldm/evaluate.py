@@ -135,11 +135,12 @@ def _outputs(ed, pair: Pair, systems: list[str]) -> dict[str, np.ndarray | None]
 
 
 def evaluate(ed, per_case: int = 20, seed: int = 1234, systems: list[str] | None = None,
-             latency: bool = True) -> EvalResult:
-    """Run the benchmark for the ``LdmEditor`` ``ed`` (see module doc)."""
+             latency: bool = True, data=None) -> EvalResult:
+    """Run the benchmark for the ``LdmEditor`` ``ed`` (see module doc). ``data``: the ``DataConfig``
+    of the held-out pairs (default the editor's own; another's to compare two editors on one set)."""
     systems = systems or ["identity", "oracle", "ldm_one_step", "ldm_flow", "ldm_extract_gain", "ldm_remove_complement",
                           "ldm_source_minus_extract", "dsp_mixture"]
-    pairs = heldout_pairs(ed.cfg.data, per_case=per_case, seed=seed, backgrounds=True)
+    pairs = heldout_pairs(data or ed.cfg.data, per_case=per_case, seed=seed, backgrounds=True)
     scores: dict[tuple[str, bool, str], list[tuple[float, float, float, float, float]]] = {}
     for pair in pairs:
         outs = _outputs(ed, pair, systems)
@@ -225,6 +226,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sampler-config", default=None, help="take the sampler settings from this config")
     parser.add_argument("--systems", default=None, help="comma-separated subset, e.g. identity,ldm_one_step")
     parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument("--pairs-config", default=None,
+                        help="take the held-out pairs' data settings from this config (e.g. configs/editor/cpu.yaml "
+                             "to compare an editor with the shipped one on the same pairs)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(1)
@@ -240,7 +244,12 @@ def main(argv: list[str] | None = None) -> None:
     if upd:
         ed.cfg.sampler = ed.cfg.sampler.model_copy(update=upd)
     systems = args.systems.split(",") if args.systems else None
-    result = evaluate(ed, per_case=args.per_case, systems=systems, latency=not args.no_latency)
+    data = None
+    if args.pairs_config:
+        from audioedit.executor.ldm.config import load_config
+
+        data = load_config(args.pairs_config).data
+    result = evaluate(ed, per_case=args.per_case, systems=systems, latency=not args.no_latency, data=data)
     print(format_table(result))
     if args.json:
         Path(args.json).write_text(result.model_dump_json(indent=2))
