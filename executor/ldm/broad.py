@@ -152,7 +152,10 @@ def load_broad_corpus(cfg: DataConfig, want_held: bool) -> Corpus:
     root = data_root(cfg.dev_root)
     if not (root / "index.csv").is_file():
         raise FileNotFoundError(f"no dev corpus index at {root / 'index.csv'} (the broad editor corpus needs it)")
-    corpus = _file_corpus(cfg, want_held)  # UrbanSound8K, Speech Commands, starter bank
+    try:
+        corpus = _file_corpus(cfg, want_held)  # UrbanSound8K, Speech Commands, starter bank
+    except FileNotFoundError:  # none of them here: the broad folders alone
+        corpus = Corpus()
     for clip in corpus.foreground.get("speech", []):
         clip.group = f"bank:{Path(clip.path).stem}"
     names = {k: list(v) for k, v in corpus.names.items()} | dict(corpus.background_names)

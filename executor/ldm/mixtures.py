@@ -156,7 +156,9 @@ def mixture_pair(corpus: Corpus, cfg: DataConfig, rng: np.random.Generator, mult
         tracks.append(_level(track, float(rng.uniform(*cfg.source_db))))
         names.append(desc or _name(corpus, "speech", rng))
         labels_used.append("speech")
-    while len(tracks) < max(k, 2):
+    for _ in range(50):  # distinct sounds with distinct names (fewer when the corpus runs out of them)
+        if len(tracks) >= max(k, 2):
+            break
         if backgrounds and rng.random() < 0.2:
             clip = backgrounds[int(rng.integers(len(backgrounds)))]
         else:
@@ -168,6 +170,8 @@ def mixture_pair(corpus: Corpus, cfg: DataConfig, rng: np.random.Generator, mult
         tracks.append(_level(sound_track(clip, n, rng), float(rng.uniform(*cfg.source_db))))
         names.append(name)
         labels_used.append(clip.label)
+    if len(tracks) < 2:
+        raise ValueError("the corpus has too few distinct sounds for a mixture of two sources")
     multi = bool(rng.random() < cfg.p_multi_target) if multi is None else multi
     codes = _draw_codes(len(tracks), cfg, rng, multi)
     gains = [GAINS[c] for c in codes]
