@@ -144,7 +144,10 @@ def test_sounds_the_editor_never_trained_on_are_edited_not_refused(editor):
     scene = street_scene(with_stems=False)
     result = ldm.execute(scene, RemoveStep(id="s1", instruction="x", target=EventRef(label="dog_bark")), bank=None)
     assert result.backend == "ldm" and result.edited_spans_s
-    assert any("not among the sounds the editor was trained on: ['dog_bark']" in n for n in result.notes)
+    assert any("not among the sounds the editor was trained on: ['dog_bark']" in n and "nearest" in n
+               for n in result.notes)
+    label, cos = ldm.nearest_trained("dog_bark")
+    assert label in {"siren", "car_horn"} and -1.0 <= cos <= 1.0
     known = ldm.execute(scene, RemoveStep(id="s2", instruction="x", target=EventRef(label="siren")), bank=None)
     assert not any("not among" in n for n in known.notes)
 

@@ -124,6 +124,17 @@ class LdmEditor:
         return crossfade_into(np.zeros_like(audio.samples), full, audio.frame(a), min(audio.num_frames, audio.frame(b)), fade)
 
     # --- steps ---------------------------------------------------------------------------------
+    def nearest_trained(self, label: str) -> tuple[str, float]:
+        """The trained label whose name is nearest to ``label``'s in the instruction encoder's pooled
+        space, and the cosine similarity (("", 0.0) when the export lists no labels)."""
+        if not self.labels:
+            return "", 0.0
+        names = sorted(self.labels)
+        pooled = self.editor.text([n.replace("_", " ") for n in [label, *names]]).pooled
+        sims = torch.nn.functional.cosine_similarity(pooled[:1], pooled[1:])
+        k = int(torch.argmax(sims))
+        return names[k], float(sims[k])
+
     def untrained(self, targets: list[Event]) -> list[str]:
         """Target labels outside the export's trained labels (``info.json``; empty when it lists none).
         The editor is conditioned on free text and runs them all the same."""
@@ -146,9 +157,11 @@ class LdmEditor:
         if isinstance(step, (AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep)):
             result = execute_step(self, scene, step, bank=bank, rng=rng)
             unknown = [] if isinstance(step, AddStep) else self.untrained(targets)
-            if unknown:  # free text: run anyway, say so; the verifier decides
+            if unknown:  # free text: run anyway, say so (with the nearest trained sound); the verifier decides
+                near = "; ".join(f"{u!r} nearest {lb!r} (cosine {cos:.2f})" for u in unknown
+                                 for lb, cos in [self.nearest_trained(u)])
                 result = replace(result, notes=[*result.notes, f"not among the sounds the editor was trained on: "
-                                                f"{unknown}; edited from the text of the instruction"])
+                                                f"{unknown}; edited from the text of the instruction ({near})"])
             return result
         raise ExecutionError(f"the ldm editor cannot run op {getattr(step, 'op', step)!r}")
 
