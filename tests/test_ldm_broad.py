@@ -101,6 +101,10 @@ def test_a_mixture_pair_target_is_the_gain_weighted_sum_of_its_sources(dev_root)
             if multi is False:
                 assert sum(g != 1.0 for g in p.gains) == 1
     assert make_pair(corpus, cfg, rng).op == "mixture"  # p_mixture=1
+    loud = _cfg(dev_root, level_jitter_db=[20.0, 30.0])  # scaled up to the peak cap, sum still exact
+    p = make_pair(corpus, loud, rng)
+    assert abs(max(np.abs(p.source).max(), np.abs(p.target).max()) - 0.99) < 1e-3
+    np.testing.assert_allclose(p.target, np.sum([g * s for g, s in zip(p.gains, p.stems)], 0), atol=1e-5)
     assert make_pair(corpus, cfg, rng, op="remove").op == "remove"  # an explicit op: the single-target pair
 
 

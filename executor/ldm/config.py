@@ -119,6 +119,9 @@ class DataConfig(BaseModel):
     code_weights: list[float] = Field(default_factory=lambda: [0.35, 0.3, 0.175, 0.175])  # keep, remove, x2, x0.5
     p_multi_target: float = 0.5  # mixtures whose instruction edits several sources ("remove the A and the B")
     source_db: list[float] = Field(default_factory=lambda: [-30.0, -14.0])  # RMS of each mixture source (active part)
+    # every pair (source and target alike) scaled by a random gain in this dB range, then its peak capped at
+    # 0.99 (real inputs come peak-normalised, e.g. the LCR mixtures at 1.0); None: no level change
+    level_jitter_db: list[float] | None = None
 
 
 class TrainConfig(BaseModel):

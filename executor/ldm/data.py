@@ -267,7 +267,22 @@ def finish_pair(tgt_stem: np.ndarray, others: np.ndarray, op: str, name: str, rn
 
 def make_pair(corpus: Corpus, cfg: DataConfig, rng: np.random.Generator, op: str | None = None,
               overlap: bool | None = None) -> Pair:
-    """One random (source, target, instruction) pair; see the module docstring."""
+    """One random (source, target, instruction) pair; see the module docstring. With
+    ``level_jitter_db`` the whole pair is scaled by a random gain (peak capped at 0.99)."""
+    pair = _make_pair(corpus, cfg, rng, op, overlap)
+    if cfg.level_jitter_db is None:
+        return pair
+    g = 10 ** (float(rng.uniform(*cfg.level_jitter_db)) / 20)
+    peak = max(float(np.abs(pair.source).max()), float(np.abs(pair.target).max()), 1e-9)
+    g = min(g, 0.99 / peak)
+    pair.source, pair.target = (pair.source * g).astype(np.float32), (pair.target * g).astype(np.float32)
+    if pair.stems is not None:
+        pair.stems = [(x * g).astype(np.float32) for x in pair.stems]
+    return pair
+
+
+def _make_pair(corpus: Corpus, cfg: DataConfig, rng: np.random.Generator, op: str | None,
+               overlap: bool | None) -> Pair:
     if op is None and overlap is None and cfg.p_mixture > 0 and rng.random() < cfg.p_mixture:
         from audioedit.executor.ldm.mixtures import mixture_pair
 
