@@ -364,5 +364,9 @@ def heldout_pairs(cfg: DataConfig, per_case: int, seed: int = 1234, backgrounds:
     if mixtures and cfg.p_mixture > 0:
         from audioedit.executor.ldm.mixtures import mixture_pair
 
-        pairs += [mixture_pair(corpus, cfg, rng, multi=multi) for multi in (False, True) for _ in range(per_case)]
+        for multi in (False, True):
+            for _ in range(per_case):
+                pair = mixture_pair(corpus, cfg, rng, multi=multi)
+                pair.overlap = multi  # evaluation rows: one target (no) / several (yes)
+                pairs.append(pair)
     return pairs
