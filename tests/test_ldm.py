@@ -138,14 +138,31 @@ def test_step_naming_no_event_is_a_user_error(editor):
         LdmEditor(editor).execute(street_scene(with_stems=False), step, bank=None, rng=np.random.default_rng(0))
 
 
-def test_sounds_the_editor_never_trained_on_are_refused(editor):
-    from audioedit.errors import ExecutionError
-
+def test_sounds_the_editor_never_trained_on_are_edited_not_refused(editor):
+    """Free-text conditioning: no vocabulary gate; an untrained label is edited and the report says so."""
     ldm = LdmEditor(editor, info={"labels": ["siren", "car_horn"]})
     scene = street_scene(with_stems=False)
-    with pytest.raises(ExecutionError, match=r"never trained on \['dog_bark'\]"):
-        ldm.execute(scene, RemoveStep(id="s1", instruction="x", target=EventRef(label="dog_bark")), bank=None)
-    assert ldm.execute(scene, RemoveStep(id="s2", instruction="x", target=EventRef(label="siren")), bank=None).backend == "ldm"
+    result = ldm.execute(scene, RemoveStep(id="s1", instruction="x", target=EventRef(label="dog_bark")), bank=None)
+    assert result.backend == "ldm" and result.edited_spans_s
+    assert any("not among the sounds the editor was trained on: ['dog_bark']" in n and "nearest" in n
+               for n in result.notes)
+    label, cos = ldm.nearest_trained("dog_bark")
+    assert label in {"siren", "car_horn"} and -1.0 <= cos <= 1.0
+    known = ldm.execute(scene, RemoveStep(id="s2", instruction="x", target=EventRef(label="siren")), bank=None)
+    assert not any("not among" in n for n in known.notes)
+
+
+def test_the_editor_is_told_the_target_description_when_the_scene_has_one():
+    from audioedit.executor.ldm.compose import atomic_instruction, target_name
+    from audioedit.scene import Event
+
+    ev = Event(id="e0", label="speech", onset_s=0.0, offset_s=5.0,
+               extra={"description": "male speaker with low pitch, high tempo, normal energy, and neutral emotion"})
+    step = RemoveStep(id="s1", instruction="x", target=EventRef(label="speech"))
+    assert atomic_instruction(step, target_name(ev)) == ("remove the male speaker with low pitch, high tempo, "
+                                                         "normal energy, and neutral emotion")
+    plain = Event(id="e1", label="dog_bark", onset_s=0.0, offset_s=1.0)
+    assert atomic_instruction(step, target_name(plain)) == "remove the dog bark"
 
 
 @pytest.mark.parametrize("step", [

@@ -19,10 +19,17 @@ from audioedit.scene import Event, Scene
 from audioedit.steps import AddStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep, resolve_step
 
 
+def target_name(ev: Event) -> str:
+    """What the editor's instruction calls the event: the scene's description of it when it has one
+    ("male speaker with low pitch, ..." in the LCR annotations), else its label with spaces."""
+    desc = ev.extra.get("description") if ev.extra else None
+    return str(desc).strip().rstrip(".") if desc and str(desc).strip() else ev.label.replace("_", " ")
+
+
 def atomic_instruction(step, label: str) -> str:
     """The editor's own wording of ``step`` on the sound ``label`` ("remove the dog bark", "make the
-    siren 6 dB quieter"): the planner has already read the user's words into the step, and the
-    model was trained on these forms (``audioedit.executor.ldm.data.TEMPLATES``)."""
+    siren 6 dB quieter"; ``label`` may be a description): the planner has already read the user's
+    words into the step, and the model was trained on these forms (``audioedit.executor.ldm.data.TEMPLATES``)."""
     name = label.replace("_", " ")
     if isinstance(step, LoudnessStep):
         return f"make the {name} {abs(step.gain_db):g} dB {'louder' if step.gain_db > 0 else 'quieter'}"
@@ -94,8 +101,9 @@ def execute_step(ed, scene: Scene, step, *, bank, rng: np.random.Generator):
     if isinstance(step, (RemoveStep, LoudnessStep)):
         # one model call per label and merged span: "remove the speech" once removes every voice in
         # it (per event, overlapping events of one label would be removed, or extracted, twice)
-        groups = [(label, span) for label in dict.fromkeys(e.label for e in targets)
-                  for span in _merge([s for e, s in zip(targets, spans) if e.label == label])]
+        # (speakers of one label are told apart by their descriptions: one call per description)
+        groups = [(name, span) for name in dict.fromkeys(target_name(e) for e in targets)
+                  for span in _merge([s for e, s in zip(targets, spans) if target_name(e) == name])]
         if isinstance(step, RemoveStep):
             events = [e for e in scene.events if e.id not in target_ids]
         else:
@@ -114,7 +122,7 @@ def execute_step(ed, scene: Scene, step, *, bank, rng: np.random.Generator):
             return _result(scene, residual, events, spans, [f"extracted {sorted(target_ids)} (learned) and subtracted them"])
         out = residual + layer * 10 ** (step.gain_db / 20)
         return _result(scene, out, events, spans, [f"extracted {sorted(target_ids)} (learned), gain {step.gain_db:+g} dB (DSP)"])
-    layers = [ed.extract_layer(audio, e.label, s, seed=seed) for e, s in zip(targets, spans)]
+    layers = [ed.extract_layer(audio, target_name(e), s, seed=seed) for e, s in zip(targets, spans)]
     residual = audio.samples.astype(np.float64) - sum(layers)
     if isinstance(step, ReorderStep):
         return _reorder(scene, targets, layers, residual, spans)

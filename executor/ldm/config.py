@@ -111,6 +111,17 @@ class DataConfig(BaseModel):
     p_synth: float = 0.5  # fraction of training pairs cut from those scenes (when there are any)
     synth_max_scenes: int = 3000
     synthetic_only: bool = False  # debug: tones + noise, no files needed
+    # the broad corpus (audioedit.executor.ldm.broad) and LCR-like mixtures (audioedit.executor.ldm.mixtures)
+    corpus: Literal["urban", "broad"] = "urban"  # urban: UrbanSound8K + Speech Commands + starter bank
+    p_mixture: float = 0.0  # fraction of pairs that are LCR-like mixtures (whole-clip, per-source codes)
+    mixture_sources: list[int] = Field(default_factory=lambda: [2, 4])  # sources per mixture (inclusive)
+    mixture_speech: list[float] = Field(default_factory=lambda: [0.3, 0.4, 0.3])  # P(0 / 1 / 2 voices)
+    code_weights: list[float] = Field(default_factory=lambda: [0.35, 0.3, 0.175, 0.175])  # keep, remove, x2, x0.5
+    p_multi_target: float = 0.5  # mixtures whose instruction edits several sources ("remove the A and the B")
+    source_db: list[float] = Field(default_factory=lambda: [-30.0, -14.0])  # RMS of each mixture source (active part)
+    # every pair (source and target alike) scaled by a random gain in this dB range, then its peak capped at
+    # 0.99 (real inputs come peak-normalised, e.g. the LCR mixtures at 1.0); None: no level change
+    level_jitter_db: list[float] | None = None
 
 
 class TrainConfig(BaseModel):
@@ -129,6 +140,8 @@ class TrainConfig(BaseModel):
 
 class EditorConfig(BaseModel):
     name: str = "cpu"
+    # the export a run without a checkpoint warm-starts from (repo-relative; None: the shipped assets/cpu)
+    warm_start: str | None = None
     representation: ReprConfig = Field(default_factory=ReprConfig)
     text: TextConfig = Field(default_factory=TextConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
@@ -142,12 +155,12 @@ CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs" / "editor"
 
 
 def load_config(path: str | Path) -> EditorConfig:
-    """Read an editor config: a YAML path, or one of the names ``debug | cpu | gpu``."""
+    """Read an editor config: a YAML path, or one of the names ``debug | cpu | gpu | broad``."""
     p = Path(path)
-    if not p.exists() and str(path) in {"debug", "cpu", "gpu"}:
+    if not p.exists() and str(path) in {"debug", "cpu", "gpu", "broad"}:
         p = CONFIG_DIR / f"{path}.yaml"
     if not p.exists():
-        raise UserInputError(f"editor config not found: {str(path)!r}; give a YAML path or one of debug|cpu|gpu")
+        raise UserInputError(f"editor config not found: {str(path)!r}; give a YAML path or one of debug|cpu|gpu|broad")
     data = yaml.safe_load(p.read_text()) or {}
     if isinstance(data, dict) and "config" in data:
         data = data["config"]

@@ -60,6 +60,11 @@ def heldout(path: str | Path, fraction: float) -> bool:
     """Deterministic split: the recording id's SHA-1 mapped to [0, 1) below ``fraction``."""
     name = Path(path).name
     key = name.split("-")[0] if name[0].isdigit() and "-" in name else Path(name).stem
+    return heldout_key(key, fraction)
+
+
+def heldout_key(key: str, fraction: float) -> bool:
+    """``key`` (a recording id) is held out: its SHA-1 mapped to [0, 1) falls below ``fraction``."""
     return int(hashlib.sha1(key.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < fraction
 
 
@@ -68,6 +73,8 @@ class Clip:
     label: str
     samples: np.ndarray  # (frames,) float32 at 16 kHz, peak-normalised
     path: str
+    group: str = ""  # speech: the speaker (clips of one group are joined into one voice)
+    f0_hz: float = 0.0  # speech: median F0 (0: unvoiced / not measured)
 
 
 @dataclass
@@ -79,6 +86,7 @@ class Corpus:
     names: dict[str, list[str]] = field(default_factory=dict)
     background_names: dict[str, list[str]] = field(default_factory=dict)  # backgrounds that can be targets
     scenes: list = field(default_factory=list)  # audioedit.executor.ldm.scenes.SynthScene, from cfg.synth_dirs
+    captions: dict[str, list[str]] = field(default_factory=dict)  # label -> sentences ("a cow moos"), broad corpus
 
     def num_clips(self) -> int:
         return sum(len(v) for v in self.foreground.values()) + len(self.background)
@@ -102,7 +110,14 @@ def _load(path: Path) -> np.ndarray:
 def load_corpus(cfg: DataConfig, split: str) -> Corpus:
     """All clips of ``split`` ("train" | "heldout") from the dev corpus and the starter bank."""
     want_held = split == "heldout"
-    corpus = synthetic_corpus(seed=1 if want_held else 0) if cfg.synthetic_only else _file_corpus(cfg, want_held)
+    if cfg.synthetic_only:
+        corpus = synthetic_corpus(seed=1 if want_held else 0)
+    elif cfg.corpus == "broad":
+        from audioedit.executor.ldm.broad import load_broad_corpus
+
+        corpus = load_broad_corpus(cfg, want_held)
+    else:
+        corpus = _file_corpus(cfg, want_held)
     if cfg.synth_dirs and not want_held:
         from audioedit.executor.ldm.scenes import load_synth_scenes
 
@@ -205,6 +220,8 @@ class Pair:
     gain_db: float = 0.0
     others: list[tuple[str, float, float]] = field(default_factory=list)  # (label, onset_s, offset_s)
     target_role: str = "foreground"  # "background": the texture under the whole clip is the target
+    stems: list[np.ndarray] | None = None  # mixture pairs: the sources (target = sum(gains * stems))
+    gains: list[float] | None = None
 
 
 def _crop(x: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -250,7 +267,26 @@ def finish_pair(tgt_stem: np.ndarray, others: np.ndarray, op: str, name: str, rn
 
 def make_pair(corpus: Corpus, cfg: DataConfig, rng: np.random.Generator, op: str | None = None,
               overlap: bool | None = None) -> Pair:
-    """One random (source, target, instruction) pair; see the module docstring."""
+    """One random (source, target, instruction) pair; see the module docstring. With
+    ``level_jitter_db`` the whole pair is scaled by a random gain (peak capped at 0.99)."""
+    pair = _make_pair(corpus, cfg, rng, op, overlap)
+    if cfg.level_jitter_db is None:
+        return pair
+    g = 10 ** (float(rng.uniform(*cfg.level_jitter_db)) / 20)
+    peak = max(float(np.abs(pair.source).max()), float(np.abs(pair.target).max()), 1e-9)
+    g = min(g, 0.99 / peak)
+    pair.source, pair.target = (pair.source * g).astype(np.float32), (pair.target * g).astype(np.float32)
+    if pair.stems is not None:
+        pair.stems = [(x * g).astype(np.float32) for x in pair.stems]
+    return pair
+
+
+def _make_pair(corpus: Corpus, cfg: DataConfig, rng: np.random.Generator, op: str | None,
+               overlap: bool | None) -> Pair:
+    if op is None and overlap is None and cfg.p_mixture > 0 and rng.random() < cfg.p_mixture:
+        from audioedit.executor.ldm.mixtures import mixture_pair
+
+        return mixture_pair(corpus, cfg, rng)
     op = op or str(rng.choice(cfg.ops, p=np.asarray(cfg.op_weights) / sum(cfg.op_weights)))
     if corpus.scenes and overlap is None and rng.random() < cfg.p_synth:
         from audioedit.executor.ldm.scenes import scene_pair
@@ -315,12 +351,22 @@ def background_pair(corpus: Corpus, cfg: DataConfig, rng: np.random.Generator, o
                        label=clip.label, other_events=other_events, target_role="background")
 
 
-def heldout_pairs(cfg: DataConfig, per_case: int, seed: int = 1234, backgrounds: bool = False) -> list[Pair]:
+def heldout_pairs(cfg: DataConfig, per_case: int, seed: int = 1234, backgrounds: bool = False,
+                  mixtures: bool = False) -> list[Pair]:
     """The fixed evaluation set: ``per_case`` pairs per (op, overlap) from held-out recordings, and
-    with ``backgrounds`` ``per_case`` background-target pairs per op after them."""
+    with ``backgrounds`` ``per_case`` background-target pairs per op after them; with ``mixtures``
+    (and ``p_mixture`` > 0) ``per_case`` LCR-like mixtures with one and with several targets."""
     corpus = load_corpus(cfg, "heldout")
     rng = np.random.default_rng(seed)
     pairs = [make_pair(corpus, cfg, rng, op, ov) for op in cfg.ops for ov in (False, True) for _ in range(per_case)]
     if backgrounds and corpus.named_backgrounds():
         pairs += [background_pair(corpus, cfg, rng, op) for op in cfg.ops for _ in range(per_case)]
+    if mixtures and cfg.p_mixture > 0:
+        from audioedit.executor.ldm.mixtures import mixture_pair
+
+        for multi in (False, True):
+            for _ in range(per_case):
+                pair = mixture_pair(corpus, cfg, rng, multi=multi)
+                pair.overlap = multi  # evaluation rows: one target (no) / several (yes)
+                pairs.append(pair)
     return pairs

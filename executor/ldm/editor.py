@@ -17,6 +17,7 @@ crossfades; outside the span the output is the input, sample for sample.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +70,7 @@ class LdmEditor:
         self.editor = editor
         self.cfg = editor.cfg
         self.info = info or {}
-        self.labels: set[str] = set(self.info.get("labels") or [])  # trained-on sounds (empty: unknown, no check)
+        self.labels: set[str] = set(self.info.get("labels") or [])  # trained-on sounds (a note, never a refusal)
 
     # --- one learned edit on one span ----------------------------------------------------------
     def gain_mask(self, audio: Audio, instruction: str, span_s: tuple[float, float], *, seed: int = 0,
@@ -123,6 +124,22 @@ class LdmEditor:
         return crossfade_into(np.zeros_like(audio.samples), full, audio.frame(a), min(audio.num_frames, audio.frame(b)), fade)
 
     # --- steps ---------------------------------------------------------------------------------
+    def nearest_trained(self, label: str) -> tuple[str, float]:
+        """The trained label whose name is nearest to ``label``'s in the instruction encoder's pooled
+        space, and the cosine similarity (("", 0.0) when the export lists no labels)."""
+        if not self.labels:
+            return "", 0.0
+        names = sorted(self.labels)
+        pooled = self.editor.text([n.replace("_", " ") for n in [label, *names]]).pooled
+        sims = torch.nn.functional.cosine_similarity(pooled[:1], pooled[1:])
+        k = int(torch.argmax(sims))
+        return names[k], float(sims[k])
+
+    def untrained(self, targets: list[Event]) -> list[str]:
+        """Target labels outside the export's trained labels (``info.json``; empty when it lists none).
+        The editor is conditioned on free text and runs them all the same."""
+        return sorted({e.label for e in targets} - self.labels) if self.labels else []
+
     def _span(self, ev: Event, duration_s: float) -> tuple[float, float]:
         m = self.cfg.sampler.margin_s
         return check_span((ev.onset_s - m, ev.offset_s + m), duration_s)
@@ -137,12 +154,15 @@ class LdmEditor:
             if not targets:
                 raise UserInputError(f"step {step.id!r} ({step.op}) names no event of this scene; "
                                      f"events: {[e.id for e in scene.events]}")
-            unknown = sorted({e.label for e in targets} - self.labels) if self.labels else []
-            if unknown:
-                raise ExecutionError(f"the learned editor was never trained on {unknown}: it cannot find them in a "
-                                     f"mixture; its sounds are {sorted(self.labels)} (give stems for an exact edit)")
         if isinstance(step, (AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep)):
-            return execute_step(self, scene, step, bank=bank, rng=rng)
+            result = execute_step(self, scene, step, bank=bank, rng=rng)
+            unknown = [] if isinstance(step, AddStep) else self.untrained(targets)
+            if unknown:  # free text: run anyway, say so (with the nearest trained sound); the verifier decides
+                near = "; ".join(f"{u!r} nearest {lb!r} (cosine {cos:.2f})" for u in unknown
+                                 for lb, cos in [self.nearest_trained(u)])
+                result = replace(result, notes=[*result.notes, f"not among the sounds the editor was trained on: "
+                                                f"{unknown}; edited from the text of the instruction ({near})"])
+            return result
         raise ExecutionError(f"the ldm editor cannot run op {getattr(step, 'op', step)!r}")
 
 

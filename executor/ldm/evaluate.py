@@ -3,7 +3,8 @@
     python -m audioedit.executor.ldm.evaluate --editor executor/ldm/assets/cpu [--per-case 20] [--json out.json]
 
 For every held-out pair (mixture only, no stems) and op (remove / loudness / extract, with and
-without an overlapping event; and with a background texture as the target, "(background)"): SI-SDR and LSD of the output to the target, and LSD of the output
+without an overlapping event; and with a background texture as the target, "(background)"; with
+``data.p_mixture`` > 0 also the LCR-like ``mixture`` pairs, one target / several = overlap no / yes): SI-SDR and LSD of the output to the target, and LSD of the output
 to the source outside the edited span (preservation; 0 = untouched). Systems: ``identity``
 (return the source), ``oracle`` (the true band gains through the representation, the ceiling),
 ``ldm_one_step`` and ``ldm_flow`` (the editor, localized, as the executor runs it) and
@@ -135,11 +136,12 @@ def _outputs(ed, pair: Pair, systems: list[str]) -> dict[str, np.ndarray | None]
 
 
 def evaluate(ed, per_case: int = 20, seed: int = 1234, systems: list[str] | None = None,
-             latency: bool = True) -> EvalResult:
-    """Run the benchmark for the ``LdmEditor`` ``ed`` (see module doc)."""
+             latency: bool = True, data=None) -> EvalResult:
+    """Run the benchmark for the ``LdmEditor`` ``ed`` (see module doc). ``data``: the ``DataConfig``
+    of the held-out pairs (default the editor's own; another's to compare two editors on one set)."""
     systems = systems or ["identity", "oracle", "ldm_one_step", "ldm_flow", "ldm_extract_gain", "ldm_remove_complement",
                           "ldm_source_minus_extract", "dsp_mixture"]
-    pairs = heldout_pairs(ed.cfg.data, per_case=per_case, seed=seed, backgrounds=True)
+    pairs = heldout_pairs(data or ed.cfg.data, per_case=per_case, seed=seed, backgrounds=True, mixtures=True)
     scores: dict[tuple[str, bool, str], list[tuple[float, float, float, float, float]]] = {}
     for pair in pairs:
         outs = _outputs(ed, pair, systems)
@@ -151,7 +153,7 @@ def evaluate(ed, per_case: int = 20, seed: int = 1234, systems: list[str] | None
                 continue
             s = si_sdr(y, pair.target)
             ref_out = pair.target if pair.op == "extract" else pair.source
-            op = pair.op if pair.target_role == "foreground" else f"{pair.op} (background)"
+            op = pair.op if pair.target_role in ("foreground", "mixture") else f"{pair.op} (background)"
             scores.setdefault((op, pair.overlap, name), []).append(
                 (s, lsd(y, pair.target), lsd(y, ref_out, frames=mask), float(s > base + 1e-6),
                  lsd(y, pair.target, frames=~mask)))
@@ -225,6 +227,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sampler-config", default=None, help="take the sampler settings from this config")
     parser.add_argument("--systems", default=None, help="comma-separated subset, e.g. identity,ldm_one_step")
     parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument("--pairs-config", default=None,
+                        help="take the held-out pairs' data settings from this config (e.g. configs/editor/cpu.yaml "
+                             "to compare an editor with the shipped one on the same pairs)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     torch.set_num_threads(1)
@@ -240,7 +245,12 @@ def main(argv: list[str] | None = None) -> None:
     if upd:
         ed.cfg.sampler = ed.cfg.sampler.model_copy(update=upd)
     systems = args.systems.split(",") if args.systems else None
-    result = evaluate(ed, per_case=args.per_case, systems=systems, latency=not args.no_latency)
+    data = None
+    if args.pairs_config:
+        from audioedit.executor.ldm.config import load_config
+
+        data = load_config(args.pairs_config).data
+    result = evaluate(ed, per_case=args.per_case, systems=systems, latency=not args.no_latency, data=data)
     print(format_table(result))
     if args.json:
         Path(args.json).write_text(result.model_dump_json(indent=2))

@@ -180,6 +180,11 @@ def export_run(run_dir: str | Path, dest: str | Path, eval_json: str | Path | No
         split = f"corpus not available at export time: {exc}"
     (out / "info.json").write_text(json.dumps(info, indent=2))
 
+    if cfg.data.corpus == "broad":
+        from audioedit.executor.ldm.datacard_broad import broad_card
+
+        (out / "DATA_CARD.md").write_text(broad_card(cfg, state, params, split, table))
+        return out
     (out / "DATA_CARD.md").write_text(DATA_CARD.format(
         name=cfg.name, params=params, steps=state["step"], batch=cfg.train.batch_size, examples=state["examples"],
         hours=state["elapsed_s"] / 3600, p_regress=cfg.objective.p_regress, eval_table=table, split=split,

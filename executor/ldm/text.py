@@ -22,8 +22,11 @@ class TextBatch:
     pooled: torch.Tensor  # (B, hidden) mean of the real tokens
 
 
+CACHE_MAX = 20_000  # distinct instructions kept (broad mixtures rarely repeat one; ~30 kB each)
+
+
 class InstructionEncoder:
-    """Frozen; caches every distinct instruction's token states (training repeats templates)."""
+    """Frozen; caches distinct instructions' token states (training repeats templates), up to ``CACHE_MAX``."""
 
     def __init__(self, cfg: TextConfig, seed: int = 0):
         from audioedit.clap.small_model import TextTower
@@ -35,6 +38,8 @@ class InstructionEncoder:
     @torch.no_grad()
     def _states(self, texts: list[str]) -> None:
         missing = sorted({t for t in texts if t not in self._cache})
+        if missing and len(self._cache) + len(missing) > CACHE_MAX:
+            self._cache.clear()
         for start in range(0, len(missing), 128):
             chunk = missing[start : start + 128]
             batch = self.tower.tokenizer(chunk, padding=True, truncation=True, max_length=self.tower.max_tokens,

@@ -44,6 +44,7 @@ from audioedit.executor.ldm.flow import DELTA_SCALE, flow_loss
 log = logging.getLogger(__name__)
 CHECKPOINT = "checkpoint.pt"
 SHIPPED_DIR = Path(__file__).resolve().parent / "assets" / "cpu"
+FROM_CONFIG = "config"  # warm_start default: the config's own ``warm_start`` export, else SHIPPED_DIR
 ARCHITECTURE = ("representation", "text", "model")  # config sections the weights depend on
 NON_ARCHITECTURE = {"model.dropout"}
 
@@ -224,13 +225,23 @@ def _log_row(run: _Run, window: list[dict]) -> dict:
     return row
 
 
+def warm_start_dir(cfg: EditorConfig) -> Path:
+    """The export a run of ``cfg`` without a checkpoint starts from: the config's ``warm_start``
+    (relative to the repository), else the shipped ``assets/cpu``."""
+    if cfg.warm_start is None:
+        return SHIPPED_DIR
+    p = Path(cfg.warm_start)
+    return p if p.is_absolute() else Path(__file__).resolve().parents[2] / p
+
+
 def train(config_path: str | Path, out_dir: str | Path, resume: bool = True, max_steps: int | None = None,
-          time_limit_s: float | None = None, warm_start: str | Path | None = SHIPPED_DIR,
+          time_limit_s: float | None = None, warm_start: str | Path | None = FROM_CONFIG,
           data_dirs: list[str] | None = None, data_root: str | Path | None = None) -> TrainResult:
     """Train (or continue training) the editor of ``config_path`` into ``out_dir``.
 
     ``resume``: continue from ``out_dir/checkpoint.pt``, else warm-start from the export in
-    ``warm_start`` if it is compatible (None: never); ``resume=False``: from scratch.
+    ``warm_start`` if it is compatible (default: the config's ``warm_start``, else the shipped
+    export; None: never); ``resume=False``: from scratch.
 
     ``data_dirs``: synth datasets (``audioedit synth pairs``) whose scenes are cut into training
     pairs (they replace the config's ``data.synth_dirs``; kept as given, so no machine path reaches an
@@ -245,13 +256,15 @@ def train(config_path: str | Path, out_dir: str | Path, resume: bool = True, max
     if data_root is not None:
         cfg.data.dev_root = str(data_root)
     torch.set_num_threads(cfg.train.threads)
+    if warm_start == FROM_CONFIG:
+        warm_start = warm_start_dir(cfg)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     run = _Run(cfg, out, resume, None if warm_start is None else Path(warm_start))
     resumed_from = run.step
     (out / "config.json").write_text(cfg.model_dump_json(indent=2))
     corpus = load_corpus(cfg.data, "train")
-    val_pairs = heldout_pairs(cfg.data, per_case=max(1, 32 // (2 * len(cfg.data.ops))), seed=99)
+    val_pairs = heldout_pairs(cfg.data, per_case=max(1, 32 // (2 * len(cfg.data.ops))), seed=99, mixtures=True)
     val_batch = run.editor.batch(val_pairs)
     max_steps = max_steps if max_steps is not None else cfg.train.max_steps
     last_ckpt, window, loss_value = time.monotonic(), [], float("nan")
@@ -285,8 +298,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="runs/editor")
     parser.add_argument("--no-resume", action="store_true",
                         help="start from scratch even if a checkpoint or a compatible export exists")
-    parser.add_argument("--warm-start", default=str(SHIPPED_DIR),
-                        help="export to start from when OUT has no checkpoint (default: the shipped one)")
+    parser.add_argument("--warm-start", default=FROM_CONFIG,
+                        help="export to start from when OUT has no checkpoint (default: the config's warm_start, "
+                             "else the shipped one)")
     parser.add_argument("--no-warm-start", action="store_true", help="never warm-start from an export")
     parser.add_argument("--max-steps", type=int, default=None)
     parser.add_argument("--time-limit-s", type=float, default=None)
