@@ -29,7 +29,6 @@ def ground_request(scene: Scene, request: str, clap: AudioTextModel | None = Non
     from audioedit.agents.speech_detect import with_speech_events
     from audioedit.planner.goals import grounding_labels
     from audioedit.planner.rules import sound_queries
-    from audioedit.planner.vocab import canonical_label
 
     if scene.events or scene.events_from != EventsFrom.NONE:
         return scene
@@ -49,7 +48,7 @@ def ground_request(scene: Scene, request: str, clap: AudioTextModel | None = Non
         return scene
     from audioedit.clap.grounding import ground
 
-    entry_of = {label: canonical_label(label) or label for label in labels}
+    entry_of = {label: vocabulary.key_of_label(label) or label for label in labels}  # 'thunder' -> thunderstorm
     texts = {label: vocabulary.grounding_texts(entry_of[label]) for label in labels}
     events = list(scene.events)
     counters = {"foreground": 0, "background": 0}
