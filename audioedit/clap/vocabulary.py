@@ -37,9 +37,10 @@ def entries(sets: tuple[str, ...] = CLAP_SETS) -> list[dict]:
     return [e for e in table()["entries"] if set(e["sets"]) & set(sets)]
 
 
-def entry(key: str) -> dict:
+def entry(key: str, sets: tuple[str, ...] = CLAP_SETS) -> dict:
+    """The entry of ``key`` (or of its alias) among ``sets``; KeyError when there is none."""
     key = table()["aliases"].get(key, key)
-    for e in table()["entries"]:
+    for e in entries(sets):
         if e["key"] == key:
             return e
     raise KeyError(key)
@@ -59,7 +60,7 @@ def source_key(source: str, label: str) -> str | None:
 
 def _entry_or_none(label: str) -> dict | None:
     try:
-        return entry(label)
+        return entry(label, ALL_SETS)
     except KeyError:
         return None
 
