@@ -4,7 +4,8 @@
 with events (annotation, stems) comes back unchanged. Otherwise every sound the request treats as
 a target is a question for the audio (``audioedit.planner.rules.sound_queries``: "remove the cow and the
 dogs" -> cow, dog bark — any phrase, not only names in the vocabulary), answered by CLAP's
-sliding-window grounding (``audioedit.clap.grounding``); speech by the voice detector
+sliding-window grounding (``audioedit.clap.grounding``), each sound queried by its vocabulary entry's
+name, synonyms and captions together (``audioedit.clap.vocabulary.grounding_texts``); speech by the voice detector
 (``audioedit.agents.speech_detect``). Found events come back with
 ``source="detected"`` and a confidence; the scene's ``events_from`` becomes ``"detected"`` and its
 ``meta["searched"]`` lists what was looked for, so the planner can say "no cow was found (found:
@@ -16,12 +17,11 @@ from __future__ import annotations
 
 import logging
 
+from audioedit.clap import vocabulary
 from audioedit.protocols import AudioTextModel
 from audioedit.scene import EventSource, EventsFrom, Scene
 
 log = logging.getLogger(__name__)
-BACKGROUND_LABELS = {"traffic", "rain", "wind", "running_water", "dishes", "street", "park", "restaurant",
-                     "air_conditioner", "engine_idling", "noise", "music"}
 
 
 def ground_request(scene: Scene, request: str, clap: AudioTextModel | None = None) -> Scene:
@@ -29,7 +29,6 @@ def ground_request(scene: Scene, request: str, clap: AudioTextModel | None = Non
     from audioedit.agents.speech_detect import with_speech_events
     from audioedit.planner.goals import grounding_labels
     from audioedit.planner.rules import sound_queries
-    from audioedit.planner.vocab import display_name
 
     if scene.events or scene.events_from != EventsFrom.NONE:
         return scene
@@ -49,12 +48,13 @@ def ground_request(scene: Scene, request: str, clap: AudioTextModel | None = Non
         return scene
     from audioedit.clap.grounding import ground
 
-    by_query = {display_name(label): label for label in labels}
+    entry_of = {label: vocabulary.key_of_label(label) or label for label in labels}  # 'thunder' -> thunderstorm
+    texts = {label: vocabulary.grounding_texts(entry_of[label]) for label in labels}
     events = list(scene.events)
     counters = {"foreground": 0, "background": 0}
-    for ev in ground(clap, scene.audio, list(by_query)):
-        label = by_query[ev.label]
-        role = "background" if label in BACKGROUND_LABELS else "foreground"
+    for ev in ground(clap, scene.audio, texts):
+        label = ev.label
+        role = "background" if vocabulary.is_background(entry_of[label]) else "foreground"
         events.append(ev.model_copy(update={"id": f"{role}{counters[role]}_{label}", "label": label, "role": role,
                                             "source": EventSource.DETECTED}))
         counters[role] += 1

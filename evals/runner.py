@@ -34,6 +34,7 @@ from audioedit.errors import UserInputError
 from audioedit.tasks import run_tasks
 
 from audioedit.evals.methods import METHODS
+from audioedit.evals.records import EvalRecord
 from audioedit.evals.suites import EvalItem, Suite, item_source, item_target, load_suite
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def _resources(options_json: str):
 
 
 def evaluate_item(item_json: str, methods: list[str], options_json: str, figures: bool = False) -> dict:
-    """All ``methods`` on one item: ``{"records": [...], "vectors": [...]}`` (never raises)."""
+    """All ``methods`` on one item: ``{"records": [EvalRecord JSON, ...], "vectors": [...]}`` (never raises)."""
     from audioedit.evals.methods import run_method
     from audioedit.evals.scoring import score_output, target_vectors
 
@@ -102,30 +103,30 @@ def evaluate_item(item_json: str, methods: list[str], options_json: str, figures
         tvec = target_vectors(target, clap, classifier)
     except Exception as exc:  # the item itself is broken: one error record per method
         err = f"{type(exc).__name__}: {exc}"
-        return {"records": [base | {"method": m, "status": "error", "reason": err} for m in methods], "vectors": []}
+        return {"records": [EvalRecord(**base, method=m, status="error", reason=err).to_json_dict() for m in methods],
+                "vectors": []}
     records, vectors = [], ([{"item": item.id, "method": "target"} | tvec] if tvec else [])
     for method in methods:
-        rec = base | {"method": method}
         try:
             result = run_method(method, item, ctx, source, target)
-            rec |= {"status": result.status, "reason": result.reason[:500],
-                    "timings_s": {k: round(v, 4) for k, v in result.timings_s.items()},
-                    "backends": result.backends, "steps": result.steps}
+            rec = EvalRecord(**base, method=method, status=result.status, reason=result.reason[:500],
+                             timings_s={k: round(v, 4) for k, v in result.timings_s.items()},
+                             backends=result.backends, steps=result.steps)
             if result.plan_check is not None:
-                rec["plan_check"] = result.plan_check
+                rec.plan_check = result.plan_check
             if result.audio is not None:
                 scores, vec = score_output(item, source, target, result.audio, clap=clap, classifier=classifier,
                                            target_vectors=tvec)
-                rec["metrics"] = {k: (None if v is None else round(float(v), 4)) for k, v in scores.items()}
+                rec.metrics = {k: (None if v is None else round(float(v), 4)) for k, v in scores.items()}
                 if vec:
                     vectors.append({"item": item.id, "method": method} | vec)
                 if figures and method in opts.figure_methods:
-                    rec["figure"] = _figure(item, source, result.audio, method, rec["metrics"], Path(opts.out_dir))
+                    rec.figure = _figure(item, source, result.audio, method, rec.metrics, Path(opts.out_dir))
         except Exception as exc:  # recorded, retried on resume
             log.warning("item %s method %s: %s", item.id, method, exc)
-            rec |= {"status": "error", "reason": f"{type(exc).__name__}: {exc}",
-                    "trace": traceback.format_exc(limit=3)[-800:]}
-        records.append(rec)
+            rec = EvalRecord(**base, method=method, status="error", reason=f"{type(exc).__name__}: {exc}",
+                             trace=traceback.format_exc(limit=3)[-800:])
+        records.append(rec.to_json_dict())
     return {"records": records, "vectors": vectors}
 
 
@@ -154,10 +155,12 @@ def shrink_png(path: Path, scale: float = 0.5, colors: int = 32) -> None:
 
 
 def read_records(out_dir: str | Path) -> list[dict]:
+    """The records of ``out_dir/results.jsonl``, each validated as an ``EvalRecord`` (a malformed line raises)."""
     path = Path(out_dir) / RESULTS
     if not path.is_file():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [EvalRecord.model_validate_json(line).to_json_dict() for line in lines]
 
 
 def _latest(records: list[dict]) -> list[dict]:

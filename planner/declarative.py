@@ -28,7 +28,7 @@ from audioedit.planner.vocab import canonical_label
 
 CALM_GAIN_DB = -6.0
 FOCUS_GAIN_DB = -10.0
-ALARMING = ("siren", "car_horn", "gun_shot", "jackhammer", "drilling", "dog_bark", "alarm")
+ALARMING = ("siren", "car_horn", "gun_shot", "jackhammer", "drilling", "dog_bark", "clock_alarm")
 
 KEEP_REST_RE = re.compile(
     r"^(?:and\s+|but\s+)?(?:(?:keep|leave|preserve|retain)\s+(?:everything|all|anything)\s+else(?:\s+(?:as (?:it )?is|as it was|"

@@ -28,6 +28,7 @@ from audioedit.ops import eq, reverb
 from audioedit.steps import whole_recording
 from audioedit.planner.builder import StepBuilder
 from audioedit.planner.scene_kb import SceneEntry, SceneSound, load_kb
+from audioedit.clap import vocabulary
 from audioedit.planner.vocab import RELATED, canonical_label, display_name
 
 MAX_STEPS = 8
@@ -94,14 +95,17 @@ def plan_entry(entry: SceneEntry, source: str, builder: StepBuilder, max_adds: i
     budget = MAX_STEPS - fx - len(adds)
     detected = g.scene is not None and g.scene.events_from == "detected"
     done: set[str] = set()
-    for label, gain in [(c, None) for c in entry.clashes] + [(c, lower_gain_db) for c in entry.lower]:
-        if label not in present:
-            label = next((r for r in RELATED.get(label, ()) if r in present and r not in entry.clashes), "")
-            if not label or any(s.label == label for s in entry.sounds):
+    clashes = {_concept(c) for c in entry.clashes}
+    for kb_label, gain in [(c, None) for c in entry.clashes] + [(c, lower_gain_db) for c in entry.lower]:
+        concept = _concept(kb_label)
+        if concept not in present:
+            concept = next((r for r in RELATED.get(concept, ()) if r in present and r not in clashes), "")
+            if not concept or any(_concept(s.label) == concept for s in entry.sounds):
                 continue
-        if label in done:
+        if concept in done:
             continue
-        done.add(label)
+        done.add(concept)
+        label = present[concept]
         if detected:
             g.note(f"{display_name(label)} was detected (CLAP, no annotation or stems) and "
                    + ("clashes with" if gain is None else "is too prominent for") + f" {entry.name}; a detected sound "
@@ -110,7 +114,7 @@ def plan_entry(entry: SceneEntry, source: str, builder: StepBuilder, max_adds: i
         if budget <= 0:
             g.note(f"'{display_name(label)}' clashes with {entry.name} but the plan is at {MAX_STEPS} steps: left")
             continue
-        for ref in g.refs(present[label], source) or ():
+        for ref in g.refs(label, source) or ():
             if gain is None:
                 builder.remove(ref, source)
             else:
@@ -131,6 +135,11 @@ def plan_entry(entry: SceneEntry, source: str, builder: StepBuilder, max_adds: i
                       preset=entry.timbre)
 
 
+def _concept(label: str) -> str:
+    """The vocabulary entry a knowledge-base ``label`` is ('thunder' -> 'thunderstorm'), else ``label``."""
+    return vocabulary.key_of_label(label) or label
+
+
 def _adds(entry: SceneEntry, present: dict[str, str], g, max_adds: int) -> list[tuple[str, SceneSound]]:
     """(bank label, knowledge-base sound) for the missing sounds to add, most characteristic first."""
     bank = set(g.sounds)
@@ -138,7 +147,7 @@ def _adds(entry: SceneEntry, present: dict[str, str], g, max_adds: int) -> list[
     later, lacking = [], []
     for s in entry.sounds:
         options = [s.label, *s.alts]
-        if any(o in present or set(RELATED.get(o, ())) & set(present) for o in options):
+        if any(_concept(o) in present or set(RELATED.get(_concept(o), ())) & set(present) for o in options):
             g.note(f"{display_name(s.label)} is already there: not added")
             continue
         usable = [o for o in options if not bank or o in bank]

@@ -1,9 +1,11 @@
 """The sound-label vocabulary and ``match_label``: free text -> one of a set of candidate labels.
 
-``VOCAB`` maps each canonical label (UrbanSound8K's ten classes, Scaper's test classes, the
-starter bank's labels and a few common extras) to the phrases people use for it. ``RELATED``
-lists labels that may stand in for each other when the exact one is absent (the user says
-"traffic", the scene has ``street``).
+The labels, their phrases and which labels may stand in for each other come from the one label
+vocabulary (``audioedit/clap/vocabulary.json``, read through ``audioedit.clap.vocabulary``): every
+entry's key is a canonical label (the CLAP's classes, Scaper's test labels, the starter bank's);
+``VOCAB`` maps it to the phrases people use for it, ``RELATED`` to the labels that may stand in when
+it is absent (the user says "traffic", the scene has ``street``), ``BROADER`` to the labels it is a
+kind of (the user says "the violin", the scene has ``music``).
 
     >>> match_label("the barking pup", ["siren", "dog_bark"])
     'dog_bark'
@@ -13,11 +15,13 @@ lists labels that may stand in for each other when the exact one is absent (the 
     'human_voice'
     >>> match_label("traffic", ["street", "siren"])
     'street'
+    >>> canonical_label("the mooing")
+    'cow'
     >>> match_label("make it pop", ["siren", "car_horn"]) is None
     True
 
 Matching order (first hit wins): exact label -> vocabulary concept (synonyms, plurals, the
-longest phrase first) -> related concept -> shared words ("horn" -> ``car_horn``) -> difflib
+longest phrase first) -> broader, then related concept -> shared words ("horn" -> ``car_horn``) -> difflib
 fuzzy match (cutoff ``FUZZY_CUTOFF``). A phrase that matches nothing returns None.
 """
 
@@ -28,99 +32,21 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from audioedit.clap import vocabulary
+
 FUZZY_CUTOFF = 0.8  # difflib ratio for a whole phrase; "sirne" ~ "siren" (0.8) passes, "pop" ~ "park" does not
 WORD_FUZZY_CUTOFF = 0.86  # stricter for single words inside a longer phrase ("being" !~ "beeping", 0.83)
 MAX_PHRASE_WORDS = 4
 
-VOCAB: dict[str, tuple[str, ...]] = {
-    # UrbanSound8K
-    "air_conditioner": ("air conditioner", "air conditioning", "aircon", "air con", "ac unit", "ac", "hvac"),
-    "car_horn": ("horn", "car horn", "honk", "honking", "hooter", "beep", "beeping", "klaxon", "horn honk",
-                 "car honking", "car honk", "honking car", "car horn honking", "honking horn"),
-    "children_playing": ("children", "child", "kid", "kids playing", "children playing", "playground",
-                         "children voices", "kids"),
-    "dog_bark": ("dog", "dog bark", "dogbark", "bark", "barking", "dog barking", "barking dog", "pup",
-                 "puppy", "woof", "hound", "doggy", "doggo", "yap", "yapping", "howl", "howling"),
-    "drilling": ("drill", "drilling", "power drill", "electric drill"),
-    "engine_idling": ("engine", "engine idling", "idling", "idling engine", "idle", "motor", "running engine",
-                      "idling car"),
-    "gun_shot": ("gun", "gunshot", "gun shot", "shot", "gunfire", "firing", "shooting", "pistol", "rifle"),
-    "jackhammer": ("jackhammer", "jack hammer", "pneumatic drill", "pneumatic hammer"),
-    "siren": ("siren", "ambulance", "police siren", "fire engine", "fire truck", "police car",
-              "emergency vehicle", "wail", "wailing"),
-    "street_music": ("street music", "busker", "busking", "street musician", "street band", "street performer"),
-    # Scaper's test data
-    "human_voice": ("human voice", "voice", "human", "vocal", "singing", "singer"),
-    "park": ("park", "parkland", "park ambience"),
-    "restaurant": ("restaurant", "cafe", "café", "diner", "bistro", "canteen", "cafeteria", "restaurant ambience"),
-    "street": ("street", "street noise", "street ambience", "road", "city", "city noise", "urban"),
-    "noise": ("noise", "hiss", "static", "white noise", "pink noise"),
-    # starter bank: foreground
-    "bird": ("bird", "birdsong", "bird song", "birdcall", "bird call", "chirp", "chirping", "tweet", "tweeting",
-             "robin", "sparrow", "songbird", "cuckoo", "warble", "warbling", "twitter", "twittering",
-             "birds chirping", "pigeon", "seagull", "gull", "owl"),
-    "speech": ("speech", "speaker", "speaking", "talking", "talk", "talker", "spoken", "conversation",
-               "person talking", "man speaking", "woman speaking", "people talking", "narration", "narrator",
-               "dialogue", "announcer", "lecture", "voiceover", "man", "woman", "person", "people"),
-    "cat": ("cat", "meow", "miaow", "meowing", "miaowing", "kitten", "kitty", "purr", "purring"),
-    "door_knock": ("knock", "knocking", "door knock", "knock on the door", "knocking on the door", "door"),
-    "footsteps": ("footsteps", "footstep", "step", "walking", "feet", "footfall", "stomping"),
-    "bell": ("bell", "chime", "chiming", "ding", "church bell", "doorbell", "bell ringing", "ringing bell", "gong"),
-    "phone_ring": ("phone", "telephone", "phone ring", "phone ringing", "ringtone", "ring tone", "cellphone",
-                   "cell phone", "mobile phone", "ringing phone", "ring", "ringing"),
-    # starter bank: background
-    "traffic": ("traffic", "car", "vehicle", "road noise", "passing car", "highway", "motorway", "freeway",
-                "traffic noise", "rush hour"),
-    "rain": ("rain", "raining", "rainfall", "drizzle", "downpour", "rainstorm", "raindrop", "rain shower"),
-    "wind": ("wind", "windy", "breeze", "gust", "gusting", "howling wind"),
-    "running_water": ("running water", "water", "tap", "faucet", "stream", "brook", "creek", "river",
-                      "flowing water", "trickle", "gurgle", "gurgling", "tap water", "running tap", "fountain"),
-    "dishes": ("dishes", "dish", "plate", "cutlery", "crockery", "washing up", "doing the dishes", "pots and pans",
-               "pot", "clatter", "clattering", "clinking", "silverware"),
-    # common extras
-    "music": ("music", "song", "melody", "tune", "soundtrack", "instrumental", "guitar", "piano", "violin",
-              "trumpet", "tabla", "banjo", "oboe", "drum", "radio"),
-    "baby_cry": ("baby", "baby cry", "baby crying", "crying baby", "crying", "cry", "infant", "newborn"),
-    "applause": ("applause", "clapping", "clap", "handclap"),
-    "crowd": ("crowd", "crowd noise", "cheering", "cheer", "chatter", "babble", "murmur", "audience"),
-    "laughter": ("laughter", "laugh", "laughing", "giggle", "giggling"),
-    "thunder": ("thunder", "thunderclap", "thunderstorm"),
-    "clock_tick": ("clock", "ticking", "tick", "clock ticking", "tick tock"),
-    "keyboard_typing": ("typing", "keyboard", "keystroke", "typewriter"),
-    "glass_breaking": ("glass breaking", "breaking glass", "shatter", "shattering", "broken glass"),
-    "helicopter": ("helicopter", "chopper"),
-    "airplane": ("airplane", "aeroplane", "plane", "jet", "aircraft"),
-    "train": ("train", "railway", "locomotive", "tram"),
-    "ocean": ("ocean", "sea", "wave", "surf", "seaside"),
-    "insects": ("insect", "bee", "cricket", "cicada", "mosquito", "buzzing insect"),
-    "chicken": ("chicken", "hen", "clucking"),
-    "sheep": ("sheep", "bleat", "bleating", "baa"),
-    "whale": ("whale", "whale song", "humpback"),
-    "cough": ("cough", "coughing"),
-    "alarm": ("alarm", "alarm clock", "smoke alarm", "fire alarm"),
-    "horse": ("horse", "hoof", "hooves", "clip clop", "galloping", "neigh", "neighing"),
-    "duck": ("duck", "quack", "quacking"),
-    "boat": ("boat", "motorboat", "speedboat", "outboard motor"),
-    "explosion": ("explosion", "blast", "firework", "boom"),
-    "toilet_flush": ("toilet", "toilet flush", "toilet flushing", "flush", "flushing"),
-}
 
-# label -> labels that may stand in for it when it is absent from the candidates (in order)
-RELATED: dict[str, tuple[str, ...]] = {
-    "traffic": ("street", "engine_idling"),
-    "street": ("traffic", "engine_idling"),
-    "engine_idling": ("traffic", "street"),
-    "speech": ("human_voice",),
-    "human_voice": ("speech",),
-    "music": ("street_music",),
-    "street_music": ("music",),
-    "jackhammer": ("drilling",),
-    "drilling": ("jackhammer",),
-    "crowd": ("restaurant", "human_voice", "speech"),
-    "restaurant": ("crowd",),
-    "siren": ("alarm",),
-    "alarm": ("siren",),
-}
+def _phrases(e: dict) -> tuple[str, ...]:
+    return tuple(e["words"]) or (e["name"], *e["synonyms"])
+
+
+# entry key -> the phrases people use for it; entry key -> entries that may stand in for it when it is absent
+VOCAB: dict[str, tuple[str, ...]] = {e["key"]: _phrases(e) for e in vocabulary.entries(vocabulary.ALL_SETS)}
+RELATED: dict[str, tuple[str, ...]] = {key: vocabulary.related(key) for key in VOCAB if vocabulary.related(key)}
+BROADER: dict[str, tuple[str, ...]] = {key: vocabulary.broader(key) for key in VOCAB if vocabulary.broader(key)}
 
 # words that never carry the label ("the loud barking dog" -> "barking dog")
 STOPWORDS = frozenset(
@@ -162,10 +88,21 @@ def content_tokens(text: str) -> list[str]:
 
 
 def _build_index() -> dict[str, str]:
+    """Singular phrase -> entry key; the first claim wins: every entry's informal words (as typed),
+    then every key and name, then every synonym without its articles ("a cow mooing" -> "cow mooing")."""
+    every = vocabulary.entries(vocabulary.ALL_SETS)
+    claims = [tokens(w) for e in every for w in e["words"]]
+    owners = [e["key"] for e in every for _ in e["words"]]
+    for e in every:
+        claims += [tokens(e["key"]), tokens(e["name"])]
+        owners += [e["key"], e["key"]]
+    for e in every:
+        claims += [content_tokens(s) for s in e["synonyms"]]
+        owners += [e["key"]] * len(e["synonyms"])
     index: dict[str, str] = {}
-    for label, phrases in VOCAB.items():
-        for phrase in (label, *phrases):
-            index.setdefault(" ".join(tokens(phrase)), label)
+    for words, key in zip(claims, owners):
+        if 0 < len(words) <= MAX_PHRASE_WORDS:
+            index.setdefault(" ".join(words), key)
     return index
 
 
@@ -238,7 +175,7 @@ def match_label(text: str, candidates: Sequence[str]) -> str | None:
         if hits:
             return min(hits, key=lambda c: c != concept)
     for concept in concepts:
-        for related in RELATED.get(concept, ()):
+        for related in (*BROADER.get(concept, ()), *RELATED.get(concept, ())):
             hits = [c for c in cands if cand_concepts[c] == related]
             if hits:
                 return hits[0]

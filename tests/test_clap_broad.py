@@ -28,16 +28,17 @@ def test_vocabulary_table_is_generated_from_its_script():
 
 def test_vocabulary_maps_labels_and_phrases():
     from audioedit.clap.captions import CLASSES, CORE_KEYS
-    from audioedit.clap.vocabulary import lookup_phrase, source_key
+    from audioedit.clap.vocabulary import source_key
+    from audioedit.planner.vocab import canonical_label
 
     assert len(CORE_KEYS) == 30 and len(CLASSES) > 130
     assert source_key("esc50_16k", "dog") == "dog_bark" and source_key("esc50_16k", "cow") == "cow"
     assert source_key("ufoai_foley", "footsteps_gravel") == "footsteps"
     assert source_key("gcompris", "eraser") is None and source_key("index_only_folder", "x") is None
     assert source_key("ktuberling_speech", "apple") == "speech"
-    assert lookup_phrase("remove the cow") == "cow"
-    assert lookup_phrase("footsteps on gravel") == "footsteps"
-    assert lookup_phrase("a quasar") is None
+    assert canonical_label("remove the cow") == "cow"  # the planner's matching reads the same table
+    assert canonical_label("footsteps on gravel") == "footsteps"
+    assert canonical_label("a quasar") is None
 
 
 def test_licences_count_as_permissive_only_when_free():

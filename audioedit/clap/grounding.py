@@ -95,13 +95,33 @@ def curve_to_events(scores: np.ndarray, centres_s: np.ndarray, label: str, cfg: 
     return events
 
 
-def ground(model: ClapModel, audio: Audio, labels: str | list[str], cfg: GroundingConfig | None = None) -> list[Event]:
-    """Detected events of each free-text label in ``audio``, sorted by onset. ``cfg`` defaults to the
-    settings calibrated for ``model`` (its ``grounding``), else ``GroundingConfig()``."""
+def ensemble_curve(model: ClapModel, window_emb: np.ndarray, texts_by_label: dict[str, list[str]],
+                   references: list[str] | None = None) -> np.ndarray:
+    """``(n_windows, n_labels)`` z-scores of each label queried by all its texts at once: the mean of
+    their unit text embeddings, renormalised (prompt ensembling), against the reference prompts."""
+    references = references or default_references()
+    queries = []
+    for texts in texts_by_label.values():
+        mean = model.embed_text(list(texts)).mean(axis=0)
+        queries.append(mean / max(float(np.linalg.norm(mean)), 1e-8))
+    q = window_emb @ np.stack(queries).T
+    r = window_emb @ model.embed_text(references).T
+    return (q - r.mean(axis=1, keepdims=True)) / np.maximum(r.std(axis=1, keepdims=True), 1e-4)
+
+
+def ground(model: ClapModel, audio: Audio, labels: str | list[str] | dict[str, list[str]],
+           cfg: GroundingConfig | None = None) -> list[Event]:
+    """Detected events of each free-text label in ``audio``, sorted by onset. ``labels`` may map each
+    label to several texts (its synonyms and captions), queried together (``ensemble_curve``).
+    ``cfg`` defaults to the settings calibrated for ``model`` (its ``grounding``), else ``GroundingConfig()``."""
     cfg = cfg or GroundingConfig(**(model.grounding or {}))
-    labels = [labels] if isinstance(labels, str) else list(labels)
     centres, emb = window_embeddings(model, audio, cfg.window_s, cfg.hop_s)
-    scores = score_curve(model, emb, labels, cfg.reference_prompts)
+    if isinstance(labels, dict):
+        scores = ensemble_curve(model, emb, labels, cfg.reference_prompts)
+        labels = list(labels)
+    else:
+        labels = [labels] if isinstance(labels, str) else list(labels)
+        scores = score_curve(model, emb, labels, cfg.reference_prompts)
     events = []
     for j, label in enumerate(labels):
         events += curve_to_events(scores[:, j], centres, label, cfg, audio.duration_s, id_prefix=f"detected{j}_")

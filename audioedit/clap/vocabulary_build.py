@@ -6,7 +6,11 @@
 Each entry: ``key``, plain ``name`` (the zero-shot prompt), ``synonyms`` (noun phrases) and
 ``captions`` (short sentences) used as training text, ``eval_paraphrases`` that training never
 sees, and ``sets`` ("core": the 30 classes of the shipped CLAP, whose names stay the default
-grounding references; "broad": classes of the broad corpus). ``sources`` maps every label of the
+grounding references; "broad": classes of the broad corpus; "extra": labels the planner and the
+annotations use that no CLAP trains on). For the planner and grounding (``vocabulary_words``):
+``words`` (short informal names matched first: "pooch", "mooing"), ``related`` (entries that may
+stand in when a scene lacks this one), ``broader`` (the entries it is a kind of: violin -> music)
+``labels`` (its older labels: ``applause`` for ``clapping``) and ``role`` (background or foreground when detected). ``sources`` maps every label of the
 dev corpus folders with a ``metadata.csv`` to an entry key (null: not trained on: UI sounds,
 ambiguous or synthesised labels). Rows: ``key | name | synonyms | captions | eval paraphrases``,
 lists split on ``;``.
@@ -18,6 +22,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+from audioedit.clap.vocabulary_words import BACKGROUND, BROADER, EXTRA, LABELS, RELATED, WORDS
 
 TABLE = Path(__file__).with_name("vocabulary.json")
 
@@ -213,12 +219,24 @@ def _rows(text: str, tag: str) -> list[dict]:
     return out
 
 
+def _with_planner_fields(entry: dict) -> dict:
+    """``entry`` with the planner's ``words``, its ``related`` and ``broader`` entries and its grounding ``role``."""
+    words = [w.strip() for w in WORDS.get(entry["key"], "").split(";") if w.strip()]
+    role = "background" if entry["key"] in BACKGROUND else "foreground"
+    return {**entry, "words": words, "related": list(RELATED.get(entry["key"], ())),
+            "broader": list(BROADER.get(entry["key"], ())), "labels": list(LABELS.get(entry["key"], ())), "role": role}
+
+
 def build() -> dict:
     """The table as a JSON-ready dict; identity-mapped source labels must name an entry."""
-    entries = _rows(CORE, "core") + _rows(BROAD, "broad")
+    entries = [_with_planner_fields(e) for e in _rows(CORE, "core") + _rows(BROAD, "broad") + _rows(EXTRA, "extra")]
     keys = [e["key"] for e in entries]
     if len(set(keys)) != len(keys):
         raise ValueError("duplicate vocabulary keys")
+    links = {**RELATED, **BROADER, **{key: () for key in LABELS}}
+    named = set(WORDS) | set(links) | set(BACKGROUND) | {k for linked in links.values() for k in linked}
+    if named - set(keys):
+        raise ValueError(f"planner words name unknown keys {sorted(named - set(keys))}")
     for source, table in SOURCES.items():
         for label, key in table.items():
             if key is not None and key not in keys:
