@@ -52,7 +52,7 @@ class StepBuilder:
                                 "removing it, changing its loudness or keeping only it can be tried (by the learned editor)")
             return False
         for ref in unlocated:
-            self.g.note(undetected_note(ref))
+            self.g.note(undetected_note(ref, self.g.scene.searched if self.g.scene is not None else []))
         return True
 
     def remove(self, ref: EventRef, source: str) -> None:

@@ -172,10 +172,13 @@ def undetected_ref(g: Grounding, name: str, text: str, select: str, start_s: flo
     return EventRef(label=label, text=text, start_s=start_s, end_s=end_s, unlocated=True)
 
 
-def undetected_note(ref: EventRef) -> str:
-    """The assumption a step on an unlocated sound states ('rooster' was not detected ...)."""
+def undetected_note(ref: EventRef, searched: list[str]) -> str:
+    """The assumption a step on an unlocated sound states ('rooster' was not detected ...); ``searched``: what
+    detection looked for."""
     from audioedit.clap.captions import CORE_KEYS
 
     why = "the sound detector knows it but found none" if ref.label in CORE_KEYS else "the sound detector does not know it"
+    if ref.label not in searched:
+        why = "it was not looked for: no detection ran"
     where = "over the whole recording" if ref.start_s is None and ref.end_s is None else "in the time window given"
     return f"'{ref.label.replace('_', ' ')}' was not detected ({why}); the learned editor looks for it {where}"
