@@ -108,7 +108,8 @@ def _keep_only(changes: list[tuple[float, float]], name: str) -> list[Check]:
                    f"the learned editor did not find a {name} to keep (every second lost more than {-KEPT_DB:g} dB)"),
             _check("removed_seconds_fraction", removed, f">= {MIN_REMOVED_FRACTION:g}", removed >= MIN_REMOVED_FRACTION,
                    f"of {len(changes)} seconds, the share that lost {REMOVED_DB:g} dB or more"
-                   + ("" if removed >= MIN_REMOVED_FRACTION else ": the other sounds were not removed"))]
+                   + ("" if removed >= MIN_REMOVED_FRACTION else
+                      f": the learned editor did not single out a {name} (the other sounds were not removed)"))]
 
 
 def _unchanged(changes: list[tuple[float, float]], failure: str) -> Check:
