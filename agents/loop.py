@@ -24,7 +24,7 @@ from audioedit.protocols import Editor, StepVerifier
 from audioedit.result import SoundSource, StepResult
 from audioedit.report import Attempt, StepReport, Verdict
 from audioedit.scene import Scene
-from audioedit.steps import EditStep, Plan
+from audioedit.steps import EditStep, Plan, is_unlocated
 
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[str, dict], None]
@@ -122,6 +122,10 @@ def _verify(before: Scene, result: StepResult, step: EditStep, verifier: StepVer
         from audioedit.agents.speech_checks import verify_speech
 
         return verify_speech(before, result.scene, step, result.edited_spans_s)
+    if is_unlocated(step):  # no span to measure the sound in: what changed where (agents/unlocated_checks.py)
+        from audioedit.agents.unlocated_checks import verify_unlocated
+
+        return verify_unlocated(before, result.scene, step, result.edited_spans_s, verifier)
     if verifier is not None:
         return verifier(before, result.scene, step, result.edited_spans_s)
     from audioedit.agents.verifier import verify_acoustic

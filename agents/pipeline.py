@@ -257,14 +257,17 @@ def _messages(scene: Scene, plan: Plan, steps: list[StepReport]) -> list[str]:
     for s in steps:
         if s.status != "ok":  # the last attempt that was measured says most (a repeat was not)
             last = next((a for a in reversed(s.attempts) if a.verdict is not None), s.attempts[-1])
-            why = last.error or ", ".join(f"{c.name}={c.measured} (want {c.threshold})" for c in last.verdict.failed())
+            why = last.error or ", ".join(f"{c.name}={c.measured} (want {c.threshold})" + (f": {c.detail}" if c.detail else "")
+                                          for c in last.verdict.failed())
             out.append(f"step {s.step_id} ({s.instruction}) failed after {len(s.attempts)} attempt(s): {why}")
     names_events = any(ref.scope == "events" for step in plan.steps for ref in step_targets(step))
     if scene.events_from == EventsFrom.NONE and names_events:
         out.append("no annotation or stems were given and nothing the request names was detected: "
                    "the recording's events are unknown")
-    elif scene.events_from == EventsFrom.DETECTED:
+    elif scene.events_from == EventsFrom.DETECTED and scene.events:
         out.append("events were detected with CLAP (no annotation or stems): spans and labels may be wrong")
+    elif scene.events_from == EventsFrom.DETECTED:
+        out.append(f"no annotation or stems were given and detection found none of: {', '.join(scene.meta.get('searched', []))}")
     return out
 
 

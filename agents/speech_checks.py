@@ -47,7 +47,7 @@ def _speech_time_s(audio) -> float:
     return sum(s.offset_s - s.onset_s for s in detect_speech(audio))
 
 
-def _kept_fraction(before: Scene, after: Scene, minimum: float) -> Check:
+def speech_kept_fraction(before: Scene, after: Scene, minimum: float) -> Check:
     t_before, t_after = _speech_time_s(before.audio), _speech_time_s(after.audio)
     frac = 1.0 if t_before == 0 else t_after / t_before
     return Check(name="speech_kept_fraction", measured=round(frac, 3), threshold=f">= {minimum}", passed=frac >= minimum,
@@ -129,4 +129,4 @@ def _pause_checks(before: Scene, after: Scene, step: PausesStep) -> list[Check]:
     limit = step.max_pause_s + PAUSE_TOLERANCE_S
     return [Check(name="longest_pause_s", measured=round(longest, 3), threshold=f"<= {limit:g}", passed=longest <= limit,
                   detail=f"{len(segs)} speech segments in the output"),
-            _kept_fraction(before, after, 0.95)]
+            speech_kept_fraction(before, after, 0.95)]

@@ -126,8 +126,8 @@ def _print_steps(report) -> None:
     table = Table(title="steps")
     for col in ("step", "status", "backend", "attempts", "checks"):
         table.add_column(col)
-    for step in report.steps:
-        last = step.attempts[-1]
+    for step in report.steps:  # the last attempt that was measured (a repeat was not)
+        last = next((a for a in reversed(step.attempts) if a.verdict is not None), step.attempts[-1])
         checks = last.error or "; ".join(
             f"{'✓' if c.passed else '✗'} {c.name}={c.measured if c.measured is None else round(c.measured, 3)} ({c.threshold})"
             for c in (last.verdict.checks if last.verdict else [])

@@ -42,6 +42,9 @@ class EventRef(BaseModel):
                                                "| background (everything but the speech)")
     complement: bool = Field(False, description="everything except what this names: 'keep only X' removes "
                                                 "the complement of X")
+    unlocated: bool = Field(False, description="a sound named on a plain recording that detection did not find: "
+                                               "no events; the learned editor looks for it over the whole "
+                                               "recording (or the time window given)")
 
     @model_validator(mode="after")
     def _check(self) -> EventRef:
@@ -61,6 +64,8 @@ class EventRef(BaseModel):
         window = ""
         if self.start_s is not None or self.end_s is not None:
             window = f" in {self.start_s or 0:g}-{'end' if self.end_s is None else f'{self.end_s:g}'} s"
+        elif self.unlocated:
+            window = " (anywhere: not detected)"
         return f"{words}{self.label}{window}"
 
 
@@ -166,6 +171,18 @@ def whole_recording(text: str = "") -> EventRef:
 def on_recording(step: EditStep) -> bool:
     """Whether ``step`` acts on the whole recording."""
     return any(ref.scope == "recording" for ref in step_targets(step))
+
+
+def is_unlocated(step: EditStep) -> bool:
+    """Whether ``step`` targets a sound that was not detected (``EventRef.unlocated``)."""
+    return any(ref.unlocated for ref in step_targets(step))
+
+
+def unlocated_span_s(ref: EventRef, duration_s: float) -> tuple[float, float]:
+    """Where the learned editor looks for an unlocated sound: its time window, else the whole recording."""
+    start_s = 0.0 if ref.start_s is None else min(ref.start_s, duration_s)
+    end_s = duration_s if ref.end_s is None else min(ref.end_s, duration_s)
+    return (start_s, end_s) if end_s > start_s else (0.0, duration_s)
 
 
 def step_targets(step: EditStep) -> list[EventRef]:

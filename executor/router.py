@@ -11,6 +11,8 @@ A region edit is exact only when every sound in the span is known, so detected e
 grounding, no annotation) never route to ``dsp.mixture``; ``region`` forces it anyway.
 - the speech / the background, or speech events without stems -> ``speech.layers`` (speech/rest
   split, ``audioedit.executor.speech``); cutting the pauses -> ``speech.pauses``
+- a sound that detection did not find (``EventRef.unlocated``: no span) -> ``ldm`` only, over the whole
+  recording (``audioedit.executor.unlocated``); nothing else can look for a sound
 
 ``preference`` forces a family: ``dsp`` never tries the LDM, ``ldm`` tries it first, ``region``
 is DSP that edits the target's time region even when other events overlap it (``dsp.region``:
@@ -27,7 +29,7 @@ from audioedit.options import ExecutorPreference as Preference
 from audioedit.protocols import Editor
 from audioedit.result import SoundSource, StepResult
 from audioedit.scene import EXACT_SOURCES, Scene
-from audioedit.steps import EditStep, on_recording
+from audioedit.steps import EditStep, is_unlocated, on_recording
 
 INCOMPLETE = ("the events were detected, not annotated (other sounds may share the span), so a region edit on the "
               "mixture would change them too")
@@ -50,6 +52,10 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
         return [Route(backend=registry_backend(step.op), reason=why)] if feasible else []
     if on_recording(step):
         return [Route(backend=Backend.DSP_WHOLE, reason="the whole recording: one exact edit of the file, no events needed")]
+    if is_unlocated(step):
+        from audioedit.executor.unlocated import REASON
+
+        return [Route(backend=Backend.LDM, reason=REASON)] if ldm_available and preference not in ("dsp", "region") else []
     speech, first = speech_routes(scene, step)
     if first:
         return speech
@@ -83,6 +89,9 @@ def unavailable(scene: Scene, step: EditStep, preference: Preference, ldm_availa
 
     if (op := get(step.op)) is not None:
         return f"no backend can do this step: {op.feasible(scene, step)[1]}"
+    if is_unlocated(step):
+        return ("no backend can do this step: the sound was not detected, and only the learned editor can look for it "
+                + ("(it is not loaded)" if preference not in ("dsp", "region") else f"(--executor {preference} excludes it)"))
     feasible, why = mixture_feasible(scene, step, allow_overlap=preference == "region")
     if feasible and scene.events_from not in EXACT_SOURCES:
         why = INCOMPLETE
@@ -108,6 +117,10 @@ def execute_route(scene: Scene, step: EditStep, route: Route, *, bank: SoundSour
             from audioedit.errors import ExecutionError
 
             raise ExecutionError("the ldm backend was routed to but no editor is loaded")
+        if is_unlocated(step):
+            from audioedit.executor.unlocated import execute_unlocated
+
+            return execute_unlocated(scene, step, ldm, bank=bank, rng=rng)
         return ldm.execute(scene, step, bank=bank, rng=rng)
     if route.backend == Backend.DSP_WHOLE:
         from audioedit.executor.dsp import whole

@@ -19,7 +19,10 @@ from audioedit.steps import (
     SpeedStep,
 )
 from audioedit.planner import templates
+from audioedit.planner.groups import undetected_note
 from audioedit.planner.refs import Grounding, describe_ref
+
+UNLOCATED_OPS = ("remove", "loudness")  # what the learned editor does to a sound it looks for itself
 
 
 class StepBuilder:
@@ -30,11 +33,27 @@ class StepBuilder:
         self.steps: list[EditStep] = []
         self.last_verb: str | None = None
 
-    def add_step(self, cls: type, source: str, **fields: Any) -> EditStep:
-        """Append a step of any op (``cls``), numbered in order."""
+    def add_step(self, cls: type, source: str, **fields: Any) -> EditStep | None:
+        """Append a step of any op (``cls``), numbered in order; one on a sound that was not detected
+        (``EventRef.unlocated``) only when the learned editor can look for it (``UNLOCATED_OPS``)."""
+        refs = [fields["target"]] if "target" in fields else list(fields.get("targets", []))
+        if not self._searchable(cls.model_fields["op"].default, [r for r in refs if r.unlocated], source):
+            return None
         step = cls(id=f"s{len(self.steps) + 1}", source_text=source, **fields)
         self.steps.append(step)
         return step
+
+    def _searchable(self, op: str, unlocated: list[EventRef], source: str) -> bool:
+        """A step on sounds detection did not find: an assumption per sound when the op is one the learned
+        editor can do without knowing where the sound is, else an unresolved entry."""
+        if unlocated and op not in UNLOCATED_OPS:
+            names = ", ".join(f"'{r.label.replace('_', ' ')}'" for r in unlocated)
+            self.g.fail(source, f"{names} was not detected in this recording, and without knowing where it is only "
+                                "removing it, changing its loudness or keeping only it can be tried (by the learned editor)")
+            return False
+        for ref in unlocated:
+            self.g.note(undetected_note(ref, self.g.scene.searched if self.g.scene is not None else []))
+        return True
 
     def remove(self, ref: EventRef, source: str) -> None:
         self.add_step(RemoveStep, source, instruction=templates.remove_instruction(ref), target=ref)

@@ -150,7 +150,35 @@ def named_refs(g: Grounding, phrase: str, source: str) -> list[EventRef] | None:
         if label in SPEECH_LABELS:
             out.append(EventRef(label="speech", text=part, scope="speech"))
             continue
-        out.append(EventRef(label=label, text=part, event_ids=[e.id for e in g.events if e.label == label]))
+        ids = [e.id for e in g.events if e.label == label]
+        out.append(EventRef(label=label, text=part, event_ids=ids, unlocated=not ids and g.scene is not None))
     if not out:
         g.fail(source, f"which sound is '{phrase}'?")
     return out or None
+
+
+def undetected_ref(g: Grounding, name: str, text: str, select: str, start_s: float | None,
+                   end_s: float | None) -> EventRef | None:
+    """On a plain recording, a sound that detection looked for and did not find: an ``unlocated`` ref (the
+    learned editor looks for it over the whole recording, or the time window given); None otherwise
+    (not looked for, an annotation, or a selector such as 'the second' that needs the events)."""
+    from audioedit.planner.vocab import canonical_label
+
+    label = canonical_label(name) or name.replace(" ", "_")
+    if complete(g) or g.scene is None or label not in g.scene.searched or select != "all":
+        return None
+    if label not in g.mentioned:
+        g.mentioned.append(label)
+    return EventRef(label=label, text=text, start_s=start_s, end_s=end_s, unlocated=True)
+
+
+def undetected_note(ref: EventRef, searched: list[str]) -> str:
+    """The assumption a step on an unlocated sound states ('rooster' was not detected ...); ``searched``: what
+    detection looked for."""
+    from audioedit.clap.captions import CORE_KEYS
+
+    why = "the sound detector knows it but found none" if ref.label in CORE_KEYS else "the sound detector does not know it"
+    if ref.label not in searched:
+        why = "it was not looked for: no detection ran"
+    where = "over the whole recording" if ref.start_s is None and ref.end_s is None else "in the time window given"
+    return f"'{ref.label.replace('_', ' ')}' was not detected ({why}); the learned editor looks for it {where}"

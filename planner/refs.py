@@ -29,7 +29,7 @@ from audioedit.scene import Event, SceneDescription
 from audioedit.steps import EventRef, Unresolved, select_events
 from audioedit.planner.amounts import NUM, ORDINAL_WORDS, number_value
 from audioedit.planner.attributes import SPEECH_LABELS, described_events, description_of, is_attribute_tail, phrase_attributes
-from audioedit.planner.groups import complete, special_refs
+from audioedit.planner.groups import complete, special_refs, undetected_ref
 from audioedit.planner.vocab import PHRASE_INDEX, STOPWORDS, canonical_label, content_tokens, display_name, match_label, singular
 
 AT_START_S = 0.5
@@ -170,6 +170,8 @@ class Grounding:
             return EventRef(label="speech", text=text, scope="speech")  # no annotation: the speech layer
         if self.scene is not None:
             label = match_label(name, self.scene_labels()) or self._meaning_match(name)
+            if label is None and (undetected := undetected_ref(self, name, text, select, start_s, end_s)):
+                return undetected
             if label is None:
                 known = canonical_label(name)
                 said = f"'{name}'" + (f" ({known})" if known and known != name.replace(" ", "_") else "")

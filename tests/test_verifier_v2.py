@@ -56,12 +56,15 @@ def test_correct_remove_passes_identity_fails_with_clap(remove_pair, shipped_ver
     bad = shipped_verifier(before, claimed.evolve(audio=before.audio), step, spans)
     assert not bad.passed
     drop = next(c for c in bad.checks if c.name == "clap_target_drop")
-    assert not drop.passed and abs(drop.measured) < 1e-6
+    assert abs(drop.measured) < 1e-6
+    if np.isfinite(shipped_verifier.config.clap_min_drop):  # the calibration may drop it (-inf: reported, never failing)
+        assert not drop.passed
     # with stems on both sides the exact stem checks decide; a CLAP miss is advisory
     exact = shipped_verifier(source, source.evolve(stems=source.stems), step, spans)
     clap = [c for c in exact.checks if c.name.startswith("clap_")]
     assert clap and all(c.passed for c in clap)
-    assert all("advisory" in c.detail for c in clap if c.name == "clap_target_drop" and c.measured < 0.5)
+    missed = min(0.5, shipped_verifier.config.clap_min_drop)  # below its threshold: a CLAP miss, made advisory
+    assert all("advisory" in c.detail for c in clap if c.name == "clap_target_drop" and c.measured < missed)
 
 
 @needs_clap
