@@ -256,7 +256,7 @@ def _messages(scene: Scene, plan: Plan, steps: list[StepReport]) -> list[str]:
     out += [f"assumed: {a}" for a in plan.assumptions]
     for s in steps:
         if s.status != "ok":  # the last attempt that was measured says most (a repeat was not)
-            last = next((a for a in reversed(s.attempts) if a.verdict is not None), s.attempts[-1])
+            last = s.last_measured()
             why = last.error or ", ".join(f"{c.name}={c.measured} (want {c.threshold})" + (f": {c.detail}" if c.detail else "")
                                           for c in last.verdict.failed())
             out.append(f"step {s.step_id} ({s.instruction}) failed after {len(s.attempts)} attempt(s): {why}")

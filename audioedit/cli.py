@@ -127,7 +127,7 @@ def _print_steps(report) -> None:
     for col in ("step", "status", "backend", "attempts", "checks"):
         table.add_column(col)
     for step in report.steps:  # the last attempt that was measured (a repeat was not)
-        last = next((a for a in reversed(step.attempts) if a.verdict is not None), step.attempts[-1])
+        last = step.last_measured()
         checks = last.error or "; ".join(
             f"{'✓' if c.passed else '✗'} {c.name}={c.measured if c.measured is None else round(c.measured, 3)} ({c.threshold})"
             for c in (last.verdict.checks if last.verdict else [])

@@ -62,6 +62,10 @@ class StepReport(BaseModel):
     backend: str | None = None
     attempts: list[Attempt]
 
+    def last_measured(self) -> Attempt:
+        """The last attempt the verifier measured (a repeated output is not measured again), else the last."""
+        return next((a for a in reversed(self.attempts) if a.verdict is not None), self.attempts[-1])
+
 
 class ChunkReport(BaseModel):
     """One piece of a long file edited in chunks (``audioedit.agents.long``)."""

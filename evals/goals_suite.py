@@ -91,7 +91,7 @@ def _run_one(index: int, item: dict, folder: Path, out: Path, verifier: str) -> 
     report = outcome.report
     by_id = {s.id: s for s in report.plan.steps}
     for s in report.steps:
-        last = s.attempts[-1]
+        last = s.last_measured()
         failed = [f"{c.name}={c.measured} (want {c.threshold})" for c in (last.verdict.failed() if last.verdict else [])]
         rec.steps.append({"op": s.op, "instruction": s.instruction, "status": s.status, "backend": s.backend,
                           "attempts": len(s.attempts), "why": last.error or "; ".join(failed),

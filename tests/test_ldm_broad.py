@@ -130,3 +130,28 @@ def test_the_broad_recipe_reads():
     assert cfg.representation.n_mels == 128 and cfg.data.corpus == "broad" and cfg.data.clip_s == 5.0
     assert cfg.train.threads == 1 and cfg.warm_start == "executor/ldm/assets/broad"
     assert load_config("cpu").data.corpus == "urban" and load_config("cpu").data.p_mixture == 0.0
+
+
+
+def test_instruction_cache_overflow_keeps_the_batch(monkeypatch):
+    """A full cache is cleared before a batch: the batch's already-cached texts are encoded again
+    (a training run once died on a KeyError here)."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from audioedit.executor.ldm import text as text_mod
+
+    def tokenizer(texts, **_):
+        return {"input_ids": torch.ones(len(texts), 2, dtype=torch.long), "attention_mask": torch.ones(len(texts), 2)}
+
+    def model(input_ids, attention_mask):
+        return SimpleNamespace(last_hidden_state=torch.ones(input_ids.shape[0], 2, 4))
+
+    enc = text_mod.InstructionEncoder.__new__(text_mod.InstructionEncoder)
+    enc.tower = SimpleNamespace(tokenizer=tokenizer, model=model, max_tokens=8)
+    enc.hidden_size, enc._cache = 4, {}
+    monkeypatch.setattr(text_mod, "CACHE_MAX", 3)
+    enc(["a", "b"])
+    out = enc(["a", "c", "d"])  # 'a' is cached; 'c' and 'd' overflow the cache of 3
+    assert out.tokens.shape == (3, 2, 4) and set(enc._cache) == {"a", "c", "d"}

@@ -39,7 +39,8 @@ class InstructionEncoder:
     def _states(self, texts: list[str]) -> None:
         missing = sorted({t for t in texts if t not in self._cache})
         if missing and len(self._cache) + len(missing) > CACHE_MAX:
-            self._cache.clear()
+            self._cache.clear()  # the batch's cached texts go too: encode all of them again
+            missing = sorted(set(texts))
         for start in range(0, len(missing), 128):
             chunk = missing[start : start + 128]
             batch = self.tower.tokenizer(chunk, padding=True, truncation=True, max_length=self.tower.max_tokens,
