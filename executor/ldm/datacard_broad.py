@@ -19,7 +19,8 @@ mixtures ({clip_s:g} s, {src_lo}-{src_hi} whole-clip sources among voices, sound
 source keep / remove / x2 / x0.5; {p_multi:.0%} of them edit several sources in one instruction, "remove the
 male speaker with low pitch and the cow"); the rest are the single-target pairs of the cpu recipe (remove,
 loudness +-3..12 dB, extract; half with an overlapping event; {p_background:.0%} with a background texture
-as the target) on {clip_s:g} s windows. Rectified flow on the delta with x-prediction; {p_regress:.0%} of
+as the target) on {clip_s:g} s windows; every pair scaled by a random gain of -6..+20 dB, its peak capped at 0.99
+(real inputs come peak-normalised). Rectified flow on the delta with x-prediction; {p_regress:.0%} of
 each batch trains the one-step regressor (t=0).
 
 **Inference defaults** (`sampler` in config.yaml): {sampler}
