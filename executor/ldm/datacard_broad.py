@@ -19,8 +19,7 @@ mixtures ({clip_s:g} s, {src_lo}-{src_hi} whole-clip sources among voices, sound
 source keep / remove / x2 / x0.5; {p_multi:.0%} of them edit several sources in one instruction, "remove the
 male speaker with low pitch and the cow"); the rest are the single-target pairs of the cpu recipe (remove,
 loudness +-3..12 dB, extract; half with an overlapping event; {p_background:.0%} with a background texture
-as the target) on {clip_s:g} s windows; every pair scaled by a random gain of -6..+20 dB, its peak capped at 0.99
-(real inputs come peak-normalised). Rectified flow on the delta with x-prediction; {p_regress:.0%} of
+as the target) on {clip_s:g} s windows; {jitter} Rectified flow on the delta with x-prediction; {p_regress:.0%} of
 each batch trains the one-step regressor (t=0).
 
 **Inference defaults** (`sampler` in config.yaml): {sampler}
@@ -67,7 +66,9 @@ of this representation on the LCR items is 13.7 dB (oracle). Short training so f
 
 def broad_card(cfg: EditorConfig, state: dict, params: int, split: str, table: str) -> str:
     d = cfg.data
-    return BROAD_CARD.format(
+    jitter = ("every pair scaled by a random gain of {:g}..{:+g} dB, its peak capped at 0.99\n(real inputs come "
+              "peak-normalised).".format(*d.level_jitter_db) if d.level_jitter_db else "no level change.")
+    return BROAD_CARD.format(jitter=jitter,
         name=cfg.name, params=params, steps=state["step"], batch=cfg.train.batch_size, examples=state["examples"],
         hours=state["elapsed_s"] / 3600, p_mixture=d.p_mixture, clip_s=d.clip_s, src_lo=d.mixture_sources[0],
         src_hi=d.mixture_sources[1], p_multi=d.p_multi_target, p_background=d.p_background_target,
