@@ -144,7 +144,8 @@ def bench_verifier(
     import tempfile
 
     from audioedit.agents.verifier import VerifierConfig, load_verifier_config
-    from audioedit.evals.verifier_accuracy import CALIBRATIONS, pair_folders, verifier_accuracy, write_config
+    from audioedit.evals.verifier_accuracy import pair_folders, verifier_accuracy, write_config
+    from audioedit.evals.verifier_calibration import CALIBRATIONS
     from audioedit.synth import open_bank, synth_pairs
 
     try:

@@ -131,7 +131,7 @@ def test_clap_calibration_keeps_checks_honest_and_drops_the_ones_that_do_not_sep
     data would accept a fall, and a check that cannot tell correct from failed edits is dropped."""
     import math
 
-    from audioedit.evals.verifier_accuracy import Measured, calibrate_clap, check_accuracy
+    from audioedit.evals.verifier_calibration import Measured, calibrate_clap, check_accuracy
 
     rng = np.random.default_rng(0)
     rows = []
