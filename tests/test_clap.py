@@ -317,3 +317,14 @@ def test_shipped_model_ranks_bank_clips():
              "cat": "foreground/cat/cat_real_01.flac"}
     sim = model.similarity([load_audio(BANK / p) for p in clips.values()], labels)
     assert [labels[i] for i in sim.argmax(axis=1)] == list(clips)
+
+
+def test_training_with_the_vocabulary_loss_lowers_loss(tmp_path):
+    from audioedit.clap.train import train
+
+    cfg = _toy_config(_toy_bank(tmp_path), 30)
+    cfg["config"]["train"]["vocab_loss_weight"] = 1.0
+    train(cfg, tmp_path / "run", warm_start=None)
+    losses = [r["loss"] for r in map(json.loads, (tmp_path / "run" / "train_log.jsonl").read_text().splitlines())
+              if "loss" in r]
+    assert np.mean(losses[-5:]) < np.mean(losses[:5]) - 0.1

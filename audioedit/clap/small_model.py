@@ -262,3 +262,25 @@ def contrastive_loss(audio_emb: torch.Tensor, text_emb: torch.Tensor, logit_scal
     loss_a = -(targets * F.log_softmax(logits, dim=1)).sum(1).mean()
     loss_t = -(targets * F.log_softmax(logits.T, dim=1)).sum(1).mean()
     return 0.5 * (loss_a + loss_t)
+
+
+def vocabulary_loss(audio_emb: torch.Tensor, name_emb: torch.Tensor, logit_scale: torch.Tensor,
+                    keys: list[str], class_keys: list[str]) -> torch.Tensor:
+    """Cross-entropy of each example against the names of *every* trained class, not only the
+    batch's: zero-shot by name asks exactly this question, and a batch of 64 holds few of the
+    close classes an example must be told apart from. The target spreads evenly over the classes
+    of the example's key (``"dog_bark+siren"``: half each); keys naming no trained class are skipped.
+
+    ``audio_emb``: ``(batch, dim)``, ``name_emb``: ``(n_classes, dim)`` unit vectors.
+    """
+    index = {k: i for i, k in enumerate(class_keys)}
+    targets = torch.zeros(len(keys), len(class_keys))
+    for row, key in enumerate(keys):
+        found = [index[k] for k in key.split("+") if k in index]
+        if found:
+            targets[row, found] = 1.0 / len(found)
+    rows = targets.sum(1) > 0
+    if not rows.any():
+        return audio_emb.new_zeros(())
+    logits = logit_scale.exp().clamp(max=100.0) * audio_emb[rows] @ name_emb.T
+    return -(targets[rows] * F.log_softmax(logits, dim=1)).sum(1).mean()

@@ -64,6 +64,7 @@ class TrainConfig(BaseModel):
     seed: int = 0
     num_threads: int = 1
     feature_pool: int = 0  # encoder aisfx: train on this many examples' trunk features, computed once (0: fresh examples)
+    vocab_loss_weight: float = 0.0  # > 0: add a softmax over every trained class's name (see vocabulary_loss)
     mixing: MixingConfig = Field(default_factory=MixingConfig)
 
 
@@ -208,7 +209,8 @@ class _Run:
     def train_step(self) -> dict:
         import torch
 
-        from audioedit.clap.small_model import contrastive_loss
+        from audioedit.clap.captions import class_prompts
+        from audioedit.clap.small_model import contrastive_loss, vocabulary_loss
 
         t0 = time.perf_counter()
         lr = lr_at(self.step, self.cfg)
@@ -227,6 +229,10 @@ class _Run:
         text_features = self.tower(captions)
         audio_emb = torch.nn.functional.normalize(self.net.audio_proj(encoded), dim=-1)
         loss = contrastive_loss(audio_emb, self.net.encode_text_features(text_features), self.net.logit_scale, keys)
+        if self.cfg.vocab_loss_weight:
+            names = self.net.encode_text_features(self.tower(class_prompts(self.sampler.class_keys)))
+            loss = loss + self.cfg.vocab_loss_weight * vocabulary_loss(audio_emb, names, self.net.logit_scale,
+                                                                       keys, self.sampler.class_keys)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.net.parameters(), 5.0)
