@@ -118,6 +118,10 @@ def _fingerprint(scene: Scene) -> str:
 
 
 def _verify(before: Scene, result: StepResult, step: EditStep, verifier: StepVerifier | None) -> Verdict:
+    if result.backend == Backend.DSP_DENOISE:
+        from audioedit.agents.denoise_checks import verify_denoise
+
+        return verify_denoise(before, result.scene, step)
     if is_speech(result.backend):
         from audioedit.agents.speech_checks import verify_speech
 

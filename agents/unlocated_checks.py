@@ -107,7 +107,7 @@ def _keep_only(changes: list[tuple[float, float]], name: str) -> list[Check]:
                    f"at {at:g}-{at + WINDOW_S:g} s" if kept >= KEPT_DB else
                    f"the learned editor did not find a {name} to keep (every second lost more than {-KEPT_DB:g} dB)"),
             _check("removed_seconds_fraction", removed, f">= {MIN_REMOVED_FRACTION:g}", removed >= MIN_REMOVED_FRACTION,
-                   f"of {len(changes)} seconds, the share that lost {REMOVED_DB:g} dB or more"
+                   f"of {len(changes)} one-second windows (every {HOP_S:g} s), the share that lost {REMOVED_DB:g} dB or more"
                    + ("" if removed >= MIN_REMOVED_FRACTION else
                       f": the learned editor did not single out a {name} (the other sounds were not removed)"))]
 
@@ -116,7 +116,7 @@ def _unchanged(changes: list[tuple[float, float]], failure: str) -> Check:
     frac = float(np.mean([abs(c) < UNCHANGED_DB for _, c in changes]))
     ok = frac >= MIN_UNCHANGED_FRACTION
     return _check("unchanged_seconds_fraction", frac, f">= {MIN_UNCHANGED_FRACTION:g}", ok,
-                  f"of {len(changes)} seconds, the share that moved less than {UNCHANGED_DB:g} dB" + ("" if ok else f": {failure}"))
+                  f"of {len(changes)} one-second windows (every {HOP_S:g} s), the share that moved less than {UNCHANGED_DB:g} dB" + ("" if ok else f": {failure}"))
 
 
 def _clap_drop(verifier, before: Scene, after: Scene, label: str, window_s: tuple[float, float]) -> list[Check]:

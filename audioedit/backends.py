@@ -16,6 +16,7 @@ class Backend(StrEnum):
     DSP_MIXTURE = "dsp.mixture"  # region edit on the mixture, the target isolated in time
     DSP_REGION = "dsp.region"  # region edit forced over overlapping events (the naive baseline)
     LDM = "ldm"  # the learned editor
+    DSP_DENOISE = "dsp.denoise"  # the steady noise floor of a recording without speech, reduced
     SPEECH_LAYERS = "speech.layers"  # the speech/rest layer split, the edit on one layer, re-mixed
     SPEECH_REST = "speech.rest"  # the rest layer inside a detected sound's spans, over speech
     SPEECH_PAUSES = "speech.pauses"  # cut the pauses between speech segments

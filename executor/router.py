@@ -10,7 +10,8 @@
 A region edit is exact only when every sound in the span is known, so detected events (CLAP
 grounding, no annotation) never route to ``dsp.mixture``; ``region`` forces it anyway.
 - the speech / the background, or speech events without stems -> ``speech.layers`` (speech/rest
-  split, ``audioedit.executor.speech``); cutting the pauses -> ``speech.pauses``
+  split, ``audioedit.executor.speech``); cutting the pauses -> ``speech.pauses``; the background of a
+  recording without speech -> ``dsp.denoise`` (its steady noise floor, ``audioedit.executor.dsp.denoise``)
 - a sound that detection did not find (``EventRef.unlocated``: no span) -> ``ldm`` only, over the whole
   recording (``audioedit.executor.unlocated``); nothing else can look for a sound
 
@@ -122,6 +123,10 @@ def execute_route(scene: Scene, step: EditStep, route: Route, *, bank: SoundSour
 
             return execute_unlocated(scene, step, ldm, bank=bank, rng=rng)
         return ldm.execute(scene, step, bank=bank, rng=rng)
+    if route.backend == Backend.DSP_DENOISE:
+        from audioedit.executor.dsp.denoise import execute_denoise
+
+        return execute_denoise(scene, step)
     if route.backend == Backend.DSP_WHOLE:
         from audioedit.executor.dsp import whole
 

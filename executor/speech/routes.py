@@ -1,7 +1,8 @@
 """Which speech backend a step goes to (called by ``audioedit.executor.router``), and running it.
 
 - a cut-the-pauses step                                    -> ``speech.pauses`` only
-- a target naming the speech or the background layer       -> ``speech.layers`` only
+- a target naming the speech or the background layer       -> ``speech.layers`` only; removing or re-levelling
+  the background of a recording where the voice detector hears no speech -> ``dsp.denoise`` (its steady noise floor)
 - speech-labelled events, no stems, no other voice over them, events not annotated -> ``speech.layers`` first (the events
   were detected: other sounds under them are unknown, so a region edit would take them along)
 - speech-labelled events otherwise (annotated, no stems)   -> ``speech.layers`` after the exact DSP
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from audioedit.backends import Backend
 from audioedit.scene import Scene
-from audioedit.steps import EditStep, PausesStep
+from audioedit.steps import EditStep, LoudnessStep, PausesStep, RemoveStep
 
 
 def speech_routes(scene: Scene, step: EditStep) -> tuple[list, bool]:
@@ -26,6 +27,12 @@ def speech_routes(scene: Scene, step: EditStep) -> tuple[list, bool]:
     if not is_layer_step(step):
         return [], False
     scope, on_events = step_scope(step)
+    if not on_events and scope == "background" and isinstance(step, (RemoveStep, LoudnessStep)):
+        from audioedit.executor.dsp.denoise import has_speech
+
+        if not has_speech(scene.audio):
+            return [Route(backend=Backend.DSP_DENOISE, reason="the background of a recording without speech: its steady "
+                                                             "noise floor, reduced by spectral subtraction")], True
     if not on_events:
         return [Route(backend=BACKEND, reason=f"the target is the {scope} layer: speech/rest split (DeepFilterNet3), "
                                               "the edit on that layer, re-mixed")], True
