@@ -12,8 +12,10 @@ grounding, no annotation) never route to ``dsp.mixture``; ``region`` forces it a
 - the speech / the background, or speech events without stems -> ``speech.layers`` (speech/rest
   split, ``audioedit.executor.speech``); cutting the pauses -> ``speech.pauses``; the background of a
   recording without speech -> ``dsp.denoise`` (its steady noise floor, ``audioedit.executor.dsp.denoise``)
-- a sound that detection did not find (``EventRef.unlocated``: no span) -> ``ldm`` only, over the whole
+- a sound that detection did not find (``EventRef.unlocated``: no span) -> ``ldm``, over the whole
   recording (``audioedit.executor.unlocated``); nothing else can look for a sound
+- removing or re-levelling a steady noise (rain, wind, hum...) detected or not, without speech, stems or
+  annotation -> ``dsp.denoise`` after the learned editor (``steady_noise_routes``)
 
 ``preference`` forces a family: ``dsp`` never tries the LDM, ``ldm`` tries it first, ``region``
 is DSP that edits the target's time region even when other events overlap it (``dsp.region``:
@@ -54,9 +56,11 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
     if on_recording(step):
         return [Route(backend=Backend.DSP_WHOLE, reason="the whole recording: one exact edit of the file, no events needed")]
     if is_unlocated(step):
+        from audioedit.executor.dsp.denoise import steady_noise_routes
         from audioedit.executor.unlocated import REASON
 
-        return [Route(backend=Backend.LDM, reason=REASON)] if ldm_available and preference not in ("dsp", "region") else []
+        ldm = [Route(backend=Backend.LDM, reason=REASON)] if ldm_available and preference not in ("dsp", "region") else []
+        return ldm + steady_noise_routes(scene, step)
     speech, first = speech_routes(scene, step)
     if first:
         return speech
@@ -75,7 +79,9 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
                                                            "the overlapping events change too"))
     why_ldm = "no stems and the target overlaps other events" if complete else "the events were detected, not annotated"
     ldm = [Route(backend=Backend.LDM, reason=f"{why_ldm}: learned editor")] if ldm_available else []
-    rest = rest_routes(scene, step)
+    from audioedit.executor.dsp.denoise import steady_noise_routes
+
+    rest = rest_routes(scene, step) + steady_noise_routes(scene, step)
     if preference in ("dsp", "region"):
         return dsp + speech + rest
     if preference == "ldm":

@@ -77,3 +77,19 @@ def test_remove_the_background_noise_without_speech_routes_to_denoise_end_to_end
     assert (outcome.report.status, step.backend) == ("ok", "dsp.denoise")
     assert si_sdr(outcome.audio.samples[0], birds) > si_sdr(mix.samples[0], birds) + 6
     assert any("no speech in the recording" in note for note in step.attempts[-1].notes)
+
+
+@needs_vad
+def test_a_steady_noise_named_by_the_user_gets_the_floor_route_after_the_learned_editor():
+    from audioedit.backends import Backend
+    from audioedit.executor.router import routes
+
+    mix, _ = _field_recording()
+    water = RemoveStep(id="s1", instruction="Remove the running water.",
+                       target=EventRef(label="running_water", unlocated=True))
+    assert [r.backend for r in routes(Scene(audio=mix), water, ldm_available=True)] == [Backend.LDM, Backend.DSP_DENOISE]
+    dog = RemoveStep(id="s1", instruction="Remove the dog.", target=EventRef(label="dog_bark", unlocated=True))
+    assert [r.backend for r in routes(Scene(audio=mix), dog, ldm_available=True)] == [Backend.LDM]
+    speech = load_audio(BANK / "foreground" / "speech" / "speech_real_01.flac").to_mono().resample(RATE_HZ).samples[0]
+    podcast = mix.with_samples(mix.samples + np.resize(speech, mix.num_frames)[None])
+    assert [r.backend for r in routes(Scene(audio=podcast), water, ldm_available=True)] == [Backend.LDM]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from audioedit.audio import Audio
+from audioedit.scene import EventsFrom
 
 WINDOW_S = 0.046           # STFT window (2048 samples at 44.1 kHz), 75 % overlap
 FLOOR_PERCENTILE = 20.0    # the floor of each bin: this percentile of its smoothed power over time
@@ -81,6 +82,10 @@ def split_noise(audio: Audio, reduction_db: float = REMOVE_REDUCTION_DB) -> Nois
                       noise=audio.with_samples((audio.samples.astype(np.float64) - out).astype(np.float32)))
 
 
+# sounds that are a steady floor when they are the bed of a recording: "remove the rain" on a field
+# recording without speech can take the floor away when the learned editor cannot (tried after it)
+STEADY_NOISES = frozenset({"rain", "wind", "running_water", "air_conditioner", "engine_idling", "hum", "hiss",
+                           "static", "white_noise", "fan", "waterfall", "river", "sea_waves", "light_rain"})
 MIN_SPEECH_S = 0.5  # a recording with less voice-detector speech than this (and 2 % of it) has no voice to keep
 
 
@@ -90,6 +95,30 @@ def has_speech(audio: Audio) -> bool:
 
     speech_s = sum(s.offset_s - s.onset_s for s in detect_speech(audio))
     return speech_s >= max(MIN_SPEECH_S, 0.02 * audio.duration_s)
+
+
+def steady_noise_step(scene, step) -> bool:
+    """A remove / loudness step on a steady-noise sound (``STEADY_NOISES``) that was detected as the
+    bed of the recording or not located at all, in a recording without stems or annotation."""
+    from audioedit.steps import LoudnessStep, RemoveStep
+
+    ref = getattr(step, "target", None)
+    if not isinstance(step, (RemoveStep, LoudnessStep)) or ref is None or ref.label not in STEADY_NOISES:
+        return False
+    if scene.has_stems or scene.events_from not in (EventsFrom.DETECTED, EventsFrom.NONE):
+        return False
+    return ref.unlocated or ref.scope == "events"
+
+
+def steady_noise_routes(scene, step) -> list:
+    """``dsp.denoise`` for ``steady_noise_step`` in a recording without speech (tried after the learned editor)."""
+    from audioedit.backends import Backend
+    from audioedit.executor.router import Route
+
+    if not steady_noise_step(scene, step) or has_speech(scene.audio):
+        return []
+    return [Route(backend=Backend.DSP_DENOISE, reason=f"the {step.target.label} as the steady noise floor of a "
+                                                      "recording without speech, reduced by spectral subtraction")]
 
 
 def execute_denoise(scene, step):
@@ -110,9 +139,17 @@ def execute_denoise(scene, step):
     else:
         raise ExecutionError(f"noise reduction does {step.op!r} steps only as remove or loudness")
     edited = split.remix(gain)
+    events = scene.events
+    if isinstance(step, RemoveStep) and step.target.scope == "events":
+        from audioedit.steps import select_events
+
+        gone = {e.id for e in select_events(scene.events, step.target)}
+        events = tuple(e for e in scene.events if e.id not in gone)
     if not np.all(np.isfinite(edited.samples)):
         raise ExecutionError("the noise reduction produced non-finite samples")
-    note = (f"no speech in the recording: 'the background' is the steady noise floor under the sounds that come and "
-            f"go (spectral subtraction against each frequency's {FLOOR_PERCENTILE:g}th-percentile level), {what}")
-    return StepResult(scene=scene.evolve(audio=edited, stems=None), edited_spans_s=[(0.0, scene.audio.duration_s)],
+    named = step.target.label if step.target.scope != "background" else "the background"
+    note = (f"no speech in the recording: {named!r} taken as the steady noise floor under the sounds that come and "
+            f"go (spectral subtraction against each frequency's {FLOOR_PERCENTILE:g}th-percentile level), {what}; "
+            "any other steady noise changes with it")
+    return StepResult(scene=scene.evolve(audio=edited, events=events, stems=None), edited_spans_s=[(0.0, scene.audio.duration_s)],
                       backend=Backend.DSP_DENOISE, notes=[note])
