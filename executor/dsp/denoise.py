@@ -2,8 +2,9 @@
 
 "Remove the background noise" on a recording with a voice in it is the speech/rest split
 (``audioedit.executor.speech``). Without a voice that split has nothing to keep, so a field
-recording of birds over wind, or a cow over rain, goes here instead: the noise is what is *always*
-there, a floor under the sounds that come and go.
+recording of birds over wind, or a cow over rain, goes here instead (and any recording whose split
+fails its checks: a hen or a frog can sound like a voice to the detector): the noise is what is
+*always* there, a floor under the sounds that come and go.
 
 ``split_noise(audio)`` estimates that floor per frequency bin as a low percentile (``FLOOR_PERCENTILE``)
 of the smoothed power over the whole recording (the sounds that come and go are above it most of the
@@ -148,7 +149,7 @@ def execute_denoise(scene, step):
     if not np.all(np.isfinite(edited.samples)):
         raise ExecutionError("the noise reduction produced non-finite samples")
     named = step.target.label if step.target.scope != "background" else "the background"
-    note = (f"no speech in the recording: {named!r} taken as the steady noise floor under the sounds that come and "
+    note = (f"{named!r} taken as the steady noise floor under the sounds that come and "
             f"go (spectral subtraction against each frequency's {FLOOR_PERCENTILE:g}th-percentile level), {what}; "
             "any other steady noise changes with it")
     return StepResult(scene=scene.evolve(audio=edited, events=events, stems=None), edited_spans_s=[(0.0, scene.audio.duration_s)],

@@ -1,8 +1,8 @@
 """Which speech backend a step goes to (called by ``audioedit.executor.router``), and running it.
 
 - a cut-the-pauses step                                    -> ``speech.pauses`` only
-- a target naming the speech or the background layer       -> ``speech.layers`` only; removing or re-levelling
-  the background of a recording where the voice detector hears no speech -> ``dsp.denoise`` (its steady noise floor)
+- a target naming the speech or the background layer       -> ``speech.layers``; removing or re-levelling the
+  background -> then ``dsp.denoise`` (its steady noise floor), or only that when the voice detector hears no speech
 - speech-labelled events, no stems, no other voice over them, events not annotated -> ``speech.layers`` first (the events
   were detected: other sounds under them are unknown, so a region edit would take them along)
 - speech-labelled events otherwise (annotated, no stems)   -> ``speech.layers`` after the exact DSP
@@ -27,15 +27,17 @@ def speech_routes(scene: Scene, step: EditStep) -> tuple[list, bool]:
     if not is_layer_step(step):
         return [], False
     scope, on_events = step_scope(step)
-    if not on_events and scope == "background" and isinstance(step, (RemoveStep, LoudnessStep)):
+    if not on_events:
+        layers = Route(backend=BACKEND, reason=f"the target is the {scope} layer: speech/rest split (DeepFilterNet3), "
+                                               "the edit on that layer, re-mixed")
+        if scope != "background" or not isinstance(step, (RemoveStep, LoudnessStep)):
+            return [layers], True
         from audioedit.executor.dsp.denoise import has_speech
 
-        if not has_speech(scene.audio):
-            return [Route(backend=Backend.DSP_DENOISE, reason="the background of a recording without speech: its steady "
-                                                             "noise floor, reduced by spectral subtraction")], True
-    if not on_events:
-        return [Route(backend=BACKEND, reason=f"the target is the {scope} layer: speech/rest split (DeepFilterNet3), "
-                                              "the edit on that layer, re-mixed")], True
+        floor = Route(backend=Backend.DSP_DENOISE, reason="the background as the steady noise floor under the other "
+                                                          "sounds, reduced by spectral subtraction")
+        # an animal call can sound like a voice to the detector: the floor is the fallback when the split fails
+        return ([layers, floor] if has_speech(scene.audio) else [floor]), True
     if scene.has_stems or _other_voices(scene, step):
         return [], False
     route = Route(backend=BACKEND, reason="speech events without stems: the edit on the speech layer inside their spans")
