@@ -139,6 +139,8 @@ def bench_verifier(
     sample_rate_hz: int = typer.Option(16000, "--sample-rate", help="sample rate of the synth pairs built here"),
     calibration: str = typer.Option("balanced", "--calibration",
                                     help="with --calibrate: balanced | tpr95 (reports/verifier/README.md)"),
+    bank: str = typer.Option("starter", "--bank", help="the sounds of the synth pairs: " + BANK_HELP
+                             + " (the broad classes: python -m audioedit.evals.broad_bank)"),
 ) -> None:
     """Verifier balanced accuracy (correct vs failed edits, mixture-only scenes), acoustic vs acoustic + CLAP."""
     import tempfile
@@ -157,18 +159,19 @@ def bench_verifier(
             raise UserInputError("--clap-config picks the CLAP to calibrate for; to measure it, pass the "
                                  "thresholds --calibrate wrote (they name their CLAP) with --config")
         cfg = VerifierConfig(clap_model=str(clap_config) if clap_config else None) if calibrate else load_verifier_config(config)
-        bank = open_bank("starter")
+        sounds = open_bank(bank)
         with tempfile.TemporaryDirectory(prefix="verifier-bench-") as tmp:
             root = bench or Path(tmp)
             if bench is None:
-                synth_pairs(bank, "all", n, root, seed=seed, sample_rate_hz=sample_rate_hz)
-            acc = verifier_accuracy(pair_folders(root, limit), bank, cfg, clap=None if no_clap else "auto",
+                synth_pairs(sounds, "all", n, root, seed=seed, sample_rate_hz=sample_rate_hz)
+            acc = verifier_accuracy(pair_folders(root, limit), sounds, cfg, clap=None if no_clap else "auto",
                                     seed=seed, calibrate=calibrate, method=calibration)
     except AudioEditError as exc:
         fail(exc)
-    data = f"{bench}" + (f", <= {limit} per op" if limit else "") if bench else f"{n} synth pairs (starter bank, seed {seed}, {sample_rate_hz} Hz)"
+    data = f"{bench}" + (f", <= {limit} per op" if limit else "") if bench else f"{n} synth pairs ({bank} bank, seed {seed}, {sample_rate_hz} Hz)"
     if calibrate:
         command = "audioedit bench verifier --calibrate " + (f"--bench {bench}" if bench else f"--n {n} --seed {seed} --sample-rate {sample_rate_hz}")
+        command += f" --bank {bank}" if bank != "starter" else ""
         command += f" --clap-config {clap_config}" if clap_config else ""
         command += f" --calibration {calibration}" if calibration != "balanced" else ""
         write_config(out, acc["config"], acc["calibration"], {"data": data, "command": command, "clap": acc["clap"]})
