@@ -164,6 +164,33 @@ def _load_clap_cached(spec: str | None):
         return None, f"CLAP failed to load: {exc}"
 
 
+@functools.lru_cache(maxsize=4)
+def _trained_classes(spec: str | None) -> frozenset[str] | None:
+    """The classes the CLAP ``spec`` names was trained on (its export's ``heldout_split.json``), or
+    None when unknown (then every CLAP check may veto, as before)."""
+    import json
+
+    from audioedit.clap.small import SHIPPED_DIR
+
+    folder = SHIPPED_DIR if spec is None else Path(spec)
+    path = folder / "heldout_split.json"
+    if not path.is_file():
+        return None
+    classes = json.loads(path.read_text(encoding="utf-8")).get("trained_classes")
+    return frozenset(classes) if classes else None
+
+
+def step_sounds(before: Scene, step: EditStep) -> set[str]:
+    """The labels a step's CLAP checks ask about: its targets' and the sound it adds or puts in."""
+    from audioedit.errors import AudioEditError
+
+    sounds = {step.sound} if getattr(step, "sound", None) else set()
+    try:
+        return sounds | {e.label for e in resolve_step(step, before)}
+    except (AudioEditError, KeyError, ValueError):
+        return sounds
+
+
 @functools.lru_cache(maxsize=1)
 def default_verifier() -> Verifier:
     """The agent loop's default: ``Verifier`` with ``agents/verifier.yaml`` and the shipped
@@ -188,6 +215,7 @@ class Verifier:
     def __init__(self, config: VerifierConfig | None = None, clap: AudioTextModel | Literal["auto"] | None = "auto"):
         self.config = config or load_verifier_config()
         self._clap, self._why, self._loaded = None, "", False
+        self.trained: frozenset[str] | None = None  # the classes the loaded CLAP was trained on, when known
         if clap is None or not self.config.use_clap:
             self._why, self._loaded = "CLAP disabled" + (" by config (use_clap: false)" if clap is not None else ""), True
         elif not isinstance(clap, str):
@@ -204,6 +232,7 @@ class Verifier:
                     self._clap, self._why = _load_clap_cached(self.config.clap_model)
                     if self._clap is not None:
                         self._clap.threads = self.config.clap_threads
+                        self.trained = _trained_classes(self.config.clap_model)
                     self._loaded = True
         return self._clap
 
@@ -216,6 +245,11 @@ class Verifier:
             return verdict
         clap = self.clap_checks(before, after, step)
         mixture = before.stems is None or after.stems is None
+        unheard = self.unheard_sounds(before, step)
+        if unheard:  # the CLAP never heard these sounds: its checks are reported, never a veto nor an overrule
+            note = f"advisory: the CLAP was never trained on {', '.join(unheard)}; "
+            return Verdict.of(step.id, verdict.checks + [c if c.passed else c.model_copy(
+                update={"passed": True, "detail": note + c.detail}) for c in clap])
         if not mixture:  # the stem checks measure the edit exactly: CLAP is reported, not a veto
             clap = [c if c.passed else c.model_copy(update={"passed": True, "detail": "advisory: the stems verify "
                                                             "this step exactly; " + c.detail}) for c in clap]
@@ -224,6 +258,14 @@ class Verifier:
             acoustic = [c if c.passed else c.model_copy(update={"passed": True, "detail": note + c.detail}) for c in verdict.checks]
             return Verdict.of(step.id, acoustic + clap)
         return Verdict.of(step.id, verdict.checks + clap)
+
+    def unheard_sounds(self, before: Scene, step: EditStep) -> list[str]:
+        """The sounds of ``step`` the loaded CLAP was never trained on: its checks on them are advisory."""
+        if self.clap is None or self.trained is None:
+            return []
+        from audioedit.clap.captions import sound_class
+
+        return sorted({sound_class(label).key for label in step_sounds(before, step)} - self.trained)  # aliases: their class
 
     @staticmethod
     def clap_needless(verdict: Verdict) -> bool:

@@ -149,3 +149,18 @@ def test_clap_calibration_keeps_checks_honest_and_drops_the_ones_that_do_not_sep
     assert own["clap_added_rise"]["balanced_accuracy"] > 0.9
     budget, _ = calibrate_clap(rows, VerifierConfig(), method="tpr95")  # 95 % of the correct edits pass each check
     assert budget.clap_min_rise > 0.0 and check_accuracy(rows, budget)["clap_added_rise"]["tpr"] == pytest.approx(0.95, abs=0.04)
+
+
+@needs_clap
+def test_clap_checks_of_sounds_the_clap_never_heard_are_advisory(tmp_path, bank, shipped_verifier):
+    from audioedit.synth import synth_pairs
+
+    synth_pairs(bank, ["add"], 1, tmp_path, seed=1)
+    wrong = {c.kind: c for c in pair_cases(pair_folders(tmp_path)[0], bank)}["wrong_class"]
+    assert wrong.step.sound in shipped_verifier.trained  # the shipped export lists the classes it trained on
+    unheard = Verifier(shipped_verifier.config)
+    assert unheard.clap is not None
+    unheard.trained = frozenset(shipped_verifier.trained - {wrong.step.sound})
+    verdict = unheard(wrong.before, wrong.after, wrong.step, wrong.spans_s)
+    clap = [c for c in verdict.checks if c.name.startswith("clap_")]
+    assert verdict.passed and clap and any("never trained on" in c.detail for c in clap)
