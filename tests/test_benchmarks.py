@@ -64,19 +64,19 @@ def test_learned_editor_evaluation_command(editor, capsys):
 
 
 @pytest.mark.slow
-def test_clap_evaluation_command(dev_data, tmp_path, capsys):
+def test_clap_evaluation_command(tiny_corpus, tmp_path, capsys):
     from audioedit.clap.evaluate import main
 
-    main(["--data-root", str(dev_data), "--cache-dir", str(tmp_path), "--limit", "1", "--json", str(tmp_path / "e.json")])
+    main(["--data-root", str(tiny_corpus), "--cache-dir", str(tmp_path), "--limit", "1", "--json", str(tmp_path / "e.json")])
     assert "text->audio retrieval" in capsys.readouterr().out
     assert json.loads((tmp_path / "e.json").read_text())["checkpoint"]
 
 
 @pytest.mark.slow
-def test_grounding_evaluation_command(dev_data, tmp_path, capsys):
+def test_grounding_evaluation_command(tiny_corpus, tmp_path, capsys):
     from audioedit.clap.grounding_eval import main
 
-    main(["--data-root", str(dev_data), "--cache-dir", str(tmp_path), "--limit", "1", "--n-synthetic", "1"])
+    main(["--data-root", str(tiny_corpus), "--cache-dir", str(tmp_path), "--limit", "1", "--n-synthetic", "1"])
     result = json.loads(capsys.readouterr().out)
     assert 0.0 <= result["scaper_f1"] <= 1.0
 

@@ -198,13 +198,14 @@ def test_esc50_eval_command(tiny_corpus, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_open_set_eval_command(dev_data, tmp_path, capsys):
-    """Needs the dev corpus: it calibrates on the shipped CLAP's held-out clips (a split of the corpus)."""
+def test_open_set_eval_command(tiny_corpus, tmp_path, capsys):
     from audioedit.clap.open_set_eval import main
 
-    main(["--checkpoint", "audioedit/assets/clap_small/cnn", "--data-root", str(dev_data), "--cache-dir",
-          str(tmp_path / "cache"), "--n-calibration", "4", "--n-test", "4", "--windows", "1.0"])
-    assert "F1" in capsys.readouterr().out
+    main(["--checkpoint", "audioedit/assets/clap_small/cnn", "--data-root", str(tiny_corpus), "--cache-dir",
+          str(tmp_path / "cache"), "--n-calibration", "2", "--n-test", "2", "--windows", "1.0", "--json", str(tmp_path / "o.json")])
+    assert "ESC-50 fold-5 scenes over Moodist beds (2," in capsys.readouterr().out
+    result = json.loads((tmp_path / "o.json").read_text())
+    assert result["test_n_scenes"] == 2 and result["scaper_f1"] is not None
 
 
 @pytest.mark.slow

@@ -8,7 +8,10 @@ Only the folders and files the commands read, in the corpus' own layout, a few s
   sources, target of the code, a "model output");
 - ``smartdj_demo/``: ``requests.json`` with one goal-only request and its recording;
 - the ``speech`` suite's files: one speech clip and one background for each of its two splits;
-- the long benchmark's: an ambience, a speech file and one clip of each of its foreground classes.
+- the long benchmark's: an ambience, a speech file and one clip of each of its foreground classes;
+- for the CLAP evaluations: a bank clip (of the class, where the bank has it) at the path of every
+  held-out dev clip of the shipped CLAP (``heldout_split.json``), the beds' ``moodist_ambience/metadata.csv``
+  and one annotated soundscape in ``scaper/regression/``.
 """
 
 from __future__ import annotations
@@ -49,7 +52,13 @@ def bank_clip(folder: str, k: int = 0, seconds: float = 3.0) -> np.ndarray:
 
 
 def _save(root: Path, rel: str, x: np.ndarray) -> str:
-    save_audio(Audio(x.astype(np.float32), RATE_HZ), root / rel)
+    if rel.endswith(".mp3"):  # a format the corpus has and save_audio does not write
+        import soundfile as sf
+
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        sf.write(str(root / rel), x.astype(np.float32), RATE_HZ)
+    else:
+        save_audio(Audio(x.astype(np.float32), RATE_HZ), root / rel)
     return rel
 
 
@@ -89,6 +98,26 @@ def _smartdj(root: Path) -> None:
     (root / "smartdj_demo" / "requests.json").write_text(json.dumps(requests), encoding="utf-8")
 
 
+def _clap_heldout(root: Path) -> None:
+    split = json.loads((BANK.parent / "clap_small" / "heldout_split.json").read_text(encoding="utf-8"))
+    for r in split["heldout"]:
+        if r["path"].startswith("dev/"):
+            folder = next((f"{role}/{r['class']}" for role in ("foreground", "background")
+                           if (BANK / role / r["class"]).is_dir()), "foreground/cat")
+            seconds = float(r["start_s"] or 0.0) + 2.0
+            _save(root, r["path"][4:], np.resize(0.5 * bank_clip(folder, 0, 2.0), int(seconds * RATE_HZ)))
+    beds = [{"path": "moodist_ambience/rain/rain.ogg", "label": "rain", "source": "bank", "licence": "CC0", "credit": "",
+             "duration_s": 4.0, "samplerate": RATE_HZ, "split": "dev"}]
+    with open(root / "moodist_ambience" / "metadata.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(beds[0]))
+        writer.writeheader()
+        writer.writerows(beds)
+    scene = 0.2 * bank_clip("background/traffic", 0, 10.0)
+    scene[2 * RATE_HZ : 7 * RATE_HZ] += 0.4 * bank_clip("foreground/siren", 0, 5.0)
+    _save(root, "scaper/regression/soundscape.wav", scene)
+    (root / "scaper" / "regression" / "soundscape.txt").write_text("2.0\t7.0\tsiren\n", encoding="utf-8")
+
+
 def build_tiny_corpus(root: Path) -> Path:
     """Write the tiny corpus under ``root`` and return it."""
     _esc50(root)
@@ -98,4 +127,5 @@ def build_tiny_corpus(root: Path) -> Path:
         _save(root, rel, 0.5 * bank_clip(folder, k, 2.5))
     for rel, (folder, k) in LONG_FILES.items():
         _save(root, rel, 0.5 * bank_clip(folder, k, 4.0))
+    _clap_heldout(root)
     return root
