@@ -52,12 +52,15 @@ SMOKE_RUNS = {
     "audioedit.executor.ldm.export": "test_ldm.py::test_export_and_load_round_trip",
     "audioedit.clap.vocabulary_build": "test_clap_broad.py::test_vocabulary_table_is_generated_from_its_script",
     "edit": "test_cli.py::test_edit_and_plan_commands",
+    "scripts/clap_seed_errors.py": "test_eval_commands.py::test_clap_seed_scripts",
+    "scripts/clap_seed_pairs.py": "test_eval_commands.py::test_clap_seed_scripts",
 }
 
 
 def cited_commands() -> set[str]:
     """The commands README.md and the reports cite: ``eval SUITE``, ``bench NAME``, ``batch``,
-    ``train WHAT``, ``edit``, ``benchmarks/FILE`` and ``python -m`` modules (with speech_suite's verb)."""
+    ``train WHAT``, ``edit``, ``benchmarks/FILE``, ``python scripts/FILE`` and ``python -m`` modules
+    (with speech_suite's verb)."""
     texts = [REPO / "README.md", *sorted((REPO / "reports").rglob("*.md"))]
     found = set()
     for path in texts:
@@ -66,6 +69,7 @@ def cited_commands() -> set[str]:
         found |= {" ".join(m) for m in re.findall(r"audioedit (bench|train) (\w+)", text)}
         found |= set(re.findall(r"audioedit (batch|edit) ", text))
         found |= set(re.findall(r"benchmarks/\w+\.py", text))
+        found |= set(re.findall(r"python ((?:scripts|reports)/[\w/-]+\.py)", text))
         for module, verb in re.findall(r"python -m (audioedit(?:\.\w+)+)(?: (tune-post|tune|run|report)\b)?", text):
             found.add(f"{module} {verb}" if verb and module.endswith("speech_suite") else module)
     return found
@@ -225,3 +229,19 @@ def test_verifier_accuracy_command(capsys):
     main(["--n", "6", "--seed", "3"])
     out = capsys.readouterr().out
     assert "held-out half" in out and len(out.splitlines()) == 2
+
+
+@pytest.mark.slow
+def test_clap_seed_scripts(tiny_corpus, tmp_path, capsys):
+    """The seed comparisons of reports/clap-seeds and reports/clap-ensemble, with the shipped towers
+    standing in for the seed runs."""
+    import runpy
+
+    errors = runpy.run_path(str(REPO / "scripts" / "clap_seed_errors.py"), run_name="smoke")["main"]
+    errors(["s0=audioedit/assets/clap_small/cnn", "--data-root", str(tiny_corpus), "--cache-dir", str(tmp_path)])
+    assert "# from the evaluation's class-name prompts; s0 = audioedit/assets/clap_small/cnn" in capsys.readouterr().out
+    pairs = runpy.run_path(str(REPO / "scripts" / "clap_seed_pairs.py"), run_name="smoke")["main"]
+    pairs(["--cnn", "0=audioedit/assets/clap_small/cnn", "--aisfx", "0=audioedit/assets/clap_small/aisfx",
+           "--data-root", str(tiny_corpus), "--cache-dir", str(tmp_path), "--json", str(tmp_path / "pairs.json")])
+    result = json.loads((tmp_path / "pairs.json").read_text())
+    assert list(result) == ["cnn0+aisfx0"] and set(result["cnn0+aisfx0"]) == {"dev", "time", "bank"}
