@@ -117,26 +117,35 @@ def test_smartdj_goals_command(tiny_corpus, tmp_path):
 
 
 @pytest.mark.slow
-def test_speech_suite_command_and_its_shards(tiny_corpus, tmp_path, capsys):
+def test_speech_suite_command_and_its_shards(tiny_corpus, tmp_path, capsys, monkeypatch):
+    """One speech clip over one background, at the three SNRs."""
+    from audioedit.evals import speech_data
     from audioedit.evals.speech_suite import main
+
+    monkeypatch.setattr(speech_data, "BACKGROUNDS_PER_SPEECH", 1)
 
     out = _ok(CliRunner().invoke(app, ["eval", "--suite", "speech", "--methods", "planned", "--limit", "1",
                                        "--out", str(tmp_path / "test"), "--data", str(tiny_corpus)]))
-    assert "| 0 | planned | 1 |" in out and "make the voice 6 dB louder" in out
-    shards = str(tmp_path / "shards")
+    assert re.search(r"^\| 0 \| planned \| \d+ \|", out, re.M) and "make the voice 6 dB louder" in out
+    shards = tmp_path / "shards"
     for k in ("0/2", "1/2"):
-        main(["run", "--shard", k, "--methods", "identity", "--limit", "1", "--out", shards, "--data", str(tiny_corpus)])
-    main(["report", "--out", shards])
-    report = (tmp_path / "shards" / "report.md").read_text()
-    assert all(f"| {snr} | identity | 1 |" in report for snr in (0, 5, 10))  # three SNRs over two shards
-    assert "| 0 | identity | 1 | " in capsys.readouterr().out
+        main(["run", "--shard", k, "--methods", "identity", "--limit", "1", "--out", str(shards), "--data", str(tiny_corpus)])
+    main(["report", "--out", str(shards)])
+    assert all((shards / f"results-{k}.jsonl").read_text() for k in (0, 1))  # each shard ran items
+    report = (shards / "report.md").read_text()
+    counts = [re.search(rf"^\| {snr} \| identity \| (\d+) \|", report, re.M) for snr in (0, 5, 10)]
+    assert all(counts) and len({c.group(1) for c in counts}) == 1  # every SNR, the items of both shards
+    assert report in capsys.readouterr().out + "\n"
 
 
 @pytest.mark.slow
 def test_speech_tune_commands(tiny_corpus, tmp_path, monkeypatch):
-    """``tune`` and ``tune-post`` with two of their candidates each (the whole grid takes minutes)."""
-    from audioedit.evals import speech_tune
+    """``tune`` and ``tune-post`` with two of their candidates each (the whole grid takes minutes), on
+    one speech clip over one background."""
+    from audioedit.evals import speech_data, speech_tune
     from audioedit.evals.speech_suite import main
+
+    monkeypatch.setattr(speech_data, "BACKGROUNDS_PER_SPEECH", 1)
 
     from audioedit.executor.speech.layers import SplitConfig
 
