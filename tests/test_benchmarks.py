@@ -30,9 +30,15 @@ def _ok(result):
     return result.output
 
 
-def test_bench_latency_prints_every_stage():
+def test_bench_latency_prints_every_stage(monkeypatch):
+    """With the speech split timed on 5 s instead of 60 s (that row alone took most of a minute)."""
+    from functools import partial
+
+    from audioedit.evals import latency
+
+    monkeypatch.setattr(latency, "speech_split_latency", partial(latency.speech_split_latency, duration_s=5.0))
     out = _ok(CliRunner().invoke(app, ["bench", "latency", "--repeats", "2", "--duration", "2"]))
-    assert "latency, 2 s 44.1 kHz stereo, 2 repeats" in out and "p95 ms" in out
+    assert "latency, 2 s 44.1 kHz stereo, 2 repeats" in out and "p95 ms" in out and "speech.split_60s" in out
 
 
 def test_bench_synth_measures_serial_and_pool_throughput():
