@@ -27,16 +27,23 @@ BANK = ("bird", "speech", "dog_bark", "cat", "car_horn", "siren", "door_knock", 
         "traffic", "rain", "wind", "running_water", "dishes", "crickets", "waves", "fire")
 
 
-def _ref(r: EventRef) -> str:
-    if r.scope != "events":
-        return f"[{r.scope}]"
-    s = ("~" if r.complement else "") + r.label
+def selection_text(r: EventRef) -> str:
+    """'dog_bark/n2@2-9': the reference's label, which of its events (``/first``, ``/n2``, ...) and its
+    time window, as the request table and the planner's test table write them."""
+    s = r.label
     if r.select == "nth":
         s += f"/n{r.n}"
     elif r.select != "all":
         s += f"/{r.select}"
     if r.start_s is not None or r.end_s is not None:
         s += f"@{'' if r.start_s is None else format(r.start_s, 'g')}-{'' if r.end_s is None else format(r.end_s, 'g')}"
+    return s
+
+
+def _ref(r: EventRef) -> str:
+    if r.scope != "events":
+        return f"[{r.scope}]"
+    s = ("~" if r.complement else "") + selection_text(r)
     return s + ("{" + ",".join(sorted(r.event_ids)) + "}" if r.event_ids else "")
 
 

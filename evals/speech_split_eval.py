@@ -1,7 +1,7 @@
 """The rule of reports/speech/README.md amendment 2: the mid mask against one stream per channel on
 stereo items, and parallel time segments against one stream on 60 s sequences (dev split only).
 
-    python -m audioedit.evals.speech_split_eval [--data-root DIR] [--limit N]
+    python -m audioedit.evals.speech_split_eval [--data-root DIR] [--limit N] [--sequence-s S]
 
 Stereo items: each dev speech clip over ``BACKGROUNDS_PER_SPEECH`` dev backgrounds, panned centre,
 half-left and half-right (constant power) over a decorrelated stereo background (the clip in the
@@ -70,14 +70,14 @@ def stereo_table(root, limit: int | None = None) -> dict[float, dict[str, float]
     return {snr: {m: statistics.median(v) for m, v in by.items()} | {"n": len(by["mid mask"])} for snr, by in gains.items()}
 
 
-def sequence_table(root) -> dict[str, float]:
+def sequence_table(root, seconds: float = SEQUENCE_S) -> dict[str, float]:
     from audioedit.executor.speech.dfn import enhance
     from audioedit.executor.speech.layers import DEFAULT_SPLIT
 
     speech, backgrounds = clips(root, "dev", "speech"), clips(root, "dev", "background")
     gap = np.zeros(RATE_HZ, np.float32)
     pool = np.concatenate([np.concatenate([a.samples[0], gap]) for _, a in speech])
-    n = int(SEQUENCE_S * RATE_HZ)
+    n = int(seconds * RATE_HZ)
     scores: dict[str, list[float]] = {"single stream": [], "segments": []}
     for k, (_, b_audio) in enumerate(backgrounds):
         s = _fit(pool, n, k * 7 * RATE_HZ).astype(np.float64)
@@ -93,14 +93,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", default=None)
     parser.add_argument("--limit", type=int, default=None, help="at most this many speech clips (stereo items)")
+    parser.add_argument("--sequence-s", type=float, default=SEQUENCE_S, help="length of the sequences")
     args = parser.parse_args(argv)
     root = data_root(args.data_root)
     print("stereo (dev split): median ΔSI-SDR per channel, dB")
     for snr, row in stereo_table(root, args.limit).items():
         print(f"  {snr:>4g} dB SNR  per-channel {row['per-channel']:+.2f}  mid mask {row['mid mask']:+.2f}  "
               f"(n={row['n']}, difference {row['mid mask'] - row['per-channel']:+.2f})")
-    seq = sequence_table(root)
-    print(f"60 s sequences at 5 dB (n={seq['n']}): median SI-SDR single stream {seq['single stream']:.2f} dB, "
+    seq = sequence_table(root, args.sequence_s)
+    print(f"{args.sequence_s:g} s sequences at 5 dB (n={seq['n']}): median SI-SDR single stream {seq['single stream']:.2f} dB, "
           f"segments {seq['segments']:.2f} dB (difference {seq['segments'] - seq['single stream']:+.2f})")
     return 0
 

@@ -164,7 +164,8 @@ def main_speech(methods: list[str] | str, out_dir: str | Path, limit: int | None
     return text
 
 
-if __name__ == "__main__":  # python -m audioedit.evals.speech_suite [tune] ...
+def main(argv: list[str] | None = None) -> None:
+    """``python -m audioedit.evals.speech_suite run|tune|tune-post|report --out DIR ...`` (module docstring)."""
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -175,7 +176,7 @@ if __name__ == "__main__":  # python -m audioedit.evals.speech_suite [tune] ...
     parser.add_argument("--split", default="test")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--data", default=None)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.what == "tune":
         from audioedit.evals.speech_tune import main_tune
 
@@ -191,3 +192,7 @@ if __name__ == "__main__":  # python -m audioedit.evals.speech_suite [tune] ...
     else:
         k, n = (int(v) for v in args.shard.split("/"))
         print(main_speech(args.methods, args.out, args.limit, args.data, args.split, shard=(k, n)))
+
+
+if __name__ == "__main__":
+    main()

@@ -18,7 +18,7 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
-from audioedit.evals.speech_data import SNRS_DB, mixtures
+from audioedit.evals.speech_data import mixtures
 from audioedit.evals.speech_metrics import speech_metrics
 
 ATTEN_LIMS_DB = (100.0, 20.0)
@@ -46,40 +46,69 @@ def choose(rows: dict) -> tuple:
     return min((c for c in ok if score[c] >= best - 0.05), key=_distance), score
 
 
-def main_tune(out_dir: str | Path, data_dir: str | None = None, limit: int | None = None) -> str:
+def _measure(out: Path, data_dir: str | None, limit: int | None, configs: dict, fields) -> list[dict]:
+    """Split every dev mixture with each of ``configs`` (key -> ``SplitConfig``); one record per
+    (mixture, key), ``fields(key)`` naming the key, also written to ``out/tune.jsonl`` (rounded)."""
     from audioedit.evals.suites import dev_data_dir
     from audioedit.executor.speech.layers import split_layers
 
-    root = dev_data_dir(data_dir)
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    cands = candidates()
-    per = defaultdict(lambda: defaultdict(list))
+    records = []
     with open(out / "tune.jsonl", "w", encoding="utf-8") as f:
-        for mix in mixtures(root, "dev", limit=limit):
+        for mix in mixtures(dev_data_dir(data_dir), "dev", limit=limit):
             ref = mix.speech.samples[0]
             base = speech_metrics(mix.mixture.samples[0], ref)
-            for cfg in cands:
+            for key, cfg in configs.items():
                 m = speech_metrics(split_layers(mix.mixture, cfg).speech.samples[0], ref)
-                d = (m["si_sdr"] - base["si_sdr"], (m["pesq_wb"] or 0) - (base["pesq_wb"] or 0))
-                per[cfg][mix.snr_db].append(d)
-                f.write(json.dumps({"item": mix.id, "snr_db": mix.snr_db, "atten_lim_db": cfg.atten_lim_db,
-                                    "warmup_s": cfg.warmup_s,
-                                    "leak": cfg.leak, "d_si_sdr": round(d[0], 3), "d_pesq_wb": round(d[1], 3)}) + "\n")
-    rows = {c: {s: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)) for s, v in per[c].items()}
-            for c in cands}
-    chosen, score = choose(rows)
-    lines = ["| atten_lim dB | warm-up s | leak | " + " | ".join(f"ΔSI-SDR @{s:g} | ΔPESQ @{s:g}" for s in SNRS_DB) + " | mean ΔSI-SDR | eligible |",
-             "|---|---|---|" + "---|---|" * len(SNRS_DB) + "---|---|"]
-    for c in cands:
-        cells = " | ".join(f"{rows[c][s][0]:.2f} | {rows[c][s][1]:.2f}" for s in SNRS_DB)
-        mean = statistics.mean(rows[c][s][0] for s in SNRS_DB)
-        lines.append(f"| {c.atten_lim_db:g} | {c.warmup_s:g} | {c.leak:g} | {cells} | {mean:.2f} | {'yes' if c in score else 'no'}"
-                     + (" **chosen**" if c == chosen else "") + " |")
-    text = "\n".join(lines) + (f"\n\nchosen: atten_lim_db={chosen.atten_lim_db:g}, warmup_s={chosen.warmup_s:g}, "
-                                f"leak={chosen.leak:g}\n")
-    (out / "tune.md").write_text(text, encoding="utf-8")
+                records.append({"item": mix.id, "snr_db": mix.snr_db, **fields(key), "d_si_sdr": m["si_sdr"] - base["si_sdr"],
+                                "d_pesq_wb": (m["pesq_wb"] or 0) - (base["pesq_wb"] or 0)})
+                f.write(json.dumps({k: round(v, 3) if k.startswith("d_") else v for k, v in records[-1].items()}) + "\n")
+    return records
+
+
+def medians(records: list[dict], key) -> tuple[dict, int]:
+    """key(record) -> {snr: (median ΔSI-SDR, median ΔPESQ)}, and the mixtures per SNR."""
+    per = defaultdict(lambda: defaultdict(list))
+    for r in records:
+        per[key(r)][r["snr_db"]].append((r["d_si_sdr"], r["d_pesq_wb"]))
+    rows = {k: {s: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)) for s, v in by.items()}
+            for k, by in per.items()}
+    return rows, len(next(iter(next(iter(per.values())).values())))
+
+
+def _table(rows: dict, names: dict, header: str, mean_of: int, mean_name: str, score: dict, chosen,
+           mean_digits: int) -> list[str]:
+    """Markdown rows: each key's ``names[key]`` cells, (ΔSI-SDR, ΔPESQ) per SNR, the mean over SNRs of
+    element ``mean_of`` (0: ΔSI-SDR, 1: ΔPESQ), and whether the rule found it eligible (``score``) or chose it."""
+    snrs = sorted(next(iter(rows.values())))
+    lines = [f"| {header} | " + " | ".join(f"ΔSI-SDR @{s:g} | ΔPESQ @{s:g}" for s in snrs) + f" | {mean_name} | eligible |",
+             "|" + "---|" * (header.count("|") + 1) + "---|---|" * len(snrs) + "---|---|"]
+    for key, row in rows.items():
+        cells = " | ".join(f"{row[s][0]:.2f} | {row[s][1]:.2f}" for s in snrs)
+        mean = statistics.mean(row[s][mean_of] for s in snrs)
+        lines.append(f"| {names[key]} | {cells} | {mean:.{mean_digits}f} | {'yes' if key in score else 'no'}"
+                     + (" **chosen**" if key == chosen else "") + " |")
+    return lines
+
+
+def main_tune(out_dir: str | Path, data_dir: str | None = None, limit: int | None = None) -> str:
+    fields = ("atten_lim_db", "warmup_s", "leak")
+    records = _measure(Path(out_dir), data_dir, limit, {c: c for c in candidates()},
+                       lambda c: {k: getattr(c, k) for k in fields})
+    text = tune_table(records)
+    (Path(out_dir) / "tune.md").write_text(text, encoding="utf-8")
     return text
+
+
+def tune_table(records: list[dict]) -> str:
+    """The candidate table of ``main_tune``'s records and the rule's choice."""
+    from audioedit.executor.speech.layers import SplitConfig
+
+    rows, _ = medians(records, lambda r: SplitConfig(atten_lim_db=r["atten_lim_db"], warmup_s=r["warmup_s"], leak=r["leak"]))
+    chosen, score = choose(rows)
+    names = {c: f"{c.atten_lim_db:g} | {c.warmup_s:g} | {c.leak:g}" for c in rows}
+    return "\n".join(_table(rows, names, "atten_lim dB | warm-up s | leak", 0, "mean ΔSI-SDR", score, chosen, 2)) + (
+        f"\n\nchosen: atten_lim_db={chosen.atten_lim_db:g}, warmup_s={chosen.warmup_s:g}, leak={chosen.leak:g}\n")
 
 
 def choose_post(rows: dict) -> tuple:
@@ -94,34 +123,19 @@ def main_tune_post(out_dir: str | Path, data_dir: str | None = None, limit: int 
     """Amendment 3 on the dev split: ``DEFAULT_SPLIT`` with each of ``POST_FILTER_BETAS``."""
     from dataclasses import replace
 
-    from audioedit.evals.suites import dev_data_dir
-    from audioedit.executor.speech.layers import DEFAULT_SPLIT, split_layers
+    from audioedit.executor.speech.layers import DEFAULT_SPLIT
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    per = defaultdict(lambda: defaultdict(list))
-    with open(out / "tune.jsonl", "w", encoding="utf-8") as f:
-        for mix in mixtures(dev_data_dir(data_dir), "dev", limit=limit):
-            ref = mix.speech.samples[0]
-            base = speech_metrics(mix.mixture.samples[0], ref)
-            for beta in POST_FILTER_BETAS:
-                layers = split_layers(mix.mixture, replace(DEFAULT_SPLIT, post_filter_beta=beta))
-                m = speech_metrics(layers.speech.samples[0], ref)
-                d = (m["si_sdr"] - base["si_sdr"], (m["pesq_wb"] or 0) - (base["pesq_wb"] or 0))
-                per[beta][mix.snr_db].append(d)
-                f.write(json.dumps({"item": mix.id, "snr_db": mix.snr_db, "post_filter_beta": beta,
-                                    "d_si_sdr": round(d[0], 3), "d_pesq_wb": round(d[1], 3)}) + "\n")
-    rows = {b: {s: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)) for s, v in per[b].items()}
-            for b in POST_FILTER_BETAS}
-    chosen, score = choose_post(rows)
-    snrs = sorted(rows[0.0])
-    lines = ["| post-filter beta | " + " | ".join(f"ΔSI-SDR @{s:g} | ΔPESQ @{s:g}" for s in snrs) + " | mean ΔPESQ | eligible |",
-             "|---|" + "---|---|" * len(snrs) + "---|---|"]
-    for b in POST_FILTER_BETAS:
-        cells = " | ".join(f"{rows[b][s][0]:.2f} | {rows[b][s][1]:.2f}" for s in snrs)
-        mean = statistics.mean(rows[b][s][1] for s in snrs)
-        lines.append(f"| {b:g} | {cells} | {mean:.3f} | {'yes' if b in score else 'no'}" + (" **chosen**" if b == chosen else "") + " |")
-    n = len(per[0.0][snrs[0]])
-    text = "\n".join(lines) + f"\n\n{n} mixtures per SNR (dev split); chosen: post_filter_beta={chosen:g}\n"
-    (out / "tune.md").write_text(text, encoding="utf-8")
+    records = _measure(Path(out_dir), data_dir, limit,
+                       {b: replace(DEFAULT_SPLIT, post_filter_beta=b) for b in POST_FILTER_BETAS},
+                       lambda b: {"post_filter_beta": b})
+    text = tune_post_table(records)
+    (Path(out_dir) / "tune.md").write_text(text, encoding="utf-8")
     return text
+
+
+def tune_post_table(records: list[dict]) -> str:
+    """The post-filter table of ``main_tune_post``'s records and amendment 3's choice."""
+    rows, n = medians(records, lambda r: r["post_filter_beta"])
+    chosen, score = choose_post(rows)
+    lines = _table(rows, {b: f"{b:g}" for b in rows}, "post-filter beta", 1, "mean ΔPESQ", score, chosen, 3)
+    return "\n".join(lines) + f"\n\n{n} mixtures per SNR (dev split); chosen: post_filter_beta={chosen:g}\n"

@@ -34,6 +34,7 @@ from audioedit.audio import Audio, load_audio
 from audioedit.errors import UserInputError
 from audioedit.paths import data_root, runs_dir
 from audioedit.scene import Event, Scene, load_scene
+from audioedit.spans import merge_spans
 
 SUITES = ("synth-v1", "synth-v1-declarative", "lcr", "sisec", "esc50-sep")
 DEFAULT_CACHE = runs_dir() / "bench-v1"
@@ -146,7 +147,7 @@ def _synth_item(suite: str, folder: Path, r) -> EvalItem:
         ev = next(e for e in tgt_events if e.id == tid)
         if sid is None or sid in r.edited_event_ids:
             spans.append([ev.onset_s, ev.offset_s])
-    spans = _merge(spans)
+    spans = [[float(a), float(b)] for a, b in merge_spans(spans)]
     item = EvalItem(
         suite=suite, id=r.name, op=r.op, subtype=r.subtype, overlap=r.overlap, request=r.instruction,
         steps=r.steps, source=str(folder / r.source), annotation=str(folder / "source.jams"),
@@ -163,16 +164,6 @@ def _synth_item(suite: str, folder: Path, r) -> EvalItem:
         item.duration_window_s = [max(0.0, spans[0][0] - 0.05), spans[-1][1] + 0.05]
         item.layer_stems = [str(folder / "source_events" / f"{sid}.wav") for sid in r.edited_event_ids]
     return item
-
-
-def _merge(spans: list[list[float]]) -> list[list[float]]:
-    out: list[list[float]] = []
-    for a, b in sorted(spans):
-        if out and a <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], b)
-        else:
-            out.append([float(a), float(b)])
-    return out
 
 
 def _overlaps(ev: Event, spans: list[list[float]]) -> bool:

@@ -132,14 +132,19 @@ def evaluate(root: str | Path) -> tuple[list[dict], dict, dict]:
     return rows, _f1(*map(int, events)), _f1(*map(int, frames))
 
 
-if __name__ == "__main__":
-    import sys
-
+def main(argv: list[str] | None = None) -> None:
+    """``python -m audioedit.evals.vad_eval [DATA_ROOT]``: the per-item table and the F1 totals."""
     from audioedit.evals.suites import dev_data_dir
 
-    rows, total, frames = evaluate(dev_data_dir(sys.argv[1] if len(sys.argv) > 1 else None))
+    rows, total, frames = evaluate(dev_data_dir(argv[0] if argv else None))
     print("| item | reference | detected | tp | fp | fn |\n|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['item']} | {r['reference']} | {r['detected']} | {r['tp']} | {r['fp']} | {r['fn']} |")
     print(f"\nVAD speech-event F1 (onset tolerance {ONSET_TOLERANCE_S} s): {total}")
     print(f"VAD frame F1 (10 ms frames, same segments): {frames}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

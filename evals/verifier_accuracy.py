@@ -295,15 +295,20 @@ def compare_calibrations(n: int, seed: int, sample_rate_hz: int = 16000) -> dict
     return {m: calibrate_clap(results, cfg, m)[1] for m in CALIBRATIONS}
 
 
-if __name__ == "__main__":  # python -m audioedit.evals.verifier_accuracy --n 120 --seed 7
+def main(argv: list[str] | None = None) -> None:
+    """``python -m audioedit.evals.verifier_accuracy --n 120 --seed 7``: each calibration method's accuracy."""
     import argparse
 
     parser = argparse.ArgumentParser(description="the CLAP calibration methods on one calibration set")
     parser.add_argument("--n", type=int, default=120)
     parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     for method, rep in compare_calibrations(args.n, args.seed).items():
         values = {k: v["value"] for k, v in rep.items() if isinstance(v, dict) and "value" in v}
         dropped = [k for k, v in rep.items() if isinstance(v, dict) and "dropped" in v]
         print(f"{method}: fit half {rep['balanced_accuracy_fit']:.1%}, held-out half {rep['balanced_accuracy_held_out']:.1%}; "
               f"thresholds {values}; dropped {dropped}")
+
+
+if __name__ == "__main__":
+    main()

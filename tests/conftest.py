@@ -27,3 +27,12 @@ def dev_data() -> Path:
     if not DEV_DATA.is_dir():
         pytest.skip(f"development corpus not found at {DEV_DATA} (set AUDIOEDIT_DATA_ROOT)")
     return DEV_DATA
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(tmp_path_factory) -> Path:
+    """A few starter-bank clips in the dev corpus' layout (``tests/tiny_corpus.py``): what the
+    evaluation commands' smoke runs read, on any clone."""
+    from tests.tiny_corpus import build_tiny_corpus
+
+    return build_tiny_corpus(tmp_path_factory.mktemp("tiny_corpus"))

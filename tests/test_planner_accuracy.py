@@ -100,6 +100,16 @@ def test_cli_prints_the_table(bench) -> None:
     assert "six ops" in result.output and "speed" in result.output
 
 
+@pytest.mark.slow
+def test_bench_verifier_on_a_benchmark_folder(bench) -> None:
+    """``audioedit bench verifier --bench runs/bench-v1``, the README's command, on this small split."""
+    from audioedit.cli import app
+
+    result = CliRunner().invoke(app, ["bench", "verifier", "--bench", str(bench), "--limit", "1", "--no-clap"])
+    assert result.exit_code == 0, result.output
+    assert "balanced accuracy" in result.output.lower() and str(bench) in result.output
+
+
 def test_missing_bench_is_a_user_error(tmp_path) -> None:
     with pytest.raises(UserInputError, match="manifest"):
         planner_accuracy(tmp_path)

@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoint", nargs="+", default=["audioedit/assets/clap_small"],
                         help="an export or run folder; several: one model of their towers")
-    parser.add_argument("--data-root", default="../shared/data/dev")
+    parser.add_argument("--data-root", default=None, help="default $AUDIOEDIT_DATA_ROOT, else ../shared/data/dev")
     parser.add_argument("--cache-dir", default="runs/clap/cache")
     parser.add_argument("--unheard-only", action="store_true", help="skip the fold-5 clips the shipped towers heard")
     parser.add_argument("--json", default=None, help="also write the result as JSON here")
@@ -136,7 +136,9 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(1)
     given = args.checkpoint if len(args.checkpoint) > 1 else args.checkpoint[0]
     model = SmallClap.from_config({"checkpoint": given})
-    result = evaluate_esc50(model, args.data_root, args.cache_dir, args.unheard_only, checkpoint=" + ".join(args.checkpoint))
+    from audioedit.paths import data_root
+
+    result = evaluate_esc50(model, data_root(args.data_root), args.cache_dir, args.unheard_only, checkpoint=" + ".join(args.checkpoint))
     print(format_result(result))  # noqa: T201 - command-line entry point
     if args.json:
         Path(args.json).write_text(json.dumps(result.model_dump(), indent=1), encoding="utf-8")

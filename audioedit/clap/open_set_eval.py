@@ -164,7 +164,7 @@ def format_result(result: OpenSetResult, label: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoint", nargs="+", default=["audioedit/assets/clap_small"])
-    parser.add_argument("--data-root", default="../shared/data/dev")
+    parser.add_argument("--data-root", default=None, help="default $AUDIOEDIT_DATA_ROOT, else ../shared/data/dev")
     parser.add_argument("--cache-dir", default="runs/clap/cache")
     parser.add_argument("--split-from", default=None, help="folder whose held-out split to use (default: the first checkpoint)")
     parser.add_argument("--references", choices=("trained", "core"), default="trained")
@@ -180,11 +180,13 @@ def main(argv: list[str] | None = None) -> None:
 
     from audioedit.clap.evaluate import load_heldout
     from audioedit.clap.small import SHIPPED_DIR, SmallClap, resolve_path
+    from audioedit.paths import data_root
 
     torch.set_num_threads(1)
+    root = data_root(args.data_root)
     model = SmallClap.from_config({"checkpoint": args.checkpoint if len(args.checkpoint) > 1 else args.checkpoint[0]})
-    trained, held = load_heldout(args.split_from or args.checkpoint[0], args.data_root, [SHIPPED_DIR.parent / "bank"])
-    result = evaluate_open_set(model, held, reference_names(trained, args.references), args.data_root, args.cache_dir,
+    trained, held = load_heldout(args.split_from or args.checkpoint[0], root, [SHIPPED_DIR.parent / "bank"])
+    result = evaluate_open_set(model, held, reference_names(trained, args.references), root, args.cache_dir,
                                args.n_calibration, args.n_test, args.seed, args.windows)
     print(format_result(result, " + ".join(args.checkpoint)))  # noqa: T201 - command-line entry point
     if args.json:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from audioedit.spans import merge_spans
+
 XFADE_S = 0.01  # crossfade / gain-ramp length at every splice
 MARGIN_S = 0.05  # on the mixture, a target needs this much room from other events
 PAD_S = 0.025  # context kept around an event when its segment is cut out or moved
@@ -20,17 +22,6 @@ Span = tuple[int, int]
 
 
 # --- spans and levels ------------------------------------------------------------------------
-
-
-def merge_spans(spans: list[Span]) -> list[Span]:
-    """Sorted union of half-open frame spans (touching spans are joined; empty ones dropped)."""
-    merged: list[list[int]] = []
-    for a, b in sorted(s for s in spans if s[1] > s[0]):
-        if merged and a <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
-    return [(a, b) for a, b in merged]
 
 
 def spans_to_seconds(spans: list[Span], sample_rate_hz: int) -> list[tuple[float, float]]:

@@ -28,8 +28,9 @@ from audioedit.scene import Event, Scene
 from audioedit.steps import AddStep, LoudnessStep, ReorderStep, ReplaceStep, SpeedStep
 from audioedit.executor.dsp.common import (
     MARGIN_S, PAD_S, TEXTURE_CHUNK_S, XFADE_S, Span, background_texture, complement, gain_envelope, join,
-    merge_spans, rms, spans_to_seconds, splice, time_stretch, to_db,
+    rms, spans_to_seconds, splice, time_stretch, to_db,
 )
+from audioedit.spans import merge_spans
 from audioedit.executor.dsp.placement import add_placements, replacement
 from audioedit.result import SoundSource, StepResult
 

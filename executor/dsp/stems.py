@@ -13,7 +13,8 @@ from audioedit.audio import Audio
 from audioedit.backends import Backend
 from audioedit.scene import Event, Scene
 from audioedit.steps import AddStep, LoudnessStep, ReorderStep, ReplaceStep, SpeedStep
-from audioedit.executor.dsp.common import XFADE_S, merge_spans, nonzero_bounds, raised_cosine, rms_db, spans_to_seconds, time_stretch
+from audioedit.executor.dsp.common import XFADE_S, nonzero_bounds, raised_cosine, rms_db, spans_to_seconds, time_stretch
+from audioedit.spans import merge_spans
 from audioedit.executor.dsp.placement import Placement, add_placements, replacement
 from audioedit.result import SoundSource, StepResult
 

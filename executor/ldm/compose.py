@@ -16,6 +16,7 @@ import numpy as np
 
 from audioedit.errors import ExecutionError
 from audioedit.scene import Event, Scene
+from audioedit.spans import merge_spans
 from audioedit.steps import AddStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep, resolve_step
 
 
@@ -34,16 +35,6 @@ def atomic_instruction(step, label: str) -> str:
     if isinstance(step, LoudnessStep):
         return f"make the {name} {abs(step.gain_db):g} dB {'louder' if step.gain_db > 0 else 'quieter'}"
     return f"remove the {name}"
-
-
-def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    out: list[list[float]] = []
-    for a, b in sorted(s for s in spans if s[1] > s[0]):
-        if out and a <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], b)
-        else:
-            out.append([a, b])
-    return [(a, b) for a, b in out]
 
 
 def _restore_outside(source: np.ndarray, out: np.ndarray, spans: list[tuple[float, float]], sr: int) -> np.ndarray:
@@ -73,7 +64,7 @@ def _level(x: np.ndarray) -> float:
 def _result(scene: Scene, samples: np.ndarray, events: list[Event], spans, notes: list[str]):
     from audioedit.result import StepResult
 
-    spans = _merge([(max(0.0, a), min(scene.audio.duration_s, b)) for a, b in spans])
+    spans = merge_spans([(max(0.0, a), min(scene.audio.duration_s, b)) for a, b in spans])
     samples = _restore_outside(scene.audio.samples, samples.astype(np.float32), spans, scene.audio.sample_rate_hz)
     if scene.has_stems:
         notes.append("stems dropped: the learned editor edits the mixture only")
@@ -103,7 +94,7 @@ def execute_step(ed, scene: Scene, step, *, bank, rng: np.random.Generator):
         # it (per event, overlapping events of one label would be removed, or extracted, twice)
         # (speakers of one label are told apart by their descriptions: one call per description)
         groups = [(name, span) for name in dict.fromkeys(target_name(e) for e in targets)
-                  for span in _merge([s for e, s in zip(targets, spans) if target_name(e) == name])]
+                  for span in merge_spans([s for e, s in zip(targets, spans) if target_name(e) == name])]
         if isinstance(step, RemoveStep):
             events = [e for e in scene.events if e.id not in target_ids]
         else:

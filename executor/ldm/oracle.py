@@ -84,13 +84,13 @@ def oracle_outputs(mix: np.ndarray, tgt: np.ndarray, cfg: ReprConfig) -> dict[st
     return out
 
 
-def measure(root: Path) -> dict[str, dict[str, float]]:
-    """Median SI-SDR (dB) per representation, for the LCR and the ESC-50 fold-5 items."""
+def measure(root: Path, esc50_pairs: int = 40) -> dict[str, dict[str, float]]:
+    """Median SI-SDR (dB) per representation, for the LCR and ``esc50_pairs`` ESC-50 fold-5 items."""
     from audioedit.metrics import si_sdr
 
     cfg = ReprConfig()
     result = {}
-    for name, items in (("lcr", lcr_items(root)), ("esc50_fold5_remove", esc50_items(root))):
+    for name, items in (("lcr", lcr_items(root)), ("esc50_fold5_remove", esc50_items(root, esc50_pairs))):
         scores: dict[str, list[float]] = {}
         for mix, tgt in items:
             for system, y in oracle_outputs(mix, tgt, cfg).items():
@@ -103,8 +103,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Oracle SI-SDR of the editor's representations.")
     parser.add_argument("--data-root", default=None)
     parser.add_argument("--json", default=None)
+    parser.add_argument("--esc50-pairs", type=int, default=40, help="how many ESC-50 fold-5 mixtures")
     args = parser.parse_args(argv)
-    result = measure(data_root(args.data_root))
+    result = measure(data_root(args.data_root), args.esc50_pairs)
     text = json.dumps(result, indent=2)
     print(text)
     if args.json:
