@@ -44,6 +44,8 @@ SMOKE_RUNS = {
     "audioedit.evals.speech_suite tune": "test_eval_commands.py::test_speech_tune_commands",
     "audioedit.evals.speech_suite tune-post": "test_eval_commands.py::test_speech_tune_commands",
     "audioedit.evals.verifier_accuracy": "test_eval_commands.py::test_verifier_accuracy_command",
+    "audioedit.evals.denoise_eval": "test_denoise.py::test_denoise_eval_smoke_on_a_tiny_fake_corpus",
+    "audioedit.evals.broad_bank": "test_broad_bank.py::test_broad_bank_links_fold_5_under_vocabulary_keys_and_opens_as_a_bank",
     # not benchmarks, cited beside them: training, export and generation at a tiny size
     "train clap": "test_clap_aisfx.py::test_training_on_a_feature_pool_lowers_loss",
     "train editor": "test_ldm.py::test_warm_start_from_an_export_continues_step_and_weights",
