@@ -2,6 +2,7 @@
 
     python -m audioedit.evals.broad_bank --out runs/bank-broad
     audioedit bench verifier --bank runs/bank-broad --n 120 --seed 11
+    python -m audioedit.evals.broad_bank --folds 1 2 3 4 --out runs/bank-broad-cal   # to calibrate on, never fold 5
 
 Foreground: every ESC-50 fold-5 clip (the held-out fold: no model here trains or calibrates on it),
 in ``foreground/<vocabulary key>/`` (``audioedit/clap/vocabulary.json``'s key for the ESC-50 label, so the
@@ -24,12 +25,13 @@ def _rows(root: Path, folder: str) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def build_broad_bank(data_root: Path, out: Path) -> dict[str, int]:
-    """Link the held-out broad sounds into ``out`` (Scaper layout); returns ``{role: files}``."""
+def build_broad_bank(data_root: Path, out: Path, folds: tuple[str, ...] = (HELD_OUT_FOLD,)) -> dict[str, int]:
+    """Link the broad sounds of ESC-50 ``folds`` (default the held-out one) into ``out`` (Scaper layout);
+    returns ``{role: files}``. A bank to calibrate on takes folds 1-4: fold 5 is only ever tested on."""
     from audioedit.clap.vocabulary import source_key
 
     counts = {"foreground": 0, "background": 0}
-    layout = [("foreground", "esc50_16k", lambda r: r["split"] == HELD_OUT_FOLD),
+    layout = [("foreground", "esc50_16k", lambda r: r["split"] in folds),
               ("background", "moodist_ambience", lambda r: True)]
     for role, folder, keep in layout:
         for row in _rows(data_root, folder):
@@ -42,7 +44,7 @@ def build_broad_bank(data_root: Path, out: Path) -> dict[str, int]:
                 link.symlink_to((data_root / row["path"]).resolve())
             counts[role] += 1
     if not counts["foreground"]:
-        raise FileNotFoundError(f"no ESC-50 fold-{HELD_OUT_FOLD} clips under {data_root}/esc50_16k")
+        raise FileNotFoundError(f"no ESC-50 clips of folds {', '.join(folds)} under {data_root}/esc50_16k")
     return counts
 
 
@@ -52,8 +54,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", default=None)
     parser.add_argument("--out", default=str(runs_dir() / "bank-broad"))
+    parser.add_argument("--folds", nargs="+", default=[HELD_OUT_FOLD], help="ESC-50 folds (default: 5, the held-out one)")
     args = parser.parse_args(argv)
-    counts = build_broad_bank(data_root(args.data_root), Path(args.out))
+    counts = build_broad_bank(data_root(args.data_root), Path(args.out), tuple(args.folds))
     print(f"{args.out}: {counts['foreground']} foreground and {counts['background']} background files (links)")
 
 
