@@ -86,7 +86,8 @@ def split_noise(audio: Audio, reduction_db: float = REMOVE_REDUCTION_DB) -> Nois
 # sounds that are a steady floor when they are the bed of a recording: "remove the rain" on a field
 # recording without speech can take the floor away when the learned editor cannot (tried after it)
 STEADY_NOISES = frozenset({"rain", "wind", "running_water", "air_conditioner", "engine_idling", "hum", "hiss",
-                           "static", "white_noise", "fan", "waterfall", "river", "sea_waves", "light_rain"})
+                           "static", "white_noise", "fan", "waterfall", "river", "sea_waves", "light_rain",
+                           "street_traffic", "traffic", "road"})
 MIN_SPEECH_S = 0.5  # a recording with less voice-detector speech than this (and 2 % of it) has no voice to keep
 
 
