@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from audioedit.audio import Audio
-from audioedit.scene import EventsFrom
+from audioedit.scene import EventsFrom, Scene
+from audioedit.steps import EditStep
 
 WINDOW_S = 0.046           # STFT window (2048 samples at 44.1 kHz), 75 % overlap
 FLOOR_PERCENTILE = 20.0    # the floor of each bin: this percentile of its smoothed power over time
@@ -71,15 +72,15 @@ def split_noise(audio: Audio, reduction_db: float = REMOVE_REDUCTION_DB) -> Nois
 
     n_fft, hop = _stft_params(audio.sample_rate_hz)
     min_gain = 10 ** (-reduction_db / 20)
-    out = np.empty_like(audio.samples, dtype=np.float64)
-    for c, x in enumerate(audio.samples.astype(np.float64)):
+    out = np.empty_like(audio.samples, dtype=np.float32)
+    for c, x in enumerate(audio.samples.astype(np.float32)):  # float32 / complex64: a 10 min channel's STFT is ~0.5 GB
         spec, power = smoothed_power(x, audio.sample_rate_hz)
-        gain = np.sqrt(np.clip(1.0 - OVERSUBTRACT * bin_floor(power) / np.maximum(power, 1e-20), min_gain**2, 1.0))
+        gain = np.sqrt(np.clip(1.0 - OVERSUBTRACT * bin_floor(power) / np.maximum(power, 1e-20), min_gain**2, 1.0),
+                       dtype=np.float32)
         gain = uniform_filter(gain, size=(SMOOTH_BINS, 3), mode="nearest")
         _, y = istft(spec * gain, nperseg=n_fft, noverlap=n_fft - hop, window="hann", boundary=True)
         out[c] = y[: x.size] if y.size >= x.size else np.pad(y, (0, x.size - y.size))
-    foreground = out.astype(np.float32)
-    return NoiseSplit(foreground=audio.with_samples(foreground),
+    return NoiseSplit(foreground=audio.with_samples(out),
                       noise=audio.with_samples((audio.samples.astype(np.float64) - out).astype(np.float32)))
 
 
@@ -99,7 +100,7 @@ def has_speech(audio: Audio) -> bool:
     return speech_s >= max(MIN_SPEECH_S, 0.02 * audio.duration_s)
 
 
-def steady_noise_step(scene, step) -> bool:
+def steady_noise_step(scene: Scene, step: EditStep) -> bool:
     """A remove / loudness step on a steady-noise sound (``STEADY_NOISES``) that was detected as the
     bed of the recording or not located at all, in a recording without stems or annotation."""
     from audioedit.steps import LoudnessStep, RemoveStep
@@ -112,7 +113,7 @@ def steady_noise_step(scene, step) -> bool:
     return ref.unlocated or ref.scope == "events"
 
 
-def steady_noise_routes(scene, step) -> list:
+def steady_noise_routes(scene: Scene, step: EditStep) -> list:
     """``dsp.denoise`` for ``steady_noise_step`` in a recording without speech (tried after the learned editor)."""
     from audioedit.backends import Backend
     from audioedit.executor.router import Route
@@ -123,9 +124,9 @@ def steady_noise_routes(scene, step) -> list:
                                                       "recording without speech, reduced by spectral subtraction")]
 
 
-def execute_denoise(scene, step):
-    """A remove or loudness step on the background layer of a recording without speech: the noise
-    floor removed (cut by ``REMOVE_REDUCTION_DB``) or re-levelled by the step's gain, the sounds above it kept."""
+def execute_denoise(scene: Scene, step: EditStep):
+    """A remove or loudness step on the background (or a steady noise the user named): the noise floor
+    removed (cut by up to ``REMOVE_REDUCTION_DB``) or re-levelled by the step's gain, the sounds above it kept."""
     from audioedit.backends import Backend
     from audioedit.errors import ExecutionError
     from audioedit.result import StepResult
