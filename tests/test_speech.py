@@ -317,3 +317,19 @@ def test_placed_vad_reference_is_the_placement_and_scores_the_detector():
     f, p = scored[0]
     late = PlacedFile(f.id, f.condition, f.audio, tuple((a + 0.3, b) for a, b in f.segments))
     assert score_placed([(late, p)])["all"]["events"]["f1"] == 0.0  # onsets 0.3 s off are misses at 0.2 s tolerance
+
+
+def test_louder_candidates_keep_the_rest_exactly_when_the_speech_estimate_is_exact():
+    from audioedit.evals.speech_louder import GAIN, choose, measures, outputs
+
+    rng = np.random.default_rng(0)
+    s = np.sin(2 * np.pi * 220 * np.arange(16000) / 16000) * (np.arange(16000) % 4000 < 2000)
+    b = 0.1 * rng.standard_normal(16000)
+    outs = outputs(s + b, s, s, b)
+    assert np.allclose(outs["today"] - GAIN * s, b)  # an exact speech layer: the rest is the background
+    m = measures(outs["today"], s, b)
+    assert abs(m["speech_gain_db"] - 6.0) < 0.01 and abs(m["background_gain_db"]) < 0.01 and m["rest_sdr"] > 60
+    louder_rest = measures(GAIN * (s + b), s, b)  # everything louder: scale-invariant SI-SDR cannot tell
+    assert louder_rest["rest_si_sdr"] > 60 and louder_rest["rest_sdr"] < 10 and louder_rest["background_gain_db"] > 5.9
+    rows = {(c, 0.0): [measures(y, s, b)] for c, y in outs.items()}
+    assert choose(rows) == "today"  # nothing beats an exact speech layer
