@@ -41,6 +41,12 @@ class VadConfig:
     pad_s: float = 0.03
 
 
+
+# The pause cutter (``executor/speech/pauses.py``) and its check keep Silero's own defaults: its one
+# correction pass re-detects the joins, and at threshold 0.4 the detector fires at a join 0.2 s before
+# the word, so the corrected gap misses the asked length (reports/speech/README.md, amendment 4).
+PAUSE_VAD = VadConfig(threshold=0.5, min_speech_s=0.25)
+
 @functools.lru_cache(maxsize=1)
 def load_vad():
     """The Silero JIT model, once per process. Importing ``silero_vad`` sets torch to one thread;
