@@ -83,6 +83,11 @@ def frame_counts(ref, est, duration_s: float, frame_s: float = 0.01) -> tuple[in
     return int((r & e).sum()), int((~r & e).sum()), int((r & ~e).sum())
 
 
+def exact_f1(scores: dict) -> float:
+    """F1 from the counts of a ``_f1`` dict (the rules compare these, not the rounded ``f1``)."""
+    return 2 * scores["tp"] / max(2 * scores["tp"] + scores["fp"] + scores["fn"], 1)
+
+
 def _f1(tp: int, fp: int, fn: int) -> dict:
     p, r = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
     return {"tp": tp, "fp": fp, "fn": fn, "precision": round(p, 3), "recall": round(r, 3),
@@ -139,11 +144,47 @@ VAD_CANDIDATES = [(th, ms) for th in (0.3, 0.4, 0.5, 0.6, 0.7) for ms in (0.1, 0
 RULE_BASELINE = (0.5, 0.25)  # (threshold, min_speech_s) before amendment 4: Silero's defaults, "today" in the rule
 
 
-def _probabilities(root: Path, split: str, limit: int | None):
-    from audioedit.evals.vad_placed import placed_files
+INPUTS = ("recording", "speech-layer", "max")  # what the detector listens to (amendment 6)
+
+
+def input_probabilities(audio, source: str = "recording") -> np.ndarray:
+    """The detector's probabilities over the recording, DFN3's speech layer, or the frame-wise max of both."""
     from audioedit.executor.speech.vad import speech_probabilities
 
-    return [(f, speech_probabilities(f.audio)) for f in placed_files(root, split, limit)]
+    if source == "recording":
+        return speech_probabilities(audio)
+    from audioedit.executor.speech.layers import split_layers
+
+    if source == "speech-layer":
+        return speech_probabilities(split_layers(audio).speech)
+    from audioedit.executor.speech.vad import event_probabilities
+
+    return event_probabilities(audio)  # "max": what speech events come from
+
+
+def _probabilities(root: Path, split: str, limit: int | None, source: str = "recording"):
+    from audioedit.evals.vad_placed import placed_files
+
+    return [(f, input_probabilities(f.audio, source)) for f in placed_files(root, split, limit)]
+
+
+def compare_inputs(root: str | Path, split: str = "dev", limit: int | None = None) -> tuple[dict[str, dict], str]:
+    """Scores per input (``INPUTS``) and the choice by amendment 6's rule."""
+    from audioedit.evals.vad_placed import placed_files
+    from audioedit.executor.speech.layers import split_layers
+    from audioedit.executor.speech.vad import speech_probabilities
+
+    scored: dict[str, list] = {k: [] for k in INPUTS}
+    for f in placed_files(Path(root), split, limit):
+        mix, layer = speech_probabilities(f.audio), speech_probabilities(split_layers(f.audio).speech)
+        n = min(mix.size, layer.size)
+        for k, p in zip(INPUTS, (mix, layer, np.maximum(mix[:n], layer[:n]))):
+            scored[k].append((f, p))
+    scores = {k: score_placed(v) for k, v in scored.items()}
+    base = scores["recording"]
+    ok = [k for k in INPUTS[1:] if exact_f1(scores[k]["all"]["events"]) >= exact_f1(base["all"]["events"]) + 0.01
+          and all(exact_f1(scores[k][c]["events"]) >= exact_f1(base[c]["events"]) - 0.005 for c in base)]
+    return scores, max(ok, key=lambda k: exact_f1(scores[k]["all"]["events"])) if ok else "recording"
 
 
 def score_placed(scored, config=None) -> dict[str, dict]:
@@ -160,9 +201,11 @@ def score_placed(scored, config=None) -> dict[str, dict]:
     return {k: {"events": _f1(*map(int, c[:3])), "frames": _f1(*map(int, c[3:]))} for k, c in counts.items()}
 
 
-def evaluate_placed(root: str | Path, split: str = "test", limit: int | None = None, config=None) -> dict[str, dict]:
-    """``score_placed`` over the placed files of ``split`` with the detector's ``config`` (default: ``VadConfig()``)."""
-    return score_placed(_probabilities(Path(root), split, limit), config)
+def evaluate_placed(root: str | Path, split: str = "test", limit: int | None = None, config=None,
+                    source: str = "recording") -> dict[str, dict]:
+    """``score_placed`` over the placed files of ``split`` with the detector's ``config`` (default: ``VadConfig()``)
+    listening to ``source`` (``INPUTS``)."""
+    return score_placed(_probabilities(Path(root), split, limit, source), config)
 
 
 def tune_placed(root: str | Path, limit: int | None = None) -> tuple[list[tuple[float, float, dict]], tuple[float, float]]:
@@ -172,20 +215,21 @@ def tune_placed(root: str | Path, limit: int | None = None) -> tuple[list[tuple[
     scored = _probabilities(Path(root), "dev", limit)
     rows = [(th, ms, score_placed(scored, VadConfig(threshold=th, min_speech_s=ms))["all"]) for th, ms in VAD_CANDIDATES]
     base = next(r for r in rows if (r[0], r[1]) == RULE_BASELINE)[2]
-    ok = [r for r in rows if r[2]["frames"]["f1"] >= base["frames"]["f1"] - 0.02]
-    best = max(r[2]["events"]["f1"] for r in ok)
-    near = [r for r in ok if r[2]["events"]["f1"] >= best - 0.005]
+    ok = [r for r in rows if exact_f1(r[2]["frames"]) >= exact_f1(base["frames"]) - 0.02]
+    best = max(exact_f1(r[2]["events"]) for r in ok)
+    near = [r for r in ok if exact_f1(r[2]["events"]) >= best - 0.005]
     if any((r[0], r[1]) == RULE_BASELINE for r in near):
         return rows, RULE_BASELINE
-    pick = min(near, key=lambda r: (abs(r[0] - 0.5), -r[2]["events"]["f1"]))
+    pick = min(near, key=lambda r: (abs(r[0] - 0.5), -exact_f1(r[2]["events"])))
     return rows, (pick[0], pick[1])
 
 
 def _print_placed(scores: dict[str, dict]) -> None:
-    print("| condition | event P | event R | event F1 | frame F1 |\n|---|---|---|---|---|")
+    print("| condition | event tp / fp / fn | event P | event R | event F1 | frame F1 |\n|---|---|---|---|---|---|")
     for k, v in scores.items():
         e = v["events"]
-        print(f"| {k} | {e['precision']:.3f} | {e['recall']:.3f} | **{e['f1']:.3f}** | {v['frames']['f1']:.3f} |")
+        print(f"| {k} | {e['tp']} / {e['fp']} / {e['fn']} | {e['precision']:.3f} | {e['recall']:.3f} | "
+              f"**{exact_f1(e):.4f}** | {v['frames']['f1']:.3f} |")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -199,14 +243,24 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--split", default="test", choices=("dev", "test"))
     ap.add_argument("--tune", action="store_true", help="the dev split's candidates and the rule's choice")
     ap.add_argument("--limit", type=int, help="at most this many placed files")
+    ap.add_argument("--inputs", action="store_true", help="the detector over the recording / speech layer / max")
+    ap.add_argument("--input", default="recording", choices=INPUTS, help="what the detector listens to")
     args = ap.parse_args(argv)
     root = dev_data_dir(args.data_dir)
+    if args.inputs:
+        scores, choice = compare_inputs(root, args.split, args.limit)
+        for k, v in scores.items():
+            print(f"\ndetector input: {k}")
+            _print_placed(v)
+        print(f"\nchosen by the rule: {choice}")
+        return
     if args.tune:
         rows, choice = tune_placed(root, args.limit)
         print("| threshold | min_speech_s | event P | event R | event F1 | frame F1 |\n|---|---|---|---|---|---|")
         for th, ms, v in rows:
             e = v["events"]
-            print(f"| {th} | {ms} | {e['precision']:.3f} | {e['recall']:.3f} | {e['f1']:.3f} | {v['frames']['f1']:.3f} |")
+            print(f"| {th} | {ms} | {e['precision']:.3f} | {e['recall']:.3f} | {exact_f1(e):.4f} | "
+                  f"{exact_f1(v['frames']):.4f} |")
         print(f"\nchosen by the rule: threshold {choice[0]}, min_speech_s {choice[1]}")
         return
     rows, total, frames = evaluate(root)
@@ -218,7 +272,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"VAD frame F1, energy reference (10 ms frames, same segments): {frames}")
     utts, left_out = utterances(root, args.split)
     print(f"\nPlaced reference, {args.split} split ({len(utts)} single utterances, {left_out} clips left out):")
-    _print_placed(evaluate_placed(root, args.split, args.limit))
+    print(f"(detector input: {args.input})")
+    _print_placed(evaluate_placed(root, args.split, args.limit, source=args.input))
 
 
 if __name__ == "__main__":

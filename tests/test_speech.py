@@ -333,3 +333,15 @@ def test_louder_candidates_keep_the_rest_exactly_when_the_speech_estimate_is_exa
     assert louder_rest["rest_si_sdr"] > 60 and louder_rest["rest_sdr"] < 10 and louder_rest["background_gain_db"] > 5.9
     rows = {(c, 0.0): [measures(y, s, b)] for c, y in outs.items()}
     assert choose(rows) == "today"  # nothing beats an exact speech layer
+
+
+@needs_vad
+@needs_dfn
+def test_speech_events_listen_to_the_recording_and_the_speech_layer():
+    from audioedit.executor.speech.vad import event_probabilities, speech_events, speech_probabilities
+
+    mix, _, _ = _podcast(snr_db=0.0)
+    probs = event_probabilities(mix)
+    assert probs.size == speech_probabilities(mix).size and np.all(probs >= speech_probabilities(mix) - 1e-6)
+    events = speech_events(mix)
+    assert events and events[0].extra["input"].startswith("max") and abs(events[0].onset_s - 0.45) < 0.3

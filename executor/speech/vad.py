@@ -108,10 +108,28 @@ def segments_from_probabilities(probs: np.ndarray, duration_s: float,
     return segments
 
 
+def event_probabilities(audio: Audio) -> np.ndarray:
+    """The probabilities speech events come from: per window, the larger of the detector's over the
+    recording and over DFN3's speech layer (reports/speech/README.md, amendment 6; the split is cached
+    for a later layer edit). Without DeepFilterNet3, the recording's alone."""
+    mix = speech_probabilities(audio)
+    try:
+        from audioedit.executor.speech.layers import split_layers
+
+        layer = speech_probabilities(split_layers(audio).speech)
+    except ExecutionError:
+        return mix
+    n = min(mix.size, layer.size)
+    return np.maximum(mix[:n], layer[:n])
+
+
 def speech_events(audio: Audio, config: VadConfig | None = None, label: str = "speech") -> list:
-    """``detect_speech`` as scene ``Event``s (``source="detected"``, id ``foreground<k>_speech``)."""
+    """Speech segments from ``event_probabilities`` as scene ``Event``s (``source="detected"``, id
+    ``foreground<k>_speech``)."""
     from audioedit.scene import Event
 
+    segments = segments_from_probabilities(event_probabilities(audio), audio.duration_s, config)
     return [Event(id=f"foreground{k}_{label}", label=label, onset_s=round(s.onset_s, 3), offset_s=round(s.offset_s, 3),
-                  role="foreground", source="detected", confidence=round(s.confidence, 3), extra={"detector": "silero-vad"})
-            for k, s in enumerate(detect_speech(audio, config))]
+                  role="foreground", source="detected", confidence=round(s.confidence, 3),
+                  extra={"detector": "silero-vad", "input": "max(recording, speech layer)"})
+            for k, s in enumerate(segments)]
