@@ -1,9 +1,14 @@
-"""Voice-detector event F1 on dev speech (``python -m audioedit.evals.vad_eval [--split dev|test] [--tune]``).
+"""Voice-detector event F1 on dev speech (reports/speech/README.md, amendments 4 and 6).
+
+    python -m audioedit.evals.vad_eval [--split dev|test] [--input recording|speech-layer|max]
+    python -m audioedit.evals.vad_eval --tune                 # amendment 4's candidates, dev split
+    python -m audioedit.evals.vad_eval --inputs --split dev   # amendment 6's detector inputs
 
 Two references. **Placed** (``evals/vad_placed.py``): single utterances placed at known times,
 clean and over background beds; the annotation is the placement (``evaluate_placed``, per
-condition). **Energy** (the first one): the dev corpus has no hand-labelled speech segments, so
-the reference segments are the activity of the clean speech itself: 20 ms frames above ``max(peak - 40 dB, -60 dBFS)``, gaps shorter than
+condition). **Energy** (the first one, detector over the recording): the dev corpus has no
+hand-labelled speech segments, so the reference segments are the activity of the clean speech
+itself: 20 ms frames above ``max(peak - 40 dB, -60 dBFS)``, gaps shorter than
 ``MERGE_GAP_S`` merged and segments shorter than ``MIN_SEGMENT_S`` dropped. The detections get the
 same gap merging. A detection matches a reference segment (one-to-one, greedy by onset distance)
 when their onsets differ by at most ``ONSET_TOLERANCE_S``.
