@@ -121,9 +121,9 @@ def _speech_frames_kept(speech_before, after, minimum: float) -> Check:
 
 
 def _pause_checks(before: Scene, after: Scene, step: PausesStep) -> list[Check]:
-    from audioedit.executor.speech.vad import detect_speech
+    from audioedit.executor.speech.vad import PAUSE_VAD, detect_speech
 
-    segs = detect_speech(after.audio)
+    segs = detect_speech(after.audio, PAUSE_VAD)  # the cutter's own detector settings
     gaps = [b.onset_s - a.offset_s for a, b in zip(segs, segs[1:])]
     longest = max(gaps, default=0.0)
     limit = step.max_pause_s + PAUSE_TOLERANCE_S

@@ -1,7 +1,14 @@
-"""Voice-detector event F1 on annotated dev speech (``python -m audioedit.evals.vad_eval``).
+"""Voice-detector event F1 on dev speech (reports/speech/README.md, amendments 4 and 6).
 
-The dev corpus has no hand-labelled speech segments, so the reference segments are the activity
-of the clean speech itself: 20 ms frames above ``max(peak - 40 dB, -60 dBFS)``, gaps shorter than
+    python -m audioedit.evals.vad_eval [--split dev|test] [--input recording|speech-layer|max]
+    python -m audioedit.evals.vad_eval --tune                 # amendment 4's candidates, dev split
+    python -m audioedit.evals.vad_eval --inputs --split dev   # amendment 6's detector inputs
+
+Two references. **Placed** (``evals/vad_placed.py``): single utterances placed at known times,
+clean and over background beds; the annotation is the placement (``evaluate_placed``, per
+condition). **Energy** (the first one, detector over the recording): the dev corpus has no
+hand-labelled speech segments, so the reference segments are the activity of the clean speech
+itself: 20 ms frames above ``max(peak - 40 dB, -60 dBFS)``, gaps shorter than
 ``MERGE_GAP_S`` merged and segments shorter than ``MIN_SEGMENT_S`` dropped. The detections get the
 same gap merging. A detection matches a reference segment (one-to-one, greedy by onset distance)
 when their onsets differ by at most ``ONSET_TOLERANCE_S``.
@@ -81,6 +88,11 @@ def frame_counts(ref, est, duration_s: float, frame_s: float = 0.01) -> tuple[in
     return int((r & e).sum()), int((~r & e).sum()), int((r & ~e).sum())
 
 
+def exact_f1(scores: dict) -> float:
+    """F1 from the counts of a ``_f1`` dict (the rules compare these, not the rounded ``f1``)."""
+    return 2 * scores["tp"] / max(2 * scores["tp"] + scores["fp"] + scores["fn"], 1)
+
+
 def _f1(tp: int, fp: int, fn: int) -> dict:
     p, r = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
     return {"tp": tp, "fp": fp, "fn": fn, "precision": round(p, 3), "recall": round(r, 3),
@@ -132,19 +144,142 @@ def evaluate(root: str | Path) -> tuple[list[dict], dict, dict]:
     return rows, _f1(*map(int, events)), _f1(*map(int, frames))
 
 
-def main(argv: list[str] | None = None) -> None:
-    """``python -m audioedit.evals.vad_eval [DATA_ROOT]``: the per-item table and the F1 totals."""
-    from audioedit.evals.suites import dev_data_dir
+# ------------------------------------------------------------------ the placed reference
+VAD_CANDIDATES = [(th, ms) for th in (0.3, 0.4, 0.5, 0.6, 0.7) for ms in (0.1, 0.25)]
+RULE_BASELINE = (0.5, 0.25)  # (threshold, min_speech_s) before amendment 4: Silero's defaults, "today" in the rule
 
-    rows, total, frames = evaluate(dev_data_dir(argv[0] if argv else None))
+
+INPUTS = ("recording", "speech-layer", "max")  # what the detector listens to (amendment 6)
+
+
+def input_probabilities(audio, source: str = "recording") -> np.ndarray:
+    """The detector's probabilities over the recording, DFN3's speech layer, or the frame-wise max of both."""
+    from audioedit.executor.speech.vad import speech_probabilities
+
+    if source == "recording":
+        return speech_probabilities(audio)
+    from audioedit.executor.speech.layers import split_layers
+
+    if source == "speech-layer":
+        return speech_probabilities(split_layers(audio).speech)
+    from audioedit.executor.speech.vad import event_probabilities
+
+    return event_probabilities(audio)  # "max": what speech events come from
+
+
+def _probabilities(root: Path, split: str, limit: int | None, source: str = "recording"):
+    from audioedit.evals.vad_placed import placed_files
+
+    return [(f, input_probabilities(f.audio, source)) for f in placed_files(root, split, limit)]
+
+
+def compare_inputs(root: str | Path, split: str = "dev", limit: int | None = None) -> tuple[dict[str, dict], str]:
+    """Scores per input (``INPUTS``) and the choice by amendment 6's rule."""
+    from audioedit.evals.vad_placed import placed_files
+    from audioedit.executor.speech.layers import split_layers
+    from audioedit.executor.speech.vad import speech_probabilities
+
+    scored: dict[str, list] = {k: [] for k in INPUTS}
+    for f in placed_files(Path(root), split, limit):
+        mix, layer = speech_probabilities(f.audio), speech_probabilities(split_layers(f.audio).speech)
+        n = min(mix.size, layer.size)
+        for k, p in zip(INPUTS, (mix, layer, np.maximum(mix[:n], layer[:n]))):
+            scored[k].append((f, p))
+    scores = {k: score_placed(v) for k, v in scored.items()}
+    base = scores["recording"]
+    ok = [k for k in INPUTS[1:] if exact_f1(scores[k]["all"]["events"]) >= exact_f1(base["all"]["events"]) + 0.01
+          and all(exact_f1(scores[k][c]["events"]) >= exact_f1(base[c]["events"]) - 0.005 for c in base)]
+    return scores, max(ok, key=lambda k: exact_f1(scores[k]["all"]["events"])) if ok else "recording"
+
+
+def score_placed(scored, config=None) -> dict[str, dict]:
+    """Event and frame F1 per condition and pooled (``"all"``) of (PlacedFile, probabilities) pairs."""
+    from audioedit.executor.speech.vad import segments_from_probabilities
+
+    counts: dict[str, np.ndarray] = {}
+    for f, probs in scored:
+        est = merge([(s.onset_s, s.offset_s) for s in segments_from_probabilities(probs, f.audio.duration_s, config)])
+        ref = list(f.segments)
+        row = np.array(event_counts(ref, est) + frame_counts(ref, est, f.audio.duration_s))
+        for key in (f.condition, "all"):
+            counts[key] = counts.get(key, np.zeros(6, int)) + row
+    return {k: {"events": _f1(*map(int, c[:3])), "frames": _f1(*map(int, c[3:]))} for k, c in counts.items()}
+
+
+def evaluate_placed(root: str | Path, split: str = "test", limit: int | None = None, config=None,
+                    source: str = "recording") -> dict[str, dict]:
+    """``score_placed`` over the placed files of ``split`` with the detector's ``config`` (default: ``VadConfig()``)
+    listening to ``source`` (``INPUTS``)."""
+    return score_placed(_probabilities(Path(root), split, limit, source), config)
+
+
+def tune_placed(root: str | Path, limit: int | None = None) -> tuple[list[tuple[float, float, dict]], tuple[float, float]]:
+    """Every candidate's pooled dev scores and the choice by the rule of reports/speech/README.md (amendment 4)."""
+    from audioedit.executor.speech.vad import VadConfig
+
+    scored = _probabilities(Path(root), "dev", limit)
+    rows = [(th, ms, score_placed(scored, VadConfig(threshold=th, min_speech_s=ms))["all"]) for th, ms in VAD_CANDIDATES]
+    base = next(r for r in rows if (r[0], r[1]) == RULE_BASELINE)[2]
+    ok = [r for r in rows if exact_f1(r[2]["frames"]) >= exact_f1(base["frames"]) - 0.02]
+    best = max(exact_f1(r[2]["events"]) for r in ok)
+    near = [r for r in ok if exact_f1(r[2]["events"]) >= best - 0.005]
+    if any((r[0], r[1]) == RULE_BASELINE for r in near):
+        return rows, RULE_BASELINE
+    pick = min(near, key=lambda r: (abs(r[0] - 0.5), -exact_f1(r[2]["events"])))
+    return rows, (pick[0], pick[1])
+
+
+def _print_placed(scores: dict[str, dict]) -> None:
+    print("| condition | event tp / fp / fn | event P | event R | event F1 | frame F1 |\n|---|---|---|---|---|---|")
+    for k, v in scores.items():
+        e = v["events"]
+        print(f"| {k} | {e['tp']} / {e['fp']} / {e['fn']} | {e['precision']:.3f} | {e['recall']:.3f} | "
+              f"**{exact_f1(e):.4f}** | {v['frames']['f1']:.3f} |")
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    from audioedit.evals.suites import dev_data_dir
+    from audioedit.evals.vad_placed import utterances
+
+    ap = argparse.ArgumentParser(prog="python -m audioedit.evals.vad_eval")
+    ap.add_argument("data_dir", nargs="?")
+    ap.add_argument("--split", default="test", choices=("dev", "test"))
+    ap.add_argument("--tune", action="store_true", help="the dev split's candidates and the rule's choice")
+    ap.add_argument("--limit", type=int, help="at most this many placed files")
+    ap.add_argument("--inputs", action="store_true", help="the detector over the recording / speech layer / max")
+    ap.add_argument("--input", default="recording", choices=INPUTS, help="what the detector listens to")
+    args = ap.parse_args(argv)
+    root = dev_data_dir(args.data_dir)
+    if args.inputs:
+        scores, choice = compare_inputs(root, args.split, args.limit)
+        for k, v in scores.items():
+            print(f"\ndetector input: {k}")
+            _print_placed(v)
+        print(f"\nchosen by the rule: {choice}")
+        return
+    if args.tune:
+        rows, choice = tune_placed(root, args.limit)
+        print("| threshold | min_speech_s | event P | event R | event F1 | frame F1 |\n|---|---|---|---|---|---|")
+        for th, ms, v in rows:
+            e = v["events"]
+            print(f"| {th} | {ms} | {e['precision']:.3f} | {e['recall']:.3f} | {exact_f1(e):.4f} | "
+                  f"{exact_f1(v['frames']):.4f} |")
+        print(f"\nchosen by the rule: threshold {choice[0]}, min_speech_s {choice[1]}")
+        return
+    rows, total, frames = evaluate(root)
+    print("Energy reference (clean speech activity as reference):")
     print("| item | reference | detected | tp | fp | fn |\n|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['item']} | {r['reference']} | {r['detected']} | {r['tp']} | {r['fp']} | {r['fn']} |")
-    print(f"\nVAD speech-event F1 (onset tolerance {ONSET_TOLERANCE_S} s): {total}")
-    print(f"VAD frame F1 (10 ms frames, same segments): {frames}")
+    print(f"\nVAD speech-event F1, energy reference (onset tolerance {ONSET_TOLERANCE_S} s): {total}")
+    print(f"VAD frame F1, energy reference (10 ms frames, same segments): {frames}")
+    utts, left_out = utterances(root, args.split)
+    print(f"\nPlaced reference, {args.split} split ({len(utts)} single utterances, {left_out} clips left out):")
+    print(f"(detector input: {args.input})")
+    _print_placed(evaluate_placed(root, args.split, args.limit, source=args.input))
 
 
 if __name__ == "__main__":
-    import sys
-
-    main(sys.argv[1:])
+    main()

@@ -282,3 +282,66 @@ def test_a_detected_sound_over_speech_is_removed_from_the_rest_layer_only():
     noise_only = Scene(Audio(np.random.default_rng(0).standard_normal((1, 4 * 22050)).astype(np.float32) * 0.05, 22050),
                        (dishes,), events_from="detected")
     assert "speech.rest" not in [r.backend for r in routes(noise_only, step, "auto", ldm_available=True)]
+
+
+@needs_vad
+def test_placed_vad_reference_is_the_placement_and_scores_the_detector():
+    from audioedit.evals.vad_eval import score_placed
+    from audioedit.evals.vad_placed import RATE_HZ, PlacedFile, mix_over, place, trim
+    from audioedit.executor.speech.vad import speech_probabilities
+
+    clips = {k: _speech(k).resample(RATE_HZ).samples[0] for k in (1, 3, 4)}
+    trimmed = {k: trim(x) for k, x in clips.items()}
+    assert not trimmed[1][1] and trimmed[3][1] and trimmed[4][1]  # clip 1 has a 0.4 s pause inside: not one utterance
+    assert all(t[0].size < clips[k].size for k, t in trimmed.items())
+    utts = [trimmed[3][0], trimmed[4][0], trimmed[3][0], trimmed[4][0]]
+    signal, segs = place(utts, np.random.default_rng(1))
+    assert [round((b - a) * RATE_HZ) for a, b in segs] == [u.size for u in utts]
+    assert all(1.0 <= b[0] - a[1] <= 2.5 for a, b in zip(segs, segs[1:]))
+    outside = np.ones(signal.size, bool)
+    for a, b in segs:
+        outside[round(a * RATE_HZ) : round(b * RATE_HZ)] = False
+    assert not np.any(signal[outside])
+    bed = load_audio(BANK / "background" / "dishes" / "dishes_real_01.flac").to_mono().resample(RATE_HZ).samples[0]
+    noisy = mix_over(signal, segs, bed, 5.0, np.random.default_rng(2))
+    g = float(np.dot(noisy, signal) / np.dot(signal, signal))
+    noise = noisy - g * signal
+    snr = 10 * np.log10(np.mean((g * signal[~outside]) ** 2) / np.mean(noise**2))
+    assert abs(snr - 5.0) < 0.5
+    files = [PlacedFile("f", "clean", Audio(signal, RATE_HZ), tuple(segs)),
+             PlacedFile("f", "5dB", Audio(noisy, RATE_HZ), tuple(segs))]
+    scored = [(f, speech_probabilities(f.audio)) for f in files]
+    scores = score_placed(scored)
+    assert scores["clean"]["events"]["f1"] == 1.0  # over dishes at 5 dB a clink may add an event or pull an onset early
+    assert scores["5dB"]["events"]["recall"] >= 0.75 and scores["5dB"]["frames"]["f1"] >= 0.8
+    f, p = scored[0]
+    late = PlacedFile(f.id, f.condition, f.audio, tuple((a + 0.3, b) for a, b in f.segments))
+    assert score_placed([(late, p)])["all"]["events"]["f1"] == 0.0  # onsets 0.3 s off are misses at 0.2 s tolerance
+
+
+def test_louder_candidates_keep_the_rest_exactly_when_the_speech_estimate_is_exact():
+    from audioedit.evals.speech_louder import GAIN, choose, measures, outputs
+
+    rng = np.random.default_rng(0)
+    s = np.sin(2 * np.pi * 220 * np.arange(16000) / 16000) * (np.arange(16000) % 4000 < 2000)
+    b = 0.1 * rng.standard_normal(16000)
+    outs = outputs(s + b, s, s, b)
+    assert np.allclose(outs["today"] - GAIN * s, b)  # an exact speech layer: the rest is the background
+    m = measures(outs["today"], s, b)
+    assert abs(m["speech_gain_db"] - 6.0) < 0.01 and abs(m["background_gain_db"]) < 0.01 and m["rest_sdr"] > 60
+    louder_rest = measures(GAIN * (s + b), s, b)  # everything louder: scale-invariant SI-SDR cannot tell
+    assert louder_rest["rest_si_sdr"] > 60 and louder_rest["rest_sdr"] < 10 and louder_rest["background_gain_db"] > 5.9
+    rows = {(c, 0.0): [measures(y, s, b)] for c, y in outs.items()}
+    assert choose(rows) == "today"  # nothing beats an exact speech layer
+
+
+@needs_vad
+@needs_dfn
+def test_speech_events_listen_to_the_recording_and_the_speech_layer():
+    from audioedit.executor.speech.vad import event_probabilities, speech_events, speech_probabilities
+
+    mix, _, _ = _podcast(snr_db=0.0)
+    probs = event_probabilities(mix)
+    assert probs.size == speech_probabilities(mix).size and np.all(probs >= speech_probabilities(mix) - 1e-6)
+    events = speech_events(mix)
+    assert events and events[0].extra["input"].startswith("max") and abs(events[0].onset_s - 0.45) < 0.3

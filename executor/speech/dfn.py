@@ -58,7 +58,7 @@ def _library():
     lib.df_get_frame_length.restype = ctypes.c_size_t
     lib.df_get_frame_length.argtypes = [ctypes.c_void_p]
     lib.df_process_frame.restype = ctypes.c_float
-    lib.df_process_frame.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_float)]
+    lib.df_process_frame.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]  # float32 frame addresses
     lib.df_set_post_filter_beta.restype = None
     lib.df_set_post_filter_beta.argtypes = [ctypes.c_void_p, ctypes.c_float]
     lib.df_free.restype = None
@@ -80,9 +80,9 @@ def _stream(x: np.ndarray, atten_lim_db: float, post_filter_beta: float) -> np.n
         buf = np.zeros(n, np.float32)
         buf[: x.size] = x
         out = np.empty(n, np.float32)
-        f32p = ctypes.POINTER(ctypes.c_float)
-        for k in range(0, n, hop):
-            lib.df_process_frame(state, buf[k : k + hop].ctypes.data_as(f32p), out[k : k + hop].ctypes.data_as(f32p))
+        src, dst, step = buf.ctypes.data, out.ctypes.data, hop * buf.itemsize  # plain addresses: no per-frame views
+        for k in range(0, n // hop):
+            lib.df_process_frame(state, src + k * step, dst + k * step)
     finally:
         lib.df_free(state)
     return out[DELAY_FRAMES_48K : DELAY_FRAMES_48K + x.size]

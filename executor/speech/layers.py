@@ -88,9 +88,19 @@ _CACHE: dict[tuple, Audio] = {}  # DFN3's output per input content and attenuati
 _CACHE_SIZE = 4
 
 
+def _energy(x: np.ndarray) -> float:
+    return float(np.einsum("ij,ij->", x, x, dtype=np.float64))  # float64 accumulation, no float64 copy
+
+
 def _split(audio: Audio, enhanced: Audio, config: SplitConfig) -> Layers:
-    dfn = enhanced.samples.astype(np.float64)
-    x = audio.samples.astype(np.float64)
+    x, dfn = audio.samples, enhanced.samples
+    if x.dtype == np.float32 and dfn.dtype == np.float32:  # float32 subtraction is correctly rounded:
+        residual = x - dfn                                   # the same samples as in float64, cast back
+        ratio_db = 10 * np.log10((_energy(dfn) + 1e-12) / (_energy(residual) + 1e-12))
+        if not (config.leak and ratio_db > config.leak_above_db):
+            return Layers(speech=audio.with_samples(dfn), rest=audio.with_samples(residual),
+                          speech_to_rest_db=float(ratio_db))
+    dfn, x = dfn.astype(np.float64), x.astype(np.float64)
     residual = x - dfn
     ratio_db = 10 * np.log10((np.sum(dfn**2) + 1e-12) / (np.sum(residual**2) + 1e-12))
     leak = config.leak if ratio_db > config.leak_above_db else 0.0

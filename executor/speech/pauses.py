@@ -58,9 +58,9 @@ def execute_pauses(scene: Scene, step: PausesStep, *, segments: list[tuple[float
     audio = scene.audio
     detect = segments is None
     if segments is None:
-        from audioedit.executor.speech.vad import detect_speech
+        from audioedit.executor.speech.vad import PAUSE_VAD, detect_speech
 
-        segments = [(s.onset_s, s.offset_s) for s in detect_speech(audio)]
+        segments = [(s.onset_s, s.offset_s) for s in detect_speech(audio, PAUSE_VAD)]
     if not segments:
         raise ExecutionError("the voice detector found no speech in the recording: there are no pauses to cut")
     cuts = plan_cuts(segments, audio.duration_s, step.max_pause_s)
@@ -104,9 +104,9 @@ def _cut(audio, cuts: list[tuple[float, float]]) -> np.ndarray:
 def _corrected(cuts, segments, edited, max_pause_s: float) -> list[tuple[float, float]]:
     """Each inner cut widened or narrowed (symmetrically, inside its input gap) by the difference
     between the detector's gap around the join in ``edited`` and ``max_pause_s``."""
-    from audioedit.executor.speech.vad import detect_speech
+    from audioedit.executor.speech.vad import PAUSE_VAD, detect_speech
 
-    found = detect_speech(edited)
+    found = detect_speech(edited, PAUSE_VAD)
     out_gaps = [(a.offset_s, b.onset_s) for a, b in zip(found, found[1:])]
     in_gaps = [(a[1], b[0]) for a, b in zip(segments, segments[1:])]
     fixed = []
