@@ -113,7 +113,7 @@ def choose(rows: dict[tuple[str, float], list[dict]]) -> str:
     return max(ok, key=lambda c: sum(med(c, s, "rest_si_sdr") for s in snrs))
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> None:
     import argparse
 
     from audioedit.evals.suites import dev_data_dir
@@ -122,7 +122,11 @@ if __name__ == "__main__":
     ap.add_argument("--split", default="dev")
     ap.add_argument("--limit", type=int)
     ap.add_argument("--data")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     result = evaluate(dev_data_dir(args.data), args.split, args.limit)
     print(table(result))
     print(f"\nchosen by the rule: {choose(result)}")
+
+
+if __name__ == "__main__":
+    main()

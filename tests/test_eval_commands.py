@@ -44,6 +44,7 @@ SMOKE_RUNS = {
     "audioedit.evals.speech_suite tune": "test_eval_commands.py::test_speech_tune_commands",
     "audioedit.evals.speech_suite tune-post": "test_eval_commands.py::test_speech_tune_commands",
     "audioedit.evals.verifier_accuracy": "test_eval_commands.py::test_verifier_accuracy_command",
+    "audioedit.evals.speech_louder": "test_eval_commands.py::test_speech_louder_command",
     "audioedit.evals.denoise_eval": "test_denoise.py::test_denoise_eval_smoke_on_a_tiny_fake_corpus",
     "audioedit.evals.broad_bank": "test_broad_bank.py::test_broad_bank_links_fold_5_under_vocabulary_keys_and_opens_as_a_bank",
     # not benchmarks, cited beside them: training, export and generation at a tiny size
@@ -256,3 +257,13 @@ def test_clap_seed_scripts(tiny_corpus, tmp_path, capsys):
            "--data-root", str(tiny_corpus), "--cache-dir", str(tmp_path), "--json", str(tmp_path / "pairs.json")])
     result = json.loads((tmp_path / "pairs.json").read_text())
     assert list(result) == ["cnn0+aisfx0"] and set(result["cnn0+aisfx0"]) == {"dev", "time", "bank"}
+
+
+def test_speech_louder_command(tiny_corpus, capsys, monkeypatch):
+    """``python -m audioedit.evals.speech_louder`` on one speech clip over one background."""
+    from audioedit.evals import speech_data
+    from audioedit.evals.speech_louder import main
+
+    monkeypatch.setattr(speech_data, "BACKGROUNDS_PER_SPEECH", 1)
+    main(["--split", "dev", "--limit", "1", "--data", str(tiny_corpus)])
+    assert "chosen by the rule:" in capsys.readouterr().out
