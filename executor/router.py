@@ -10,8 +10,9 @@
 A region edit is exact only when every sound in the span is known, so detected events (CLAP
 grounding, no annotation) never route to ``dsp.mixture``; ``region`` forces it anyway.
 - the speech / the background, or speech events without stems -> ``speech.layers`` (speech/rest
-  split, ``audioedit.executor.speech``); cutting the pauses -> ``speech.pauses``; the background of a
-  recording without speech -> ``dsp.denoise`` (its steady noise floor, ``audioedit.executor.dsp.denoise``)
+  split, ``audioedit.executor.speech``); cutting the pauses -> ``speech.pauses``; removing or re-levelling the
+  background -> ``dsp.denoise`` (its steady noise floor, ``audioedit.executor.dsp.denoise``) after the split,
+  or alone when the voice detector hears no speech
 - a sound that detection did not find (``EventRef.unlocated``: no span) -> ``ldm``, over the whole
   recording (``audioedit.executor.unlocated``); nothing else can look for a sound
 - removing or re-levelling a steady noise (rain, wind, hum...) detected or not, without speech, stems or
@@ -48,6 +49,7 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
     (``unavailable`` then explains why)."""
     from audioedit.ops.registry import get
     from audioedit.executor.dsp import mixture_feasible
+    from audioedit.executor.dsp.denoise import steady_noise_routes
     from audioedit.executor.speech.routes import rest_routes, speech_routes
 
     if (op := get(step.op)) is not None:  # registry ops decide where they can run
@@ -56,7 +58,6 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
     if on_recording(step):
         return [Route(backend=Backend.DSP_WHOLE, reason="the whole recording: one exact edit of the file, no events needed")]
     if is_unlocated(step):
-        from audioedit.executor.dsp.denoise import steady_noise_routes
         from audioedit.executor.unlocated import REASON
 
         ldm = [Route(backend=Backend.LDM, reason=REASON)] if ldm_available and preference not in ("dsp", "region") else []
@@ -79,8 +80,6 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
                                                            "the overlapping events change too"))
     why_ldm = "no stems and the target overlaps other events" if complete else "the events were detected, not annotated"
     ldm = [Route(backend=Backend.LDM, reason=f"{why_ldm}: learned editor")] if ldm_available else []
-    from audioedit.executor.dsp.denoise import steady_noise_routes
-
     rest = rest_routes(scene, step) + steady_noise_routes(scene, step)
     if preference in ("dsp", "region"):
         return dsp + speech + rest
