@@ -61,7 +61,7 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
         from audioedit.executor.unlocated import REASON
 
         ldm = [Route(backend=Backend.LDM, reason=REASON)] if ldm_available and preference not in ("dsp", "region") else []
-        return ldm + steady_noise_routes(scene, step)
+        return ldm + rest_routes(scene, step) + steady_noise_routes(scene, step)  # with speech / without
     speech, first = speech_routes(scene, step)
     if first:
         return speech

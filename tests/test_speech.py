@@ -345,3 +345,18 @@ def test_speech_events_listen_to_the_recording_and_the_speech_layer():
     assert probs.size == speech_probabilities(mix).size and np.all(probs >= speech_probabilities(mix) - 1e-6)
     events = speech_events(mix)
     assert events and events[0].extra["input"].startswith("max") and abs(events[0].onset_s - 0.45) < 0.3
+
+
+@needs_vad
+@needs_dfn
+def test_an_unlocated_sound_under_speech_falls_back_to_the_whole_rest_layer():
+    from audioedit.executor.router import execute_route, routes
+    from audioedit.scene import Scene
+
+    mix, s, _ = _podcast(5.0, 4.0)
+    step = RemoveStep(id="s1", instruction="Remove the dishes.", target=EventRef(label="dishes", unlocated=True))
+    options = routes(Scene(audio=mix), step, ldm_available=True)
+    assert [r.backend for r in options] == ["ldm", "speech.rest"]
+    done = execute_route(Scene(audio=mix), step, options[1], bank=None, rng=np.random.default_rng(0))
+    assert done.edited_spans_s == [(0.0, mix.duration_s)]
+    assert si_sdr(done.scene.audio.samples[0], s) > si_sdr(mix.samples[0], s) + 3

@@ -93,11 +93,22 @@ MIN_SPEECH_S = 0.5  # a recording with less voice-detector speech than this (and
 
 
 def has_speech(audio: Audio) -> bool:
-    """Whether the voice detector hears a voice worth keeping (then the speech/rest split applies)."""
-    from audioedit.executor.speech.vad import detect_speech
+    """Whether the voice detector hears a voice worth keeping (then the speech/rest split applies);
+    remembered per audio content, as one step's routes ask it several times."""
+    import hashlib
 
-    speech_s = sum(s.offset_s - s.onset_s for s in detect_speech(audio))
-    return speech_s >= max(MIN_SPEECH_S, 0.02 * audio.duration_s)
+    key = (hashlib.sha1(audio.samples.tobytes()).hexdigest(), audio.sample_rate_hz)
+    if key not in _HAS_SPEECH:
+        from audioedit.executor.speech.vad import detect_speech
+
+        speech_s = sum(s.offset_s - s.onset_s for s in detect_speech(audio))
+        if len(_HAS_SPEECH) >= 8:
+            _HAS_SPEECH.pop(next(iter(_HAS_SPEECH)))
+        _HAS_SPEECH[key] = speech_s >= max(MIN_SPEECH_S, 0.02 * audio.duration_s)
+    return _HAS_SPEECH[key]
+
+
+_HAS_SPEECH: dict[tuple[str, int], bool] = {}
 
 
 def steady_noise_step(scene: Scene, step: EditStep) -> bool:

@@ -36,7 +36,8 @@ from audioedit.audio import Audio
 from audioedit.backends import Backend
 from audioedit.errors import ExecutionError, UserInputError
 from audioedit.scene import Event, Scene
-from audioedit.steps import EditStep, EventRef, LoudnessStep, RemoveStep, ReplaceStep, select_events, step_targets
+from audioedit.steps import (EditStep, EventRef, LoudnessStep, RemoveStep, ReplaceStep, select_events, step_targets,
+                             unlocated_span_s)
 from audioedit.result import StepResult
 
 SPEECH_LABELS = frozenset({"speech", "human_voice"})
@@ -161,13 +162,14 @@ def execute_layers(scene: Scene, step: EditStep, *, bank, rng: np.random.Generat
                             level_db=round(clip.rms_db(), 2)))
         notes.append(f"the {scope} layer replaced with a bank clip of {step.sound!r} at {clip.rms_db():.1f} dBFS")
     if in_rest:  # each detected span of the sound, not what lies between them
-        spans = [(e.onset_s, e.offset_s) for e in select_events(scene.events, ref)]
+        spans = ([unlocated_span_s(ref, audio.duration_s)] if ref.unlocated
+                 else [(e.onset_s, e.offset_s) for e in select_events(scene.events, ref)])
         masked = audio
         for span in spans:
             masked = _within(masked, edited, span)
         edited = masked
-        notes.append(f"the rest layer edited inside the {ref.label}'s detected spans only; other non-speech "
-                     "sounds there change with it")
+        where = "the whole recording (it was not located)" if ref.unlocated else f"the {ref.label}'s detected spans only"
+        notes.append(f"the rest layer edited inside {where}; other non-speech sounds there change with it")
         if isinstance(step, RemoveStep):
             ids = {e.id for e in select_events(scene.events, ref)}
             events = [e for e in events if e.id not in ids]

@@ -7,7 +7,7 @@
   were detected: other sounds under them are unknown, so a region edit would take them along)
 - speech-labelled events otherwise (annotated, no stems)   -> ``speech.layers`` after the exact DSP
 - a detected non-speech sound over speech, no stems          -> ``speech.rest`` after the learned editor
-  (``rest_routes``)
+  (``rest_routes``); one detection did not locate, in a recording with speech -> the same over the whole recording
 """
 
 from __future__ import annotations
@@ -51,7 +51,16 @@ def rest_routes(scene: Scene, step: EditStep) -> list:
     from audioedit.executor.speech.layers import REST_BACKEND, sound_in_rest
     from audioedit.steps import select_events
 
-    if not sound_in_rest(step) or scene.has_stems or scene.events_from != "detected":
+    if not sound_in_rest(step) or scene.has_stems:
+        return []
+    if step.target.unlocated:  # not found by detection: the whole recording's rest layer, when someone talks in it
+        from audioedit.executor.dsp.denoise import has_speech
+
+        if scene.events_from not in ("detected", "none") or not has_speech(scene.audio):
+            return []
+        return [Route(backend=REST_BACKEND, reason=f"the {step.target.label} was not located, in a recording with speech: "
+                                                   "the rest layer (everything but the speech) over the whole recording")]
+    if scene.events_from != "detected":
         return []
     targets = select_events(scene.events, step.target)
     if not targets or not _speech_under(scene, targets):
