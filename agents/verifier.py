@@ -8,9 +8,11 @@ measurements themselves live in ``audioedit.agents.acoustic_checks``.
 
 Checks per op (names as they appear in the verdict):
 
-- loudness: ``stem_gain_db`` (stems) or ``span_gain_db`` (mixture) == gain_db ± tolerance.
+- loudness: ``stem_gain_db`` (stems) or ``span_gain_db`` (mixture: the span's level change, or the
+  sound's if the bed under it stayed, whichever is closer) == gain_db ± tolerance.
 - remove: ``target_removed``; stems: ``remaining_mixture_max_abs_diff`` (after == before - stem);
-  mixture: ``target_energy_drop_db``, ``old_event_correlation``, ``background_kept_db``.
+  mixture: ``target_energy_drop_db``, ``old_event_correlation`` (its limit allows for a bed that
+  stays), ``background_kept_db``.
 - add: ``added_event_count``, ``added_energy_rise_db``; stems: ``added_stem_level_db``.
 - replace: ``target_removed``, ``added_event_count``, ``replacement_onset_diff_s``; stems:
   ``remaining_mixture_max_abs_diff``, ``replacement_level_db``; mixture: ``old_event_correlation``,

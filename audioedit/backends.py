@@ -17,6 +17,7 @@ class Backend(StrEnum):
     DSP_REGION = "dsp.region"  # region edit forced over overlapping events (the naive baseline)
     LDM = "ldm"  # the learned editor
     DSP_DENOISE = "dsp.denoise"  # the steady noise floor of a recording without speech, reduced
+    DSP_SUPPRESS = "dsp.suppress"  # a detected sound taken down to the bed around it, inside its spans
     SPEECH_LAYERS = "speech.layers"  # the speech/rest layer split, the edit on one layer, re-mixed
     SPEECH_REST = "speech.rest"  # the rest layer inside a detected sound's spans, over speech
     SPEECH_PAUSES = "speech.pauses"  # cut the pauses between speech segments

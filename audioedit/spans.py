@@ -8,12 +8,23 @@ from typing import TypeVar
 T = TypeVar("T", int, float)
 
 
-def merge_spans(spans: Iterable[tuple[T, T]]) -> list[tuple[T, T]]:
-    """Sorted union of half-open spans (touching spans are joined; empty ones dropped)."""
+def merge_spans(spans: Iterable[tuple[T, T]], max_gap: T = 0) -> list[tuple[T, T]]:
+    """Sorted union of half-open spans (touching spans, or ones at most ``max_gap`` apart, are joined;
+    empty ones dropped)."""
     merged: list[list[T]] = []
     for a, b in sorted(tuple(s) for s in spans if s[1] > s[0]):
-        if merged and a <= merged[-1][1]:
+        if merged and a <= merged[-1][1] + max_gap:
             merged[-1][1] = max(merged[-1][1], b)
         else:
             merged.append([a, b])
     return [(a, b) for a, b in merged]
+
+
+# a sound detected over more than this share of a recording is a bed running through all of it (the
+# detector misses it where louder sounds mask it), not a sound that comes and goes
+BED_SHARE = 0.5
+
+
+def share_covered(spans: Iterable[tuple[float, float]], total: float) -> float:
+    """The share of ``[0, total]`` the union of ``spans`` covers."""
+    return sum(min(b, total) - max(a, 0.0) for a, b in merge_spans(spans) if b > 0 and a < total) / total if total > 0 else 0.0

@@ -16,7 +16,12 @@ grounding, no annotation) never route to ``dsp.mixture``; ``region`` forces it a
 - a sound that detection did not find (``EventRef.unlocated``: no span) -> ``ldm``, over the whole
   recording (``audioedit.executor.unlocated``); nothing else can look for a sound
 - removing or re-levelling a steady noise (rain, wind, hum...) detected or not, without speech, stems or
-  annotation -> ``dsp.denoise`` after the learned editor (``steady_noise_routes``)
+  annotation -> ``dsp.denoise`` after the learned editor (``steady_noise_routes``); before it when
+  the noise was detected over most of the recording (``audioedit.spans.BED_SHARE``: the editor would
+  edit only the spans detection found)
+- removing or re-levelling a detected sound over a bed, without speech, stems or annotation ->
+  ``dsp.suppress`` (what stands above the bed inside its spans, ``audioedit.executor.dsp.suppress``),
+  then the learned editor (reports/suppress: +1.9 to +4.1 dB over it on fold-5 sounds over beds)
 
 ``preference`` forces a family: ``dsp`` never tries the LDM, ``ldm`` tries it first, ``region``
 is DSP that edits the target's time region even when other events overlap it (``dsp.region``:
@@ -33,7 +38,7 @@ from audioedit.options import ExecutorPreference as Preference
 from audioedit.protocols import Editor
 from audioedit.result import SoundSource, StepResult
 from audioedit.scene import EXACT_SOURCES, Scene
-from audioedit.steps import EditStep, is_unlocated, on_recording
+from audioedit.steps import EditStep, is_unlocated, on_recording, select_events
 
 INCOMPLETE = ("the events were detected, not annotated (other sounds may share the span), so a region edit on the "
               "mixture would change them too")
@@ -50,6 +55,7 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
     from audioedit.ops.registry import get
     from audioedit.executor.dsp import mixture_feasible
     from audioedit.executor.dsp.denoise import steady_noise_routes
+    from audioedit.executor.dsp.suppress import is_bed, suppress_routes
     from audioedit.executor.speech.routes import rest_routes, speech_routes
 
     if (op := get(step.op)) is not None:  # registry ops decide where they can run
@@ -80,12 +86,17 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
                                                            "the overlapping events change too"))
     why_ldm = "no stems and the target overlaps other events" if complete else "the events were detected, not annotated"
     ldm = [Route(backend=Backend.LDM, reason=f"{why_ldm}: learned editor")] if ldm_available else []
-    rest = rest_routes(scene, step) + steady_noise_routes(scene, step)
+    before_ldm, after_ldm = suppress_routes(scene, step), rest_routes(scene, step)
+    steady = steady_noise_routes(scene, step)
+    if steady and is_bed(select_events(scene.events, step.target), scene.audio.duration_s):
+        before_ldm += steady  # detected over most of the recording: its floor everywhere, not the editor's spans
+    else:
+        after_ldm += steady
     if preference in ("dsp", "region"):
-        return dsp + speech + rest
+        return dsp + speech + before_ldm + after_ldm
     if preference == "ldm":
-        return ldm + dsp + speech + rest
-    return dsp + speech + ldm + rest
+        return ldm + dsp + speech + before_ldm + after_ldm
+    return dsp + speech + before_ldm + ldm + after_ldm
 
 
 def unavailable(scene: Scene, step: EditStep, preference: Preference, ldm_available: bool) -> str:
@@ -132,6 +143,10 @@ def execute_route(scene: Scene, step: EditStep, route: Route, *, bank: SoundSour
         from audioedit.executor.dsp.denoise import execute_denoise
 
         return execute_denoise(scene, step)
+    if route.backend == Backend.DSP_SUPPRESS:
+        from audioedit.executor.dsp.suppress import execute_suppress
+
+        return execute_suppress(scene, step)
     if route.backend == Backend.DSP_WHOLE:
         from audioedit.executor.dsp import whole
 

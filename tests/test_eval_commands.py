@@ -46,6 +46,7 @@ SMOKE_RUNS = {
     "audioedit.evals.verifier_accuracy": "test_eval_commands.py::test_verifier_accuracy_command",
     "audioedit.evals.speech_louder": "test_eval_commands.py::test_speech_louder_command",
     "audioedit.evals.denoise_eval": "test_denoise.py::test_denoise_eval_smoke_on_a_tiny_fake_corpus",
+    "audioedit.evals.suppress_eval": "test_suppress.py::test_suppress_eval_smoke_on_a_tiny_fake_corpus",
     "audioedit.evals.broad_bank": "test_broad_bank.py::test_broad_bank_links_fold_5_under_vocabulary_keys_and_opens_as_a_bank",
     # not benchmarks, cited beside them: training, export and generation at a tiny size
     "train clap": "test_clap_aisfx.py::test_training_on_a_feature_pool_lowers_loss",

@@ -284,6 +284,15 @@ def test_a_detected_sound_over_speech_is_removed_from_the_rest_layer_only():
     assert "speech.rest" not in [r.backend for r in routes(noise_only, step, "auto", ldm_available=True)]
 
 
+def test_rest_spans_bridge_what_the_voice_masked_and_take_a_bed_whole():
+    """Music under a podcast is detected only where the voice lets it through: nearby spans join, and a
+    sound detected over more than half the recording is edited over all of it; a dog twice stays two spans."""
+    from audioedit.executor.speech.layers import _rest_spans
+
+    assert _rest_spans([(1.0, 2.0), (4.5, 5.0), (20.0, 21.0)], 30.0) == [(1.0, 5.0), (20.0, 21.0)]
+    assert _rest_spans([(1.0, 9.0), (11.0, 14.0), (20.0, 28.0)], 30.0) == [(0.0, 30.0)]
+
+
 @needs_vad
 def test_placed_vad_reference_is_the_placement_and_scores_the_detector():
     from audioedit.evals.vad_eval import score_placed

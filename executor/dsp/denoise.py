@@ -44,7 +44,8 @@ class NoiseSplit:
         return self.foreground.with_samples(self.foreground.samples + np.float32(noise_gain) * self.noise.samples)
 
 
-def _stft_params(sample_rate_hz: int) -> tuple[int, int]:
+def stft_params(sample_rate_hz: int) -> tuple[int, int]:
+    """(n_fft, hop) of the noise tools' STFT at ``sample_rate_hz``: ``WINDOW_S`` windows, 75 % overlap."""
     n_fft = 1 << int(np.ceil(np.log2(WINDOW_S * sample_rate_hz)))
     return n_fft, n_fft // 4
 
@@ -54,7 +55,7 @@ def smoothed_power(x: np.ndarray, sample_rate_hz: int) -> tuple[np.ndarray, np.n
     from scipy.ndimage import uniform_filter
     from scipy.signal import stft
 
-    n_fft, hop = _stft_params(sample_rate_hz)
+    n_fft, hop = stft_params(sample_rate_hz)
     _, _, spec = stft(x, nperseg=n_fft, noverlap=n_fft - hop, window="hann", boundary="even", padded=True)
     power = uniform_filter(np.abs(spec) ** 2, size=(SMOOTH_BINS, SMOOTH_FRAMES), mode="nearest")
     return spec, power
@@ -70,7 +71,7 @@ def split_noise(audio: Audio, reduction_db: float = REMOVE_REDUCTION_DB) -> Nois
     from scipy.ndimage import uniform_filter
     from scipy.signal import istft
 
-    n_fft, hop = _stft_params(audio.sample_rate_hz)
+    n_fft, hop = stft_params(audio.sample_rate_hz)
     min_gain = 10 ** (-reduction_db / 20)
     out = np.empty_like(audio.samples, dtype=np.float32)
     for c, x in enumerate(audio.samples.astype(np.float32)):  # float32 / complex64: a 10 min channel's STFT is ~0.5 GB

@@ -21,8 +21,11 @@ inside those events' spans only, with 10 ms ramps.
 
 ``speech.rest``: a non-speech sound that was only *detected* (no annotation), in a recording with
 speech — "remove the dishes" on a podcast — is removed from (or re-levelled in) the rest layer inside
-its detected spans, so the speech under it is kept. Other non-speech sounds in those spans change
-with it; the verifier measures the speech kept and the rest layer's change.
+its detected spans, so the speech under it is kept. Spans less than ``BRIDGE_S`` apart are joined:
+under a voice, detection misses a bed sound (music under a podcast) where the voice dominates; a sound
+detected over more than ``BED_SHARE`` of the recording is edited over all of it. Other
+non-speech sounds in those spans change with it; the verifier measures the speech kept and the rest
+layer's change.
 """
 
 from __future__ import annotations
@@ -36,12 +39,14 @@ from audioedit.audio import Audio
 from audioedit.backends import Backend
 from audioedit.errors import ExecutionError, UserInputError
 from audioedit.scene import Event, Scene
+from audioedit.spans import BED_SHARE, merge_spans, share_covered
 from audioedit.steps import (EditStep, EventRef, LoudnessStep, RemoveStep, ReplaceStep, select_events, step_targets,
                              unlocated_span_s)
 from audioedit.result import StepResult
 
 SPEECH_LABELS = frozenset({"speech", "human_voice"})
 RAMP_S = 0.01
+BRIDGE_S = 3.0  # speech.rest: detected spans of the sound this close are one (the voice masks it in between)
 BACKEND = Backend.SPEECH_LAYERS
 REST_BACKEND = Backend.SPEECH_REST
 
@@ -161,9 +166,9 @@ def execute_layers(scene: Scene, step: EditStep, *, bank, rng: np.random.Generat
                             offset_s=round(audio.duration_s, 3), role="background", source="edit",
                             level_db=round(clip.rms_db(), 2)))
         notes.append(f"the {scope} layer replaced with a bank clip of {step.sound!r} at {clip.rms_db():.1f} dBFS")
-    if in_rest:  # each detected span of the sound, not what lies between them
+    if in_rest:  # each detected span of the sound (gaps the voice masked bridged), not what lies between them
         spans = ([unlocated_span_s(ref, audio.duration_s)] if ref.unlocated
-                 else [(e.onset_s, e.offset_s) for e in select_events(scene.events, ref)])
+                 else _rest_spans([(e.onset_s, e.offset_s) for e in select_events(scene.events, ref)], audio.duration_s))
         masked = audio
         for span in spans:
             masked = _within(masked, edited, span)
@@ -185,6 +190,15 @@ def execute_layers(scene: Scene, step: EditStep, *, bank, rng: np.random.Generat
     return StepResult(scene=scene.evolve(audio=edited, events=tuple(events), stems=None), edited_spans_s=spans,
                       backend=REST_BACKEND if in_rest else BACKEND, notes=notes + (["the stems were dropped: the layer edit is not a stem edit"]
                                                       if scene.stems is not None else []))
+
+
+def _rest_spans(spans_s: list[tuple[float, float]], duration_s: float) -> list[tuple[float, float]]:
+    """Where ``speech.rest`` edits a detected sound: its spans with gaps under ``BRIDGE_S`` bridged, or the
+    whole recording when they cover more than ``BED_SHARE`` of it (a bed running under the voice)."""
+    spans = merge_spans(spans_s, BRIDGE_S)
+    if share_covered(spans, duration_s) > BED_SHARE:
+        return [(0.0, duration_s)]
+    return spans
 
 
 def _layer_gains(step: EditStep, scope: str) -> tuple[float, float]:

@@ -1,0 +1,163 @@
+"""A detected sound over a bed, taken down to the bed's level: the ``dsp.suppress`` backend.
+
+"Remove the siren" on a street recording, "make the dog quieter" over rain: no annotation, no
+stems, no voice. Detection found where the sound is, and around it is the recording's bed. Inside
+the sound's spans (widened by ``PAD_S``) every time-frequency cell is capped at the bed's level there — the bed's median
+power in that frequency bin over the ``CONTEXT_S`` before and after the spans (the spans themselves
+excluded), with ``HEADROOM_DB`` for the bed's own fluctuation. What stood above the cap is the
+sound:
+
+    sound = audio * (1 - mask)     mask = min(1, sqrt(headroom * bed_power / power)), smoothed
+    rest  = audio - sound          (exact: re-mixing at any gain is sample-exact outside the spans)
+
+so "remove" keeps the rest, "6 dB quieter" the rest plus half the sound. The mask is computed on the
+channels' mean power and applied to every channel (the stereo image is kept). Outside the spans
+(and their ``RAMP_S`` ramps) the output is the input, sample for sample.
+
+It assumes the bed goes on under the sound and the sound stands above it. A sound detected over
+most of the recording (``audioedit.spans.BED_SHARE``) is a bed itself (rain, traffic: ``dsp.denoise``
+or the learned editor take it), so it is not routed here. Other sounds inside the spans that stand above the bed go with it —
+the notes say so, and the verifier measures the span's drop and the bed kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from audioedit.audio import Audio
+from audioedit.errors import ExecutionError
+from audioedit.scene import EventsFrom, Scene
+from audioedit.spans import BED_SHARE, merge_spans, share_covered
+from audioedit.steps import EditStep, LoudnessStep, RemoveStep, select_events
+
+CONTEXT_S = 5.0        # the bed is measured this far before and after the spans
+MIN_BED_S = 0.5        # less bed than this around the spans: measure it over the whole recording
+HEADROOM_DB = 3.0      # the bed may rise this far above its median before a cell counts as the sound
+PAD_S = 0.25           # detected spans are widened this much each side (detection misses onsets and tails;
+                       # a cell of the bed below the cap is kept, so the margin costs little)
+RAMP_S = 0.01          # linear ramps where the spans begin and end
+SMOOTH_BINS, SMOOTH_FRAMES = 3, 3  # mask smoothing against musical noise
+
+
+@dataclass(frozen=True)
+class SoundSplit:
+    sound: Audio
+    rest: Audio
+
+    def remix(self, sound_gain: float) -> Audio:
+        return self.rest.with_samples(self.rest.samples + np.float32(sound_gain) * self.sound.samples)
+
+
+def _merged(spans_s: list[tuple[float, float]], duration_s: float) -> list[tuple[float, float]]:
+    return merge_spans((max(0.0, a), min(duration_s, b)) for a, b in spans_s)
+
+
+def _span_weight(spans_s: list[tuple[float, float]], num_frames: int, rate_hz: int) -> np.ndarray:
+    """1 inside the spans, 0 outside, linear ramps of ``RAMP_S`` inside their edges."""
+    w = np.zeros(num_frames, np.float32)
+    ramp = max(1, int(RAMP_S * rate_hz))
+    for a, b in spans_s:
+        i, j = int(round(a * rate_hz)), min(num_frames, int(round(b * rate_hz)))
+        if j <= i:
+            continue
+        w[i:j] = 1.0
+        r = min(ramp, (j - i) // 2)
+        if r > 0:
+            edge = np.linspace(0.0, 1.0, r + 2, dtype=np.float32)[1:-1]
+            w[i : i + r] = np.minimum(w[i : i + r], edge)
+            w[j - r : j] = np.minimum(w[j - r : j], edge[::-1])
+    return w
+
+
+def split_sound(audio: Audio, spans_s: list[tuple[float, float]]) -> SoundSplit:
+    """``audio`` as the sound inside ``spans_s`` (what stands above the bed there) + the rest."""
+    from scipy.ndimage import uniform_filter
+    from scipy.signal import istft, stft
+
+    from audioedit.executor.dsp.denoise import stft_params
+
+    rate = audio.sample_rate_hz
+    spans = _merged(spans_s, audio.duration_s)
+    if not spans:
+        raise ExecutionError("the sound has no span inside the recording to take down")
+    n_fft, hop = stft_params(rate)
+    x = audio.samples.astype(np.float32)
+    lo = max(0, int((spans[0][0] - CONTEXT_S) * rate))
+    hi = min(x.shape[1], int((spans[-1][1] + CONTEXT_S) * rate))
+    _, _, spec = stft(x[:, lo:hi], nperseg=n_fft, noverlap=n_fft - hop, window="hann", boundary="even", padded=True)
+    power = np.mean(np.abs(spec) ** 2, axis=0)  # (bins, frames), the channels' mean
+    frame_t = lo / rate + np.arange(power.shape[1]) * hop / rate
+    inside = np.zeros(power.shape[1], bool)
+    for a, b in spans:  # a frame touching a span (its window reaches it) is not bed
+        inside |= (frame_t + n_fft / rate / 2 > a) & (frame_t - n_fft / rate / 2 < b)
+    bed_frames = ~inside
+    if bed_frames.sum() * hop / rate < MIN_BED_S:
+        raise ExecutionError(f"the sound fills the recording: less than {MIN_BED_S:g} s of bed around it to measure "
+                             "(a sound that never stops is a noise floor: try 'remove the background noise')")
+    bed = np.median(power[:, bed_frames], axis=1, keepdims=True) + 1e-20
+    keep = np.sqrt(np.minimum(1.0, 10 ** (HEADROOM_DB / 10) * bed / np.maximum(power, 1e-20)), dtype=np.float32)
+    keep = uniform_filter(keep, size=(SMOOTH_BINS, SMOOTH_FRAMES), mode="nearest")
+    _, above = istft(spec * (1.0 - keep)[None], nperseg=n_fft, noverlap=n_fft - hop, window="hann", boundary=True)
+    sound = np.zeros_like(x)
+    n = min(above.shape[-1], hi - lo)
+    sound[:, lo : lo + n] = above[:, :n]
+    sound *= _span_weight(spans, x.shape[1], rate)[None]
+    if not np.all(np.isfinite(sound)):
+        raise ExecutionError("the suppression produced non-finite samples")
+    rest = (x.astype(np.float64) - sound).astype(np.float32)
+    return SoundSplit(sound=audio.with_samples(sound), rest=audio.with_samples(rest))
+
+
+def suppress_step(scene: Scene, step: EditStep) -> bool:
+    """A remove / loudness step on detected events of a sound (not a layer, not everything but it, not a
+    bed detected over most of the recording), in a recording without stems or annotation."""
+    ref = getattr(step, "target", None)
+    if not isinstance(step, (RemoveStep, LoudnessStep)) or ref is None or ref.unlocated:
+        return False
+    if scene.has_stems or scene.events_from != EventsFrom.DETECTED or ref.scope != "events" or ref.complement:
+        return False
+    chosen = select_events(scene.events, ref)
+    return bool(chosen) and not is_bed(chosen, scene.audio.duration_s)
+
+
+def is_bed(events, duration_s: float) -> bool:
+    """Whether detected ``events`` of one sound cover more than ``BED_SHARE`` of the recording."""
+    return share_covered([(e.onset_s, e.offset_s) for e in events], duration_s) > BED_SHARE
+
+
+def suppress_routes(scene: Scene, step: EditStep) -> list:
+    """``dsp.suppress`` for ``suppress_step`` in a recording without speech (with speech, the rest layer
+    of the speech split keeps the voice: ``speech.rest``)."""
+    from audioedit.backends import Backend
+    from audioedit.executor.dsp.denoise import has_speech
+    from audioedit.executor.router import Route
+    from audioedit.executor.speech.layers import SPEECH_LABELS
+
+    if not suppress_step(scene, step) or step.target.label in SPEECH_LABELS or has_speech(scene.audio):
+        return []
+    return [Route(backend=Backend.DSP_SUPPRESS, reason=f"the detected {step.target.label} taken down to the level of the "
+                                                        "bed around it, inside its spans")]
+
+
+def execute_suppress(scene: Scene, step: EditStep):
+    """Remove the target's detected events (down to the bed) or re-level what stands above the bed."""
+    from audioedit.backends import Backend
+    from audioedit.result import StepResult
+
+    chosen = select_events(scene.events, step.target)
+    spans = _merged([(e.onset_s - PAD_S, e.offset_s + PAD_S) for e in chosen], scene.audio.duration_s)
+    split = split_sound(scene.audio, spans)
+    if isinstance(step, LoudnessStep):
+        edited, what = split.remix(10 ** (step.gain_db / 20)), f"re-levelled by {step.gain_db:+.1f} dB"
+        events = scene.events
+    else:
+        edited, what = split.rest, "removed"
+        gone = {e.id for e in chosen}
+        events = tuple(e for e in scene.events if e.id not in gone)
+    note = (f"the {step.target.label} {what}: inside its {len(spans)} detected span(s) every time-frequency cell above the "
+            f"bed's level (its median around the spans + {HEADROOM_DB:g} dB) counted as the sound; other sounds above the "
+            "bed there change with it")
+    return StepResult(scene=scene.evolve(audio=edited, events=events, stems=None), edited_spans_s=spans,
+                      backend=Backend.DSP_SUPPRESS, notes=[note])
