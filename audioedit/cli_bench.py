@@ -77,13 +77,16 @@ def bench_synth(
         else:
             console.print("ray is not installed (pip install 'audioedit[scale]'): no Ray figure")
     table = Table(title=f"synth throughput, {n} pairs of 10 s 16 kHz mono per backend (start-up included)")
-    for col in ("backend", "workers", "seconds", "pairs/s", "failed"):
+    for col in ("backend", "workers", "seconds", "pairs/s", "CPU s / pair", "failed"):
         table.add_column(col)
     with tempfile.TemporaryDirectory(prefix="synth-throughput-") as tmp:
         for k, (name, count, address) in enumerate(runs):
             t = measure_throughput(bank, Path(tmp) / str(k), n=n, workers=count, ray_address=address)
-            table.add_row(name, str(count), f"{t.seconds:.2f}", f"{t.pairs_per_s:.2f}", str(t.failed))
+            per_pair = "–" if t.cpu_s_per_pair is None else f"{t.cpu_s_per_pair:.3f}"
+            table.add_row(name, str(count), f"{t.seconds:.2f}", f"{t.pairs_per_s:.2f}", per_pair, str(t.failed))
     console.print(table)
+    console.print("CPU s / pair: this process and its pool workers (user + system; not counted on Ray): "
+                  "less sensitive than wall time to other jobs on the machine", highlight=False)
 
 
 @bench_app.command("requests")

@@ -253,6 +253,22 @@ class Throughput(BaseModel):
     seconds: float
     pairs_per_s: float
     failed: int
+    cpu_s: float | None = Field(None, description="CPU seconds (user + system) of this process and its reaped "
+                                                   "worker processes during the run; None on Ray, whose workers "
+                                                   "are not this process's children")
+
+    @property
+    def cpu_s_per_pair(self) -> float | None:
+        written = self.n - self.failed
+        return None if self.cpu_s is None or written <= 0 else self.cpu_s / written
+
+
+def _cpu_s() -> float:
+    """User + system CPU seconds of this process and of its terminated, waited-for children."""
+    import resource
+
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def measure_throughput(
@@ -270,7 +286,9 @@ def measure_throughput(
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise UserInputError(f"throughput needs an empty out dir; {str(out_dir)!r} has files")
+    cpu0 = _cpu_s()
     summary = synth_pairs(bank, "all", n, out_dir, seed=seed, workers=workers, ray_address=ray_address,
                           duration_s=duration_s, sample_rate_hz=sample_rate_hz)
+    cpu = None if ray_address is not None else round(_cpu_s() - cpu0, 3)  # the pool's workers are joined by now
     return Throughput(backend=summary.backend, workers=workers, n=n, seconds=summary.seconds,
-                      pairs_per_s=summary.pairs_per_s, failed=summary.failed)
+                      pairs_per_s=summary.pairs_per_s, failed=summary.failed, cpu_s=cpu)

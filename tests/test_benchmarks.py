@@ -43,7 +43,17 @@ def test_bench_latency_prints_every_stage(monkeypatch):
 
 def test_bench_synth_measures_serial_and_pool_throughput():
     out = _ok(CliRunner().invoke(app, ["bench", "synth", "--n", "2", "--workers", "2", "--no-ray"]))
-    assert "serial" in out and "process pool" in out and "pairs/s" in out
+    assert "serial" in out and "process pool" in out and "pairs/s" in out and "CPU s / pair" in out
+
+
+def test_measure_throughput_counts_the_cpu_of_the_pool_workers(tmp_path):
+    from audioedit.synth import measure_throughput
+
+    serial = measure_throughput("starter", tmp_path / "serial", n=2, workers=1)
+    pool = measure_throughput("starter", tmp_path / "pool", n=2, workers=2)
+    assert serial.cpu_s and serial.cpu_s_per_pair == serial.cpu_s / 2
+    # the pool's parent mostly waits: without its workers' CPU the figure would be near zero
+    assert pool.cpu_s_per_pair > 0.3 * serial.cpu_s_per_pair
 
 
 @pytest.mark.slow

@@ -16,8 +16,9 @@ runner = CliRunner()
 
 
 def test_entry_point_help():
-    proc = subprocess.run([sys.executable, "-m", "audioedit.cli", "--help"], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0 and "edit" in proc.stdout and "demo" in proc.stdout
+    for module in ("audioedit.cli", "audioedit"):  # ``python -m audioedit``: audioedit/__main__.py
+        proc = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0 and "edit" in proc.stdout and "demo" in proc.stdout, (module, proc.stderr)
 
 
 def test_edit_and_plan_commands(tmp_path):
