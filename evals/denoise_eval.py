@@ -105,20 +105,31 @@ def table(rows: list[dict]) -> str:
             sel = [r for r in rows if r["snr_db"] == snr and r["method"] == method]
             ok = [r for r in sel if r["status"] is not None]
             okay = f"{sum(r['status'].startswith('ok') for r in ok)}/{len(ok)}" if ok else ""
-            lines.append(f"| {snr:g} dB | {method} | {len(sel)} | {np.median([r['si_sdr_db'] for r in sel]):.2f} | "
-                         f"{np.median([r['si_sdri_db'] for r in sel]):+.2f} | {okay} |")
+            lines.append(f"| {snr:g} dB | {method} | {median_cells(sel)} | {okay} |")
     return "\n".join(lines)
+
+
+def median_cells(rows: list[dict]) -> str:
+    """``n | median SI-SDR | median SI-SDRi`` table cells of ``rows``."""
+    return (f"{len(rows)} | {np.median([r['si_sdr_db'] for r in rows]):.2f} | "
+            f"{np.median([r['si_sdri_db'] for r in rows]):+.2f}")
+
+
+def items_parser(doc: str) -> argparse.ArgumentParser:
+    """The options every generated-items eval takes: ``--data-root``, ``--n``, ``--seed``, ``--json``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--data-root", default=None)
+    parser.add_argument("--n", type=int, default=48)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", default=None)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> None:
     from audioedit.paths import data_root
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-root", default=None)
-    parser.add_argument("--n", type=int, default=48)
-    parser.add_argument("--seed", type=int, default=0)
+    parser = items_parser(__doc__)
     parser.add_argument("--no-planned", action="store_true", help="only the split, not the whole pipeline")
-    parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
     rows = run(data_root(args.data_root), args.n, args.seed, planned=not args.no_planned)
     print(table(rows))

@@ -14,14 +14,13 @@ default verifier (acoustic + the shipped CLAP) passes. Audio is read from the de
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import numpy as np
 
 from audioedit.audio import Audio
-from audioedit.evals.denoise_eval import BED_LABELS, EVENT_CLASSES, RATE_HZ, _mono, _rows
+from audioedit.evals.denoise_eval import BED_LABELS, EVENT_CLASSES, RATE_HZ, _mono, _rows, items_parser, median_cells
 from audioedit.metrics import si_sdr
 
 ITEM_S = 10.0
@@ -139,21 +138,16 @@ def table(rows: list[dict]) -> str:
                 sel = [r for r in rows if r["task"] == task and r["snr_db"] == snr and r["method"] == method]
                 judged = [r for r in sel if r["passed"] is not None]
                 verified = f"{sum(r['passed'] for r in judged)}/{len(judged)}" if judged else ""
-                lines.append(f"| {task} | {snr:g} dB | {method} | {len(sel)} | {np.median([r['si_sdr_db'] for r in sel]):.2f} | "
-                             f"{np.median([r['si_sdri_db'] for r in sel]):+.2f} | {verified} |")
+                lines.append(f"| {task} | {snr:g} dB | {method} | {median_cells(sel)} | {verified} |")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
     from audioedit.paths import data_root
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-root", default=None)
-    parser.add_argument("--n", type=int, default=48)
-    parser.add_argument("--seed", type=int, default=0)
+    parser = items_parser(__doc__)
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--no-verify", action="store_true", help="skip the verifier (faster)")
-    parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
     rows = run(data_root(args.data_root), args.n, args.seed, tuple(args.methods.split(",")), verify=not args.no_verify)
     print(table(rows))

@@ -100,21 +100,10 @@ def test_a_steady_noise_named_by_the_user_gets_the_floor_route_after_the_learned
 
 def test_denoise_eval_smoke_on_a_tiny_fake_corpus(tmp_path):
     """``python -m audioedit.evals.denoise_eval`` on a two-clip stand-in for ESC-50 and Moodist."""
-    import soundfile as sf
-
     from audioedit.evals.denoise_eval import main
+    from tests.tiny_corpus import events_over_beds
 
-    rng = np.random.default_rng(0)
-    t = np.arange(16_000 * 2) / 16_000
-    (tmp_path / "esc50_16k").mkdir()
-    (tmp_path / "moodist_ambience").mkdir()
-    rows = ["path,label,split"]
-    for k, (label, hz) in enumerate((("dog", 500.0), ("rooster", 900.0))):
-        sf.write(tmp_path / "esc50_16k" / f"{k}.wav", (0.3 * np.sin(2 * np.pi * hz * t) * (t < 1)).astype(np.float32), 16_000)
-        rows.append(f"esc50_16k/{k}.wav,{label},5")
-    (tmp_path / "esc50_16k" / "metadata.csv").write_text("\n".join(rows) + "\n")
-    sf.write(tmp_path / "moodist_ambience" / "r.wav", (0.05 * rng.standard_normal(16_000 * 12)).astype(np.float32), 16_000)
-    (tmp_path / "moodist_ambience" / "metadata.csv").write_text("path,label\nmoodist_ambience/r.wav,river\n")
+    events_over_beds(tmp_path)
     out = tmp_path / "rows.json"
     main(["--data-root", str(tmp_path), "--n", "3", "--no-planned", "--json", str(out)])
     rows = json.loads(out.read_text())

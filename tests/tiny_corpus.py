@@ -129,3 +129,22 @@ def build_tiny_corpus(root: Path) -> Path:
         _save(root, rel, 0.5 * bank_clip(folder, k, 4.0))
     _clap_heldout(root)
     return root
+
+
+def events_over_beds(root: Path) -> Path:
+    """The stand-in for ``denoise_eval`` / ``suppress_eval``: two fold-5 "ESC-50" tones (a dog, a rooster,
+    1 s each) and a 12 s white-noise "river" Moodist bed, each folder with its ``metadata.csv``."""
+    import soundfile as sf
+
+    rng = np.random.default_rng(0)
+    t = np.arange(RATE_HZ * 2) / RATE_HZ
+    (root / "esc50_16k").mkdir(parents=True, exist_ok=True)
+    (root / "moodist_ambience").mkdir(exist_ok=True)
+    rows = ["path,label,split"]
+    for k, (label, hz) in enumerate((("dog", 500.0), ("rooster", 900.0))):
+        sf.write(root / "esc50_16k" / f"{k}.wav", (0.3 * np.sin(2 * np.pi * hz * t) * (t < 1)).astype(np.float32), RATE_HZ)
+        rows.append(f"esc50_16k/{k}.wav,{label},5")
+    (root / "esc50_16k" / "metadata.csv").write_text("\n".join(rows) + "\n")
+    sf.write(root / "moodist_ambience" / "r.wav", (0.05 * rng.standard_normal(RATE_HZ * 12)).astype(np.float32), RATE_HZ)
+    (root / "moodist_ambience" / "metadata.csv").write_text("path,label\nmoodist_ambience/r.wav,river\n")
+    return root
