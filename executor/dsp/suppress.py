@@ -39,6 +39,7 @@ PAD_S = 0.25           # detected spans are widened this much each side (detecti
                        # a cell of the bed below the cap is kept, so the margin costs little)
 RAMP_S = 0.01          # linear ramps where the spans begin and end
 SMOOTH_BINS, SMOOTH_FRAMES = 3, 3  # mask smoothing against musical noise
+FILL_BELOW = 0.5       # removal: cells capped by more than 6 dB get a random phase (reports/suppress, amendment 2)
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,10 @@ def _span_weight(spans_s: list[tuple[float, float]], num_frames: int, rate_hz: i
     return w
 
 
-def split_sound(audio: Audio, spans_s: list[tuple[float, float]]) -> SoundSplit:
-    """``audio`` as the sound inside ``spans_s`` (what stands above the bed there) + the rest."""
+def split_sound(audio: Audio, spans_s: list[tuple[float, float]], fill_phase: bool = False) -> SoundSplit:
+    """``audio`` as the sound inside ``spans_s`` (what stands above the bed there) + the rest. ``fill_phase``:
+    the cells the sound dominated (capped below ``FILL_BELOW``) keep a random phase in the rest (for a
+    removal: what is left there sounds like the bed, not like a quiet copy of the sound)."""
     from scipy.ndimage import uniform_filter
     from scipy.signal import istft, stft
 
@@ -99,7 +102,13 @@ def split_sound(audio: Audio, spans_s: list[tuple[float, float]]) -> SoundSplit:
     bed = np.median(power[:, bed_frames], axis=1, keepdims=True) + 1e-20
     keep = np.sqrt(np.minimum(1.0, 10 ** (HEADROOM_DB / 10) * bed / np.maximum(power, 1e-20)), dtype=np.float32)
     keep = uniform_filter(keep, size=(SMOOTH_BINS, SMOOTH_FRAMES), mode="nearest")
-    _, above = istft(spec * (1.0 - keep)[None], nperseg=n_fft, noverlap=n_fft - hop, window="hann", boundary=True)
+    left = spec * keep[None]  # what stays: the bed's level, with the recording's phase ...
+    if fill_phase:  # ... or, where the sound dominated, a random one (bed-level noise, not a faint copy of it)
+        rng = np.random.default_rng(0)
+        filled = keep < FILL_BELOW
+        phase = np.exp(2j * np.pi * rng.random(filled.shape)).astype(np.complex64)
+        left = np.where(filled[None], np.abs(spec) * keep[None] * phase[None], left)
+    _, above = istft(spec - left, nperseg=n_fft, noverlap=n_fft - hop, window="hann", boundary=True)
     sound = np.zeros_like(x)
     n = min(above.shape[-1], hi - lo)
     sound[:, lo : lo + n] = above[:, :n]
@@ -148,12 +157,12 @@ def execute_suppress(scene: Scene, step: EditStep):
 
     chosen = select_events(scene.events, step.target)
     spans = _merged([(e.onset_s - PAD_S, e.offset_s + PAD_S) for e in chosen], scene.audio.duration_s)
-    split = split_sound(scene.audio, spans)
     if isinstance(step, LoudnessStep):
+        split = split_sound(scene.audio, spans)
         edited, what = split.remix(10 ** (step.gain_db / 20)), f"re-levelled by {step.gain_db:+.1f} dB"
         events = scene.events
     else:
-        edited, what = split.rest, "removed"
+        edited, what = split_sound(scene.audio, spans, fill_phase=True).rest, "removed"
         gone = {e.id for e in chosen}
         events = tuple(e for e in scene.events if e.id not in gone)
     note = (f"the {step.target.label} {what}: inside its {len(spans)} detected span(s) every time-frequency cell above the "
