@@ -7,7 +7,8 @@ at a random onset over a random crop of a Moodist ambience (``BEDS``), at a soun
 or 10 dB inside the sound's active span (where the clip is within ``ACTIVE_DB`` of its loudest
 50 ms). That span is given as a *detected* event, so the executors are compared, not detection.
 
-Requests: "remove the X" (reference: the bed) and "make the X 6 dB quieter" (bed + half the sound).
+Requests: "remove the X" (reference: the bed), "make the X 6 dB quieter" (bed + half the sound) and
+"make the X 1.25 times faster" (bed + the sound time-stretched from its onset by the same ``time_stretch``).
 Printed per request, SNR and method: median SI-SDR, median SI-SDRi over the input and the steps the
 default verifier (acoustic + the shipped CLAP) passes. Audio is read from the dev corpus, never written.
 """
@@ -27,7 +28,9 @@ ITEM_S = 10.0
 SNRS_DB = (0.0, 5.0, 10.0)
 ACTIVE_DB = 30.0
 BEDS = BED_LABELS | {"busy_street", "road"}
-TASKS = {"remove": None, "quieter": -6.0}  # task -> loudness gain (None: remove)
+TASKS = ("remove", "quieter", "faster")
+QUIETER_DB = -6.0
+FASTER = 1.25
 METHODS = ("identity", "ldm", "suppress")
 
 
@@ -73,7 +76,7 @@ def items(root: Path, n: int, seed: int = 0) -> list[dict]:
 
 def _scene_and_step(item: dict, task: str):
     from audioedit.scene import Event, EventSource, EventsFrom, Scene
-    from audioedit.steps import EventRef, LoudnessStep, RemoveStep
+    from audioedit.steps import EventRef, LoudnessStep, RemoveStep, SpeedStep
 
     label = item["label"]
     ev = Event(id=f"foreground0_{label}", label=label, onset_s=round(item["span_s"][0], 3),
@@ -81,10 +84,28 @@ def _scene_and_step(item: dict, task: str):
     scene = Scene(audio=item["audio"], events=(ev,), events_from=EventsFrom.DETECTED)
     ref = EventRef(label=label, event_ids=[ev.id])
     words = label.replace("_", " ")
-    gain = TASKS[task]
-    step = (RemoveStep(id="s1", instruction=f"Remove the {words}.", target=ref) if gain is None else
-            LoudnessStep(id="s1", instruction=f"Make the {words} {-gain:g} dB quieter.", target=ref, gain_db=gain))
-    return scene, step
+    if task == "remove":
+        return scene, RemoveStep(id="s1", instruction=f"Remove the {words}.", target=ref)
+    if task == "quieter":
+        return scene, LoudnessStep(id="s1", instruction=f"Make the {words} {-QUIETER_DB:g} dB quieter.", target=ref,
+                                   gain_db=QUIETER_DB)
+    return scene, SpeedStep(id="s1", instruction=f"Make the {words} {FASTER:g} times faster.", target=ref, factor=FASTER)
+
+
+def reference(item: dict, task: str) -> np.ndarray:
+    """What the edit should give: the bed, plus the sound at half level, or stretched from its onset."""
+    if task == "remove":
+        return item["bed"]
+    if task == "quieter":
+        return item["bed"] + 10 ** (QUIETER_DB / 20) * item["sound"]
+    from audioedit.executor.dsp.common import time_stretch
+
+    a, b = (int(round(t * RATE_HZ)) for t in item["span_s"])
+    stretched = time_stretch(item["sound"][None, a:b], RATE_HZ, FASTER, keep_pitch=True)[0]
+    out = item["bed"].copy()
+    m = min(stretched.size, out.size - a)
+    out[a : a + m] += stretched[:m]
+    return out
 
 
 def run(root: Path, n: int, seed: int = 0, methods: tuple[str, ...] = METHODS, verify: bool = True) -> list[dict]:
@@ -103,8 +124,8 @@ def run(root: Path, n: int, seed: int = 0, methods: tuple[str, ...] = METHODS, v
     backends = {"ldm": Backend.LDM, "suppress": Backend.DSP_SUPPRESS}
     rows = []
     for item in items(root, n, seed):
-        for task, gain in TASKS.items():
-            ref = item["bed"] + (0.0 if gain is None else 10 ** (gain / 20)) * item["sound"]
+        for task in TASKS:
+            ref = reference(item, task)
             mix = item["audio"].samples[0]
             base = si_sdr(mix, ref)
             scene, step = _scene_and_step(item, task)

@@ -21,7 +21,8 @@ grounding, no annotation) never route to ``dsp.mixture``; ``region`` forces it a
   edit only the spans detection found)
 - removing or re-levelling a detected sound over a bed, without speech, stems or annotation ->
   ``dsp.suppress`` (what stands above the bed inside its spans, ``audioedit.executor.dsp.suppress``),
-  then the learned editor (reports/suppress: +1.9 to +4.1 dB over it on fold-5 sounds over beds)
+  then the learned editor (reports/suppress: +1.9 to +4.1 dB over it on fold-5 sounds over beds);
+  speed / replace / reorder of such a sound -> the learned editor, then ``dsp.suppress``
 
 ``preference`` forces a family: ``dsp`` never tries the LDM, ``ldm`` tries it first, ``region``
 is DSP that edits the target's time region even when other events overlap it (``dsp.region``:
@@ -38,7 +39,7 @@ from audioedit.options import ExecutorPreference as Preference
 from audioedit.protocols import Editor
 from audioedit.result import SoundSource, StepResult
 from audioedit.scene import EXACT_SOURCES, Scene
-from audioedit.steps import EditStep, is_unlocated, on_recording, select_events
+from audioedit.steps import EditStep, LoudnessStep, RemoveStep, is_unlocated, on_recording, select_events
 
 INCOMPLETE = ("the events were detected, not annotated (other sounds may share the span), so a region edit on the "
               "mixture would change them too")
@@ -86,7 +87,9 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
                                                            "the overlapping events change too"))
     why_ldm = "no stems and the target overlaps other events" if complete else "the events were detected, not annotated"
     ldm = [Route(backend=Backend.LDM, reason=f"{why_ldm}: learned editor")] if ldm_available else []
-    before_ldm, after_ldm = suppress_routes(scene, step), rest_routes(scene, step)
+    suppress = suppress_routes(scene, step)  # first for remove / loudness, a fallback for the rest (reports/suppress)
+    first = isinstance(step, (RemoveStep, LoudnessStep))
+    before_ldm, after_ldm = (suppress if first else []), (([] if first else suppress) + rest_routes(scene, step))
     steady = steady_noise_routes(scene, step)
     if steady and is_bed(select_events(scene.events, step.target), scene.audio.duration_s):
         before_ldm += steady  # detected over most of the recording: its floor everywhere, not the editor's spans
@@ -146,7 +149,7 @@ def execute_route(scene: Scene, step: EditStep, route: Route, *, bank: SoundSour
     if route.backend == Backend.DSP_SUPPRESS:
         from audioedit.executor.dsp.suppress import execute_suppress
 
-        return execute_suppress(scene, step)
+        return execute_suppress(scene, step, bank=bank, rng=rng)
     if route.backend == Backend.DSP_WHOLE:
         from audioedit.executor.dsp import whole
 

@@ -12,7 +12,7 @@ from audioedit.audio import Audio
 from audioedit.errors import ExecutionError
 from audioedit.metrics import power_db
 from audioedit.scene import Event, EventSource, EventsFrom, Scene
-from audioedit.steps import EventRef, LoudnessStep, RemoveStep
+from audioedit.steps import EventRef, LoudnessStep, RemoveStep, SpeedStep
 
 RATE_HZ = 16_000
 needs_vad = pytest.mark.skipif(importlib.util.find_spec("silero_vad") is None, reason="silero-vad is not installed")
@@ -95,6 +95,7 @@ def test_a_sound_that_fills_the_recording_is_refused():
 
 @needs_vad
 def test_routes_a_detected_sound_without_speech_before_the_editor_and_never_an_annotated_one():
+    """Remove / loudness: suppression first; speed / replace / reorder: after the editor (reports/suppress)."""
     from audioedit.executor.router import routes
 
     mix, _, _ = _street()
@@ -103,6 +104,9 @@ def test_routes_a_detected_sound_without_speech_before_the_editor_and_never_an_a
     assert [r.backend for r in routes(_scene(mix), _step("remove"), preference="ldm", ldm_available=True)] == [
         "ldm", "dsp.suppress"]
     assert [r.backend for r in routes(_scene(mix), _step("remove"), preference="dsp")] == ["dsp.suppress"]
+    faster = SpeedStep(id="s1", instruction="Make the car horn faster.", factor=1.25,
+                       target=EventRef(label="car_horn", event_ids=["foreground0_car_horn"]))
+    assert [r.backend for r in routes(_scene(mix), faster, ldm_available=True)] == ["ldm", "dsp.suppress"]
     annotated = [r.backend for r in routes(_scene(mix, EventsFrom.ANNOTATION), _step("remove"), ldm_available=True)]
     assert "dsp.suppress" not in annotated
 
@@ -118,8 +122,9 @@ def test_suppress_eval_smoke_on_a_tiny_fake_corpus(tmp_path):
     out = tmp_path / "rows.json"
     main(["--data-root", str(tmp_path), "--n", "3", "--methods", "identity,suppress", "--no-verify", "--json", str(out)])
     rows = json.loads(out.read_text())
-    suppressed = [r for r in rows if r["method"] == "suppress"]
+    suppressed = [r for r in rows if r["method"] == "suppress" and r["task"] != "faster"]
     assert len(suppressed) == 6 and all(r["si_sdri_db"] > 3 for r in suppressed)
+    assert len([r for r in rows if r["task"] == "faster"]) == 6
 
 
 @needs_vad
@@ -137,3 +142,54 @@ def test_a_sound_detected_over_most_of_the_recording_is_a_bed_not_a_sound_over_o
     one_shower = Scene(audio=mix, events=rain[:1], events_from=EventsFrom.DETECTED)
     shower = step.model_copy(update={"target": EventRef(label="rain", event_ids=[rain[0].id])})
     assert [r.backend for r in routes(one_shower, shower, ldm_available=True)] == ["dsp.suppress", "ldm", "dsp.denoise"]
+
+
+def test_speed_and_replace_take_the_sound_out_before_the_dsp():
+    """Twice as fast: the horn ends a second early and the second it left is bed; replaced: the horn's
+    tones are gone under the new sound (no second copy of the old one under the edit)."""
+    from audioedit.executor.dsp.suppress import execute_suppress
+    from audioedit.executor.dsp.toy import ToneBank
+    from audioedit.steps import ReplaceStep
+
+    mix, bed, horn = _street()
+    ref = EventRef(label="car_horn", event_ids=["foreground0_car_horn"])
+    fast = execute_suppress(_scene(mix), SpeedStep(id="s1", instruction="Make the car horn twice as fast.", target=ref,
+                                                   factor=2.0))
+    out = fast.scene.audio.samples[0].astype(np.float64)
+    sec = slice(int(4.3 * RATE_HZ), int(5.0 * RATE_HZ))
+    assert abs(power_db(out[sec]) - power_db(bed[sec])) < 3  # where the horn was, the bed alone
+    assert power_db(out[int(3.1 * RATE_HZ) : int(3.9 * RATE_HZ)]) > power_db(bed) + 15  # the faster horn
+    assert fast.backend == "dsp.suppress" and fast.scene.event("foreground0_car_horn").offset_s == pytest.approx(4.0)
+
+    swapped = execute_suppress(_scene(mix), ReplaceStep(id="s1", instruction="Replace the car horn with a bell.",
+                                                        target=ref, sound="bell"), bank=ToneBank(),
+                               rng=np.random.default_rng(0))
+    y = swapped.scene.audio.samples[0].astype(np.float64)
+    i, j = int(SPAN_S[0] * RATE_HZ), int(SPAN_S[1] * RATE_HZ)
+    assert abs(np.dot(y[i:j], horn[i:j])) / np.linalg.norm(y[i:j]) / np.linalg.norm(horn[i:j]) < 0.2
+    assert [e.label for e in swapped.scene.events] == ["bell"]
+
+
+def test_reorder_swaps_what_stands_above_the_bed():
+    """Two detected sounds put in the other order: the high beep now sounds where the horn did, the horn after it."""
+    from audioedit.executor.dsp.suppress import execute_suppress
+    from audioedit.steps import ReorderStep
+
+    mix, bed, horn = _street()
+    t = np.arange(mix.num_frames) / RATE_HZ
+    beep = np.where((t >= 7.0) & (t < 8.0), 0.3 * np.sin(2 * np.pi * 2000 * t), 0.0)
+    two = mix.with_samples((mix.samples + beep[None]).astype(np.float32))
+    beep_ev = Event(id="foreground1_beep", label="beep", onset_s=7.0, offset_s=8.0, source=EventSource.DETECTED)
+    scene = Scene(audio=two, events=(*_scene(mix).events, beep_ev), events_from=EventsFrom.DETECTED)
+    step = ReorderStep(id="s1", instruction="Put the beep before the car horn.",  # the targets in their new order
+                       targets=[EventRef(label="beep", event_ids=["foreground1_beep"]),
+                                EventRef(label="car_horn", event_ids=["foreground0_car_horn"])])
+    out = execute_suppress(scene, step).scene
+    y = out.audio.samples[0].astype(np.float64)
+
+    def tone_db(x: np.ndarray, hz: float) -> float:
+        return power_db(np.abs(np.fft.rfft(x))[int(hz * x.size / RATE_HZ)])
+
+    early, late = y[int(3.1 * RATE_HZ) : int(3.9 * RATE_HZ)], y[int(7.1 * RATE_HZ) : int(7.9 * RATE_HZ)]
+    assert tone_db(early, 2000) > tone_db(early, 440) and tone_db(late, 440) > tone_db(late, 2000)
+    assert out.event("foreground1_beep").onset_s == pytest.approx(SPAN_S[0])

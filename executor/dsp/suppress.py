@@ -28,9 +28,11 @@ import numpy as np
 
 from audioedit.audio import Audio
 from audioedit.errors import ExecutionError
+from audioedit.executor.speech.layers import SPEECH_LABELS  # a voice is the speech split's
 from audioedit.scene import EventsFrom, Scene
 from audioedit.spans import BED_SHARE, merge_spans, share_covered
-from audioedit.steps import EditStep, LoudnessStep, RemoveStep, select_events
+from audioedit.steps import (EditStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep, resolve_step,
+                             step_targets)
 
 CONTEXT_S = 5.0        # the bed is measured this far before and after the spans
 MIN_BED_S = 0.5        # less bed than this around the spans: measure it over the whole recording
@@ -39,6 +41,7 @@ PAD_S = 0.25           # detected spans are widened this much each side (detecti
                        # a cell of the bed below the cap is kept, so the margin costs little)
 RAMP_S = 0.01          # linear ramps where the spans begin and end
 SMOOTH_BINS, SMOOTH_FRAMES = 3, 3  # mask smoothing against musical noise
+STEPS = (RemoveStep, LoudnessStep, ReplaceStep, SpeedStep, ReorderStep)
 FILL_BELOW = 0.5       # removal: cells capped by more than 6 dB get a random phase (reports/suppress, amendment 2)
 
 
@@ -120,15 +123,16 @@ def split_sound(audio: Audio, spans_s: list[tuple[float, float]], fill_phase: bo
 
 
 def suppress_step(scene: Scene, step: EditStep) -> bool:
-    """A remove / loudness step on detected events of a sound (not a layer, not everything but it, not a
-    bed detected over most of the recording), in a recording without stems or annotation."""
-    ref = getattr(step, "target", None)
-    if not isinstance(step, (RemoveStep, LoudnessStep)) or ref is None or ref.unlocated:
+    """A remove / loudness / replace / speed / reorder step on detected events of sounds (not a layer, not
+    everything but them, not a voice, not a bed detected over most of the recording), in a recording
+    without stems or annotation."""
+    refs = step_targets(step)
+    if not isinstance(step, STEPS) or not refs or scene.has_stems or scene.events_from != EventsFrom.DETECTED:
         return False
-    if scene.has_stems or scene.events_from != EventsFrom.DETECTED or ref.scope != "events" or ref.complement:
+    if any(r.unlocated or r.scope != "events" or r.complement or r.label in SPEECH_LABELS for r in refs):
         return False
-    chosen = select_events(scene.events, ref)
-    return bool(chosen) and not is_bed(chosen, scene.audio.duration_s)
+    chosen = resolve_step(step, scene)
+    return bool(chosen) and not any(is_bed([e for e in chosen if e.label == r.label], scene.audio.duration_s) for r in refs)
 
 
 def is_bed(events, duration_s: float) -> bool:
@@ -142,21 +146,35 @@ def suppress_routes(scene: Scene, step: EditStep) -> list:
     from audioedit.backends import Backend
     from audioedit.executor.dsp.denoise import has_speech
     from audioedit.executor.router import Route
-    from audioedit.executor.speech.layers import SPEECH_LABELS
 
-    if not suppress_step(scene, step) or step.target.label in SPEECH_LABELS or has_speech(scene.audio):
+    if not suppress_step(scene, step) or has_speech(scene.audio):
         return []
-    return [Route(backend=Backend.DSP_SUPPRESS, reason=f"the detected {step.target.label} taken down to the level of the "
-                                                        "bed around it, inside its spans")]
+    names = " and ".join(dict.fromkeys(r.label for r in step_targets(step)))
+    return [Route(backend=Backend.DSP_SUPPRESS, reason=f"the detected {names}: what stands above the bed around it, "
+                                                        "inside its spans")]
 
 
-def execute_suppress(scene: Scene, step: EditStep):
-    """Remove the target's detected events (down to the bed) or re-level what stands above the bed."""
+def execute_suppress(scene: Scene, step: EditStep, *, bank=None, rng: np.random.Generator | None = None):
+    """Remove the targets' detected events (down to the bed), re-level what stands above the bed, or
+    take each target out that way and stretch, move or replace it (``audioedit.executor.dsp.layer_edits``)."""
     from audioedit.backends import Backend
+    from audioedit.executor.dsp.layer_edits import Extractor, replace_layers, reorder_layers, speed_layers
     from audioedit.result import StepResult
 
-    chosen = select_events(scene.events, step.target)
-    spans = _merged([(e.onset_s - PAD_S, e.offset_s + PAD_S) for e in chosen], scene.audio.duration_s)
+    chosen = resolve_step(step, scene)
+    padded = [(e.onset_s - PAD_S, e.offset_s + PAD_S) for e in chosen]
+    if isinstance(step, (ReplaceStep, SpeedStep, ReorderStep)):
+        spans = [_merged([p], scene.audio.duration_s)[0] for p in padded]
+        layers = [split_sound(scene.audio, [span], fill_phase=True).sound.samples.astype(np.float64) for span in spans]
+        residual = scene.audio.samples.astype(np.float64) - sum(layers)
+        by = Extractor(backend=Backend.DSP_SUPPRESS, how="what stands above the bed")
+        if isinstance(step, SpeedStep):
+            return speed_layers(scene, step, chosen, layers, residual, spans, by)
+        if isinstance(step, ReorderStep):
+            return reorder_layers(scene, chosen, layers, residual, spans, by)
+        return replace_layers(scene, step, chosen, layers, residual, spans, bank,
+                              rng if rng is not None else np.random.default_rng(0), by)
+    spans = _merged(padded, scene.audio.duration_s)
     if isinstance(step, LoudnessStep):
         split = split_sound(scene.audio, spans)
         edited, what = split.remix(10 ** (step.gain_db / 20)), f"re-levelled by {step.gain_db:+.1f} dB"

@@ -3,8 +3,8 @@
 - remove / loudness: one learned edit per target span (loudness optionally as extract + gain), in
   the editor's own atomic wording (``atomic_instruction``), not the user's sentence;
 - reorder / speed / replace: extract each target layer with the model, DSP the layer (move,
-  time-stretch, swap for a bank clip placed as ``audioedit.executor.dsp`` places it), re-mix with the
-  residual (source - layers);
+  time-stretch, swap for a bank clip placed as ``audioedit.executor.dsp`` places it:
+  ``audioedit.executor.dsp.layer_edits``), re-mix with the residual (source - layers);
 - add: no model needed; the DSP backend's exact mix (backend ``dsp.mixture``, said in the notes).
 All arrays are ``(channels, frames)`` at the scene's rate; outside the returned spans the output
 is the input, sample for sample (enforced at the end).
@@ -15,9 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 from audioedit.errors import ExecutionError
+from audioedit.executor.dsp.layer_edits import Extractor, layer_result, reorder_layers, replace_layers, speed_layers
 from audioedit.scene import Event, Scene
 from audioedit.spans import merge_spans
 from audioedit.steps import AddStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep, resolve_step
+
+
+LEARNED = Extractor(backend="ldm", how="learned")
 
 
 def target_name(ev: Event) -> str:
@@ -37,47 +41,12 @@ def atomic_instruction(step, label: str) -> str:
     return f"remove the {name}"
 
 
-def _restore_outside(source: np.ndarray, out: np.ndarray, spans: list[tuple[float, float]], sr: int) -> np.ndarray:
-    """Copy ``source`` into ``out`` everywhere outside ``spans`` (seconds)."""
-    keep = np.ones(source.shape[1], bool)
-    for a, b in spans:
-        keep[int(round(a * sr)) : int(round(b * sr))] = False
-    out = out.copy()
-    out[:, keep] = source[:, keep]
-    return out
-
-
-def _place(layer: np.ndarray, shift: int, n: int) -> np.ndarray:
-    """``layer`` shifted by ``shift`` frames (cut at the clip's ends)."""
-    out = np.zeros_like(layer)
-    if shift >= 0:
-        out[:, shift:] = layer[:, : n - shift]
-    else:
-        out[:, : n + shift] = layer[:, -shift:]
-    return out
-
-
-def _level(x: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
-
-
-def _result(scene: Scene, samples: np.ndarray, events: list[Event], spans, notes: list[str]):
-    from audioedit.result import StepResult
-
-    spans = merge_spans([(max(0.0, a), min(scene.audio.duration_s, b)) for a, b in spans])
-    samples = _restore_outside(scene.audio.samples, samples.astype(np.float32), spans, scene.audio.sample_rate_hz)
-    if scene.has_stems:
-        notes.append("stems dropped: the learned editor edits the mixture only")
-    new_scene = scene.evolve(audio=scene.audio.with_samples(samples), events=tuple(events), stems=None)
-    return StepResult(scene=new_scene, edited_spans_s=spans, backend="ldm", notes=notes)
-
-
 def execute_step(ed, scene: Scene, step, *, bank, rng: np.random.Generator):
     """Dispatch on the step type; ``ed`` is an ``LdmEditor``. The model's seed is spawned from
     ``rng`` without advancing it, so bank clips are drawn as the DSP backend draws them: the same
     seed adds the same sound whichever backend runs the step."""
     seed = int(rng.spawn(1)[0].integers(2**31))
-    audio, sr = scene.audio, scene.audio.sample_rate_hz
+    audio = scene.audio
     if isinstance(step, AddStep):
         from dataclasses import replace
 
@@ -106,73 +75,21 @@ def execute_step(ed, scene: Scene, step, *, bank, rng: np.random.Generator):
             for label, span in groups:
                 out = ed.edit_audio(out, atomic_instruction(step, label), span, seed=seed)
             what = "removal" if isinstance(step, RemoveStep) else f"re-level by {step.gain_db:+g} dB"
-            return _result(scene, out.samples, events, spans, [f"learned {what} of {sorted(target_ids)}"])
+            return layer_result(scene, out.samples, events, spans, [f"learned {what} of {sorted(target_ids)}"], LEARNED.backend)
         layer = sum(ed.extract_layer(audio, label, span, seed=seed) for label, span in groups)
         residual = audio.samples.astype(np.float64) - layer
         if isinstance(step, RemoveStep):
-            return _result(scene, residual, events, spans, [f"extracted {sorted(target_ids)} (learned) and subtracted them"])
+            return layer_result(scene, residual, events, spans, [f"extracted {sorted(target_ids)} (learned) and subtracted them"], LEARNED.backend)
         out = residual + layer * 10 ** (step.gain_db / 20)
-        return _result(scene, out, events, spans, [f"extracted {sorted(target_ids)} (learned), gain {step.gain_db:+g} dB (DSP)"])
+        return layer_result(scene, out, events, spans, [f"extracted {sorted(target_ids)} (learned), gain {step.gain_db:+g} dB (DSP)"], LEARNED.backend)
     layers = [ed.extract_layer(audio, target_name(e), s, seed=seed) for e, s in zip(targets, spans)]
     residual = audio.samples.astype(np.float64) - sum(layers)
     if isinstance(step, ReorderStep):
-        return _reorder(scene, targets, layers, residual, spans)
+        return reorder_layers(scene, targets, layers, residual, spans, LEARNED)
     if isinstance(step, SpeedStep):
-        return _speed(scene, step, targets, layers, residual, spans, sr)
+        return speed_layers(scene, step, targets, layers, residual, spans, LEARNED)
     if isinstance(step, ReplaceStep):
-        return _replace(scene, step, targets, layers, residual, spans, bank, rng)
+        return replace_layers(scene, step, targets, layers, residual, spans, bank, rng, LEARNED)
     raise ExecutionError(f"the ldm editor cannot run op {step.op!r}")
 
 
-def _reorder(scene, targets, layers, residual, spans):
-    sr, n = scene.audio.sample_rate_hz, scene.audio.num_frames
-    slots = sorted(e.onset_s for e in targets)
-    out, events, new_spans, moved = residual.copy(), list(scene.events), list(spans), {}
-    for ev, layer, slot in zip(targets, layers, slots):
-        shift = int(round((slot - ev.onset_s) * sr))
-        out += _place(layer, shift, n)
-        moved[ev.id] = ev.model_copy(update={"onset_s": slot, "offset_s": min(scene.audio.duration_s, slot + ev.duration_s)})
-        new_spans += [(a + shift / sr, b + shift / sr) for a, b in [spans[targets.index(ev)]]]
-    events = [moved.get(e.id, e) for e in events]
-    notes = [f"extracted {[e.id for e in targets]} (learned), moved to onsets {[round(s, 3) for s in slots]} (DSP)"]
-    return _result(scene, out, events, new_spans, notes)
-
-
-def _speed(scene, step, targets, layers, residual, spans, sr):
-    from audioedit.executor.dsp.common import time_stretch
-
-    n = scene.audio.num_frames
-    out, moved, new_spans, notes = residual.copy(), {}, list(spans), []
-    for ev, layer, (a, b) in zip(targets, layers, spans):
-        s, e = int(round(a * sr)), int(round(b * sr))
-        stretched = time_stretch(layer[:, s:e], sr, step.factor, keep_pitch=step.keep_pitch)
-        stop = min(n, s + stretched.shape[1])
-        if stop < s + stretched.shape[1]:
-            notes.append(f"{ev.id}: stretched event cut at the clip's end")
-        out[:, s:stop] += stretched[:, : stop - s]
-        new_spans.append((a, stop / sr))
-        moved[ev.id] = ev.model_copy(update={"offset_s": min(scene.audio.duration_s, ev.onset_s + ev.duration_s / step.factor)})
-    events = [moved.get(e.id, e) for e in scene.events]
-    notes.insert(0, f"extracted {sorted(moved)} (learned), time-stretched x{step.factor:g} (DSP)")
-    return _result(scene, out, events, new_spans, notes)
-
-
-def _replace(scene, step, targets, layers, residual, spans, bank, rng):
-    """Learned removal of the targets, then bank clips placed as the DSP backend places them, each
-    at the level of the layer it replaces (or ``snr_db`` over the residual)."""
-    from audioedit.executor.dsp.common import rms_db
-    from audioedit.executor.dsp.placement import replacement
-
-    sr = scene.audio.sample_rate_hz
-    base = scene.evolve(audio=scene.audio.with_samples(residual.astype(np.float32)),
-                        events=tuple(e for e in scene.events if e not in targets), stems=None)
-    out, events, new_spans, notes = residual.copy(), list(base.events), list(spans), []
-    taken = {e.id for e in scene.events}
-    for ev, layer in zip(targets, layers):
-        start, end = int(round(ev.onset_s * sr)), max(int(round(ev.offset_s * sr)), int(round(ev.onset_s * sr)) + 1)
-        a, placed = replacement(base, ev, step, bank, rng, taken, rms_db(layer[:, start:end]), notes)
-        out[:, a : a + placed.samples.shape[1]] += placed.samples
-        new_spans.append((a / sr, (a + placed.samples.shape[1]) / sr))
-        events.append(placed.event)
-    notes.insert(0, f"extracted {[e.id for e in targets]} (learned), replaced by bank clips of {step.sound!r} (DSP)")
-    return _result(scene, out, events, new_spans, notes)
