@@ -2,22 +2,24 @@
 
 "Remove the siren" on a street recording, "make the dog quieter" over rain: no annotation, no
 stems, no voice. Detection found where the sound is, and around it is the recording's bed. Inside
-the sound's spans (widened by ``PAD_S``) every time-frequency cell is capped at the bed's level there — the bed's median
-power in that frequency bin over the ``CONTEXT_S`` before and after the spans (the spans themselves
-excluded), with ``HEADROOM_DB`` for the bed's own fluctuation. What stood above the cap is the
-sound:
+the sound's spans (widened by ``PAD_S``) every time-frequency cell is capped at the bed's level
+there: the bed's median power in that frequency bin over the ``CONTEXT_S`` before and after the
+spans (the spans themselves excluded), with ``HEADROOM_DB`` for the bed's own fluctuation. What
+stood above the cap is the sound:
 
     sound = audio * (1 - mask)     mask = min(1, sqrt(headroom * bed_power / power)), smoothed
     rest  = audio - sound          (exact: re-mixing at any gain is sample-exact outside the spans)
 
-so "remove" keeps the rest, "6 dB quieter" the rest plus half the sound. The mask is computed on the
-channels' mean power and applied to every channel (the stereo image is kept). Outside the spans
-(and their ``RAMP_S`` ramps) the output is the input, sample for sample.
+so "remove" keeps the rest (where the sound dominated, with a random phase: ``FILL_BELOW``), "6 dB
+quieter" the rest plus half the sound; speed, reorder and replace take the sound out this way and
+hand it to ``audioedit.executor.dsp.layer_edits``. The mask is computed on the channels' mean power
+and applied to every channel (the stereo image is kept). Outside the spans (and their ``RAMP_S``
+ramps) the output is the input, sample for sample.
 
 It assumes the bed goes on under the sound and the sound stands above it. A sound detected over
 most of the recording (``audioedit.spans.BED_SHARE``) is a bed itself (rain, traffic: ``dsp.denoise``
-or the learned editor take it), so it is not routed here. Other sounds inside the spans that stand above the bed go with it —
-the notes say so, and the verifier measures the span's drop and the bed kept.
+or the learned editor take it), so it is not routed here. Other sounds inside the spans that stand
+above the bed go with it: the notes say so, and the verifier measures the span's drop and the bed kept.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from audioedit.steps import (EditStep, LoudnessStep, RemoveStep, ReorderStep, Re
                              step_targets)
 
 CONTEXT_S = 5.0        # the bed is measured this far before and after the spans
-MIN_BED_S = 0.5        # less bed than this around the spans: measure it over the whole recording
+MIN_BED_S = 0.5        # less bed than this around the spans: refused (nothing to compare the sound with)
 HEADROOM_DB = 3.0      # the bed may rise this far above its median before a cell counts as the sound
 PAD_S = 0.25           # detected spans are widened this much each side (detection misses onsets and tails;
                        # a cell of the bed below the cap is kept, so the margin costs little)
@@ -178,7 +180,9 @@ def execute_suppress(scene: Scene, step: EditStep, *, bank=None, rng: np.random.
     if isinstance(step, LoudnessStep):
         split = split_sound(scene.audio, spans)
         edited, what = split.remix(10 ** (step.gain_db / 20)), f"re-levelled by {step.gain_db:+.1f} dB"
-        events = scene.events
+        ids = {e.id for e in chosen}
+        events = tuple(e.model_copy(update={"level_db": e.level_db + step.gain_db})
+                       if e.id in ids and e.level_db is not None else e for e in scene.events)
     else:
         edited, what = split_sound(scene.audio, spans, fill_phase=True).rest, "removed"
         gone = {e.id for e in chosen}
