@@ -157,3 +157,67 @@ def test_resuming_a_run_of_another_model_is_refused_with_the_way_out(tmp_path):
     (tmp_path / "aisfx.yaml").write_text(yaml.safe_dump(cfg))
     result = CliRunner().invoke(app, ["train", "clap", "--config", str(tmp_path / "aisfx.yaml"), "--out", str(tmp_path / "run")])
     assert result.exit_code == 2 and "another model" in result.output
+
+
+def _mean_max_34_net(train_block4: bool) -> SmallClapNet:
+    torch.manual_seed(0)
+    cfg = SmallClapConfig(encoder="aisfx", sample_rate_hz=44_100, pretrained_trunk=False, width=16, embed_dim=8,
+                          pooling="mean_max_34", train_block4=train_block4)
+    return SmallClapNet(cfg, text_dim=12).eval()
+
+
+def test_mean_max_34_head_gives_the_same_embedding_whichever_part_the_pool_caches():
+    frozen, tuned = _mean_max_34_net(False), _mean_max_34_net(True)
+    tuned.audio_encoder.trunk = frozen.audio_encoder.trunk  # one random trunk for both
+    tuned.audio_encoder.block4.load_state_dict(frozen.audio_encoder.trunk.module.conv_block4.state_dict())
+    tuned.load_state_dict(frozen.state_dict(), strict=False)  # the head and projections
+    spec = torch.rand(2, 96, 64)
+    cached_frozen, cached_tuned = frozen.audio_encoder.frozen_features(spec), tuned.audio_encoder.frozen_features(spec)
+    assert cached_frozen.shape == (2, 1536) and cached_tuned.shape == (2, 256, 8, 12)
+    with torch.no_grad():
+        torch.testing.assert_close(tuned.audio_encoder.head(cached_tuned), frozen.audio_encoder.head(cached_frozen))
+        torch.testing.assert_close(tuned.audio_encoder(spec), frozen.audio_encoder(spec))
+    assert not any(k.startswith("audio_encoder.block4") for k in frozen.state_dict())
+    assert any(k.startswith("audio_encoder.block4.conv1") for k in tuned.state_dict())
+    with pytest.raises(ValueError, match="train_block4"):
+        SmallClapConfig(encoder="aisfx", sample_rate_hz=44_100, train_block4=True)
+
+
+def test_a_trained_block4_learns_but_keeps_its_pretrained_statistics():
+    net = _mean_max_34_net(True).train()
+    block4 = net.audio_encoder.block4
+    assert not block4.bn1.training and not block4.bn2.training and net.audio_encoder.out.training
+    stats = block4.bn2.running_mean.clone()
+    net.audio_encoder.head(torch.rand(3, 256, 8, 12)).sum().backward()
+    assert block4.conv2.weight.grad is not None and torch.equal(block4.bn2.running_mean, stats)
+
+
+def test_map_augment_crops_the_batch_to_one_length_and_masks_each_item():
+    from audioedit.clap.train import map_augment
+
+    maps = np.ones((4, 3, 27, 12), np.float32)
+    out = map_augment(maps, np.random.default_rng(0))
+    assert out.shape[:2] == (4, 3) and out.shape[3] == 12 and 19 <= out.shape[2] <= 27
+    assert (out == 0).any() and maps.min() == 1.0  # the cached maps are left alone
+    np.testing.assert_array_equal(out, map_augment(maps, np.random.default_rng(0)))
+
+
+@pytest.mark.parametrize("train_block4", [False, True])
+def test_training_on_pooled_blocks_3_and_4_lowers_the_names_loss_and_resumes(tmp_path, train_block4):
+    from audioedit.clap.train import train
+    from tests.test_clap import _toy_bank, _toy_config
+
+    cfg = _toy_config(_toy_bank(tmp_path), 40)
+    cfg["config"]["model"].update(encoder="aisfx", sample_rate_hz=44_100, pretrained_trunk=False,
+                                  pooling="mean_max_34", train_block4=train_block4)
+    cfg["config"]["train"].update(feature_pool=32, contrastive_loss_weight=0.0, vocab_loss_weight=1.0,
+                                  map_augment=train_block4, lr=3e-3)
+    out = tmp_path / "run"
+    assert train(cfg, out, warm_start=None).name == "step_0000040.pt"
+    rows = [json.loads(x) for x in (out / "train_log.jsonl").read_text().splitlines()]
+    losses = [r["loss"] for r in rows if "loss" in r]
+    assert np.mean(losses[-5:]) < np.mean(losses[:5]) - 0.1
+    with np.load(next((out / "feature_pool").glob("shard_*.npz"))) as shard:  # maps, or pooled values
+        assert shard["features"].shape[1:] == ((256, 5, 12) if train_block4 else (1536,))  # 1 s: 5 frames
+    cfg["config"]["train"]["max_steps"] = 42
+    assert train(cfg, out, warm_start=None).name == "step_0000042.pt"

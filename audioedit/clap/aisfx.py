@@ -11,7 +11,8 @@ wheel ``aisfx==0.1.2``'s ``aisfx/models/checkpoint.pth`` by ``scripts/convert_ai
                                                  2048-point frames every 1024 samples (23 ms),
                                                  96 HTK mel bands 0-22.05 kHz, unit-area filters
       -> FrozenTrunk    (batch, 512, time / 8)   four blocks of two 3x3 conv + BN + ReLU
-                                                 (the DCASE 2018 cross-task CNN), mean over frequency
+                                                 (the DCASE 2018 cross-task CNN), mean over frequency;
+                                                 ``stem``: blocks 1-3 only, (batch, 256, time / 8, 12)
 
 The architecture below is a port of ``aisfx/models/cnn2d.py`` (``EmbeddingNet('max', 3, 1, 64)``)
 with the same parameter names, so the checkpoint loads as is. ``FrozenTrunk`` is not an
@@ -33,6 +34,7 @@ HOP = 1024
 N_MELS = 96
 LOG_MAX = 9.457798957824707  # aiSFX's normalisation: the largest log value over its training data
 TRUNK_DIM = 512
+STEM_DIM = 256  # channels out of block 3
 
 
 def htk_mel_filters(sample_rate_hz: int = SAMPLE_RATE_HZ, n_fft: int = N_FFT, n_mels: int = N_MELS) -> np.ndarray:
@@ -84,10 +86,15 @@ class Trunk(nn.Module):
         self.conv_block4 = _ConvBlock(256, TRUNK_DIM)
 
     def forward(self, spec: torch.Tensor) -> torch.Tensor:
+        return self.conv_block4(self.stem(spec), 1).mean(dim=3)
+
+    def stem(self, spec: torch.Tensor) -> torch.Tensor:
+        """``(batch, 96, time)`` -> ``(batch, 256, time // 8, 12)``: blocks 1-3, layout (batch,
+        channels, time, frequency); ``conv_block4`` (no pooling) and a mean over frequency finish it."""
         x = spec.transpose(1, 2).unsqueeze(1)  # (B, 1, time, freq), the layout it was trained in
-        for block, pool in ((self.conv_block1, 2), (self.conv_block2, 2), (self.conv_block3, 2), (self.conv_block4, 1)):
-            x = block(x, pool)
-        return x.mean(dim=3)
+        for block in (self.conv_block1, self.conv_block2, self.conv_block3):
+            x = block(x, 2)
+        return x
 
 
 TRUNK_WEIGHTS = Path(__file__).resolve().parents[1] / "assets" / "aisfx" / "trunk.safetensors"
@@ -136,3 +143,9 @@ class FrozenTrunk:
     def __call__(self, spec: torch.Tensor) -> torch.Tensor:
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
             return self.module(spec).float()
+
+    @torch.no_grad()
+    def stem(self, spec: torch.Tensor) -> torch.Tensor:
+        """Blocks 1-3 only (``Trunk.stem``), for a model that trains block 4."""
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            return self.module.stem(spec).float()

@@ -10,6 +10,7 @@ of the first two (``audioedit.clap.aisfx``; 44.1 kHz):
 
       -> AisfxFrontend     (batch, 96, time)              log-mel as the pretrained CNN saw it
       -> PretrainedEncoder (batch, width)                 frozen trunk (185 ms frames) + attention pooling
+                                                          (or mean + max of blocks 3 and 4; block 4 optionally trained)
     text  list[str]
       -> TextTower         (batch, 384)                   frozen all-MiniLM-L6-v2 (mean pooled)
       -> text projection   (batch, embed_dim)             L2-normalised
@@ -23,6 +24,7 @@ source of every size.
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 from typing import Literal
@@ -53,6 +55,10 @@ class SmallClapConfig(BaseModel):
     embed_dim: int = 256
     dropout: float = 0.1
     init_temperature: float = 0.07
+    # aisfx: "attention_max" pools block 4 over time by attention and max; "mean_max_34" pools
+    # blocks 3 and 4 by mean and max (the linear probe's features, reports/clap-broad amendment 4)
+    pooling: Literal["attention_max", "mean_max_34"] = "attention_max"
+    train_block4: bool = False  # aisfx + mean_max_34: train the trunk's last block (from its pretrained weights)
     text: TextTowerConfig = Field(default_factory=TextTowerConfig)
 
     @model_validator(mode="after")
@@ -61,6 +67,8 @@ class SmallClapConfig(BaseModel):
 
         if self.encoder == "aisfx" and self.sample_rate_hz != SAMPLE_RATE_HZ:
             raise ValueError(f"encoder aisfx takes {SAMPLE_RATE_HZ} Hz audio; set sample_rate_hz: {SAMPLE_RATE_HZ}")
+        if self.train_block4 and (self.encoder, self.pooling) != ("aisfx", "mean_max_34"):
+            raise ValueError("train_block4 needs encoder: aisfx and pooling: mean_max_34")
         return self
 
 
@@ -129,28 +137,72 @@ class AudioEncoder(nn.Module):
         return F.gelu(self.out(self.dropout(pooled)))
 
 
+def mean_max(x: torch.Tensor) -> torch.Tensor:
+    """``(batch, channels, time)`` -> ``(batch, 2 * channels)``: mean and max over time."""
+    return torch.cat([x.mean(-1), x.amax(-1)], dim=1)
+
+
 class PretrainedEncoder(nn.Module):
-    """``(batch, 96, time)`` -> ``(batch, width)``: the frozen aiSFX trunk, then trained attention +
-    max pooling over time and an output layer."""
+    """``(batch, 96, time)`` -> ``(batch, width)``: the frozen aiSFX trunk (``frozen_features``),
+    then the trained ``head``: pooling over time and an output layer.
+
+    ``pooling: attention_max``: attention + max over block 4's frames; the frozen part is the trunk
+    ``(batch, 512, time)``. ``mean_max_34``: mean + max of blocks 3 and 4 (frequency-averaged);
+    the frozen part is those pooled values ``(batch, 1536)``, or with ``train_block4`` block 3's
+    maps ``(batch, 256, time, 12)``, block 4 then being trained (its batch-norm statistics stay
+    the pretrained ones)."""
 
     def __init__(self, cfg: SmallClapConfig):
-        from audioedit.clap.aisfx import TRUNK_DIM, FrozenTrunk
+        from audioedit.clap.aisfx import STEM_DIM, TRUNK_DIM, FrozenTrunk
 
         super().__init__()
+        self.pooling = cfg.pooling
         self.trunk = FrozenTrunk(cfg.pretrained_trunk)  # a plain attribute: not a parameter, not saved
-        self.attn = nn.Conv1d(TRUNK_DIM, 1, 1)
-        self.norm = nn.LayerNorm(2 * TRUNK_DIM)
-        self.out = nn.Linear(2 * TRUNK_DIM, cfg.width)
+        self.block4 = copy.deepcopy(self.trunk.module.conv_block4).requires_grad_(True) if cfg.train_block4 else None
+        if cfg.pooling == "attention_max":
+            self.attn = nn.Conv1d(TRUNK_DIM, 1, 1)
+            pooled_dim = 2 * TRUNK_DIM
+        else:
+            pooled_dim = 2 * (STEM_DIM + TRUNK_DIM)
+        self.norm = nn.LayerNorm(pooled_dim)
+        self.out = nn.Linear(pooled_dim, cfg.width)
         self.dropout = nn.Dropout(cfg.dropout)
 
+    def train(self, mode: bool = True) -> PretrainedEncoder:
+        super().train(mode)
+        if self.block4 is not None:  # fine-tuned on small batches: keep the pretrained statistics
+            self.block4.bn1.eval()
+            self.block4.bn2.eval()
+        return self
+
     def forward(self, spec: torch.Tensor) -> torch.Tensor:
-        return self.head(self.trunk(spec))
+        return self.head(self.frozen_features(spec))
+
+    def frozen_features(self, spec: torch.Tensor) -> torch.Tensor:
+        """What the frozen trunk makes of ``spec`` (see the class docstring): a feature pool caches it."""
+        if self.pooling == "attention_max":
+            return self.trunk(spec)
+        stem = self.trunk.stem(spec)
+        if self.block4 is not None:
+            return stem
+        with torch.no_grad():
+            return self.pool_34(stem, self.trunk.module.conv_block4(stem, 1))
 
     def head(self, x: torch.Tensor) -> torch.Tensor:
-        """Trunk features ``(batch, 512, time)`` -> ``(batch, width)``: the trained part."""
-        weights = torch.softmax(self.attn(x), dim=-1)
-        pooled = torch.cat([(x * weights).sum(-1), x.amax(-1)], dim=1)
+        """``frozen_features`` -> ``(batch, width)``: the trained part."""
+        if self.pooling == "attention_max":
+            weights = torch.softmax(self.attn(x), dim=-1)
+            pooled = torch.cat([(x * weights).sum(-1), x.amax(-1)], dim=1)
+        elif self.block4 is not None:
+            pooled = self.pool_34(x, self.block4(x, 1))
+        else:
+            pooled = x
         return F.gelu(self.out(self.dropout(self.norm(pooled))))
+
+    @staticmethod
+    def pool_34(stem: torch.Tensor, block4: torch.Tensor) -> torch.Tensor:
+        """Block 3's and block 4's maps ``(batch, channels, time, freq)`` -> ``(batch, 1536)``."""
+        return torch.cat([mean_max(stem.mean(dim=3)), mean_max(block4.mean(dim=3))], dim=1)
 
 
 class Projection(nn.Module):

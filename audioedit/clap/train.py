@@ -65,6 +65,9 @@ class TrainConfig(BaseModel):
     num_threads: int = 1
     feature_pool: int = 0  # encoder aisfx: train on this many examples' trunk features, computed once (0: fresh examples)
     vocab_loss_weight: float = 0.0  # > 0: add a softmax over every trained class's name (see vocabulary_loss)
+    contrastive_loss_weight: float = 1.0  # the in-batch caption loss (0: the names' softmax alone)
+    trunk_lr_scale: float = 0.1  # model.train_block4: block 4's learning rate, as a fraction of lr
+    map_augment: bool = False  # model.train_block4: random time crops and masks of the cached block-3 maps
     mixing: MixingConfig = Field(default_factory=MixingConfig)
 
 
@@ -108,6 +111,25 @@ def spec_augment(logmel, rng: np.random.Generator):
     return logmel
 
 
+def map_augment(maps: np.ndarray, rng: np.random.Generator, min_keep: float = 0.7) -> np.ndarray:
+    """Cached block-3 maps ``(batch, channels, time, freq)``: one random crop of >= ``min_keep`` of
+    the frames (its length shared by the batch, its start per item), then per item one time span
+    (<= 12 % of the frames) and one frequency band (<= 2 of the bins) set to zero (post-ReLU silence)."""
+    n_time, n_freq = maps.shape[2], maps.shape[3]
+    keep = int(rng.integers(max(1, int(np.ceil(min_keep * n_time))), n_time + 1))
+    out = np.empty(maps.shape[:2] + (keep, n_freq), maps.dtype)
+    for i in range(maps.shape[0]):
+        t0 = int(rng.integers(0, n_time - keep + 1))
+        out[i] = maps[i, :, t0 : t0 + keep]
+        w = int(rng.integers(0, max(1, int(0.12 * keep)) + 1))
+        s0 = int(rng.integers(0, keep - w + 1))
+        out[i, :, s0 : s0 + w] = 0.0
+        f = int(rng.integers(0, 3))
+        f0 = int(rng.integers(0, n_freq - f + 1))
+        out[i, :, :, f0 : f0 + f] = 0.0
+    return out
+
+
 class _Run:
     """Everything one training run holds; split out of ``train`` to keep functions short."""
 
@@ -127,11 +149,21 @@ class _Run:
         self.tower = TextTower(model_cfg.text, seed=cfg.seed)
         torch.manual_seed(cfg.seed)
         self.net = SmallClapNet(model_cfg, self.tower.hidden_size)
-        self.opt = torch.optim.AdamW(self.net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.opt = torch.optim.AdamW(self._param_groups(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.ema = copy.deepcopy(self.net).eval().requires_grad_(False) if cfg.ema_decay else None
         self.rng = np.random.default_rng(cfg.seed)
         self.step, self.examples, self.elapsed_s = 0, 0, 0.0
         self.pool = None  # a FeaturePool once build_pool ran
+
+    def _param_groups(self) -> list[dict]:
+        """The trainable parameters; a pretrained trunk block trained here learns at ``trunk_lr_scale``."""
+        block4 = getattr(self.net.audio_encoder, "block4", None)
+        trunk = {id(p) for p in block4.parameters()} if block4 is not None else set()
+        rest = [p for p in self.net.parameters() if id(p) not in trunk]
+        groups = [{"params": rest, "lr_scale": 1.0}]
+        if trunk:
+            groups.append({"params": list(block4.parameters()), "lr_scale": self.cfg.trunk_lr_scale})
+        return groups
 
     def build_pool(self) -> None:
         """The frozen-trunk feature pool (``audioedit.clap.feature_pool``), in the run folder."""
@@ -147,7 +179,7 @@ class _Run:
                 spec = self.net.frontend(torch.from_numpy(waves))
                 if self.cfg.spec_augment:
                     spec = spec_augment(spec.clone(), rng)
-                return self.net.audio_encoder.trunk(spec).numpy()
+                return self.net.audio_encoder.frozen_features(spec).numpy()
 
         self.pool = FeaturePool.build(self.out_dir / "feature_pool", self.cfg.feature_pool, self.cfg.seed,
                                       self.sampler.batch, features)
@@ -215,10 +247,12 @@ class _Run:
         t0 = time.perf_counter()
         lr = lr_at(self.step, self.cfg)
         for group in self.opt.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group.get("lr_scale", 1.0)
         self.net.train()
         if self.pool is not None:
             trunk_features, captions, keys = self.pool.batch(self.cfg.batch_size, self.rng)
+            if self.cfg.map_augment:
+                trunk_features = map_augment(trunk_features, self.rng)
             encoded = self.net.audio_encoder.head(torch.from_numpy(trunk_features))
         else:
             waves, captions, keys = self.sampler.batch(self.cfg.batch_size, self.rng)
@@ -228,7 +262,10 @@ class _Run:
             encoded = self.net.audio_encoder(logmel)
         text_features = self.tower(captions)
         audio_emb = torch.nn.functional.normalize(self.net.audio_proj(encoded), dim=-1)
-        loss = contrastive_loss(audio_emb, self.net.encode_text_features(text_features), self.net.logit_scale, keys)
+        loss = audio_emb.new_zeros(())
+        if self.cfg.contrastive_loss_weight:
+            loss = self.cfg.contrastive_loss_weight * contrastive_loss(
+                audio_emb, self.net.encode_text_features(text_features), self.net.logit_scale, keys)
         if self.cfg.vocab_loss_weight:
             names = self.net.encode_text_features(self.tower(class_prompts(self.sampler.class_keys)))
             loss = loss + self.cfg.vocab_loss_weight * vocabulary_loss(audio_emb, names, self.net.logit_scale,
