@@ -369,3 +369,22 @@ def test_an_unlocated_sound_under_speech_falls_back_to_the_whole_rest_layer():
     done = execute_route(Scene(audio=mix), step, options[1], bank=None, rng=np.random.default_rng(0))
     assert done.edited_spans_s == [(0.0, mix.duration_s)]
     assert si_sdr(done.scene.audio.samples[0], s) > si_sdr(mix.samples[0], s) + 3
+
+
+@needs_vad
+def test_has_speech_stops_listening_once_it_has_heard_enough(monkeypatch):
+    """A minute of talk is known to have speech after its first block; a minute of noise is listened to
+    to the end (and has none)."""
+    from audioedit.executor.dsp import denoise
+    from audioedit.executor.speech import vad
+
+    calls = []
+    detect = vad.detect_speech
+    monkeypatch.setattr(vad, "detect_speech", lambda audio, *a: calls.append(audio.duration_s) or detect(audio, *a))
+    talk = _speech().samples[0]
+    minute = Audio(np.resize(talk, 60 * _speech().sample_rate_hz)[None], _speech().sample_rate_hz)
+    denoise._HAS_SPEECH.clear()
+    assert denoise.has_speech(minute) and len(calls) == 1
+    calls.clear()
+    noise = Audio((0.01 * np.random.default_rng(0).standard_normal((1, 60 * 16000))).astype(np.float32), 16000)
+    assert not denoise.has_speech(noise) and len(calls) == 6

@@ -28,6 +28,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from audioedit.audio import Audio
+from audioedit.threads import torch_threads
 from audioedit.clap.base import ClapModel
 from audioedit.clap.grounding import score_curve
 from audioedit.report import Check
@@ -120,14 +121,13 @@ def calibrate_thresholds(good: list[float], bad: list[float]) -> tuple[float, fl
 # once never interleave a save/set/restore (one would restore the other's value) and the count is
 # always back to what it was when no CLAP call is running. The calls are serialised: a 10 s clip
 # takes 66-85 ms, well below a job's duration.
-TORCH_THREADS_LOCK = threading.Lock()
 
 
 class CachedClap(ClapModel):
     """A thread-safe ``ClapModel`` wrapper for the verifier: text embeddings cached per string, audio
     embedded with at most ``threads`` torch threads (a small model on a shared CPU is several times
     faster single-threaded than when its threads contend with other processes; the setting is
-    restored, under ``TORCH_THREADS_LOCK``)."""
+    restored: ``audioedit.threads``)."""
 
     def __init__(self, model: ClapModel, threads: int | None = 1):
         self.model, self.threads = model, threads
@@ -138,15 +138,8 @@ class CachedClap(ClapModel):
     def embed_audio(self, audios: list[Audio]) -> np.ndarray:
         if not self.threads:
             return self.model.embed_audio(audios)
-        import torch
-
-        with TORCH_THREADS_LOCK:
-            saved = torch.get_num_threads()
-            torch.set_num_threads(min(self.threads, saved))
-            try:
-                return self.model.embed_audio(audios)
-            finally:
-                torch.set_num_threads(saved)
+        with torch_threads(self.threads):
+            return self.model.embed_audio(audios)
 
     def embed_text(self, texts: list[str]) -> np.ndarray:
         with self._text_lock:

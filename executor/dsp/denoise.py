@@ -91,21 +91,28 @@ STEADY_NOISES = frozenset({"rain", "wind", "running_water", "air_conditioner", "
                            "static", "white_noise", "fan", "waterfall", "river", "sea_waves", "light_rain",
                            "street_traffic", "traffic", "road"})
 MIN_SPEECH_S = 0.5  # a recording with less voice-detector speech than this (and 2 % of it) has no voice to keep
+HAS_SPEECH_BLOCK_S = 10.0  # has_speech listens this much at a time and stops once it has heard enough
 
 
 def has_speech(audio: Audio) -> bool:
     """Whether the voice detector hears a voice worth keeping (then the speech/rest split applies);
-    remembered per audio content, as one step's routes ask it several times."""
+    remembered per audio content, as one step's routes ask it several times. The detector runs block
+    by block (``HAS_SPEECH_BLOCK_S``) and stops once it has heard enough: a podcast is known to have
+    speech after its first block, not after the whole file."""
     import hashlib
 
     key = (hashlib.sha1(audio.samples.tobytes()).hexdigest(), audio.sample_rate_hz)
     if key not in _HAS_SPEECH:
         from audioedit.executor.speech.vad import detect_speech
 
-        speech_s = sum(s.offset_s - s.onset_s for s in detect_speech(audio))
+        need_s, speech_s, start_s = max(MIN_SPEECH_S, 0.02 * audio.duration_s), 0.0, 0.0
+        while start_s < audio.duration_s and speech_s < need_s:
+            block = audio.slice_s(start_s, min(audio.duration_s, start_s + HAS_SPEECH_BLOCK_S))
+            speech_s += sum(s.offset_s - s.onset_s for s in detect_speech(block))
+            start_s += HAS_SPEECH_BLOCK_S
         if len(_HAS_SPEECH) >= 8:
             _HAS_SPEECH.pop(next(iter(_HAS_SPEECH)))
-        _HAS_SPEECH[key] = speech_s >= max(MIN_SPEECH_S, 0.02 * audio.duration_s)
+        _HAS_SPEECH[key] = speech_s >= need_s
     return _HAS_SPEECH[key]
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from audioedit.audio import Audio
 from audioedit.errors import ExecutionError
+from audioedit.threads import torch_threads
 
 VAD_RATE_HZ = 16000
 WINDOW_FRAMES = 512  # Silero's window at 16 kHz (32 ms)
@@ -74,7 +75,7 @@ def speech_probabilities(audio: Audio) -> np.ndarray:
         return np.zeros(0, np.float32)
     model = load_vad()
     model.reset_states()
-    with torch.inference_mode():
+    with torch_threads(1), torch.inference_mode():  # a tiny model run window by window (audioedit.threads)
         probs = model.audio_forward(torch.from_numpy(np.array(mono, np.float32)), VAD_RATE_HZ)
     out = probs[0].numpy().astype(np.float32)
     if not np.all(np.isfinite(out)):
