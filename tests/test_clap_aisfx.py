@@ -193,7 +193,7 @@ def test_a_trained_block4_learns_but_keeps_its_pretrained_statistics():
 
 
 def test_map_augment_crops_the_batch_to_one_length_and_masks_each_item():
-    from audioedit.clap.train import map_augment
+    from audioedit.clap.augment import map_augment
 
     maps = np.ones((4, 3, 27, 12), np.float32)
     out = map_augment(maps, np.random.default_rng(0))
