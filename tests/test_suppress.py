@@ -207,4 +207,4 @@ def test_grounding_speech_eval_smoke_on_a_tiny_fake_corpus(tmp_path, capsys):
         _save(tmp_path, rel, 0.5 * bank_clip(folder, k, 2.5))
     assert main(["--data-root", str(tmp_path), "--n", "4"]) == 0
     out = capsys.readouterr().out
-    assert "rest     pooled" in out and "(3 present, 1 absent)" in out
+    assert "rest       pooled" in out and "3 present, 1 absent)" in out
