@@ -58,9 +58,17 @@ def run_request(path: Path, request: str) -> dict:
         sim = clap.similarity([scene.audio, edited.audio], [request]) if clap is not None else np.zeros((2, 1))
         rec["arms"][arm] = {
             "steps": [{"op": s.op, "instruction": s.instruction, "status": s.status, "attempts": len(s.attempts),
-                       "strategy": s.last_measured().strategy} for s in steps],
+                       "strategy": s.last_measured().strategy, "why": _why(s)} for s in steps],
             "clap_before": round(float(sim[0, 0]), 4), "clap_after": round(float(sim[1, 0]), 4)}
     return rec
+
+
+def _why(step) -> str:
+    """The failed checks of a step's last measured attempt (its error when it was not measured)."""
+    last = step.last_measured()
+    if last.verdict is None:
+        return last.error or ""
+    return "; ".join(f"{c.name}={c.measured}" for c in last.verdict.failed())
 
 
 def summarise(records: list[dict]) -> dict[str, dict[str, int]]:
