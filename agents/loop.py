@@ -5,7 +5,9 @@ later steps still run and the outcome is ``partial``; a failed check is data, no
 Retry strategy, in order: the next backend the router offers, then re-seeding (a different bank
 clip for add/replace), up to ``max_attempts`` attempts per step. A retry must differ from what came
 before: when a backend gives the same output again (a deterministic op re-run with a new seed), the
-attempt is recorded as a repeat, not verified again, and that backend is not tried any more.
+attempt is recorded as a repeat, not verified again, and that backend is not tried any more. An add
+the verifier could not hear is retried louder within the level range its plan gives
+(``audioedit.agents.audibility``; ``LoopConfig.louder_retries``); the attempt says so in its strategy.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 from pydantic import BaseModel, Field
 
+from audioedit.agents.audibility import louder
 from audioedit.backends import Backend, is_speech
 from audioedit.errors import ExecutionError
 from audioedit.options import ExecutorPreference
@@ -35,6 +38,7 @@ class LoopConfig(BaseModel):
     verify: bool = True
     max_attempts: int = Field(3, ge=1, le=10)
     seed: int = 0
+    louder_retries: bool = True  # an add not heard is retried louder within its range (agents/audibility.py)
 
 
 def run_steps(
@@ -71,6 +75,7 @@ def _run_step(scene: Scene, step: EditStep, *, bank: SoundSource | None, config:
     attempts: list[Attempt] = []
     outputs: dict[tuple[str, str], int] = {}  # (backend, fingerprint of its output) -> attempt number
     spent: set[str] = set()  # backends that repeat themselves
+    current, raised = step, ""  # the step as the next attempt runs it (an unheard add: louder), and why
     for number in range(1, config.max_attempts + 1):
         live = [r for r in options if r.backend not in spent]
         if not live:
@@ -78,10 +83,11 @@ def _run_step(scene: Scene, step: EditStep, *, bank: SoundSource | None, config:
         route = live[(number - 1) % len(live)]
         seed = config.seed + number - 1
         strategy = route.reason if number <= len(options) else f"retry with a new seed ({route.reason})"
+        strategy = f"{raised}; {strategy}" if raised else strategy
         attempt = Attempt(step_id=step.id, attempt=number, backend=route.backend, strategy=strategy, seed=seed)
         start = time.perf_counter()
         try:
-            result = execute_route(scene, step, route, bank=bank, rng=np.random.default_rng(seed), ldm=ldm)
+            result = execute_route(scene, current, route, bank=bank, rng=np.random.default_rng(seed), ldm=ldm)
         except ExecutionError as exc:
             attempt.error = str(exc)
             attempt.execute_s = time.perf_counter() - start
@@ -100,7 +106,7 @@ def _run_step(scene: Scene, step: EditStep, *, bank: SoundSource | None, config:
             continue
         outputs[key] = number
         start = time.perf_counter()
-        verdict = _verify(scene, result, step, verifier) if config.verify else None
+        verdict = _verify(scene, result, current, verifier) if config.verify else None
         attempt.verify_s = time.perf_counter() - start
         attempt.verdict = verdict
         attempts.append(attempt)
@@ -110,6 +116,10 @@ def _run_step(scene: Scene, step: EditStep, *, bank: SoundSource | None, config:
             )
             return result.scene, report
         log.info("step %s attempt %d (%s) failed checks: %s", step.id, number, route.backend, [c.name for c in verdict.failed()])
+        if config.louder_retries and (up := louder(current, verdict)) is not None:
+            current, raised = up
+        elif current is not step:
+            raised = f"kept at {current.snr_db:+g} dB relative to the mixture (raised before; the top of its range)"
     return scene, StepReport(step_id=step.id, op=step.op, instruction=step.instruction, status="failed", attempts=attempts)
 
 

@@ -320,7 +320,9 @@ def _amount(step) -> str:
     return {
         "loudness": lambda: f"{step.gain_db:+g} dB",
         "speed": lambda: f"x{step.factor:g}" + ("" if step.keep_pitch else " (pitch follows)"),
-        "add": lambda: f"{step.count} x {step.sound}, {step.snr_db:+g} dB SNR",
+        "add": lambda: f"{step.count} x {step.sound}, {step.snr_db:+g} dB SNR" + (
+            f" (up to {step.max_snr_db:+g} dB if not heard)"
+            if step.max_snr_db is not None and step.max_snr_db > step.snr_db else ""),
         "replace": lambda: f"-> {step.sound}",
         "reorder": lambda: "order: " + " -> ".join(t.label for t in step.targets),
         "remove": lambda: "-",

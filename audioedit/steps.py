@@ -102,6 +102,8 @@ class AddStep(_Step):
     count: int = Field(1, ge=1, le=16)
     snr_db: float = Field(6.0, description="level of the added sound relative to the mixture in its span")
     role: Literal["foreground", "background"] = "foreground"
+    max_snr_db: float | None = Field(None, description="the loudest the sound may be made, relative to the mixture, when the "
+                                     "verifier cannot hear it at snr_db (a retry raises it toward this); None: snr_db is fixed")
 
 
 class RemoveStep(_Step):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -95,6 +96,7 @@ def _run_one(index: int, item: dict, folder: Path, out: Path, verifier: str) -> 
         failed = [f"{c.name}={c.measured} (want {c.threshold})" for c in (last.verdict.failed() if last.verdict else [])]
         rec.steps.append({"op": s.op, "instruction": s.instruction, "status": s.status, "backend": s.backend,
                           "attempts": len(s.attempts), "why": last.error or "; ".join(failed),
+                          "level": level_note(last.strategy),
                           "source": by_id[s.step_id].source_text if s.step_id in by_id else ""})
     rec.status, rec.assumptions = report.status, report.plan.assumptions
     rec.unresolved = [f"{u.text}: {u.reason}" for u in report.plan.unresolved]
@@ -130,6 +132,12 @@ def summary(records: list[GoalRecord]) -> dict[str, int]:
             "steps_ok": sum(s["status"] == "ok" for r in records for s in r.steps)}
 
 
+def level_note(strategy: str) -> str:
+    """'raised to -6 dB' when the attempt ran an add louder than planned (``audioedit.agents.audibility``), else ''."""
+    m = re.match(r"(?:louder: \S+ -> |kept at )(?P<db>[+-]?\d+(?:\.\d+)?) dB", strategy)
+    return f"raised to {float(m['db']):+g} dB" if m else ""
+
+
 def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
 
@@ -142,7 +150,8 @@ def report_md(records: list[GoalRecord]) -> str:
              "| item | request | scene | steps (status) | CLAP request before -> after | CLAP scene before -> after |",
              "| --- | --- | --- | --- | --- | --- |"]
     for r in records:
-        steps = "; ".join(f"{x['instruction']} ({x['status']})" for x in r.steps) or r.error
+        steps = "; ".join(f"{x['instruction']} ({x['status']}{', ' + x['level'] if x.get('level') else ''})"
+                          for x in r.steps) or r.error
         lines.append(f"| {r.id} | {r.request} | {r.scene} | {steps} | {_fmt(r.clap_request_before)} -> "
                      f"{_fmt(r.clap_request_after)} | {_fmt(r.clap_scene_before)} -> {_fmt(r.clap_scene_after)} |")
     return "\n".join(lines) + "\n"
@@ -165,7 +174,8 @@ def report_html(records: list[GoalRecord]) -> str:
         parts.append("<table><tr><th>#</th><th>op</th><th>instruction</th><th>backend</th><th>status</th><th>why</th></tr>")
         for i, x in enumerate(r.steps, 1):
             parts.append(f"<tr><td>{i}</td><td>{e(x['op'])}</td><td>{e(x['instruction'])}</td><td>{e(str(x['backend']))}</td>"
-                         f"<td class='{e(x['status'])}'>{e(x['status'])}</td><td>{e(x['why'])}</td></tr>")
+                         f"<td class='{e(x['status'])}'>{e(x['status'])}</td>"
+                         f"<td>{e('; '.join(filter(None, [x.get('level', ''), x['why']])))}</td></tr>")
         parts.append("</table><details><summary>assumptions</summary><ul>"
                      + "".join(f"<li>{e(a)}</li>" for a in r.assumptions + r.unresolved) + "</ul></details>")
         parts.append(f"<p>before <audio controls src='{e(r.id)}/before.ogg'></audio> after "

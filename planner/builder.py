@@ -68,10 +68,11 @@ class StepBuilder:
         self.add_step(SpeedStep, source, instruction=templates.speed_instruction(ref, factor, keep_pitch), target=ref,
                    factor=factor, keep_pitch=keep_pitch)
 
-    def add(self, sound: str, source: str, at_s: float | None, count: int, snr_db: float, role: str) -> None:
+    def add(self, sound: str, source: str, at_s: float | None, count: int, snr_db: float, role: str,
+            max_snr_db: float | None = None) -> None:
         at_s = None if at_s is None else round(at_s, 3)
         self.add_step(AddStep, source, instruction=templates.add_instruction(sound, count, at_s, role), sound=sound,
-                   at_s=at_s, count=count, snr_db=snr_db, role=role)
+                   at_s=at_s, count=count, snr_db=snr_db, role=role, max_snr_db=max_snr_db)
 
     def replace(self, ref: EventRef, sound: str, source: str) -> None:
         if ref.scope == "events" and not ref.complement and ref.label == sound:

@@ -13,7 +13,8 @@ the goal names a scene or a mood of ``planner/assets/scenes.yaml`` (``audioedit.
    events are annotated or come from stems; a sound only detected by CLAP is left, and said so);
 3. adds what belongs and is missing, the most characteristic first, at most ``max_adds`` of them
    (the rest is left for a follow-up, said in an assumption), each placed and levelled as the
-   knowledge base says, using a stand-in the bank has when it lacks the label;
+   knowledge base says, using a stand-in the bank has when it lacks the label; each add carries the top of
+   its level range (``max_snr_db``), to which the loop may raise a sound the verifier cannot hear;
 4. applies the room (reverb on the whole recording; none outdoors) and the timbre (EQ).
 
 Every inference is an assumption of the plan: which scene was read, what was present, what the bank
@@ -74,7 +75,7 @@ def parse_goal(text: str, source: str, builder: StepBuilder) -> bool:
         names = ", ".join(e.name for e in kb.entries())
         builder.g.fail(source, f"'{source}': no known scene or mood in '{phrase}'; known: {names}")
         return True
-    plan_entry(entry, source, builder, kb.max_adds, kb.lower_gain_db)
+    plan_entry(entry, source, builder, kb.max_adds, kb.lower_gain_db, kb.max_snr_db)
     return True
 
 
@@ -82,7 +83,8 @@ def _is_goal_word(phrase: str) -> bool:
     return bool(re.search(r"\b(?:atmosphere|ambience|ambiance|vibe|mood|scene|soundscape|like|cinematic)\b", phrase))
 
 
-def plan_entry(entry: SceneEntry, source: str, builder: StepBuilder, max_adds: int, lower_gain_db: float) -> None:
+def plan_entry(entry: SceneEntry, source: str, builder: StepBuilder, max_adds: int, lower_gain_db: float,
+               max_snr_db: float = 0.0) -> None:
     g = builder.g
     g.note(f"'{source}' read as the goal '{entry.name}' (scene knowledge base): it has "
            + (", ".join(display_name(s.label) for s in entry.sounds) or "no sounds of its own")
@@ -124,7 +126,7 @@ def plan_entry(entry: SceneEntry, source: str, builder: StepBuilder, max_adds: i
                + f" {entry.name}: " + ("removed" if gain is None else f"lowered by {-gain:g} dB"))
     for sound, kb_sound in adds:
         builder.add(sound, source, None, 1 if kb_sound.role == "background" else kb_sound.count, kb_sound.snr_db,
-                    kb_sound.role)
+                    kb_sound.role, max_snr_db=kb_sound.max_level_db(max_snr_db))
     if entry.room == "outdoor":
         g.note(f"{entry.name} is outdoors: no room reverb")
     elif entry.room is not None:

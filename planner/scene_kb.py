@@ -32,6 +32,13 @@ class SceneSound(BaseModel):
     count: int = Field(1, ge=1, le=8)
     snr_db: float = Field(-6.0, ge=-30, le=10, description="level relative to the mixture in its span")
     alts: list[str] = Field(default_factory=list, description="stand-ins when the bank lacks the label")
+    max_snr_db: float | None = Field(None, ge=-30, le=10, description="the loudest it may be raised to when the verifier "
+                                     "cannot hear it at snr_db; None: the knowledge base's default")
+
+    def max_level_db(self, default_max_snr_db: float) -> float:
+        """The top of this sound's level range (dB relative to the mixture): its own ``max_snr_db``, else
+        ``default_max_snr_db``, never below ``snr_db`` (a sound is never made quieter than the scene asks)."""
+        return max(self.snr_db, default_max_snr_db if self.max_snr_db is None else self.max_snr_db)
 
     @field_validator("label")
     @classmethod
@@ -64,6 +71,8 @@ class SceneEntry(BaseModel):
 class KnowledgeBase(BaseModel):
     max_adds: int = Field(3, ge=1, le=6, description="sounds added per goal request (the most characteristic first)")
     lower_gain_db: float = Field(-6.0, le=0)
+    max_snr_db: float = Field(0.0, ge=-30, le=10, description="default top of an added sound's level range: raised so the "
+                              "verifier hears it, never louder than the recording it joins (0 dB)")
     scenes: list[SceneEntry] = Field(min_length=40)
     moods: list[SceneEntry] = Field(default_factory=list)
 

@@ -46,6 +46,7 @@ SMOKE_RUNS = {
     "audioedit.evals.speech_suite tune": "test_eval_commands.py::test_speech_tune_commands",
     "audioedit.evals.speech_suite tune-post": "test_eval_commands.py::test_speech_tune_commands",
     "audioedit.evals.verifier_accuracy": "test_eval_commands.py::test_verifier_accuracy_command",
+    "audioedit.evals.goal_adds": "test_eval_commands.py::test_goal_adds_command",
     "audioedit.evals.speech_louder": "test_eval_commands.py::test_speech_louder_command",
     "audioedit.evals.denoise_eval": "test_denoise.py::test_denoise_eval_smoke_on_a_tiny_fake_corpus",
     "audioedit.evals.suppress_eval": "test_suppress.py::test_suppress_eval_smoke_on_a_tiny_fake_corpus",
@@ -257,6 +258,20 @@ def test_verifier_accuracy_command(capsys):
     main(["--n", "6", "--seed", "3"])
     out = capsys.readouterr().out
     assert "held-out half" in out and len(out.splitlines()) == 2
+
+
+@pytest.mark.slow
+def test_goal_adds_command(tiny_corpus, tmp_path, capsys):
+    """One goal request on the tiny corpus' street recording, run with and without the louder retries."""
+    from audioedit.evals.goal_adds import ARMS, main
+
+    stats = main(["--data", str(tiny_corpus), "--glob", "smartdj_demo/*.wav", "--scenes", "1", "--out", str(tmp_path)])
+    records = [json.loads(x) for x in (tmp_path / "records.jsonl").read_text().splitlines()]
+    assert len(records) == 1 and set(records[0]["arms"]) == set(ARMS)
+    assert records[0]["request"].startswith("Make this sound like a ")
+    assert stats["louder"]["requests"] == stats["same level"]["requests"] == 1
+    assert stats["louder"]["adds"] == stats["same level"]["adds"] >= 1  # one plan, run twice
+    assert "| louder | 1 |" in (tmp_path / "summary.md").read_text() and "adds ok" in capsys.readouterr().out
 
 
 @pytest.mark.slow

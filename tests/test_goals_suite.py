@@ -26,3 +26,16 @@ def test_report_counts_and_players():
     page = report_html([ok, bad])
     assert page.count("<audio controls") == 4 and "02_b/spectrogram.png" in page and "clap_added_margin" in page
     assert "| 01_a | make it sound like a beach | beach |" in report_md([ok, bad])
+
+
+def test_a_raised_add_is_named_with_its_level_in_the_report():
+    from audioedit.evals.goals_suite import GoalRecord, level_note, report_html, report_md
+
+    assert level_note("louder: -12 -> -6 dB relative to the mixture (...); retry with a new seed (x)") == "raised to -6 dB"
+    assert level_note("louder: -6 -> +0 dB relative to the mixture") == "raised to +0 dB"
+    assert level_note("kept at -4 dB relative to the mixture (raised before; the top of its range); y") == "raised to -4 dB"
+    assert level_note("no stems; the events were detected, not annotated: learned editor") == ""
+    rec = GoalRecord(id="01_x", audio="x.wav", request="r", scene="s", status="ok",
+                     steps=[{"op": "add", "instruction": "Add a car horn.", "status": "ok", "backend": "ldm",
+                             "attempts": 3, "why": "", "level": "raised to +0 dB"}])
+    assert "Add a car horn. (ok, raised to +0 dB)" in report_md([rec]) and "raised to +0 dB" in report_html([rec])
