@@ -2,7 +2,7 @@
 
 - remove / loudness: one learned edit per target span (loudness optionally as extract + gain), in
   the editor's own atomic wording (``atomic_instruction``), not the user's sentence;
-- reorder / speed / replace: extract each target layer with the model, DSP the layer (move,
+- reorder / move / speed / replace: extract each target layer with the model, DSP the layer (move,
   time-stretch, swap for a bank clip placed as ``audioedit.executor.dsp`` places it:
   ``audioedit.executor.dsp.layer_edits``), re-mix with the residual (source - layers);
 - add: no model needed; the DSP backend's exact mix (backend ``dsp.mixture``, said in the notes).
@@ -15,10 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from audioedit.errors import ExecutionError
-from audioedit.executor.dsp.layer_edits import Extractor, layer_result, reorder_layers, replace_layers, speed_layers
+from audioedit.executor.dsp.layer_edits import (Extractor, layer_result, move_layers, reorder_layers, replace_layers,
+                                                speed_layers)
 from audioedit.scene import Event, Scene
 from audioedit.spans import merge_spans
-from audioedit.steps import AddStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep, resolve_step
+from audioedit.steps import AddStep, LoudnessStep, MoveStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep, resolve_step
 
 
 LEARNED = Extractor(backend="ldm", how="learned")
@@ -86,6 +87,8 @@ def execute_step(ed, scene: Scene, step, *, bank, rng: np.random.Generator):
     residual = audio.samples.astype(np.float64) - sum(layers)
     if isinstance(step, ReorderStep):
         return reorder_layers(scene, targets, layers, residual, spans, LEARNED)
+    if isinstance(step, MoveStep):
+        return move_layers(scene, step, targets, layers, residual, spans, LEARNED)
     if isinstance(step, SpeedStep):
         return speed_layers(scene, step, targets, layers, residual, spans, LEARNED)
     if isinstance(step, ReplaceStep):

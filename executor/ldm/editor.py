@@ -26,7 +26,7 @@ import torch
 from audioedit.audio import Audio
 from audioedit.errors import ExecutionError, UserInputError
 from audioedit.scene import Event, Scene
-from audioedit.steps import (AddStep, EditStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep,
+from audioedit.steps import (AddStep, EditStep, LoudnessStep, MoveStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep,
                              resolve_step)
 from audioedit.executor.ldm.core import Editor
 from audioedit.executor.ldm.representation import apply_band_gains
@@ -154,7 +154,7 @@ class LdmEditor:
             if not targets:
                 raise UserInputError(f"step {step.id!r} ({step.op}) names no event of this scene; "
                                      f"events: {[e.id for e in scene.events]}")
-        if isinstance(step, (AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep)):
+        if isinstance(step, (AddStep, RemoveStep, ReplaceStep, ReorderStep, MoveStep, LoudnessStep, SpeedStep)):
             result = execute_step(self, scene, step, bank=bank, rng=rng)
             unknown = [] if isinstance(step, AddStep) else self.untrained(targets)
             if unknown:  # free text: run anyway, say so (with the nearest trained sound); the verifier decides
