@@ -29,7 +29,8 @@ Checks per op (names as they appear in the verdict):
 Verifier v2: ``Verifier(config, clap="auto")`` is a callable with the agent loop's signature
 ``(before, after, step, edited_spans_s) -> Verdict``: the acoustic checks plus the CLAP checks of
 ``audioedit.clap.checks.step_clap_checks`` (remove: ``clap_target_drop`` and ``clap_others_kept``;
-add: ``clap_added_rise``; replace: all three; loudness/speed/reorder: acoustic only). The CLAP
+add: ``clap_added_rise``; replace: all three; move: ``clap_target_drop`` where the sound was and
+``clap_added_rise`` where it went; loudness/speed/reorder: acoustic only). The CLAP
 model is loaded lazily, once per process for the shipped one. Without a model it verifies
 acoustically and says so in a ``clap_available`` check (passed, with the reason in its detail).
 With stems on both sides the acoustic checks are exact and the CLAP checks are advisory (reported,
@@ -56,7 +57,7 @@ from audioedit.scene import Scene
 from audioedit.steps import AddStep, EditStep, MoveStep, on_recording, resolve_step
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().with_name("verifier.yaml")
-CLAP_OPS = ("remove", "add", "replace")
+CLAP_OPS = ("remove", "add", "replace", "move")
 SIGNAL_CHECKS = frozenset({"target_energy_drop_db", "old_event_correlation", "background_kept_db", "span_change_db",
                            "new_event_above_background_db", "replacement_level_db", "added_energy_rise_db"})
 CLAP_FIELDS = {"clap_target_drop": ("clap_min_drop", "clap_confirm_drop"),

@@ -43,11 +43,6 @@ class Move:
         """How much of the moved span falls past the end of the recording (and is cut)."""
         return max(0.0, round(self.span_s[1] + self.shift_s - self.duration_s, 6))
 
-    def moved(self, ev: Event) -> Event:
-        """``ev`` at its new place (its offset cut at the end of the recording)."""
-        onset = ev.onset_s + self.shift_s
-        return ev.model_copy(update={"onset_s": onset, "offset_s": min(self.duration_s, ev.offset_s + self.shift_s)})
-
 
 def where_to(step, events: list[Event], duration_s: float) -> Move | str:
     """The move ``step`` (a ``MoveStep``) asks of ``events`` in a recording of ``duration_s``, or why not."""

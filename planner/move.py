@@ -44,6 +44,7 @@ MOVE_RES = (
     re.compile(rf"^(?:start|begin)\s+(?P<x>.+?)\s+{DEST}$"),
     re.compile(rf"^delay\s+(?P<x>.+?)\s+(?:by\s+)?(?P<delay>{NUM})\s*{UNIT}$"),
 )
+PARTICLE_RE = re.compile(r"^(?:in|into|on|up|out)\s+")
 EDGES = {"start": "start", "beginning": "start", "opening": "start", "end": "end", "ending": "end", "middle": "middle"}
 
 
@@ -66,7 +67,7 @@ def destination(m: re.Match[str]) -> dict[str, float | str] | None:
 def parse_move(text: str, source: str, builder: StepBuilder) -> bool:
     for pattern in MOVE_RES:
         m = pattern.match(text)
-        if m is None or INDEFINITE_RE.match(m["x"]):  # "put a bird at 3 s": a new sound (add)
+        if m is None or INDEFINITE_RE.match(PARTICLE_RE.sub("", m["x"])):  # "put (in) a bird at 3 s": an add
             continue
         where = destination(m)
         if where is None:

@@ -230,6 +230,7 @@ def test_cli_moves_the_dog_to_the_end_of_a_plain_recording(tmp_path):
     assert report["status"] == "ok" and step["op"] == "move", step
     checks = {c["name"] for c in step["attempts"][-1]["verdict"]["checks"]}
     assert {"moved_old_place_db", "moved_new_place_db", "xcorr_onset_error_s"} <= checks
+    assert {"clap_target_drop", "clap_added_rise"} <= checks  # the shipped CLAP: the bark left, and arrived
     before, _ = sf.read(wav)
     after, _ = sf.read(out)
     tail = 10.0 - (off - on)

@@ -1,4 +1,4 @@
-"""The six operations on a mixture without stems, for targets isolated in time.
+"""The six operations and move on a mixture without stems, for targets isolated in time.
 
 A target is *isolated* when no other foreground event (for a background target: no other event
 at all) comes within ``MARGIN_S`` of its span. Its *segment* is its span plus ``PAD_S`` on each
