@@ -220,8 +220,9 @@ def _relocate(scene: Scene, targets: list[Event], onsets_s: list[float]) -> Step
         start = max(start, 0)
         cut = start + seg.shape[1] > total  # the tail past the end is lost; crossfaded back to what is there
         if cut:
-            notes.append(f"{ev.id}: cut at the end of the recording ({(start + seg.shape[1] - total) / sr:.2f} s lost)")
             seg = seg[:, : total - start]
+        if (lost_s := slot_s + ev.duration_s - scene.audio.duration_s) > 1e-3:
+            notes.append(f"{ev.id}: its last {lost_s:.2f} s cut at the end of the recording")
         splice(out, seg, start, xf if start > 0 else 0, xf if cut or start + seg.shape[1] < total else 0)
         spans.append((start, start + seg.shape[1]))
         moved[ev.id] = (slot_s, min(slot_s + ev.duration_s, scene.audio.duration_s))
