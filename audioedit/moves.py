@@ -67,3 +67,13 @@ def where_to(step, events: list[Event], duration_s: float) -> Move | str:
     if abs(shift) < MIN_SHIFT_S:
         return f"{name} already starts at {start:.2f} s: nothing to move"
     return Move(shift_s=shift, span_s=(start, end), duration_s=duration_s)
+
+
+def move_problem(scene, step) -> str | None:
+    """Why ``step`` cannot move its events in ``scene`` (a ``Scene``), whatever the backend, or None."""
+    from audioedit.steps import resolve_step
+
+    events = resolve_step(step, scene)
+    move = where_to(step, events, scene.audio.duration_s) if events else None  # no events: the usual messages
+    return move if isinstance(move, str) else None
+

@@ -102,6 +102,15 @@ def test_where_to_moves_the_events_as_a_group():
         MoveStep(id="s1", instruction="x", target=EventRef(label="dog_bark"), to_s=1.0, by_s=2.0)
 
 
+def test_a_move_with_nowhere_to_go_gets_no_backend_and_says_why():
+    from audioedit.executor.router import routes, unavailable
+
+    scene = toy_scene(RATE_HZ, 1, with_stems=True)  # 6 s; a plan made without the scene (API, LLM) may ask anything
+    step = move("beep", to_s=20.0)
+    assert routes(scene, step, "auto", ldm_available=True) == []
+    assert "past the end of the 6 s recording" in unavailable(scene, step, "auto", True)
+
+
 # ------------------------------------------------------------------------------------------ exact paths
 
 def test_on_stems_the_stem_moves_and_the_gap_keeps_what_was_under_it():
