@@ -279,3 +279,15 @@ def test_a_voice_on_a_plain_recording_moves_on_the_speech_layer_and_the_rain_sta
     rain_db = db(x, 5.0, 6.0)
     assert abs(db(after, 1.5, 3.5) - rain_db) < 3  # where the voice was: the rain, at its level
     assert db(after, 7.5, 9.5) - db(x, 7.5, 9.5) > 10  # the voice at the end
+
+
+def test_a_file_edited_as_a_stream_reports_a_move_it_cannot_make(tmp_path):
+    from audioedit.api import edit
+    from audioedit.scene import save_scene
+
+    wav, jams, _ = save_scene(street_scene(), tmp_path / "street.wav")
+    outcome = edit(wav, "move the dog bark to the end and remove the siren", tmp_path / "out.wav", annotation=jams,
+                   executor="dsp", verifier="acoustic", chunked=True)
+    moved, removed = outcome.report.steps
+    assert (moved.op, moved.status, removed.status) == ("move", "failed", "ok")
+    assert "not supported on a file edited as a stream" in moved.attempts[-1].error
