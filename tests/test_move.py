@@ -248,6 +248,7 @@ def test_cli_moves_the_dog_to_the_end_of_a_plain_recording(tmp_path):
         return power_db(x[int(a * RATE_HZ) : int(b * RATE_HZ)])
 
     assert db(before, on + 0.2, off - 0.2) - db(after, on + 0.2, off - 0.2) > 6  # the bark left its place ...
+    assert db(after, on, on + 0.15) < db(before, 0.2, 1.8) + 3  # its attack too (detection's onset comes late)
     assert db(after, tail + 0.2, 9.8) - db(before, tail + 0.2, 9.8) > 6  # ... for the end of the recording
     assert db(after, 0.2, 1.8) == pytest.approx(db(before, 0.2, 1.8), abs=1e-6)  # the rain before it: untouched
     late = CliRunner().invoke(app, ["edit", str(wav), "move the dog to 30 s", "-o", str(tmp_path / "late.wav")])

@@ -140,8 +140,8 @@ class LdmEditor:
         The editor is conditioned on free text and runs them all the same."""
         return sorted({e.label for e in targets} - self.labels) if self.labels else []
 
-    def _span(self, ev: Event, duration_s: float) -> tuple[float, float]:
-        m = self.cfg.sampler.margin_s
+    def _span(self, ev: Event, duration_s: float, margin_s: float | None = None) -> tuple[float, float]:
+        m = self.cfg.sampler.margin_s if margin_s is None else margin_s
         return check_span((ev.onset_s - m, ev.offset_s + m), duration_s)
 
     def execute(self, scene: Scene, step: EditStep, *, bank=None, rng: np.random.Generator | None = None):
