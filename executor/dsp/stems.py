@@ -66,10 +66,10 @@ def reorder(scene: Scene, step: ReorderStep, targets: list[Event]) -> StepResult
 
 def move(scene: Scene, step: MoveStep, targets: list[Event]) -> StepResult:
     """The targets' stems shifted together (``audioedit.moves.where_to``); where they were, the other stems."""
-    move = where_to(step, targets, scene.audio.duration_s)
-    if isinstance(move, str):
-        raise ExecutionError(f"step {step.id!r}: {move}")
-    return _shift(scene, targets, [ev.onset_s + move.shift_s for ev in targets])
+    where = where_to(step, targets, scene.audio.duration_s)
+    if isinstance(where, str):
+        raise ExecutionError(f"step {step.id!r}: {where}")
+    return _shift(scene, targets, [ev.onset_s + where.shift_s for ev in targets])
 
 
 def _shift(scene: Scene, targets: list[Event], onsets_s: list[float]) -> StepResult:
