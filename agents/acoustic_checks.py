@@ -333,9 +333,10 @@ class Measure:
         return level if level > -100 else level_db(self.before.audio.samples)
 
     # -- reorder / speed
-    def locate(self, ev: Event) -> float:
-        """Where ``ev``'s original audio best matches in ``after`` (normalised cross-correlation), s."""
-        a, b = self.f(ev.onset_s), self.f(ev.offset_s)
+    def locate(self, ev: Event, span_s: tuple[float, float] | None = None) -> float:
+        """Where ``ev``'s original audio (or that of ``span_s``) best matches in ``after`` (normalised
+        cross-correlation), s."""
+        a, b = (self.f(ev.onset_s), self.f(ev.offset_s)) if span_s is None else (self.f(span_s[0]), self.f(span_s[1]))
         ref = self.before.audio.samples[:, a:b].mean(axis=0)
         return float(np.argmax(_ncc(ref, self.after.audio.samples.mean(axis=0)))) / self.sr
 

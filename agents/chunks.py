@@ -9,7 +9,7 @@
 - ``Joiner``: writes the chunks' cores one after the other with short crossfades at the joins.
 
 Time-moving steps (event speed, reorder) act only on the events that start in the chunk's core, so
-each event moves exactly once; the others act on every target event in the window, so two
+each event moves exactly once (a move to a time in the file does not run in chunks: ``unstreamed``); the others act on every target event in the window, so two
 neighbouring chunks agree where they overlap.
 """
 
@@ -102,6 +102,8 @@ def window_scene_events(events: list[Event], window: tuple[int, int], rate_hz: i
 
 def chunk_step(step: EditStep, events: list[Event], chunk: Chunk, rate_hz: int, first: bool) -> EditStep | None:
     """``step`` restricted to ``chunk`` (window-relative times, explicit event ids), or None."""
+    if step.op == "move":
+        return None  # its destination is a time in the whole file, maybe in another chunk (``unstreamed``)
     if on_recording(step) or any(ref.scope in ("speech", "background") for ref in step_targets(step)):
         return step  # the whole file, or a layer of it: every chunk does its part
     w0, a, b = chunk.window_start / rate_hz, chunk.start / rate_hz, chunk.stop / rate_hz
@@ -125,6 +127,14 @@ def chunk_step(step: EditStep, events: list[Event], chunk: Chunk, rate_hz: int, 
     if isinstance(step, ReorderStep):
         return step.model_copy(update={"targets": refs})
     return step.model_copy(update={"target": refs[0]})
+
+
+def unstreamed(step: EditStep) -> str | None:
+    """Why ``step`` cannot run on a file edited as a stream, or None."""
+    if step.op == "move":
+        return ("moving a sound in time is not supported on a file edited as a stream (over 10 minutes, or "
+                "--chunked): its new place may lie in another chunk")
+    return None
 
 
 def reorder_split(step: EditStep, events: list[Event], edges: list[int], rate_hz: int) -> bool:

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from audioedit.agents.chunks import Chunk, Joiner, chunk_step, next_edge, reorder_split, targeted_events, window_scene_events
+from audioedit.agents.chunks import (Chunk, Joiner, chunk_step, next_edge, reorder_split, targeted_events, unstreamed,
+                                     window_scene_events)
 from audioedit.agents.loop import LoopConfig, run_steps
 from audioedit.audio import Audio, AudioLimits, write_text_atomic
 from audioedit.backends import Backend
@@ -233,7 +234,7 @@ def _edit_phase(info: StreamInfo, steps: list[EditStep], dest: Path, events: lis
             edges.append(stop)
             start = stop
         writer.commit()
-    split = {s.id for s in steps if not per_step[s.id] and reorder_split(s, events, edges, rate)}
+    split = {s.id for s in steps if unstreamed(s) or not per_step[s.id] and reorder_split(s, events, edges, rate)}
     reports = [_aggregate(s, per_step[s.id], s.id in split) for s in steps]
     return sorted(out_events, key=lambda e: e.onset_s), reports, rows, notes
 
@@ -289,7 +290,7 @@ def _place_events(edited: tuple[Event, ...], local: list[Event], clipped: set[st
 def _aggregate(step: EditStep, runs: list[StepReport], split: bool) -> StepReport:
     """One report for a step over the chunks it ran in: ok only if ok in every one."""
     if split or not runs:
-        why = ("the reordered events start in different chunks; reordering across chunks is not supported"
+        why = (unstreamed(step) or "the reordered events start in different chunks; reordering across chunks is not supported"
                if split else "the step had nothing to do in any chunk (no target event in the file)")
         attempt = Attempt(step_id=step.id, attempt=1, backend=Backend.NONE, strategy="chunked", error=why)
         return StepReport(step_id=step.id, op=step.op, instruction=step.instruction, status="failed", attempts=[attempt])

@@ -325,6 +325,7 @@ def _amount(step) -> str:
             if step.max_snr_db is not None and step.max_snr_db > step.snr_db else ""),
         "replace": lambda: f"-> {step.sound}",
         "reorder": lambda: "order: " + " -> ".join(t.label for t in step.targets),
+        "move": lambda: f"{step.by_s:+g} s" if step.by_s is not None else f"to the {step.to}" if step.to else f"to {step.to_s:g} s",
         "remove": lambda: "-",
         "pauses": lambda: f"pauses <= {getattr(step, 'max_pause_s', 0):g} s",
     }[step.op]()

@@ -15,6 +15,8 @@ The layer checks measure inside the edited spans (the whole recording for a whol
 most ``MAX_MEASURED_S`` of them: the central window of the spans' total, so verifying a long
 recording costs a bounded split of the output, not a second split of all of it.
 
+Move steps (a voice moved in time): the acoustic checks of ``audioedit.agents.move_checks``.
+
 Pause steps: ``longest_pause_s`` (the longest gap between speech segments in the output, except
 the edges) <= ``max_pause_s`` + 0.05 s; ``speech_kept_fraction`` (voice-detector speech time after
 over before) >= 0.95.
@@ -37,6 +39,10 @@ MAX_MEASURED_S = 20.0
 def verify_speech(before: Scene, after: Scene, step: EditStep, edited_spans_s: list[tuple[float, float]]) -> Verdict:
     if isinstance(step, PausesStep):
         return Verdict.of(step.id, _pause_checks(before, after, step))
+    if step.op == "move":  # a voice moved: measured where it left and where it went (agents/move_checks.py)
+        from audioedit.agents.verifier import verify_acoustic
+
+        return verify_acoustic(before, after, step, edited_spans_s)
     spans = edited_spans_s or [(0.0, before.audio.duration_s)]
     return Verdict.of(step.id, _layer_checks(before, after, step, _central(spans, MAX_MEASURED_S)))
 

@@ -21,12 +21,16 @@ Checks per op (names as they appear in the verdict):
   ``xcorr_onset_order``, ``xcorr_onset_error_s``.
 - speed: ``event_duration_ratio``; stems: ``duration_ratio`` (stem active spans), ``pitch_ratio``;
   mixture: ``envelope_duration_ratio``.
+- move: ``event_onset_error_s``; stems: ``stem_shift_error_s``, ``remaining_mixture_max_abs_diff``;
+  mixture: ``moved_old_place_db`` (fell), ``moved_new_place_db`` (rose), ``xcorr_onset_error_s``
+  (``audioedit.agents.move_checks``).
 - with stems, every op: ``stems_residual_max_abs_diff`` (the mixture was rebuilt from the stems).
 
 Verifier v2: ``Verifier(config, clap="auto")`` is a callable with the agent loop's signature
 ``(before, after, step, edited_spans_s) -> Verdict``: the acoustic checks plus the CLAP checks of
 ``audioedit.clap.checks.step_clap_checks`` (remove: ``clap_target_drop`` and ``clap_others_kept``;
-add: ``clap_added_rise``; replace: all three; loudness/speed/reorder: acoustic only). The CLAP
+add: ``clap_added_rise``; replace: all three; move: ``clap_target_drop`` where the sound was and
+``clap_added_rise`` where it went; loudness/speed/reorder: acoustic only). The CLAP
 model is loaded lazily, once per process for the shipped one. Without a model it verifies
 acoustically and says so in a ``clap_available`` check (passed, with the reason in its detail).
 With stems on both sides the acoustic checks are exact and the CLAP checks are advisory (reported,
@@ -46,13 +50,14 @@ from typing import Literal
 from pydantic import BaseModel
 
 from audioedit.agents.acoustic_checks import OP_CHECKS, Measure, recording_checks
+from audioedit.agents.move_checks import move_checks
 from audioedit.protocols import AudioTextModel
 from audioedit.report import Check, Verdict
 from audioedit.scene import Scene
-from audioedit.steps import AddStep, EditStep, on_recording, resolve_step
+from audioedit.steps import AddStep, EditStep, MoveStep, on_recording, resolve_step
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().with_name("verifier.yaml")
-CLAP_OPS = ("remove", "add", "replace")
+CLAP_OPS = ("remove", "add", "replace", "move")
 SIGNAL_CHECKS = frozenset({"target_energy_drop_db", "old_event_correlation", "background_kept_db", "span_change_db",
                            "new_event_above_background_db", "replacement_level_db", "added_energy_rise_db"})
 CLAP_FIELDS = {"clap_target_drop": ("clap_min_drop", "clap_confirm_drop"),
@@ -124,7 +129,7 @@ def verify_acoustic(
     stems = before.stems is not None and after.stems is not None and all(t.id in before.stems for t in targets)
     if stems:
         checks.append(m.residual())
-    checks += OP_CHECKS[type(step)](m, step, targets, stems)
+    checks += {**OP_CHECKS, MoveStep: move_checks}[type(step)](m, step, targets, stems)
     return Verdict.of(step.id, checks)
 
 

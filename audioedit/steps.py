@@ -1,7 +1,7 @@
 """The plan vocabulary: event references, the six atomic edit steps, and a Plan.
 
 A step is one of ``add | remove | replace | reorder | loudness | speed`` (MMEdit's task set),
-discriminated on ``op``, and carries the atomic ``instruction`` sentence a learned editor is
+``move`` (a sound shifted in time), ``pauses`` or a registry op (``audioedit/ops``), discriminated on ``op``, and carries the atomic ``instruction`` sentence a learned editor is
 conditioned on. Steps round-trip through JSON:
 
     >>> step = LoudnessStep(id="s1", instruction="make the car horn 6 dB louder",
@@ -139,6 +139,29 @@ class SpeedStep(_Step):
     keep_pitch: bool = True
 
 
+MoveTo = Literal["start", "middle", "end"]
+
+
+class MoveStep(_Step):
+    """The target's events shift in time together (their spacing kept), to one of: an onset ``to_s``,
+    an edge of the recording (``to``: start = first onset at 0, end = last offset at the end, middle =
+    centred), or by ``by_s`` seconds (+ later, - earlier). Where they were keeps what sounded under them;
+    the recording's length does not change (``move_shift_s`` says where a move may go)."""
+
+    op: Literal["move"] = "move"
+    target: EventRef
+    to_s: float | None = Field(None, ge=0, description="the new onset of the first target event, seconds")
+    to: MoveTo | None = Field(None, description="start | middle | end of the recording")
+    by_s: float | None = Field(None, description="shift in seconds: positive later, negative earlier")
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> MoveStep:
+        given = [k for k in ("to_s", "to", "by_s") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"a move needs exactly one of to_s, to, by_s; got {given or 'none'}")
+        return self
+
+
 class PausesStep(_Step):
     """Every pause between speech segments (voice detector) longer than ``max_pause_s`` is cut to
     ``max_pause_s``; the audio after each cut moves earlier."""
@@ -155,7 +178,7 @@ from audioedit.ops.pan import PanStep  # noqa: E402
 from audioedit.ops.reverb import ReverbStep  # noqa: E402
 
 EditStep = Annotated[
-    Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep, PausesStep,
+    Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep, MoveStep, PausesStep,
           NormalizeStep, ReverbStep, EqStep, FadeStep, PanStep],
     Field(discriminator="op"),
 ]

@@ -48,7 +48,8 @@ def _ref(r: EventRef) -> str:
 
 
 def summarize(step: EditStep) -> str:
-    """'remove dog_bark{f2}', 'loudness [recording] -3', 'normalize [recording] -16', 'add bird at=8 bg'."""
+    """'remove dog_bark{f2}', 'loudness [recording] -3', 'normalize [recording] -16', 'add bird at=8 bg',
+    'move siren{f0} at=5' (to=end, by=+2)."""
     op = step.op
     if op == "remove":
         return f"remove {_ref(step.target)}"
@@ -64,6 +65,9 @@ def summarize(step: EditStep) -> str:
         return "reorder " + " < ".join(_ref(t) for t in step.targets)
     if op == "add":
         return f"add {step.sound}" + (" bg" if step.role == "background" else "")
+    if op == "move":
+        where = f"to={step.to}" if step.to else f"at={step.to_s:g}" if step.to_s is not None else f"by={step.by_s:+g}"
+        return f"move {_ref(step.target)} {where}"
     target = getattr(step, "target", None)
     return f"{op} {_ref(target)}" if target is not None else op
 

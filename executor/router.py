@@ -22,7 +22,8 @@ grounding, no annotation) never route to ``dsp.mixture``; ``region`` forces it a
 - removing or re-levelling a detected sound over a bed, without speech, stems or annotation ->
   ``dsp.suppress`` (what stands above the bed inside its spans, ``audioedit.executor.dsp.suppress``),
   then the learned editor (reports/suppress: +1.9 to +4.1 dB over it on fold-5 sounds over beds);
-  speed / replace / reorder of such a sound -> the learned editor, then ``dsp.suppress``
+  speed / replace / reorder / move of such a sound -> the learned editor, then ``dsp.suppress``
+- a move whose new place lies outside the recording (``audioedit.moves.move_problem``) -> nothing, with the reason
 
 ``preference`` forces a family: ``dsp`` never tries the LDM, ``ldm`` tries it first, ``region``
 is DSP that edits the target's time region even when other events overlap it (``dsp.region``:
@@ -39,7 +40,8 @@ from audioedit.options import ExecutorPreference as Preference
 from audioedit.protocols import Editor
 from audioedit.result import SoundSource, StepResult
 from audioedit.scene import EXACT_SOURCES, Scene
-from audioedit.steps import EditStep, LoudnessStep, RemoveStep, is_unlocated, on_recording, select_events
+from audioedit.moves import move_problem
+from audioedit.steps import EditStep, LoudnessStep, MoveStep, RemoveStep, is_unlocated, on_recording, select_events
 
 LDM_THREADS = 1  # the learned editor's torch threads: a 10 s step took 1.9 s on two threads against 0.13-0.19 s on one
                  # while another process held the other core (audioedit.threads)
@@ -64,6 +66,8 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
     if (op := get(step.op)) is not None:  # registry ops decide where they can run
         feasible, why = op.feasible(scene, step)
         return [Route(backend=registry_backend(step.op), reason=why)] if feasible else []
+    if isinstance(step, MoveStep) and move_problem(scene, step):  # nowhere to go in this recording
+        return []
     if on_recording(step):
         return [Route(backend=Backend.DSP_WHOLE, reason="the whole recording: one exact edit of the file, no events needed")]
     if is_unlocated(step):
@@ -111,6 +115,8 @@ def unavailable(scene: Scene, step: EditStep, preference: Preference, ldm_availa
 
     if (op := get(step.op)) is not None:
         return f"no backend can do this step: {op.feasible(scene, step)[1]}"
+    if isinstance(step, MoveStep) and (why := move_problem(scene, step)):
+        return f"no backend can do this step: {why}"
     if is_unlocated(step):
         return ("no backend can do this step: the sound was not detected, and only the learned editor can look for it "
                 + ("(it is not loaded)" if preference not in ("dsp", "region") else f"(--executor {preference} excludes it)"))

@@ -13,6 +13,7 @@ from audioedit.steps import (
     EditStep,
     EventRef,
     LoudnessStep,
+    MoveStep,
     RemoveStep,
     ReorderStep,
     ReplaceStep,
@@ -88,3 +89,9 @@ class StepBuilder:
                                 "name two different sounds (or 'the first dog' and 'the last dog')")
             return
         self.add_step(ReorderStep, source, instruction=templates.reorder_instruction(targets, swap), targets=targets)
+
+    def move(self, ref: EventRef, source: str, *, to_s: float | None = None, to: str | None = None,
+             by_s: float | None = None) -> EditStep | None:
+        to_s, by_s = (None if v is None else round(v, 3) for v in (to_s, by_s))
+        return self.add_step(MoveStep, source, instruction=templates.move_instruction(ref, to_s, to, by_s), target=ref,
+                             to_s=to_s, to=to, by_s=by_s)

@@ -26,7 +26,7 @@ CUE_RE = re.compile(
     r"\b(?:removing|dropping|deleting|muting|adding|lowering|raising|reducing|increasing|boosting|getting rid|"
     r"remove|drop|get rid|delete|mute|cut|take (?:out|away)|eliminate|silence|erase|kill|lose|strip|"
     r"filter out|turn off|switch off|stop|without|no more|gone|replace|substitute|swap|switch|exchange|"
-    r"change|turn|transform|convert|instead|reorder|move|put|place|play|before|after|louder|"
+    r"change|turn|transform|convert|instead|reorder|move|shift|delay|put|place|play|before|after|louder|"
     r"quieter|softer|loud|quiet|boost|raise|lower|reduce|increase|decrease|amplify|attenuate|emphasi[sz]e|"
     r"accentuate|enhance|quieten|tone down|dampen|soften|bring|pump|crank|volume|level|faster|slower|speed|later|earlier|rather|"
     r"slow|quicker|accelerate|tempo|add|insert|include|layer|mix in|introduce|calmer|peaceful|focus|isolate|"

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from audioedit.moves import where_to
 from audioedit.scene import SceneDescription
 from audioedit.steps import (
     AddStep,
     EditStep,
     EventRef,
+    MoveStep,
     ReorderStep,
     ReplaceStep,
     Unresolved,
@@ -60,6 +62,10 @@ def _ground_step(step: EditStep, scene: SceneDescription | None, sounds: Sequenc
         update["sound"] = ground_sound(step.sound, sounds)
     if isinstance(step, AddStep) and scene is not None and step.at_s is not None and step.at_s >= scene.duration_s:
         raise Ungroundable(f"add at {step.at_s:g} s is after the recording ends ({scene.duration_s:g} s)")
+    if isinstance(step, MoveStep) and scene is not None:
+        events = [e for e in scene.events if e.id in update["target"].event_ids]
+        if isinstance(move := where_to(step, events, scene.duration_s), str):
+            raise Ungroundable(move)
     return step.model_copy(update=update)
 
 

@@ -1,6 +1,6 @@
 """What the LLM planner sends: the output schema (``LLMPlanOutput``) and the chat messages.
 
-The system message explains the operations (the six, reverb and eq), the scene knowledge base for
+The system message explains the operations (the six, move, reverb and eq), the scene knowledge base for
 goal requests (``audioedit.planner.scene_kb``), the default amounts for vague words, the scene
 (one line per event: id, label, role, onset-offset in seconds, level in dBFS) and the sounds that
 can be added; the user message is the request. In JSON mode (no schema enforcement by the server)
@@ -48,6 +48,10 @@ describing only this step) and "source_text" (the words of the request it comes 
 - reorder: "targets" (two or more references, in the order they must occur afterwards).
 - loudness: "target", "gain_db" (-60..40).
 - speed: "target", "factor" (>1 faster, <1 slower), "keep_pitch" (true unless asked otherwise).
+- move: "target" and exactly one of "to_s" (its new start in seconds: "move the siren to 5 s", "make
+  the birds start at 3 s"), "to" ("start" | "middle" | "end" of the recording: "put the applause at
+  the beginning") or "by_s" (seconds later, negative earlier: "move the horn 2 s later"). To put a
+  sound before or after another sound use reorder.
 - reverb: "target", "room" ("small_room" | "medium_room" | "large_hall" | "church"), optional
   "room_size" and "wet_level" (0-1).
 - eq: "target", "preset" ("muffled" | "darker" | "underwater" | "brighter" | "telephone" | "radio").

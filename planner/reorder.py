@@ -78,7 +78,7 @@ def parse_reorder(text: str, source: str, builder: StepBuilder) -> bool:
         if names_scene_sound(g, m2["a"]) and names_scene_sound(g, m2["b"]) and not _is_time(m2["b"]):
             m = m2
     if m is not None and not _is_time(m["b"]) and not INDEFINITE_RE.match(m["a"]) and not _is_whole(m["b"]):
-        a, b = _pronoun_refs(g, m["a"]) or g.refs(m["a"], source), g.refs(m["b"], source)
+        a, b = pronoun_refs(g, m["a"]) or g.refs(m["a"], source), g.refs(m["b"], source)
         if a and b:
             targets = [*a, *b] if m["rel"] in BEFORE_WORDS else [*b, *a]
             builder.reorder(targets, source, swap=False)
@@ -102,7 +102,7 @@ def _is_whole(text: str) -> bool:
     return re.match(r"^(?:everything|it all|all|the (?:whole )?(?:scene|mix|recording))$", clean_phrase(text)) is not None
 
 
-def _pronoun_refs(g: Grounding, phrase: str | None) -> list[EventRef] | None:
+def pronoun_refs(g: Grounding, phrase: str | None) -> list[EventRef] | None:
     """'it' / 'them' / nothing: the previous clause's targets (None when there are none)."""
     if (phrase is None or PRONOUN_RE.match(clean_phrase(phrase))) and g.last_refs:
         g.note(f"'{phrase or ''}' read as the previous target(s): {', '.join(r.label for r in g.last_refs)}")
@@ -121,7 +121,7 @@ def _reorder_later(builder: StepBuilder, phrase: str | None, source: str, later:
     if g.scene is None:
         g.fail(source, f"'{source}' needs the recording's events to know what to move past")
         return
-    refs = _pronoun_refs(g, phrase)
+    refs = pronoun_refs(g, phrase)
     if refs is None:
         if phrase is None:
             g.fail(source, f"what should come {'later' if later else 'earlier'} in '{source}'? name the sound")

@@ -6,7 +6,7 @@
 
 Deterministic, no network, no model; every regular expression is compiled at import. The request
 is split into clauses (``audioedit.planner.clauses``); each clause is tried against the parsers in
-``PARSERS`` (declarative mappings first, then the six operations); references are grounded in the
+``PARSERS`` (declarative mappings first, then the operations); references are grounded in the
 scene by ``audioedit.planner.refs``; amounts follow the documented defaults in ``audioedit.planner.amounts``.
 
 Nothing is dropped silently: every clause yields steps, an assumption (a goal, a mapping, "nothing
@@ -23,7 +23,7 @@ from audioedit.errors import UserInputError
 from audioedit.scene import SceneDescription
 from audioedit.steps import Plan
 from audioedit.ops.registry import parsers as registry_parsers
-from audioedit.planner import SceneInput, declarative, fx, goals, layers, ops, remove, reorder
+from audioedit.planner import SceneInput, declarative, fx, goals, layers, move, ops, remove, reorder
 from audioedit.planner.builder import StepBuilder
 from audioedit.planner.clauses import COMMENT_RE, front_position, split_request
 from audioedit.planner.refs import Grounding, names_scene_sound
@@ -37,6 +37,7 @@ PARSERS: tuple[Parser, ...] = (
     declarative.parse_constraint,
     goals.parse_goal,  # goal-only requests ('sound like a beach', 'busier'): planner/goals.py
     fx.parse_fx,  # reverb / timbre requests: planner/fx.py
+    move.parse_move,  # a sound shifted in time ('to the end', 'to 5 s', '2 s later'): planner/move.py
     *registry_parsers(),  # normalize, fade, pan: each op's own module (audioedit/ops/)
     declarative.parse_focus,
     declarative.parse_isolate,

@@ -58,6 +58,14 @@ def replace_instruction(ref: EventRef, sound: str) -> str:
     return f"Replace {describe_ref(ref)} with {with_article(sound)}."
 
 
+def move_instruction(ref: EventRef, to_s: float | None, to: str | None, by_s: float | None) -> str:
+    if by_s is not None:
+        return f"Move {describe_ref(ref)} {_num(abs(by_s))} s {'later' if by_s > 0 else 'earlier'}."
+    if to is not None:
+        return f"Move {describe_ref(ref)} to the {to} of the recording."
+    return f"Move {describe_ref(ref)} to start at {_num(to_s)} s."
+
+
 def reorder_instruction(targets: list[EventRef], swap: bool) -> str:
     names = [describe_ref(t) for t in targets]
     if swap and len(names) == 2:

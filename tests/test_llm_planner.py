@@ -199,3 +199,20 @@ def test_goal_plan_with_an_unknown_preset_is_rejected_and_repaired(client, scene
                              options(server, client))
     assert [s.op for s in plan.steps][-1] == "eq" and len(server.requests) == 2
     assert "preset" in server.requests[1]["messages"][-1]["content"]
+
+
+def test_a_move_is_in_the_schema_and_the_prompt_validated_grounded_and_checked_where_it_lands(scene):
+    both = {"op": "move", "id": "s1", "instruction": "Move the dog.", "source_text": "move the dog to the end",
+            "target": {"label": "dog"}, "to": "end", "by_s": 2.0}  # two destinations: the schema refuses it
+    good = json.dumps({"steps": [
+        {**both, "by_s": None},
+        {"op": "move", "id": "s2", "instruction": "Move the siren to 20 s.", "source_text": "siren to 20 s",
+         "target": {"label": "siren"}, "to_s": 20.0},
+    ]})
+    with ScriptedChatServer([json.dumps({"steps": [both]}), good]) as server:
+        plan = plan_with_llm("move the dog to the end and the siren to 20 s", scene, SOUNDS, options(server, "openai"))
+    assert len(server.requests) == 2 and "exactly one of to_s, to, by_s" in server.requests[1]["messages"][-1]["content"]
+    assert [(s.op, s.target.event_ids, s.to) for s in plan.steps] == [("move", ["foreground2_dog_bark"], "end")]
+    assert "past the end of the 10 s recording" in plan.unresolved[0].reason
+    system = server.requests[0]["messages"][0]["content"]
+    assert "- move:" in system and '"move"' in json.dumps(server.requests[0]["response_format"])

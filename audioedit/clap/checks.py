@@ -33,7 +33,7 @@ from audioedit.clap.base import ClapModel
 from audioedit.clap.grounding import score_curve
 from audioedit.report import Check
 from audioedit.scene import Scene
-from audioedit.steps import AddStep, EditStep, RemoveStep, ReplaceStep, resolve_step
+from audioedit.steps import AddStep, EditStep, MoveStep, RemoveStep, ReplaceStep, resolve_step
 
 
 class ClapCheckConfig(BaseModel):
@@ -154,7 +154,8 @@ def step_clap_checks(model: ClapModel, before: Scene, after: Scene, step: EditSt
     """The CLAP checks of one step on the mixtures: remove -> ``clap_target_drop`` per target
     (its span in ``before``); add -> ``clap_added_rise`` per new event of the step's sound in
     ``after``; replace -> both, over the target's span; remove and replace also measure the other
-    annotated sounds overlapping that span (``clap_others_kept``). Loudness, speed and reorder get none
+    annotated sounds overlapping that span (``clap_others_kept``); move -> ``clap_target_drop`` where each
+    target was and ``clap_added_rise`` where it went, when the two are apart. Loudness, speed and reorder get none
     (the class stays; the acoustic checks measure the amount). Labels are prompted by their plain
     class name (``captions.sound_class(label).name``)."""
     from audioedit.clap.captions import sound_class
@@ -167,6 +168,8 @@ def step_clap_checks(model: ClapModel, before: Scene, after: Scene, step: EditSt
         new = [e for e in after.events if e.id not in old and e.label == step.sound]
         return [c for ev in new for c in clap_step_checks(model, before.audio, after.audio, "add", (ev.onset_s, ev.offset_s),
                                                           new_label=name(step.sound), cfg=cfg)]
+    if isinstance(step, MoveStep):
+        return _move_checks(model, before, after, step, cfg)
     if not isinstance(step, (RemoveStep, ReplaceStep)):
         return []
     checks = []
@@ -178,3 +181,27 @@ def step_clap_checks(model: ClapModel, before: Scene, after: Scene, step: EditSt
         checks += clap_step_checks(model, before.audio, after.audio, step.op, (ev.onset_s, ev.offset_s),
                                    old_label=name(ev.label), new_label=new_label, cfg=cfg, kept_labels=kept)
     return checks
+
+
+def _move_checks(model: ClapModel, before: Scene, after: Scene, step: MoveStep, cfg: ClapCheckConfig | None) -> list[Check]:
+    """A moved sound: its presence fell where it was and rose where it went (each target whose old and new
+    spans, with the context, do not overlap: a short move is left to the acoustic checks)."""
+    from audioedit.clap.captions import sound_class
+    from audioedit.moves import where_to
+
+    cfg = cfg or ClapCheckConfig()
+    targets = resolve_step(step, before)
+    move = where_to(step, targets, before.audio.duration_s)
+    if isinstance(move, str):
+        return []
+    checks = []
+    for ev in targets:
+        new = (ev.onset_s + move.shift_s, min(ev.offset_s + move.shift_s, before.audio.duration_s))
+        if abs(move.shift_s) < ev.duration_s + 2 * cfg.context_s or new[1] - new[0] < 0.05:
+            continue
+        label = sound_class(ev.label).name
+        checks += clap_step_checks(model, before.audio, after.audio, "remove", (ev.onset_s, ev.offset_s), old_label=label, cfg=cfg)
+        checks += clap_step_checks(model, before.audio, after.audio, "add", new, new_label=label,
+                                   cfg=cfg.model_copy(update={"min_margin": None}))
+    return checks
+

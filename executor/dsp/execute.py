@@ -23,7 +23,7 @@ from audioedit.backends import Backend
 from audioedit.errors import ExecutionError
 from audioedit.scene import Event, Scene
 from audioedit.steps import (
-    AddStep, EditStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep, resolve_step, select_events,
+    AddStep, EditStep, LoudnessStep, MoveStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep, resolve_step, select_events,
     step_targets,
 )
 from audioedit.executor.dsp import mixture, stems
@@ -115,8 +115,10 @@ def _run(backend, scene: Scene, step: EditStep, targets: list[Event], bank, rng)
         if len(targets) < 2:
             raise ExecutionError(f"step {step.id!r}: reorder needs at least two events; found {[e.id for e in targets]}")
         return backend.reorder(scene, step, targets)
+    if isinstance(step, MoveStep):
+        return backend.move(scene, step, targets)
     if isinstance(step, AddStep):
         return backend.add(scene, step, bank, rng)
     if isinstance(step, ReplaceStep):
         return backend.replace(scene, step, targets, bank, rng)
-    raise ExecutionError(f"unknown step op {getattr(step, 'op', step)!r}; accepted: add remove replace reorder loudness speed")
+    raise ExecutionError(f"unknown step op {getattr(step, 'op', step)!r}; accepted: add remove replace reorder loudness speed move")

@@ -1,4 +1,4 @@
-"""Reorder, speed and replace on sound layers an extractor took out of a mixture, re-mixed with the rest.
+"""Reorder, move, speed and replace on sound layers an extractor took out of a mixture, re-mixed with the rest.
 
 The learned editor (``audioedit.executor.ldm.compose``) and ``dsp.suppress`` (what stands above the
 bed, ``audioedit.executor.dsp.suppress``) both extract each target as a layer, ``residual = mixture -
@@ -15,6 +15,8 @@ import numpy as np
 
 from audioedit.scene import Event, Scene
 from audioedit.spans import merge_spans
+
+CUT_FADE_S = 0.01  # a layer moved past the end of the recording fades out over its last frames
 
 
 @dataclass(frozen=True)
@@ -57,16 +59,39 @@ def layer_result(scene: Scene, samples: np.ndarray, events: list[Event], spans, 
 
 def reorder_layers(scene, targets, layers, residual, spans, by: Extractor):
     """The targets' layers swapped into each other's onset slots (in onset order)."""
+    return _shift_layers(scene, targets, layers, residual, spans, sorted(e.onset_s for e in targets), by)
+
+
+def move_layers(scene, step, targets, layers, residual, spans, by: Extractor):
+    """The targets' layers shifted together (``audioedit.moves.where_to``); where they were, the residual
+    (what sounded under them) is left as it was."""
+    from audioedit.errors import ExecutionError
+    from audioedit.moves import where_to
+
+    move = where_to(step, targets, scene.audio.duration_s)
+    if isinstance(move, str):
+        raise ExecutionError(f"step {step.id!r}: {move}")
+    return _shift_layers(scene, targets, layers, residual, spans, [e.onset_s + move.shift_s for e in targets], by)
+
+
+def _shift_layers(scene, targets, layers, residual, spans, onsets_s: list[float], by: Extractor):
+    """Each target's layer placed so the event starts at its new onset, over the residual; what falls past
+    the end is cut (faded out over ``CUT_FADE_S``)."""
     sr, n = scene.audio.sample_rate_hz, scene.audio.num_frames
-    slots = sorted(e.onset_s for e in targets)
-    out, events, new_spans, moved = residual.copy(), list(scene.events), list(spans), {}
-    for ev, layer, slot in zip(targets, layers, slots):
+    out, events, new_spans, moved, notes = residual.copy(), list(scene.events), list(spans), {}, []
+    for ev, layer, slot, (a, b) in zip(targets, layers, onsets_s, spans):
         shift = int(round((slot - ev.onset_s) * sr))
-        out += place(layer, shift, n)
+        placed = place(layer, shift, n)
+        if shift > 0 and np.any(layer[:, n - shift:]):  # past the end: cut, faded out
+            ramp = min(n, int(CUT_FADE_S * sr))
+            placed[:, n - ramp:] *= np.linspace(1.0, 0.0, ramp)
+            if (lost_s := ev.offset_s + shift / sr - scene.audio.duration_s) > 1e-3:
+                notes.append(f"{ev.id}: its last {lost_s:.2f} s cut at the end of the recording")
+        out += placed
         moved[ev.id] = ev.model_copy(update={"onset_s": slot, "offset_s": min(scene.audio.duration_s, slot + ev.duration_s)})
-        new_spans += [(a + shift / sr, b + shift / sr) for a, b in [spans[targets.index(ev)]]]
+        new_spans.append((a + shift / sr, b + shift / sr))
     events = [moved.get(e.id, e) for e in events]
-    notes = [f"extracted {[e.id for e in targets]} ({by.how}), moved to onsets {[round(s, 3) for s in slots]} (DSP)"]
+    notes.insert(0, f"extracted {[e.id for e in targets]} ({by.how}), moved to onsets {[round(s, 3) for s in onsets_s]} (DSP)")
     return layer_result(scene, out, events, new_spans, notes, by.backend)
 
 

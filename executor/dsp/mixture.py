@@ -1,4 +1,4 @@
-"""The six operations on a mixture without stems, for targets isolated in time.
+"""The six operations and move on a mixture without stems, for targets isolated in time.
 
 A target is *isolated* when no other foreground event (for a background target: no other event
 at all) comes within ``MARGIN_S`` of its span. Its *segment* is its span plus ``PAD_S`` on each
@@ -14,6 +14,8 @@ side. Design, per operation (every splice is a 10 ms equal-power crossfade insid
 - reorder: the targets take over each other's onsets (first listed -> earliest onset); vacated
   segments are filled with texture, then each segment is pasted at its new place. The new layout
   must keep the same ``MARGIN_S`` room between events.
+- move: the same, at the onsets ``audioedit.moves.where_to`` gives (shifted together); a segment
+  running past the end is cut there, crossfaded (10 ms) back into what is there.
 - add: the clip is mixed in (overlaps allowed).
 - replace: remove, then a clip starting at the old onset, about as long, at the event's
   estimated level (span power minus background power) unless ``snr_db`` is given.
@@ -25,7 +27,8 @@ import numpy as np
 
 from audioedit.backends import Backend
 from audioedit.scene import Event, Scene
-from audioedit.steps import AddStep, LoudnessStep, ReorderStep, ReplaceStep, SpeedStep
+from audioedit.moves import where_to
+from audioedit.steps import AddStep, LoudnessStep, MoveStep, ReorderStep, ReplaceStep, SpeedStep
 from audioedit.executor.dsp.common import (
     MARGIN_S, PAD_S, TEXTURE_CHUNK_S, XFADE_S, Span, background_texture, complement, gain_envelope, join,
     rms, spans_to_seconds, splice, time_stretch, to_db,
@@ -78,17 +81,35 @@ def speed_layout(scene: Scene, ev: Event, factor: float) -> dict | str:
 def reorder_layout(scene: Scene, targets: list[Event]) -> list[float] | str:
     """The targets' new onsets (seconds), or why the swap cannot be done on the mixture."""
     slots = sorted(ev.onset_s for ev in targets)
+    problem = placement_problem(scene, targets, slots, cut_ok=False)
+    return slots if problem is None else problem
+
+
+def move_layout(scene: Scene, step: MoveStep, targets: list[Event]) -> list[float] | str:
+    """The targets' new onsets (seconds) for a move (``audioedit.moves.where_to``), or why not on the mixture."""
+    move = where_to(step, targets, scene.audio.duration_s)
+    if isinstance(move, str):
+        return move
+    onsets = [ev.onset_s + move.shift_s for ev in targets]
+    problem = placement_problem(scene, targets, onsets, cut_ok=True)
+    return onsets if problem is None else problem
+
+
+def placement_problem(scene: Scene, targets: list[Event], onsets_s: list[float], cut_ok: bool) -> str | None:
+    """Why the targets cannot be pasted at ``onsets_s`` (other events within ``MARGIN_S``, or past the end
+    unless ``cut_ok``), or None."""
     ids = {ev.id for ev in targets}
     placed: list[tuple[float, float, str]] = []
-    for ev, on in zip(targets, slots):
+    for ev, on in zip(targets, onsets_s):
         end = on + ev.duration_s
-        if end > scene.audio.duration_s + 1e-9:
+        if end > scene.audio.duration_s + 1e-9 and not cut_ok:
             return f"{ev.id!r} ({ev.duration_s:.2f} s) moved to {on:.2f} s would run past the end of the audio"
+        end = min(end, scene.audio.duration_s)
         clash = _clash(scene, ev, on, end, ids) + [i for s, e, i in placed if s < end + MARGIN_S and on < e + MARGIN_S]
         if clash:
             return f"{ev.id!r} moved to {on:.2f}-{end:.2f} s would overlap {clash}; no room on the mixture"
         placed.append((on, end, ev.id))
-    return slots
+    return None
 
 
 def overlapping(scene: Scene, ev: Event) -> list[Event]:
@@ -110,8 +131,8 @@ def problem(scene: Scene, step, targets: list[Event], allow_overlap: bool = Fals
             layout = speed_layout(scene, ev, step.factor)
             if isinstance(layout, str):
                 return layout
-    if isinstance(step, ReorderStep):
-        layout = reorder_layout(scene, targets)
+    if isinstance(step, (ReorderStep, MoveStep)):
+        layout = reorder_layout(scene, targets) if isinstance(step, ReorderStep) else move_layout(scene, step, targets)
         if isinstance(layout, str):
             return layout
     return None
@@ -176,22 +197,35 @@ def speed(scene: Scene, step: SpeedStep, targets: list[Event]) -> StepResult:
 
 
 def reorder(scene: Scene, step: ReorderStep, targets: list[Event]) -> StepResult:
+    return _relocate(scene, targets, reorder_layout(scene, targets))
+
+
+def move(scene: Scene, step: MoveStep, targets: list[Event]) -> StepResult:
+    return _relocate(scene, targets, move_layout(scene, step, targets))
+
+
+def _relocate(scene: Scene, targets: list[Event], onsets_s: list[float]) -> StepResult:
+    """Each target's segment pasted so the event starts at its new onset, the vacated segments filled with
+    background texture first; a segment running past the end is cut there (crossfaded back into the recording)."""
     sr, xf = scene.audio.sample_rate_hz, int(XFADE_S * scene.audio.sample_rate_hz)
     total = scene.audio.num_frames
-    slots = reorder_layout(scene, targets)
     src = scene.audio.samples.astype(np.float64)
     out, spans, notes, moved = src.copy(), [], [], {}
     for ev in targets:
         spans.append(_fill(scene, out, segment(scene, ev), targets, notes))
-    for ev, slot_s in zip(targets, slots):
+    for ev, slot_s in zip(targets, onsets_s):
         a, b = segment(scene, ev)
         start = int(round(slot_s * sr)) - (int(round(ev.onset_s * sr)) - a)
         seg = src[:, a:b][:, max(0, -start):]
         start = max(start, 0)
-        seg = seg[:, : total - start]
-        splice(out, seg, start, xf if start > 0 else 0, xf if start + seg.shape[1] < total else 0)
+        cut = start + seg.shape[1] > total  # the tail past the end is lost; crossfaded back to what is there
+        if cut:
+            seg = seg[:, : total - start]
+        if (lost_s := slot_s + ev.duration_s - scene.audio.duration_s) > 1e-3:
+            notes.append(f"{ev.id}: its last {lost_s:.2f} s cut at the end of the recording")
+        splice(out, seg, start, xf if start > 0 else 0, xf if cut or start + seg.shape[1] < total else 0)
         spans.append((start, start + seg.shape[1]))
-        moved[ev.id] = (slot_s, slot_s + ev.duration_s)
+        moved[ev.id] = (slot_s, min(slot_s + ev.duration_s, scene.audio.duration_s))
         notes.append(f"{ev.id}: moved from {ev.onset_s:.3f} s to {slot_s:.3f} s")
     events = [e.model_copy(update={"onset_s": moved[e.id][0], "offset_s": moved[e.id][1]}) if e.id in moved else e
               for e in scene.events]

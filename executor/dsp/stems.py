@@ -1,4 +1,4 @@
-"""The six operations on a scene with stems (exact).
+"""The six operations and move on a scene with stems (exact).
 
 Each operation produces new stems for the events it touches; ``_commit`` rebuilds the mixture as
 ``mixture - old_stems + new_stems`` only where a touched stem is non-zero (so any residual the
@@ -12,7 +12,9 @@ import numpy as np
 from audioedit.audio import Audio
 from audioedit.backends import Backend
 from audioedit.scene import Event, Scene
-from audioedit.steps import AddStep, LoudnessStep, ReorderStep, ReplaceStep, SpeedStep
+from audioedit.errors import ExecutionError
+from audioedit.moves import where_to
+from audioedit.steps import AddStep, LoudnessStep, MoveStep, ReorderStep, ReplaceStep, SpeedStep
 from audioedit.executor.dsp.common import XFADE_S, nonzero_bounds, raised_cosine, rms_db, spans_to_seconds, time_stretch
 from audioedit.spans import merge_spans
 from audioedit.executor.dsp.placement import Placement, add_placements, replacement
@@ -59,15 +61,30 @@ def speed(scene: Scene, step: SpeedStep, targets: list[Event]) -> StepResult:
 
 def reorder(scene: Scene, step: ReorderStep, targets: list[Event]) -> StepResult:
     """The targets take over each other's onsets: ``targets[0]`` gets the earliest, and so on."""
+    return _shift(scene, targets, sorted(ev.onset_s for ev in targets))
+
+
+def move(scene: Scene, step: MoveStep, targets: list[Event]) -> StepResult:
+    """The targets' stems shifted together (``audioedit.moves.where_to``); where they were, the other stems."""
+    where = where_to(step, targets, scene.audio.duration_s)
+    if isinstance(where, str):
+        raise ExecutionError(f"step {step.id!r}: {where}")
+    return _shift(scene, targets, [ev.onset_s + where.shift_s for ev in targets])
+
+
+def _shift(scene: Scene, targets: list[Event], onsets_s: list[float]) -> StepResult:
+    """Each target's stem shifted so the event starts at its new onset; what falls outside the scene is cut
+    (faded out over ``XFADE_S`` at the end)."""
     sr, total = scene.audio.sample_rate_hz, scene.audio.num_frames
-    slots = sorted(ev.onset_s for ev in targets)
     new, moved, notes = {}, {}, []
-    for ev, slot_s in zip(targets, slots):
+    for ev, slot_s in zip(targets, onsets_s):
         shift = int(round(slot_s * sr)) - int(round(ev.onset_s * sr))
         old = _stem(scene, ev)
         stem = np.zeros_like(old)
         src_a, src_b = max(0, -shift), min(total, total - shift)
         stem[:, src_a + shift : src_b + shift] = old[:, src_a:src_b]
+        if np.any(old[:, src_b:]):
+            stem = _fade_out(stem, int(XFADE_S * sr))
         if np.any(old[:, :src_a]) or np.any(old[:, src_b:]):
             notes.append(f"{ev.id}: part of the moved sound fell outside the scene and was cut")
         new[ev.id] = stem

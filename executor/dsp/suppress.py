@@ -11,7 +11,7 @@ stood above the cap is the sound:
     rest  = audio - sound          (exact: re-mixing at any gain is sample-exact outside the spans)
 
 so "remove" keeps the rest (where the sound dominated, with a random phase: ``FILL_BELOW``), "6 dB
-quieter" the rest plus half the sound; speed, reorder and replace take the sound out this way and
+quieter" the rest plus half the sound; speed, reorder, move and replace take the sound out this way and
 hand it to ``audioedit.executor.dsp.layer_edits``. The mask is computed on the channels' mean power
 and applied to every channel (the stereo image is kept). Outside the spans (and their ``RAMP_S``
 ramps) the output is the input, sample for sample.
@@ -33,7 +33,7 @@ from audioedit.errors import ExecutionError
 from audioedit.executor.speech.layers import SPEECH_LABELS  # a voice is the speech split's
 from audioedit.scene import EventsFrom, Scene
 from audioedit.spans import BED_SHARE, merge_spans, share_covered
-from audioedit.steps import (EditStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep, resolve_step,
+from audioedit.steps import (EditStep, LoudnessStep, MoveStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep, resolve_step,
                              step_targets)
 
 CONTEXT_S = 5.0        # the bed is measured this far before and after the spans
@@ -43,7 +43,7 @@ PAD_S = 0.25           # detected spans are widened this much each side (detecti
                        # a cell of the bed below the cap is kept, so the margin costs little)
 RAMP_S = 0.01          # linear ramps where the spans begin and end
 SMOOTH_BINS, SMOOTH_FRAMES = 3, 3  # mask smoothing against musical noise
-STEPS = (RemoveStep, LoudnessStep, ReplaceStep, SpeedStep, ReorderStep)
+STEPS = (RemoveStep, LoudnessStep, ReplaceStep, SpeedStep, ReorderStep, MoveStep)
 FILL_BELOW = 0.5       # removal: cells capped by more than 6 dB get a random phase (reports/suppress, amendment 2)
 
 
@@ -60,7 +60,7 @@ def _merged(spans_s: list[tuple[float, float]], duration_s: float) -> list[tuple
     return merge_spans((max(0.0, a), min(duration_s, b)) for a, b in spans_s)
 
 
-def _span_weight(spans_s: list[tuple[float, float]], num_frames: int, rate_hz: int) -> np.ndarray:
+def span_weight(spans_s: list[tuple[float, float]], num_frames: int, rate_hz: int) -> np.ndarray:
     """1 inside the spans, 0 outside, linear ramps of ``RAMP_S`` inside their edges."""
     w = np.zeros(num_frames, np.float32)
     ramp = max(1, int(RAMP_S * rate_hz))
@@ -117,7 +117,7 @@ def split_sound(audio: Audio, spans_s: list[tuple[float, float]], fill_phase: bo
     sound = np.zeros_like(x)
     n = min(above.shape[-1], hi - lo)
     sound[:, lo : lo + n] = above[:, :n]
-    sound *= _span_weight(spans, x.shape[1], rate)[None]
+    sound *= span_weight(spans, x.shape[1], rate)[None]
     if not np.all(np.isfinite(sound)):
         raise ExecutionError("the suppression produced non-finite samples")
     rest = (x.astype(np.float64) - sound).astype(np.float32)
@@ -125,7 +125,7 @@ def split_sound(audio: Audio, spans_s: list[tuple[float, float]], fill_phase: bo
 
 
 def suppress_step(scene: Scene, step: EditStep) -> bool:
-    """A remove / loudness / replace / speed / reorder step on detected events of sounds (not a layer, not
+    """A remove / loudness / replace / speed / reorder / move step on detected events of sounds (not a layer, not
     everything but them, not a voice, not a bed detected over most of the recording), in a recording
     without stems or annotation."""
     refs = step_targets(step)
@@ -160,12 +160,12 @@ def execute_suppress(scene: Scene, step: EditStep, *, bank=None, rng: np.random.
     """Remove the targets' detected events (down to the bed), re-level what stands above the bed, or
     take each target out that way and stretch, move or replace it (``audioedit.executor.dsp.layer_edits``)."""
     from audioedit.backends import Backend
-    from audioedit.executor.dsp.layer_edits import Extractor, replace_layers, reorder_layers, speed_layers
+    from audioedit.executor.dsp.layer_edits import Extractor, move_layers, replace_layers, reorder_layers, speed_layers
     from audioedit.result import StepResult
 
     chosen = resolve_step(step, scene)
     padded = [(e.onset_s - PAD_S, e.offset_s + PAD_S) for e in chosen]
-    if isinstance(step, (ReplaceStep, SpeedStep, ReorderStep)):
+    if isinstance(step, (ReplaceStep, SpeedStep, ReorderStep, MoveStep)):
         spans = [_merged([p], scene.audio.duration_s)[0] for p in padded]
         layers = [split_sound(scene.audio, [span], fill_phase=True).sound.samples.astype(np.float64) for span in spans]
         residual = scene.audio.samples.astype(np.float64) - sum(layers)
@@ -174,6 +174,8 @@ def execute_suppress(scene: Scene, step: EditStep, *, bank=None, rng: np.random.
             return speed_layers(scene, step, chosen, layers, residual, spans, by)
         if isinstance(step, ReorderStep):
             return reorder_layers(scene, chosen, layers, residual, spans, by)
+        if isinstance(step, MoveStep):
+            return move_layers(scene, step, chosen, layers, residual, spans, by)
         return replace_layers(scene, step, chosen, layers, residual, spans, bank,
                               rng if rng is not None else np.random.default_rng(0), by)
     spans = _merged(padded, scene.audio.duration_s)

@@ -26,7 +26,7 @@ import torch
 from audioedit.audio import Audio
 from audioedit.errors import ExecutionError, UserInputError
 from audioedit.scene import Event, Scene
-from audioedit.steps import (AddStep, EditStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep,
+from audioedit.steps import (AddStep, EditStep, LoudnessStep, MoveStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep,
                              resolve_step)
 from audioedit.executor.ldm.core import Editor
 from audioedit.executor.ldm.representation import apply_band_gains
@@ -140,8 +140,8 @@ class LdmEditor:
         The editor is conditioned on free text and runs them all the same."""
         return sorted({e.label for e in targets} - self.labels) if self.labels else []
 
-    def _span(self, ev: Event, duration_s: float) -> tuple[float, float]:
-        m = self.cfg.sampler.margin_s
+    def _span(self, ev: Event, duration_s: float, margin_s: float | None = None) -> tuple[float, float]:
+        m = self.cfg.sampler.margin_s if margin_s is None else margin_s
         return check_span((ev.onset_s - m, ev.offset_s + m), duration_s)
 
     def execute(self, scene: Scene, step: EditStep, *, bank=None, rng: np.random.Generator | None = None):
@@ -154,7 +154,7 @@ class LdmEditor:
             if not targets:
                 raise UserInputError(f"step {step.id!r} ({step.op}) names no event of this scene; "
                                      f"events: {[e.id for e in scene.events]}")
-        if isinstance(step, (AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep)):
+        if isinstance(step, (AddStep, RemoveStep, ReplaceStep, ReorderStep, MoveStep, LoudnessStep, SpeedStep)):
             result = execute_step(self, scene, step, bank=bank, rng=rng)
             unknown = [] if isinstance(step, AddStep) else self.untrained(targets)
             if unknown:  # free text: run anyway, say so (with the nearest trained sound); the verifier decides

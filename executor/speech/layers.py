@@ -15,6 +15,7 @@ speech dominates (DFN3's speech distortion dominates at high SNR).
 | remove | speech | the rest |
 | loudness | speech / background | that layer x gain + the other |
 | replace | background | the speech + a bank clip of the new sound at the rest's level |
+| move | speech events | the speech layer inside their spans shifted (``audioedit.executor.speech.move``) |
 
 A step whose target is events (speech-labelled events detected by the VAD) acts on the layer
 inside those events' spans only, with 10 ms ramps.
@@ -40,7 +41,7 @@ from audioedit.backends import Backend
 from audioedit.errors import ExecutionError, UserInputError
 from audioedit.scene import Event, Scene
 from audioedit.spans import BED_SHARE, merge_spans, share_covered
-from audioedit.steps import (EditStep, EventRef, LoudnessStep, RemoveStep, ReplaceStep, select_events, step_targets,
+from audioedit.steps import (EditStep, EventRef, LoudnessStep, MoveStep, RemoveStep, ReplaceStep, select_events, step_targets,
                              unlocated_span_s)
 from audioedit.result import StepResult
 
@@ -134,7 +135,7 @@ def sound_in_rest(step: EditStep) -> bool:
 def is_layer_step(step: EditStep) -> bool:
     targets = step_targets(step)
     return bool(targets) and all(layer_scope(t) is not None for t in targets) and isinstance(
-        step, (RemoveStep, LoudnessStep, ReplaceStep))
+        step, (RemoveStep, LoudnessStep, ReplaceStep, MoveStep))
 
 
 def step_scope(step: EditStep) -> tuple[str, bool]:

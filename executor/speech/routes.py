@@ -3,7 +3,8 @@
 - a cut-the-pauses step                                    -> ``speech.pauses`` only
 - a target naming the speech or the background layer       -> ``speech.layers``; removing or re-levelling the
   background -> then ``dsp.denoise`` (its steady noise floor), or only that when the voice detector hears no speech
-- speech-labelled events, no stems, no other voice over them, events not annotated -> ``speech.layers`` first (the events
+- speech-labelled events, no stems, no other voice over them, events not annotated -> ``speech.layers`` first (a move:
+  the speech layer inside their spans shifted, ``audioedit.executor.speech.move``; the events
   were detected: other sounds under them are unknown, so a region edit would take them along)
 - speech-labelled events otherwise (annotated, no stems)   -> ``speech.layers`` after the exact DSP
 - a detected non-speech sound over speech, no stems          -> ``speech.rest`` after the learned editor
@@ -96,6 +97,10 @@ def execute_speech(scene: Scene, step: EditStep, backend: str, *, bank, rng):
         from audioedit.executor.speech.pauses import execute_pauses
 
         return execute_pauses(scene, step)
+    if step.op == "move":
+        from audioedit.executor.speech.move import execute_move
+
+        return execute_move(scene, step)
     from audioedit.executor.speech.layers import execute_layers
 
     return execute_layers(scene, step, bank=bank, rng=rng)
