@@ -106,7 +106,7 @@ def _run_step(scene: Scene, step: EditStep, *, bank: SoundSource | None, config:
             continue
         outputs[key] = number
         start = time.perf_counter()
-        verdict = _verify(scene, result, current, verifier) if config.verify else None
+        verdict = verify_result(scene, result, current, verifier) if config.verify else None
         attempt.verify_s = time.perf_counter() - start
         attempt.verdict = verdict
         attempts.append(attempt)
@@ -127,7 +127,9 @@ def _fingerprint(scene: Scene) -> str:
     return hashlib.blake2b(scene.audio.samples.tobytes(), digest_size=16).hexdigest()
 
 
-def _verify(before: Scene, result: StepResult, step: EditStep, verifier: StepVerifier | None) -> Verdict:
+def verify_result(before: Scene, result: StepResult, step: EditStep, verifier: StepVerifier | None) -> Verdict:
+    """The checks for what ``result`` did: the backend's own (noise floor, speech layers, a sound taken from the
+    rest layer), the unlocated checks, else ``verifier`` (or the acoustic checks)."""
     if result.backend == Backend.DSP_DENOISE:
         from audioedit.agents.denoise_checks import verify_denoise
 
@@ -136,6 +138,13 @@ def _verify(before: Scene, result: StepResult, step: EditStep, verifier: StepVer
         from audioedit.agents.speech_checks import verify_speech
 
         return verify_speech(before, result.scene, step, result.edited_spans_s)
+    if result.backend == Backend.DSP_SUPPRESS:
+        from audioedit.executor.dsp.suppress import takes_from_rest
+
+        if takes_from_rest(before.audio):  # the sound was taken from the rest layer: measured there
+            from audioedit.agents.rest_layer_checks import verify_rest_layer
+
+            return verify_rest_layer(before, result.scene, step, result.edited_spans_s, verifier)
     if is_unlocated(step):  # no span to measure the sound in: what changed where (agents/unlocated_checks.py)
         from audioedit.agents.unlocated_checks import verify_unlocated
 

@@ -26,20 +26,22 @@ ABSENT_EVERY = 4
 METHODS = ("recording", "rest")
 
 
-def with_speech(root: Path, n: int, seed: int = 0) -> list[dict]:
-    """``items`` with dev speech over them; ``present`` False for every ``ABSENT_EVERY``-th (no sound)."""
+def with_speech(root: Path, n: int, seed: int = 0, absent_every: int | None = ABSENT_EVERY) -> list[dict]:
+    """``items`` with dev speech over them; ``present`` False for every ``absent_every``-th (no sound).
+    ``bed`` becomes everything but the sound (the bed and the voice), as mixed."""
     from audioedit.evals.speech_data import clips
 
     speech = [a.resample(RATE_HZ).samples[0] for _, a in clips(root, "dev", "speech")]
     out = []
     for k, item in enumerate(items(root, n, seed)):
-        present = k % ABSENT_EVERY != ABSENT_EVERY - 1
+        present = absent_every is None or k % absent_every != absent_every - 1
         bed = item["bed"]
         voice = np.resize(speech[k % len(speech)], bed.size)
         voice = voice * np.sqrt(np.mean(bed**2) * 10 ** (SPEECH_DB / 10) / (np.mean(voice**2) + 1e-12))
         mix = bed + voice + (item["sound"] if present else 0.0)
         peak = max(np.abs(mix).max() / 0.9, 1.0)
-        out.append({**item, "present": present, "audio": Audio((mix / peak)[None].astype(np.float32), RATE_HZ)})
+        out.append({**item, "present": present, "audio": Audio((mix / peak)[None].astype(np.float32), RATE_HZ),
+                    "bed": (bed + voice) / peak, "sound": item["sound"] / peak})
     return out
 
 

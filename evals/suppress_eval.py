@@ -1,11 +1,15 @@
 """A detected sound over a bed: the learned editor against ``dsp.suppress`` (reports/suppress).
 
     python -m audioedit.evals.suppress_eval [--n 48] [--seed 0] [--methods identity,ldm,suppress] [--json OUT]
+    python -m audioedit.evals.suppress_eval --voice --n 48 --methods identity,ldm,speech.rest,suppress
 
 Each item is 10 s at 16 kHz: one ESC-50 fold-5 clip of an event class (``denoise_eval.EVENT_CLASSES``)
 at a random onset over a random crop of a Moodist ambience (``BEDS``), at a sound-to-bed SNR of 0, 5
 or 10 dB inside the sound's active span (where the clip is within ``ACTIVE_DB`` of its loudest
 50 ms). That span is given as a *detected* event, so the executors are compared, not detection.
+
+``--voice``: the speech suite's dev speech over every item as well (``grounding_speech.with_speech``;
+reports/speech-sounds, rule 2), part of the reference; "faster" is not asked then.
 
 Requests: "remove the X" (reference: the bed), "make the X 6 dB quieter" (bed + half the sound) and
 "make the X 1.25 times faster" (bed + the sound time-stretched from its onset by the same ``time_stretch``).
@@ -32,6 +36,7 @@ TASKS = ("remove", "quieter", "faster")
 QUIETER_DB = -6.0
 FASTER = 1.25
 METHODS = ("identity", "ldm", "suppress")
+VOICE_TASKS = ("remove", "quieter")
 
 
 def active_span(x: np.ndarray, rate_hz: int) -> tuple[int, int]:
@@ -108,9 +113,11 @@ def reference(item: dict, task: str) -> np.ndarray:
     return out
 
 
-def run(root: Path, n: int, seed: int = 0, methods: tuple[str, ...] = METHODS, verify: bool = True) -> list[dict]:
+def run(root: Path, n: int, seed: int = 0, methods: tuple[str, ...] = METHODS, verify: bool = True,
+        voice: bool = False) -> list[dict]:
     """One row per item, task and method: ``{task, snr_db, method, si_sdr_db, si_sdri_db, passed, failed}``
     (``failed``: the names of the verifier's failed checks)."""
+    from audioedit.agents.loop import verify_result
     from audioedit.backends import Backend
     from audioedit.errors import ExecutionError
     from audioedit.executor.router import LazyEditor, Route, execute_route
@@ -121,10 +128,16 @@ def run(root: Path, n: int, seed: int = 0, methods: tuple[str, ...] = METHODS, v
 
         verifier = default_verifier()
     ldm = LazyEditor() if "ldm" in methods else None
-    backends = {"ldm": Backend.LDM, "suppress": Backend.DSP_SUPPRESS}
+    backends = {"ldm": Backend.LDM, "suppress": Backend.DSP_SUPPRESS, "speech.rest": Backend.SPEECH_REST}
+    if voice:
+        from audioedit.evals.grounding_speech import with_speech
+
+        chosen, tasks = with_speech(root, n, seed, absent_every=None), VOICE_TASKS
+    else:
+        chosen, tasks = items(root, n, seed), TASKS
     rows = []
-    for item in items(root, n, seed):
-        for task in TASKS:
+    for item in chosen:
+        for task in tasks:
             ref = reference(item, task)
             mix = item["audio"].samples[0]
             base = si_sdr(mix, ref)
@@ -141,7 +154,7 @@ def run(root: Path, n: int, seed: int = 0, methods: tuple[str, ...] = METHODS, v
                         result = None
                     out = mix if result is None else result.scene.audio.to_mono().samples[0]
                     if verifier is not None and result is not None:
-                        verdict = verifier(scene, result.scene, step, result.edited_spans_s)
+                        verdict = verify_result(scene, result, step, verifier)  # as the loop dispatches it
                         passed, failed = verdict.passed, [c.name for c in verdict.failed()]
                     elif verifier is not None:
                         passed, failed = False, ["execution failed"]
@@ -169,8 +182,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = items_parser(__doc__)
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--no-verify", action="store_true", help="skip the verifier (faster)")
+    parser.add_argument("--voice", action="store_true", help="dev speech over every item (reports/speech-sounds)")
     args = parser.parse_args(argv)
-    rows = run(data_root(args.data_root), args.n, args.seed, tuple(args.methods.split(",")), verify=not args.no_verify)
+    rows = run(data_root(args.data_root), args.n, args.seed, tuple(args.methods.split(",")), verify=not args.no_verify,
+               voice=args.voice)
     print(table(rows))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1), encoding="utf-8")

@@ -22,7 +22,9 @@ grounding, no annotation) never route to ``dsp.mixture``; ``region`` forces it a
 - removing or re-levelling a detected sound over a bed, without speech, stems or annotation ->
   ``dsp.suppress`` (what stands above the bed inside its spans, ``audioedit.executor.dsp.suppress``),
   then the learned editor (reports/suppress: +1.9 to +4.1 dB over it on fold-5 sounds over beds);
-  speed / replace / reorder / move of such a sound -> the learned editor, then ``dsp.suppress``
+  speed / replace / reorder / move of such a sound -> the learned editor, then ``dsp.suppress``; with
+  speech in the recording, removing or re-levelling it -> ``dsp.suppress`` on the speech split's rest
+  layer first, then the learned editor, then ``speech.rest`` (reports/speech-sounds, rule 2)
 - a move whose new place lies outside the recording (``audioedit.moves.move_problem``) -> nothing, with the reason
 
 ``preference`` forces a family: ``dsp`` never tries the LDM, ``ldm`` tries it first, ``region``

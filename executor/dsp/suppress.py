@@ -1,7 +1,10 @@
 """A detected sound over a bed, taken down to the bed's level: the ``dsp.suppress`` backend.
 
 "Remove the siren" on a street recording, "make the dog quieter" over rain: no annotation, no
-stems, no voice. Detection found where the sound is, and around it is the recording's bed. Inside
+stems. Detection found where the sound is, and around it is the recording's bed. When someone talks
+in the recording, the sound is taken from the speech split's rest layer (the recording minus
+DeepFilterNet3's speech layer), so the voice is neither the sound nor its bed and stays as it was
+(remove and loudness steps; reports/speech-sounds, rule 2). Inside
 the sound's spans (widened by ``PAD_S``) every time-frequency cell is capped at the bed's level
 there: the bed's median power in that frequency bin over the ``CONTEXT_S`` before and after the
 spans (the spans themselves excluded), with ``HEADROOM_DB`` for the bed's own fluctuation. What
@@ -51,9 +54,6 @@ FILL_BELOW = 0.5       # removal: cells capped by more than 6 dB get a random ph
 class SoundSplit:
     sound: Audio
     rest: Audio
-
-    def remix(self, sound_gain: float) -> Audio:
-        return self.rest.with_samples(self.rest.samples + np.float32(sound_gain) * self.sound.samples)
 
 
 def _merged(spans_s: list[tuple[float, float]], duration_s: float) -> list[tuple[float, float]]:
@@ -143,17 +143,39 @@ def is_bed(events, duration_s: float) -> bool:
 
 
 def suppress_routes(scene: Scene, step: EditStep) -> list:
-    """``dsp.suppress`` for ``suppress_step`` in a recording without speech (with speech, the rest layer
-    of the speech split keeps the voice: ``speech.rest``)."""
+    """``dsp.suppress`` for ``suppress_step``. In a recording with speech the sound is taken from the rest
+    layer of the speech split, for remove and loudness steps only (reports/speech-sounds, rule 2; the other
+    ops were not measured there: ``speech.rest`` keeps them)."""
     from audioedit.backends import Backend
-    from audioedit.executor.dsp.denoise import has_speech
     from audioedit.executor.router import Route
 
-    if not suppress_step(scene, step) or has_speech(scene.audio):
+    if not suppress_step(scene, step):
+        return []
+    voice = takes_from_rest(scene.audio)
+    if voice and not isinstance(step, (RemoveStep, LoudnessStep)):
         return []
     names = " and ".join(dict.fromkeys(r.label for r in step_targets(step)))
-    return [Route(backend=Backend.DSP_SUPPRESS, reason=f"the detected {names}: what stands above the bed around it, "
-                                                        "inside its spans")]
+    where = " in the rest layer of the speech split (the voice kept apart)" if voice else ""
+    return [Route(backend=Backend.DSP_SUPPRESS, reason=f"the detected {names}: what stands above the bed around it"
+                                                        f"{where}, inside its spans")]
+
+
+def takes_from_rest(audio: Audio) -> bool:
+    """Whether ``dsp.suppress`` takes sounds from the speech split's rest layer: the voice detector hears
+    someone talk in ``audio`` (the voice would otherwise count as the sound or its bed)."""
+    from audioedit.executor.dsp.denoise import has_speech
+
+    return has_speech(audio)
+
+
+def _source(audio: Audio) -> tuple[Audio, str]:
+    """What a sound is taken from: the recording, or when the voice detector hears someone talk in it, the
+    speech split's rest layer, so the voice is kept apart (reports/speech-sounds, rule 2); and how to say so."""
+    if not takes_from_rest(audio):
+        return audio, ""
+    from audioedit.executor.speech.layers import split_layers
+
+    return split_layers(audio).rest, " of the speech split's rest layer (the voice kept apart)"
 
 
 def execute_suppress(scene: Scene, step: EditStep, *, bank=None, rng: np.random.Generator | None = None):
@@ -165,11 +187,13 @@ def execute_suppress(scene: Scene, step: EditStep, *, bank=None, rng: np.random.
 
     chosen = resolve_step(step, scene)
     padded = [(e.onset_s - PAD_S, e.offset_s + PAD_S) for e in chosen]
+    source, where = _source(scene.audio)
+    audio = scene.audio.samples.astype(np.float64)
     if isinstance(step, (ReplaceStep, SpeedStep, ReorderStep, MoveStep)):
         spans = [_merged([p], scene.audio.duration_s)[0] for p in padded]
-        layers = [split_sound(scene.audio, [span], fill_phase=True).sound.samples.astype(np.float64) for span in spans]
-        residual = scene.audio.samples.astype(np.float64) - sum(layers)
-        by = Extractor(backend=Backend.DSP_SUPPRESS, how="what stands above the bed")
+        layers = [split_sound(source, [span], fill_phase=True).sound.samples.astype(np.float64) for span in spans]
+        residual = audio - sum(layers)
+        by = Extractor(backend=Backend.DSP_SUPPRESS, how="what stands above the bed" + where)
         if isinstance(step, SpeedStep):
             return speed_layers(scene, step, chosen, layers, residual, spans, by)
         if isinstance(step, ReorderStep):
@@ -179,17 +203,18 @@ def execute_suppress(scene: Scene, step: EditStep, *, bank=None, rng: np.random.
         return replace_layers(scene, step, chosen, layers, residual, spans, bank,
                               rng if rng is not None else np.random.default_rng(0), by)
     spans = _merged(padded, scene.audio.duration_s)
-    if isinstance(step, LoudnessStep):
-        split = split_sound(scene.audio, spans)
-        edited, what = split.remix(10 ** (step.gain_db / 20)), f"re-levelled by {step.gain_db:+.1f} dB"
-        ids = {e.id for e in chosen}
+    removal = not isinstance(step, LoudnessStep)
+    sound = split_sound(source, spans, fill_phase=removal).sound.samples.astype(np.float64)
+    gain = 0.0 if removal else 10 ** (step.gain_db / 20)
+    edited = scene.audio.with_samples((audio - (1 - gain) * sound).astype(np.float32))
+    if removal:
+        what, gone = "removed", {e.id for e in chosen}
+        events = tuple(e for e in scene.events if e.id not in gone)
+    else:
+        what, ids = f"re-levelled by {step.gain_db:+.1f} dB", {e.id for e in chosen}
         events = tuple(e.model_copy(update={"level_db": e.level_db + step.gain_db})
                        if e.id in ids and e.level_db is not None else e for e in scene.events)
-    else:
-        edited, what = split_sound(scene.audio, spans, fill_phase=True).rest, "removed"
-        gone = {e.id for e in chosen}
-        events = tuple(e for e in scene.events if e.id not in gone)
-    note = (f"the {step.target.label} {what}: inside its {len(spans)} detected span(s) every time-frequency cell above the "
+    note = (f"the {step.target.label} {what}: inside its {len(spans)} detected span(s) every time-frequency cell{where} above the "
             f"bed's level (its median around the spans + {HEADROOM_DB:g} dB) counted as the sound; other sounds above the "
             "bed there change with it")
     return StepResult(scene=scene.evolve(audio=edited, events=events, stems=None), edited_spans_s=spans,

@@ -8,6 +8,7 @@
   were detected: other sounds under them are unknown, so a region edit would take them along)
 - speech-labelled events otherwise (annotated, no stems)   -> ``speech.layers`` after the exact DSP
 - a detected non-speech sound over speech, no stems          -> ``speech.rest`` after the learned editor
+  (removing or re-levelling it: after ``dsp.suppress`` on the rest layer too, ``executor.dsp.suppress``)
   (``rest_routes``); one detection did not locate, in a recording with speech -> the same over the whole recording
 """
 
