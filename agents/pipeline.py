@@ -260,6 +260,12 @@ def _messages(scene: Scene, plan: Plan, steps: list[StepReport]) -> list[str]:
             why = last.error or ", ".join(f"{c.name}={c.measured} (want {c.threshold})" + (f": {c.detail}" if c.detail else "")
                                           for c in last.verdict.failed())
             out.append(f"step {s.step_id} ({s.instruction}) failed after {len(s.attempts)} attempt(s): {why}")
+    planned = {step.id: step for step in plan.steps}
+    for s in steps:  # done, but on more than the sound: say so beside the "ok"
+        unlocated = [r.label for r in step_targets(planned[s.step_id]) if r.unlocated] if s.step_id in planned else []
+        if s.status == "ok" and s.backend == Backend.SPEECH_REST and unlocated:
+            out.append(f"step {s.step_id} ({s.instruction}): the {' and '.join(unlocated)} was not located, so the edit was "
+                       "applied to everything but the voice over the whole recording: every other non-speech sound changed with it")
     names_events = any(ref.scope == "events" for step in plan.steps for ref in step_targets(step))
     if scene.events_from == EventsFrom.NONE and names_events:
         out.append("no annotation or stems were given and nothing the request names was detected: "

@@ -281,7 +281,10 @@ def test_speech_metrics_and_gain_projection():
 @needs_vad
 @needs_dfn
 def test_a_detected_sound_over_speech_is_removed_from_the_rest_layer_only():
+    """dsp.suppress first, on the speech split's rest layer (reports/speech-sounds rule 2), speech.rest last;
+    outside the detected span (widened by the suppressor's padding) the recording is untouched."""
     from audioedit.agents.loop import LoopConfig, run_steps
+    from audioedit.executor.dsp.suppress import PAD_S
     from audioedit.executor.router import routes
     from audioedit.scene import Event, Scene
     from audioedit.steps import EventRef, Plan, RemoveStep
@@ -290,12 +293,14 @@ def test_a_detected_sound_over_speech_is_removed_from_the_rest_layer_only():
     dishes = Event(id="background0_dishes", label="dishes", onset_s=1.0, offset_s=2.0, role="background", source="detected")
     scene = Scene(mix, (dishes,), events_from="detected")
     step = RemoveStep(id="s1", instruction="Remove the dishes.", target=EventRef(label="dishes", event_ids=[dishes.id]))
-    assert [r.backend for r in routes(scene, step, "auto", ldm_available=True)][-1] == "speech.rest"
+    options = [r.backend for r in routes(scene, step, "auto", ldm_available=True)]
+    assert options[0] == "dsp.suppress" and options[-1] == "speech.rest", options
     edited, (report,) = run_steps(scene, Plan(request="remove the dishes", steps=[step]), bank=None,
                                   config=LoopConfig(), ldm=None)
-    assert report.status == "ok" and report.backend == "speech.rest", report.attempts[-1]
+    assert report.status == "ok" and report.backend in ("dsp.suppress", "speech.rest"), report.attempts[-1]
     y, x = edited.audio.samples[0], mix.samples[0]
-    assert np.array_equal(y[: 22050 - 300], x[: 22050 - 300]) and np.array_equal(y[2 * 22050 + 300 :], x[2 * 22050 + 300 :])
+    a, b = int((1.0 - PAD_S) * 22050), int((2.0 + PAD_S) * 22050)
+    assert np.array_equal(y[: a - 300], x[: a - 300]) and np.array_equal(y[b + 300 :], x[b + 300 :])
     noise_only = Scene(Audio(np.random.default_rng(0).standard_normal((1, 4 * 22050)).astype(np.float32) * 0.05, 22050),
                        (dishes,), events_from="detected")
     assert "speech.rest" not in [r.backend for r in routes(noise_only, step, "auto", ldm_available=True)]
@@ -405,3 +410,18 @@ def test_has_speech_stops_listening_once_it_has_heard_enough(monkeypatch):
     calls.clear()
     noise = Audio((0.01 * np.random.default_rng(0).standard_normal((1, 60 * 16000))).astype(np.float32), 16000)
     assert not denoise.has_speech(noise) and len(calls) == 6
+
+
+def test_an_ok_edit_of_everything_but_the_voice_for_an_unlocated_sound_is_said_beside_the_ok():
+    from audioedit.agents.pipeline import _messages
+    from audioedit.report import StepReport
+    from audioedit.scene import EventsFrom, Scene
+    from audioedit.steps import Plan
+
+    step = RemoveStep(id="s1", instruction="Remove the siren.", target=EventRef(label="siren", unlocated=True))
+    plan = Plan(request="remove the siren", steps=[step])
+    scene = Scene(Audio.silence(1.0, 16000), (), None, EventsFrom.DETECTED)
+    done = StepReport(step_id="s1", op="remove", instruction=step.instruction, status="ok", backend="speech.rest", attempts=[])
+    said = [m for m in _messages(scene, plan, [done]) if "not located" in m]
+    assert said and "everything but the voice over the whole recording" in said[0]
+    assert not [m for m in _messages(scene, plan, [done.model_copy(update={"backend": "ldm"})]) if "not located" in m]
