@@ -100,7 +100,7 @@ def _mid_mask(audio: Audio, mid: np.ndarray, enhanced_mid: np.ndarray) -> np.nda
     import torch
 
     hop, window = MASK_FFT // 2, torch.hann_window(MASK_FFT)
-    spec = lambda x: torch.stft(torch.from_numpy(np.ascontiguousarray(x, np.float32)), MASK_FFT, hop,  # noqa: E731
+    spec = lambda x: torch.stft(torch.from_numpy(np.array(x, np.float32)), MASK_FFT, hop,  # noqa: E731  (a writable copy)
                                 window=window, center=True, return_complex=True)
     ratio = spec(enhanced_mid) / (spec(mid) + 1e-9)
     ratio /= torch.clamp(ratio.abs(), min=1.0)
