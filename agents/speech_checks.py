@@ -22,6 +22,8 @@ over before) >= 0.95.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from audioedit.metrics import power_db
@@ -100,11 +102,52 @@ def _layer_checks(before: Scene, after: Scene, step: EditStep, spans: list[tuple
                         detail=f"the {'rest' if scope == 'speech' else 'speech'} on an independent split of the output ({measured})"))
     removes_speech = scope == "speech" and isinstance(step, (RemoveStep, ReplaceStep))
     if removes_speech:
-        drop = power_db(lb_speech.samples) - power_db(la.speech.samples)
-        checks.append(Check(name="speech_removed_db", measured=round(drop, 2), threshold=">= 10", passed=drop >= 10))
+        checks.append(speech_removed_check(removal_measures(lb_speech, lb_rest, out, la)))
     else:
         checks.append(_speech_frames_kept(lb_speech, out, 0.9))
     return checks
+
+
+@dataclass(frozen=True)
+class RemovalMeasures:
+    """What a speech-removal check measures, from the input's split (the execution's) and independent
+    splits of the output and of the input's rest layer (the rest is what a removal should leave: what the
+    re-split hears as speech in it (music, a dog) is a baseline, not residual speech)."""
+
+    in_speech_db: float        # the input's speech layer
+    out_speech_db: float       # the speech layer of the output's split
+    rest_speech_db: float      # the speech layer of the input's rest layer's split
+    in_rest_db: float          # the input's rest layer
+    out_rest_db: float         # the rest layer of the output's split
+    vad_kept: float            # of the VAD's speech frames in the input's speech layer, the share heard in the output
+    vad_kept_over_rest: float  # the same over the frames the VAD does not hear in the input's rest layer
+
+
+def removal_measures(speech_in, rest_in, out, out_layers=None) -> RemovalMeasures:
+    """``RemovalMeasures`` of an output ``out`` against the input's layers (Audio, the same spans)."""
+    from audioedit.executor.speech.layers import split_layers
+    from audioedit.executor.speech.vad import speech_probabilities
+
+    la = out_layers or split_layers(out)
+    lr = split_layers(rest_in)
+    ref, base, got = (speech_probabilities(a) > 0.5 for a in (speech_in, rest_in, out))
+    n = min(ref.size, base.size, got.size)
+    ref, base, got = ref[:n], base[:n], got[:n]
+    return RemovalMeasures(
+        in_speech_db=power_db(speech_in.samples), out_speech_db=power_db(la.speech.samples),
+        rest_speech_db=power_db(lr.speech.samples), in_rest_db=power_db(rest_in.samples),
+        out_rest_db=power_db(la.rest.samples), vad_kept=_share(got, ref), vad_kept_over_rest=_share(got, ref & ~base))
+
+
+def _share(got: np.ndarray, ref: np.ndarray) -> float:
+    total = int(ref.sum())
+    return 0.0 if total == 0 else float((got & ref).sum()) / total
+
+
+def speech_removed_check(m: RemovalMeasures) -> Check:
+    """``speech_removed_db``: the speech layer of the output's own split at least 10 dB below the input's."""
+    drop = m.in_speech_db - m.out_speech_db
+    return Check(name="speech_removed_db", measured=round(drop, 2), threshold=">= 10", passed=drop >= 10)
 
 
 def _speech_frames_kept(speech_before, after, minimum: float) -> Check:
