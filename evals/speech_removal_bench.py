@@ -5,7 +5,7 @@
 A labelled set of "remove all speech" outputs with known truth, built from dev-corpus audio (never the
 LCR items, which are the evaluation): each speech clip of the ``speech`` suite's split
 (``evals/speech_data.SPLITS``) over ``BEDS_PER_SPEECH`` of the split's beds (``BEDS``: music, a dog,
-an ambience), at a speech-to-bed ratio from ``SNRS_DB`` in turn. The candidate outputs (``KINDS``):
+an ambience, solo instruments) in turn, at a speech-to-bed ratio from ``SNRS_DB`` in turn. The candidate outputs (``KINDS``):
 
 - ``bed``: the true bed; ``speech_-20dB``: the bed with the speech 20 dB down;
 - ``split_rest``: the speech/rest split's rest (what ``speech.layers`` returns);
@@ -44,7 +44,7 @@ from audioedit.metrics import power_db
 from audioedit.paths import data_root
 
 SNRS_DB = (-5.0, 0.0, 5.0)
-BEDS_PER_SPEECH = 3
+BEDS_PER_SPEECH = 4
 MAX_ITEM_S = 8.0
 REMOVED_DB = -10.0  # speech left at most this far below the input's: removed
 STFT = {"nperseg": 512, "noverlap": 384}
@@ -53,12 +53,18 @@ BEDS = {  # (kind, corpus glob): the first file of each; none of them is an LCR 
             ("music", "librosa_data/442789__lena-orsa__happy-music-pistachio-ice-cream-ragtime.hq.ogg"),
             ("music", "librosa_data/admiralbob77_-_Choice_-_Drum-bass.hq.ogg"),
             ("dog", "esc50_16k/dog/1-*.ogg"), ("dog", "urbansound8k_subset/foreground/dog_bark/*.wav"),
-            ("ambience", "moodist_ambience/light_rain/*")],
+            ("ambience", "moodist_ambience/light_rain/*"),
+            ("solo", "gcompris/banjo/banjo.ogg"), ("solo", "gcompris/cello/cello.ogg"),
+            ("solo", "sisec2011_music_stems/Bearlin_Roads/dev1__bearlin-roads__snip_85_99__acoustic_guit_main.wav"),
+            ("solo", "gcompris/clarinet/clarinet.ogg")],
     "test": [("music", "librosa_data/Kevin_MacLeod_-_Vibe_Ace.hq.ogg"),
              ("music", "librosa_data/Hungarian_Dance_number_5_-_Allegro_in_F_sharp_minor_(string_orchestra).hq.ogg"),
              ("music", "librosa_data/Kevin_MacLeod_-_P_I_Tchaikovsky_Dance_of_the_Sugar_Plum_Fairy.hq.ogg"),
              ("dog", "ovos_animals_cc0/dog*"), ("dog", "gcompris/dog/*"),
-             ("ambience", "speechcommands_bg/running_tap.wav")],
+             ("ambience", "speechcommands_bg/running_tap.wav"),
+             ("solo", "gcompris/violin/violin.ogg"),
+             ("solo", "sisec2011_music_stems/Ultimate NZ Tour/dev2__ultimate_nz_tour__snip_43_61__guitar.wav"),
+             ("solo", "librosa_data/sorohanro_-_solo-trumpet-06.hq.ogg"), ("solo", "gcompris/saxophone/saxophone.ogg")],
 }
 KINDS = ("bed", "speech_-20dB", "split_rest", "split_rest+half", "speech_-6dB", "identity", "bed_-12dB", "bed_gated")
 
@@ -134,7 +140,7 @@ def pairs(root: Path, split: str, limit: int | None = None):
     for i, (s_name, s_audio) in enumerate(speech):
         s = s_audio.samples[0][: int(MAX_ITEM_S * RATE_HZ)].astype(np.float64)
         for j in range(min(BEDS_PER_SPEECH, len(bed_list))):
-            kind, b_name, b = bed_list[(i + j) % len(bed_list)]
+            kind, b_name, b = bed_list[(i * BEDS_PER_SPEECH + j) % len(bed_list)]
             snr = SNRS_DB[k % len(SNRS_DB)]
             k += 1
             noise = _fit(b.astype(np.float64), s.size, np.random.default_rng(k))
