@@ -5,7 +5,9 @@
 A labelled set of "remove all speech" outputs with known truth, built from dev-corpus audio (never the
 LCR items, which are the evaluation): each speech clip of the ``speech`` suite's split
 (``evals/speech_data.SPLITS``) over ``BEDS_PER_SPEECH`` of the split's beds (``BEDS``: music, a dog,
-an ambience, solo instruments) in turn, at a speech-to-bed ratio from ``SNRS_DB`` in turn. The candidate outputs (``KINDS``):
+an ambience, solo instruments) in turn, at a speech-to-bed ratio from ``SNRS_DB`` in turn; and the
+LCR composition (``_two_talkers``: each clip and the next, 2 dB down, over a solo instrument and a dog,
+5 s), where DeepFilterNet3 keeps one voice and leaves the other in the rest. The candidate outputs (``KINDS``):
 
 - ``bed``: the true bed; ``speech_-20dB``: the bed with the speech 20 dB down;
 - ``split_rest``: the speech/rest split's rest (what ``speech.layers`` returns);
@@ -22,7 +24,9 @@ the input, per bin) to the true speech and bed. ``removed``: ``speech_left_db <=
 Every case is measured once (``agents.speech_checks.removal_measures``: the splits of the output and
 of the input's rest, the voice detector on both); the checks (``CHECKS``) are applied afterwards and
 each is scored alone by balanced accuracy against the label it judges and against correctness, with
-``evals.verifier_calibration.rates`` (the verifier benchmark's own scoring).
+``evals.verifier_calibration.rates`` (the verifier benchmark's own scoring). Each case is also judged
+by the general verifier (``agents.verifier.Verifier``: acoustic + CLAP, "remove the annotated speech
+events", what judges the learned editor's output), alone and with the speech checks.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from audioedit.paths import data_root
 SNRS_DB = (-5.0, 0.0, 5.0)
 BEDS_PER_SPEECH = 4
 MAX_ITEM_S = 8.0
+TWO_TALKERS_S = 5.0  # the LCR items' length
 REMOVED_DB = -10.0  # speech left at most this far below the input's: removed
 STFT = {"nperseg": 512, "noverlap": 384}
 BEDS = {  # (kind, corpus glob): the first file of each; none of them is an LCR item
@@ -77,6 +82,7 @@ class Case:
     speech_left_db: float
     bed_change_db: float
     measures: RemovalMeasures
+    general_passed: bool | None = None  # the general verifier (acoustic + CLAP) on the same output
 
     @property
     def removed(self) -> bool:
@@ -147,6 +153,30 @@ def pairs(root: Path, split: str, limit: int | None = None):
             noise = noise * math.sqrt(np.mean(s**2) / max(np.mean(noise**2), 1e-12) / 10 ** (snr / 10))
             peak = max(1.0, float(np.max(np.abs(s + noise))) / 0.9)
             yield f"{split}/{s_name}+{b_name}@{snr:g}dB", kind, s / peak, noise / peak
+    yield from _two_talkers(split, speech, bed_list, k)
+
+
+def _level(x: np.ndarray, db: float) -> np.ndarray:
+    return x * 10 ** (db / 20) / math.sqrt(max(float(np.mean(x**2)), 1e-12))
+
+
+def _two_talkers(split: str, speech, bed_list, k: int):
+    """The LCR composition: each clip and the next one (2 dB down) over a solo instrument and a dog, ``TWO_TALKERS_S``."""
+    solos, dogs = [b for b in bed_list if b[0] == "solo"], [b for b in bed_list if b[0] == "dog"]
+    if len(speech) < 2 or not solos or not dogs:
+        return
+    n = int(TWO_TALKERS_S * RATE_HZ)
+    for i, (s_name, s_audio) in enumerate(speech):
+        o_name, o_audio = speech[(i + 1) % len(speech)]
+        snr = SNRS_DB[k % len(SNRS_DB)]
+        k += 1
+        (_, i_name, inst), (_, d_name, dog) = solos[i % len(solos)], dogs[i % len(dogs)]
+        fit = [_fit(x.astype(np.float64), n, np.random.default_rng([k, j]))
+               for j, x in enumerate((s_audio.samples[0], o_audio.samples[0], inst, dog))]
+        s = _level(fit[0], -20.0) + _level(fit[1], -22.0)
+        bed = _level(_level(fit[2], 0.0) + _level(fit[3], 0.0), 10 * math.log10(np.mean(s**2)) - snr)
+        peak = max(1.0, float(np.max(np.abs(s + bed))) / 0.9)
+        yield f"{split}/{s_name}&{o_name}+{i_name}&{d_name}@{snr:g}dB", "two talkers", s / peak, bed / peak
 
 
 def _masked(mix: np.ndarray, est: np.ndarray, parts: list[np.ndarray]) -> list[np.ndarray]:
@@ -189,13 +219,34 @@ def candidates(speech: np.ndarray, bed: np.ndarray):
         yield kind, y, s_part, b_part, layers
 
 
-def build(root: Path, split: str, limit: int | None = None) -> list[Case]:
+BED_LABELS = {"music": "music", "solo": "music", "dog": "dog_bark", "ambience": "rain", "two talkers": "music"}
+
+
+def _general(verifier, bed_kind: str, mix: np.ndarray, y: np.ndarray) -> bool:
+    """The general verifier's verdict on ``y`` for "remove the speech" over annotated events (as LCR plans it)."""
+    from audioedit.scene import Event, EventsFrom, Scene
+    from audioedit.steps import EventRef, RemoveStep
+
+    dur = mix.size / RATE_HZ
+    events = (Event(id="foreground0_speech", label="speech", onset_s=0.0, offset_s=dur),
+              Event(id=f"foreground1_{BED_LABELS[bed_kind]}", label=BED_LABELS[bed_kind], onset_s=0.0, offset_s=dur))
+    before = Scene(Audio(mix.astype(np.float32), RATE_HZ), events, None, EventsFrom.ANNOTATION)
+    step = RemoveStep(id="s1", instruction="Remove all speech.",
+                      target=EventRef(label="speech", event_ids=["foreground0_speech"]))
+    return verifier(before, before.evolve(audio=Audio(y.astype(np.float32), RATE_HZ)), step, [(0.0, dur)]).passed
+
+
+def build(root: Path, split: str, limit: int | None = None, general: bool = True) -> list[Case]:
+    from audioedit.agents.verifier import Verifier
+
+    verifier = Verifier() if general else None
     cases = []
     for name, bed_kind, speech, bed in pairs(root, split, limit):
         for kind, y, s_part, b_part, layers in candidates(speech, bed):
             m = removal_measures(layers.speech, layers.rest, Audio(y.astype(np.float32), RATE_HZ))
             cases.append(Case(name, bed_kind, kind, round(power_db(s_part) - power_db(speech), 2),
-                              round(power_db(b_part) - power_db(bed), 2), m))
+                              round(power_db(b_part) - power_db(bed), 2), m,
+                              None if verifier is None else _general(verifier, bed_kind, speech + bed, y)))
     return cases
 
 
@@ -225,6 +276,16 @@ def verdict_accuracy(cases: list[Case], removal_check: str) -> tuple[float, floa
     return rates(rows, None)
 
 
+def general_accuracy(cases: list[Case], removal_check: str | None) -> tuple[float, float, float]:
+    """The general verifier alone (``removal_check`` None) or with the speech checks (``removal_check``
+    and the shipped rest check) as well, against correctness."""
+    kept = CHECKS["other_layer_kept_db (shipped)"][1]
+    rows = [Measured(c.name, "remove", c.kind, c.correct, bool(c.general_passed and (
+        removal_check is None or (CHECKS[removal_check][1](c.measures) and kept(c.measures)))), [])
+        for c in cases if c.general_passed is not None]
+    return rates(rows, None)
+
+
 def kind_table(cases: list[Case]) -> list[dict]:
     """Per kind: n, the share labelled correct, the mean truth, and the share each check passes."""
     out = []
@@ -234,7 +295,8 @@ def kind_table(cases: list[Case]) -> list[dict]:
             out.append({"kind": kind, "n": len(sel), "correct": float(np.mean([c.correct for c in sel])),
                         "speech_left_db": float(np.mean([c.speech_left_db for c in sel])),
                         "bed_change_db": float(np.mean([c.bed_change_db for c in sel])),
-                        **{check: float(np.mean([fn(c.measures) for c in sel])) for check, (_, fn) in CHECKS.items()}})
+                        **{check: float(np.mean([fn(c.measures) for c in sel])) for check, (_, fn) in CHECKS.items()},
+                        "general": float(np.mean([bool(c.general_passed) for c in sel]))})
     return out
 
 
@@ -247,13 +309,21 @@ def report(cases: list[Case]) -> str:
         verdict = f"{verdict_accuracy(cases, row['check'])[2]:.1%}" if row["label"] == "removed" else ""
         lines.append(f"| {row['check']} | {row['label']} | {row['tpr']:.1%} | {row['tnr']:.1%} | **{row['bal']:.1%}** | "
                      f"{row['bal_correct']:.1%} | {verdict} |")
+    if any(c.general_passed is not None for c in cases):
+        lines += ["", "| verdict on every case | TPR | TNR | balanced |", "|---|---|---|---|"]
+        for label, check in [("general verifier (acoustic + CLAP)", None)] + [
+                (f"general verifier and {n} + rest kept", n) for n, (lb, _) in CHECKS.items() if lb == "removed"]:
+            tpr, tnr, bal = general_accuracy(cases, check)
+            lines.append(f"| {label} | {tpr:.1%} | {tnr:.1%} | **{bal:.1%}** |")
     names = list(CHECKS)
     lines += ["", "Share passed per kind (checks in the order above):", "",
-              "| kind | n | correct | speech left dB | bed change dB | " + " | ".join(f"c{i}" for i in range(len(names))) + " |",
-              "|---|---|---|---|---|" + "---|" * len(names)]
+              "| kind | n | correct | speech left dB | bed change dB | " + " | ".join(f"c{i}" for i in range(len(names))) + " | general |",
+              "|---|---|---|---|---|" + "---|" * (len(names) + 1)]
     for r in kind_table(cases):
         lines.append(f"| {r['kind']} | {r['n']} | {r['correct']:.0%} | {r['speech_left_db']:.1f} | {r['bed_change_db']:.1f} | "
-                     + " | ".join(f"{r[n]:.0%}" for n in names) + " |")
+                     + " | ".join(f"{r[n]:.0%}" for n in names) + f" | {r['general']:.0%} |")
+    lines += ["", "Removal verdict (shipped check + rest kept) per bed kind, balanced accuracy: " + ", ".join(
+        f"{b} {verdict_accuracy([c for c in cases if c.bed_kind == b], names[0])[2]:.1%}" for b in sorted({c.bed_kind for c in cases}))]
     lines += [""] + [f"c{i}: {n}" for i, n in enumerate(names)]
     return "\n".join(lines)
 
@@ -264,8 +334,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-root", default=None)
     parser.add_argument("--limit", type=int, default=None, help="at most this many speech clips")
     parser.add_argument("--json", default=None, help="write every case (truth and measures) here")
+    parser.add_argument("--no-general", action="store_true", help="skip the general verifier (no CLAP)")
     args = parser.parse_args(argv)
-    cases = build(data_root(args.data_root), args.split, args.limit)
+    cases = build(data_root(args.data_root), args.split, args.limit, general=not args.no_general)
     print(report(cases))
     if args.json:
         Path(args.json).write_text("\n".join(json.dumps({**{k: v for k, v in asdict(c).items() if k != "measures"},

@@ -62,7 +62,14 @@ def test_excess_drop_is_infinite_when_the_output_hears_no_more_than_the_rest():
 
 @needs_models
 @pytest.mark.slow
-def test_speech_removal_bench_command(tiny_corpus, capsys):
-    assert bench.main(["--data-root", str(tiny_corpus), "--split", "dev", "--limit", "1"]) == 0
+def test_speech_removal_bench_command(tiny_corpus, capsys, monkeypatch):
+    """The tiny corpus' two test-split speech clips over a "dog" and a "solo instrument": two one-talker
+    mixtures and two of the LCR composition, each with its eight outputs, judged by both verifiers."""
+    monkeypatch.setattr(bench, "BEDS", {"test": [("dog", "urbansound8k_subset/foreground/dog_bark/*.wav"),
+                                                 ("solo", "speechcommands_bg/running_tap.wav")]})
+    monkeypatch.setattr(bench, "BEDS_PER_SPEECH", 1)
+    assert bench.main(["--data-root", str(tiny_corpus), "--split", "test", "--limit", "2"]) == 0
     out = capsys.readouterr().out
-    assert "speech_removed_db >= 10 (shipped)" in out and "| identity | 2 | 0% |" in out and "| bed | 2 | 100% |" in out
+    assert "32 cases" in out and "from 4 mixtures" in out and "speech_removed_db >= 10 (shipped)" in out
+    assert "| identity | 4 | 0% |" in out and "| bed | 4 | 100% |" in out
+    assert "| general verifier (acoustic + CLAP) |" in out and "two talkers" in out
