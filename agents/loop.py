@@ -118,6 +118,16 @@ def _fingerprint(scene: Scene) -> str:
 
 
 def _verify(before: Scene, result: StepResult, step: EditStep, verifier: StepVerifier | None) -> Verdict:
+    verdict = _verify_by_backend(before, result, step, verifier)
+    if not is_speech(result.backend) and result.backend != Backend.DSP_DENOISE:
+        from audioedit.agents.speech_checks import removes_all_speech, speech_removal_checks
+
+        if removes_all_speech(before, step):  # whichever backend removed the speech, the speech checks judge it too
+            return Verdict.of(step.id, verdict.checks + speech_removal_checks(before, result.scene, result.edited_spans_s))
+    return verdict
+
+
+def _verify_by_backend(before: Scene, result: StepResult, step: EditStep, verifier: StepVerifier | None) -> Verdict:
     if result.backend == Backend.DSP_DENOISE:
         from audioedit.agents.denoise_checks import verify_denoise
 

@@ -73,3 +73,55 @@ def test_speech_removal_bench_command(tiny_corpus, capsys, monkeypatch):
     assert "32 cases" in out and "from 4 mixtures" in out and "speech_removed_db >= 10 (shipped)" in out
     assert "| identity | 4 | 0% |" in out and "| bed | 4 | 100% |" in out
     assert "| general verifier (acoustic + CLAP) |" in out and "two talkers" in out
+
+
+def _scene(labels: list[str], stems: bool = False):
+    from audioedit.audio import Audio
+    from audioedit.scene import Event, EventsFrom, Scene
+
+    audio = Audio(np.zeros(16000, np.float32), 16000)
+    events = tuple(Event(id=f"foreground{i}_{lb}", label=lb, onset_s=0.0, offset_s=1.0) for i, lb in enumerate(labels))
+    return Scene(audio, events, {e.id: audio for e in events} if stems else None, EventsFrom.ANNOTATION)
+
+
+def test_removes_all_speech_only_when_every_voice_goes_and_the_scene_has_no_stems():
+    from audioedit.agents.speech_checks import removes_all_speech
+    from audioedit.steps import EventRef, LoudnessStep, RemoveStep
+
+    scene = _scene(["speech", "speech", "music"])
+    both = RemoveStep(id="s1", instruction="x", target=EventRef(label="speech", event_ids=["foreground0_speech", "foreground1_speech"]))
+    one = RemoveStep(id="s1", instruction="x", target=EventRef(label="speech", event_ids=["foreground1_speech"]))
+    music = RemoveStep(id="s1", instruction="x", target=EventRef(label="music", event_ids=["foreground2_music"]))
+    layer = RemoveStep(id="s1", instruction="x", target=EventRef(label="speech", scope="speech"))
+    quieter = LoudnessStep(id="s1", instruction="x", gain_db=-6.0, target=EventRef(label="speech", scope="speech"))
+    assert removes_all_speech(scene, both) and removes_all_speech(scene, layer)
+    assert not removes_all_speech(scene, one)  # the other talker stays: "all speech removed" is not asked
+    assert not removes_all_speech(scene, music) and not removes_all_speech(scene, quieter)
+    assert not removes_all_speech(_scene(["speech", "music"], stems=True), layer)  # stem edits are checked exactly
+
+
+@needs_models
+@pytest.mark.slow
+def test_a_learned_editor_that_leaves_the_speech_fails_the_speech_checks_and_one_that_removes_it_passes():
+    """Two talkers over a bed, "remove the speech" by another backend: the loop adds the speech checks."""
+    from audioedit.agents.loop import _verify
+    from audioedit.audio import Audio, load_audio
+    from audioedit.result import StepResult
+    from audioedit.scene import Event, EventsFrom, Scene
+    from audioedit.steps import EventRef, RemoveStep
+
+    bank = bench.Path(__file__).resolve().parents[1] / "audioedit" / "assets" / "bank"
+    clip = lambda rel: load_audio(bank / rel).to_mono().resample(16000).samples[0][:48000].astype(np.float64)  # noqa: E731
+    speech = bench._level(clip("foreground/speech/speech_real_01.flac"), -20.0)
+    bed = bench._level(clip("background/dishes/dishes_real_01.flac"), -26.0)
+    mix = Audio((speech + bed).astype(np.float32), 16000)
+    dur = mix.duration_s
+    before = Scene(mix, (Event(id="foreground0_speech", label="speech", onset_s=0.0, offset_s=dur),
+                         Event(id="foreground1_dishes", label="dishes", onset_s=0.0, offset_s=dur)), None, EventsFrom.ANNOTATION)
+    step = RemoveStep(id="s1", instruction="x", target=EventRef(label="speech", event_ids=["foreground0_speech"]))
+    verdicts = {}
+    for name, y in (("identity", speech + bed), ("bed", bed)):
+        result = StepResult(scene=before.evolve(audio=Audio(y.astype(np.float32), 16000)), edited_spans_s=[(0.0, dur)], backend="ldm")
+        verdicts[name] = {c.name: c.passed for c in _verify(before, result, step, None).checks}
+    assert verdicts["identity"]["speech_removed_db"] is False
+    assert verdicts["bed"]["speech_removed_db"] is True and verdicts["bed"]["other_layer_kept_db"] is True
