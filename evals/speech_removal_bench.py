@@ -7,7 +7,7 @@ LCR items, which are the evaluation): each speech clip of the ``speech`` suite's
 (``evals/speech_data.SPLITS``) over ``BEDS_PER_SPEECH`` of the split's beds (``BEDS``: music, a dog,
 an ambience, solo instruments) in turn, at a speech-to-bed ratio from ``SNRS_DB`` in turn; and the
 LCR composition (``_two_talkers``: each clip and the next, 2 dB down, over a solo instrument and a dog,
-5 s), where DeepFilterNet3 keeps one voice and leaves the other in the rest. The candidate outputs (``KINDS``):
+5 s), where DeepFilterNet3 leaves much of the talkers in the rest. The candidate outputs (``KINDS``):
 
 - ``bed``: the true bed; ``speech_-20dB``: the bed with the speech 20 dB down;
 - ``split_rest``: the speech/rest split's rest (what ``speech.layers`` returns);
