@@ -129,7 +129,18 @@ def _fingerprint(scene: Scene) -> str:
 
 def verify_result(before: Scene, result: StepResult, step: EditStep, verifier: StepVerifier | None) -> Verdict:
     """The checks for what ``result`` did: the backend's own (noise floor, speech layers, a sound taken from the
-    rest layer), the unlocated checks, else ``verifier`` (or the acoustic checks)."""
+    rest layer), the unlocated checks, else ``verifier`` (or the acoustic checks); a step removing all the
+    speech is judged by the speech checks too, whichever backend ran it."""
+    verdict = _verify_by_backend(before, result, step, verifier)
+    if not is_speech(result.backend) and result.backend != Backend.DSP_DENOISE:
+        from audioedit.agents.speech_checks import removes_all_speech, speech_removal_checks
+
+        if removes_all_speech(before, step):
+            return Verdict.of(step.id, verdict.checks + speech_removal_checks(before, result.scene, result.edited_spans_s))
+    return verdict
+
+
+def _verify_by_backend(before: Scene, result: StepResult, step: EditStep, verifier: StepVerifier | None) -> Verdict:
     if result.backend == Backend.DSP_DENOISE:
         from audioedit.agents.denoise_checks import verify_denoise
 

@@ -11,6 +11,11 @@ Layer steps (the speech or the background edited, re-mixed):
 - ``speech_removed_db`` (removing the speech): the speech layer of the output's own split is at
   least 10 dB below the input's.
 
+A step that removes all the speech (``removes_all_speech``) but ran on another backend (the learned
+editor) gets ``other_layer_kept_db`` and ``speech_removed_db`` too, after its own backend's checks
+(``speech_removal_checks``, added by ``agents.loop``): the general verifier passed learned-editor
+outputs that left the talkers in (reports/verifier/README.md, session 12).
+
 The layer checks measure inside the edited spans (the whole recording for a whole-layer step), at
 most ``MAX_MEASURED_S`` of them: the central window of the spans' total, so verifying a long
 recording costs a bounded split of the output, not a second split of all of it.
@@ -23,6 +28,8 @@ over before) >= 0.95.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -81,6 +88,44 @@ def _cut(audio, spans: list[tuple[float, float]]):
     return audio.with_samples(np.concatenate([audio.slice_s(a, b).samples for a, b in inner], axis=1))
 
 
+def removes_all_speech(scene: Scene, step: EditStep) -> bool:
+    """A remove step on the speech layer, or on speech events with no other voice over them (what
+    ``speech.layers`` would take), in a scene without stems (stem edits are verified exactly)."""
+    from audioedit.executor.speech.layers import SPEECH_LABELS, layer_scope
+    from audioedit.steps import resolve_step
+
+    if not isinstance(step, RemoveStep) or scene.stems is not None or layer_scope(step.target) != "speech":
+        return False
+    if step.target.scope == "speech":
+        return True
+    targets = resolve_step(step, scene)
+    ids = {e.id for e in targets}
+    return bool(targets) and not any(e.label in SPEECH_LABELS and e.id not in ids and any(e.overlaps(t) for t in targets)
+                                     for e in scene.events)
+
+
+def speech_removal_checks(before: Scene, after: Scene, edited_spans_s: list[tuple[float, float]]) -> list[Check]:
+    """The speech checks of a speech removal that another backend (the learned editor) ran: the removal
+    check and ``other_layer_kept_db``, on the split of the input and an independent split of the output
+    (not ``layer_gain_db``: it compares the output with the split's own result)."""
+    from audioedit.executor.speech.layers import split_layers
+
+    if after.audio.samples.shape != before.audio.samples.shape:
+        return [Check(name="same_shape", measured=None, threshold="the input's shape", passed=False)]
+    spans = _central(edited_spans_s or [(0.0, before.audio.duration_s)], MAX_MEASURED_S)
+    lb = split_layers(before.audio)
+    lb_speech, lb_rest, out = _cut(lb.speech, spans), _cut(lb.rest, spans), _cut(after.audio, spans)
+    la = split_layers(out)
+    measured = f"{sum(b - a for a, b in spans):.1f} s of the edited spans"
+    return [_kept_check(lb_rest, la.rest, "rest", measured), speech_removed_check(removal_measures(lb_speech, lb_rest, out, la, baselines=False))]
+
+
+def _kept_check(before, after, layer: str, measured: str) -> Check:
+    kept = power_db(after.samples) - power_db(before.samples)
+    return Check(name="other_layer_kept_db", measured=round(kept, 2), threshold=f"0 ± {KEPT_TOLERANCE_DB:g}",
+                 passed=abs(kept) <= KEPT_TOLERANCE_DB, detail=f"the {layer} on an independent split of the output ({measured})")
+
+
 def _layer_checks(before: Scene, after: Scene, step: EditStep, spans: list[tuple[float, float]]) -> list[Check]:
     from audioedit.executor.speech.layers import split_layers, step_scope
 
@@ -100,17 +145,61 @@ def _layer_checks(before: Scene, after: Scene, step: EditStep, spans: list[tuple
         ok = gain <= -30 if want is None else abs(gain - want) <= 1.0
         checks.append(Check(name="layer_gain_db", measured=round(gain, 2), threshold="<= -30" if want is None else f"{want:g} ± 1",
                             passed=bool(ok), detail=f"the {scope} layer, against the split of the input ({measured})"))
-    kept = power_db(other_a.samples) - power_db(other_b.samples)
-    checks.append(Check(name="other_layer_kept_db", measured=round(kept, 2), threshold=f"0 ± {KEPT_TOLERANCE_DB:g}",
-                        passed=abs(kept) <= KEPT_TOLERANCE_DB,
-                        detail=f"the {'rest' if scope == 'speech' else 'speech'} on an independent split of the output ({measured})"))
+    checks.append(_kept_check(other_b, other_a, "rest" if scope == "speech" else "speech", measured))
     removes_speech = scope == "speech" and isinstance(step, (RemoveStep, ReplaceStep))
     if removes_speech:
-        drop = power_db(lb_speech.samples) - power_db(la.speech.samples)
-        checks.append(Check(name="speech_removed_db", measured=round(drop, 2), threshold=">= 10", passed=drop >= 10))
+        checks.append(speech_removed_check(removal_measures(lb_speech, lb_rest, out, la, baselines=False)))
     else:
         checks.append(_speech_frames_kept(lb_speech, out, 0.9))
     return checks
+
+
+@dataclass(frozen=True)
+class RemovalMeasures:
+    """What a speech-removal check measures, from the input's split (the execution's) and independent
+    splits of the output and of the input's rest layer (the rest is what a removal should leave: what the
+    re-split hears as speech in it (music, a dog) is a baseline, not residual speech)."""
+
+    in_speech_db: float        # the input's speech layer
+    out_speech_db: float       # the speech layer of the output's split
+    rest_speech_db: float      # the speech layer of the input's rest layer's split
+    in_rest_db: float          # the input's rest layer
+    out_rest_db: float         # the rest layer of the output's split
+    vad_kept: float            # of the VAD's speech frames in the input's speech layer, the share heard in the output
+    vad_kept_over_rest: float  # the same over the frames the VAD does not hear in the input's rest layer
+
+
+def removal_measures(speech_in, rest_in, out, out_layers=None, *, baselines: bool = True) -> RemovalMeasures:
+    """``RemovalMeasures`` of an output ``out`` against the input's layers (Audio, the same spans).
+    ``baselines=False``: only what the shipped checks use (no split of the rest, no voice detector; NaN)."""
+    from audioedit.executor.speech.layers import split_layers
+    from audioedit.executor.speech.vad import speech_probabilities
+
+    la = out_layers or split_layers(out)
+    if not baselines:
+        nan = float("nan")
+        return RemovalMeasures(in_speech_db=power_db(speech_in.samples), out_speech_db=power_db(la.speech.samples),
+                               rest_speech_db=nan, in_rest_db=power_db(rest_in.samples), out_rest_db=power_db(la.rest.samples),
+                               vad_kept=nan, vad_kept_over_rest=nan)
+    lr = split_layers(rest_in)
+    ref, base, got = (speech_probabilities(a) > 0.5 for a in (speech_in, rest_in, out))
+    n = min(ref.size, base.size, got.size)
+    ref, base, got = ref[:n], base[:n], got[:n]
+    return RemovalMeasures(
+        in_speech_db=power_db(speech_in.samples), out_speech_db=power_db(la.speech.samples),
+        rest_speech_db=power_db(lr.speech.samples), in_rest_db=power_db(rest_in.samples),
+        out_rest_db=power_db(la.rest.samples), vad_kept=_share(got, ref), vad_kept_over_rest=_share(got, ref & ~base))
+
+
+def _share(got: np.ndarray, ref: np.ndarray) -> float:
+    total = int(ref.sum())
+    return 0.0 if total == 0 else float((got & ref).sum()) / total
+
+
+def speech_removed_check(m: RemovalMeasures) -> Check:
+    """``speech_removed_db``: the speech layer of the output's own split at least 10 dB below the input's."""
+    drop = m.in_speech_db - m.out_speech_db
+    return Check(name="speech_removed_db", measured=round(drop, 2), threshold=">= 10", passed=drop >= 10)
 
 
 def _speech_frames_kept(speech_before, after, minimum: float) -> Check:

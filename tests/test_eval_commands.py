@@ -47,6 +47,7 @@ SMOKE_RUNS = {
     "audioedit.evals.speech_suite tune-post": "test_eval_commands.py::test_speech_tune_commands",
     "audioedit.evals.verifier_accuracy": "test_eval_commands.py::test_verifier_accuracy_command",
     "audioedit.evals.goal_adds": "test_eval_commands.py::test_goal_adds_command",
+    "audioedit.evals.speech_removal_bench": "test_speech_removal.py::test_speech_removal_bench_command",
     "audioedit.evals.speech_louder": "test_eval_commands.py::test_speech_louder_command",
     "audioedit.evals.denoise_eval": "test_denoise.py::test_denoise_eval_smoke_on_a_tiny_fake_corpus",
     "audioedit.evals.suppress_eval": "test_suppress.py::test_suppress_eval_smoke_on_a_tiny_fake_corpus",
