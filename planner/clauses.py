@@ -43,12 +43,13 @@ SEPARATOR_RE = re.compile(rf"\s*(?:(?P<strong>{_STRONG})|(?P<weak>{_WEAK}))\s*",
 GOAL_RE = re.compile(r"^(?P<goal>[^:]*?[^\d\s]):(?!\d)\s*(?P<rest>.*)$", re.DOTALL)
 SINGLE_VERB_RE = re.compile(r"^(?:remove|drop|delete|add|insert|replace|swap|reorder|mute|cut)$", re.IGNORECASE)
 _PROTECTED_AND = "\x00"
+_NEXT_VERB = (r"(?!\s+(?:then\s+)?(?:push|pull|move|shift|make|let|put|play|turn|bring|remove|add|drop|replace|mute|"
+              r"delete|slow|speed|raise|lower|boost|have)\b)")  # "... and turn the guitar down": a new clause
 PROTECT_RES = (
     re.compile(rf"\b(between\s+{NUM}\s*(?:s|sec|secs|seconds?)?\s+)and(?=\s+{NUM})", re.IGNORECASE),
-    re.compile(r"\b((?:swap|switch|exchange|interchange|trade|reverse(?: the order of)?)\b[^,;.]*?\s)and(?=\s)"
-               r"(?!\s+(?:then\s+)?(?:push|pull|move|shift|make|let|put|play|turn|bring|remove|add|drop|replace|mute|delete|"
-               r"slow|speed|raise|lower|boost|have)\b)", re.IGNORECASE),
-    re.compile(r"\b((?:both)\b[^,;.]*?\s)and(?=\s)", re.IGNORECASE),
+    re.compile(r"\b((?:swap|switch|exchange|interchange|trade|reverse(?: the order of)?)\b[^,;.]*?\s)and(?=\s)" + _NEXT_VERB,
+               re.IGNORECASE),
+    re.compile(r"\b((?:both)\b[^,;.]*?\s)and(?=\s)" + _NEXT_VERB, re.IGNORECASE),
     re.compile(r"\b(pots\s+)and(?=\s+pans)", re.IGNORECASE),
 )
 LEAD_RE = re.compile(

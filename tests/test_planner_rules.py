@@ -239,3 +239,21 @@ def test_amounts() -> None:
     assert speed_factor("at 80% speed", -1)[0] == pytest.approx(0.8)
     assert speed_factor("1.5x", 1)[0] == 1.5
     assert number_value("twelve") == 12 and number_value("a couple of") == 2 and number_value("pop") is None
+
+
+def _two_talkers_guitar_dog(has_stems: bool = False):
+    from audioedit.scene import Event, SceneDescription
+
+    events = [Event(id=f"foreground{k}_{label}", label=label, onset_s=0.0, offset_s=5.0)
+              for k, label in enumerate(("speech", "speech", "guitar", "dog_bark"))]
+    return SceneDescription(duration_s=5.0, sample_rate_hz=16000, num_channels=1, events=events, has_stems=has_stems,
+                            events_from="stems" if has_stems else "annotation")
+
+
+@pytest.mark.parametrize("request_text", ["make both speakers louder and turn the guitar down",
+                                          "make both speakers louder and turn down the guitar and the dog"])
+def test_both_x_and_then_a_verb_starts_a_new_clause(request_text: str) -> None:
+    """'both ... and' keeps a pair together ('both the dog and the cat'), not a clause that begins with a verb."""
+    plan = plan_rules(request_text, _two_talkers_guitar_dog())
+    gains = {step.target.label: step.gain_db for step in plan.steps}
+    assert gains["speech"] == 6.0 and gains["guitar"] == -6.0
