@@ -217,7 +217,7 @@ def export(run_dir: str | Path, out_dir: str | Path, data_root: str | None = "..
     from audioedit.clap.data import ClipRecord, split_to_json
     from audioedit.clap.small import SmallClap, export_weights, latest_checkpoint, resolve_path
     from audioedit.clap.small_model import SmallClapConfig, SmallClapNet, TextTower
-    from audioedit.clap.train import plot_log
+    from audioedit.clap.train_log import plot_log
 
     run = Path(run_dir)
     ckpt_path = latest_checkpoint(run)
