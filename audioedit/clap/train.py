@@ -29,6 +29,7 @@ import logging
 import math
 import signal
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,7 @@ class TrainConfig(BaseModel):
     name_prompts: PromptMode = "name"  # the names' softmax: each class's name, or its texts averaged (prompts.py)
     label_smoothing: float = 0.0  # the names' softmax: this share of each target spread over every class
     extra_pool: ExtraPool | None = None  # feature_pool > 0: more cached examples drawn another way
+    train_heldout_sources: list[str] = Field(default_factory=list)  # folders whose held-out files are trained on too
 
 
 def load_train_config(config_path: str | Path | dict) -> tuple[SmallClapConfig, TrainConfig]:
@@ -122,7 +124,8 @@ class _Run:
 
         self.cfg, self.model_cfg, self.out_dir = cfg, model_cfg, out_dir
         banks = [resolve_path(b) for b in cfg.bank_dirs]
-        self.records = build_records(cfg.data_root, banks, cfg.corpus)
+        self.records = [replace(r, split="train") if r.source in cfg.train_heldout_sources and r.split_kind == "file"
+                        else r for r in build_records(cfg.data_root, banks, cfg.corpus)]
         self.cache = AudioCache(model_cfg.sample_rate_hz, cfg.cache_dir)
         self.sampler = MixtureSampler(self.records, self.cache, cfg.mixing)
         self.tower = TextTower(model_cfg.text, seed=cfg.seed)
