@@ -89,11 +89,14 @@ def test_training_runs_with_ensembled_names_smoothing_and_an_extra_pool(tmp_path
     cfg = _toy_config(_toy_bank(tmp_path), 30)
     cfg["config"]["model"].update(encoder="aisfx", sample_rate_hz=44_100, pretrained_trunk=False, pooling="mean_max_34")
     cfg["config"]["train"].update(feature_pool=32, contrastive_loss_weight=0.0, vocab_loss_weight=1.0, lr=3e-3,
-                                  name_prompts="ensemble", label_smoothing=0.1,
+                                  name_prompts="ensemble", label_smoothing=0.1, train_heldout_sources=["bank"],
                                   extra_pool={"size": 16, "mixing": {"crop_s": 0.5, "kind_probs": {"background": 1.0}}})
     out = tmp_path / "run"
     train(cfg, out, warm_start=None)
     losses = [r["loss"] for r in map(json.loads, (out / "train_log.jsonl").read_text().splitlines()) if "loss" in r]
     assert len(losses) > 3 and np.isfinite(losses).all()
+    split = json.loads((out / "split.json").read_text())
+    assert not [r for r in split if r["source"] == "bank" and r["split_kind"] == "file" and r["split"] == "heldout"]
+    assert [r for r in split if r["source"] == "bank" and r["split_kind"] == "file"]
     with np.load(next((out / "feature_pool_extra").glob("shard_*.npz"))) as shard:
         assert shard["features"].shape == (16, 1536) and all("+" in k for k in shard["keys"])
