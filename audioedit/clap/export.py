@@ -83,6 +83,13 @@ def _training_extras_text(train: dict) -> str:
     if train.get("feature_pool"):
         text += (f" {train['feature_pool']} examples were drawn once and the frozen trunk's features of them "
                  "reused for every step (`audioedit/clap/feature_pool.py`).")
+    if train.get("extra_pool"):
+        extra = train["extra_pool"]
+        text += (f" {extra['size']} more were drawn as {extra['mixing']['crop_s']:g} s examples "
+                 f"({', '.join(f'{k} {v:.0%}' for k, v in extra['mixing']['kind_probs'].items())}).")
+    if train.get("train_heldout_sources"):
+        text += (f" The held-out files of {', '.join(train['train_heldout_sources'])} were trained on too "
+                 "(the held-out split below lists none of them).")
     return text
 
 
@@ -217,7 +224,7 @@ def export(run_dir: str | Path, out_dir: str | Path, data_root: str | None = "..
     from audioedit.clap.data import ClipRecord, split_to_json
     from audioedit.clap.small import SmallClap, export_weights, latest_checkpoint, resolve_path
     from audioedit.clap.small_model import SmallClapConfig, SmallClapNet, TextTower
-    from audioedit.clap.train import plot_log
+    from audioedit.clap.train_log import plot_log
 
     run = Path(run_dir)
     ckpt_path = latest_checkpoint(run)

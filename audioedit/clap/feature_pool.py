@@ -37,6 +37,11 @@ class FeaturePool:
         return (self.features[idx].astype(np.float32), [self.captions[i] for i in idx],
                 [self.keys[i] for i in idx])
 
+    def join(self, other: FeaturePool) -> FeaturePool:
+        """Both pools' rows in one (the same feature shape)."""
+        return FeaturePool(np.concatenate([self.features, other.features]), self.captions + other.captions,
+                           self.keys + other.keys)
+
     @classmethod
     def build(cls, folder: Path, size: int, seed: int, examples: Examples, features: Features,
               shard_size: int = 512, chunk: int = 32) -> FeaturePool:

@@ -99,12 +99,10 @@ def ensemble_curve(model: ClapModel, window_emb: np.ndarray, texts_by_label: dic
                    references: list[str] | None = None) -> np.ndarray:
     """``(n_windows, n_labels)`` z-scores of each label queried by all its texts at once: the mean of
     their unit text embeddings, renormalised (prompt ensembling), against the reference prompts."""
+    from audioedit.clap.prompts import ensemble_embeddings
+
     references = references or default_references()
-    queries = []
-    for texts in texts_by_label.values():
-        mean = model.embed_text(list(texts)).mean(axis=0)
-        queries.append(mean / max(float(np.linalg.norm(mean)), 1e-8))
-    q = window_emb @ np.stack(queries).T
+    q = window_emb @ ensemble_embeddings(model, [list(t) for t in texts_by_label.values()]).T
     r = window_emb @ model.embed_text(references).T
     return (q - r.mean(axis=1, keepdims=True)) / np.maximum(r.std(axis=1, keepdims=True), 1e-4)
 

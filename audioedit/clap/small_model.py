@@ -317,11 +317,12 @@ def contrastive_loss(audio_emb: torch.Tensor, text_emb: torch.Tensor, logit_scal
 
 
 def vocabulary_loss(audio_emb: torch.Tensor, name_emb: torch.Tensor, logit_scale: torch.Tensor,
-                    keys: list[str], class_keys: list[str]) -> torch.Tensor:
+                    keys: list[str], class_keys: list[str], smoothing: float = 0.0) -> torch.Tensor:
     """Cross-entropy of each example against the names of *every* trained class, not only the
     batch's: zero-shot by name asks exactly this question, and a batch of 64 holds few of the
     close classes an example must be told apart from. The target spreads evenly over the classes
     of the example's key (``"dog_bark+siren"``: half each); keys naming no trained class are skipped.
+    ``smoothing``: that share of every target is spread evenly over all classes (label smoothing).
 
     ``audio_emb``: ``(batch, dim)``, ``name_emb``: ``(n_classes, dim)`` unit vectors.
     """
@@ -335,4 +336,5 @@ def vocabulary_loss(audio_emb: torch.Tensor, name_emb: torch.Tensor, logit_scale
     if not rows.any():
         return audio_emb.new_zeros(())
     logits = logit_scale.exp().clamp(max=100.0) * audio_emb[rows] @ name_emb.T
-    return -(targets[rows] * F.log_softmax(logits, dim=1)).sum(1).mean()
+    targets = (1.0 - smoothing) * targets[rows] + smoothing / len(class_keys)
+    return -(targets * F.log_softmax(logits, dim=1)).sum(1).mean()

@@ -29,6 +29,7 @@ import logging
 import math
 import signal
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -38,12 +39,21 @@ from audioedit.clap.augment import map_augment, spec_augment
 from audioedit.clap.base import read_config
 from audioedit.clap.mixing import MixingConfig
 from audioedit.clap.small import SHIPPED_DIR
+from audioedit.clap.prompts import PromptMode
 from audioedit.clap.small_model import SmallClapConfig
+from audioedit.clap.train_log import plot_log, write_split
 from audioedit.clap.warm_start import NON_ARCHITECTURE, export_progress, seed_from_export
 from audioedit.errors import UserInputError
 from audioedit.warm_start import config_differences
 
 logger = logging.getLogger(__name__)
+
+
+class ExtraPool(BaseModel):
+    """A second set of cached examples beside ``feature_pool`` (e.g. short crops and mixtures for
+    grounding), drawn with its own ``mixing``; batches draw from both pools in proportion to size."""
+    size: int
+    mixing: MixingConfig
 
 
 class TrainConfig(BaseModel):
@@ -70,6 +80,10 @@ class TrainConfig(BaseModel):
     trunk_lr_scale: float = 0.1  # model.train_block4: block 4's learning rate, as a fraction of lr
     map_augment: bool = False  # model.train_block4: random time crops and masks of the cached block-3 maps
     mixing: MixingConfig = Field(default_factory=MixingConfig)
+    name_prompts: PromptMode = "name"  # the names' softmax: each class's name, or its texts averaged (prompts.py)
+    label_smoothing: float = 0.0  # the names' softmax: this share of each target spread over every class
+    extra_pool: ExtraPool | None = None  # feature_pool > 0: more cached examples drawn another way
+    train_heldout_sources: list[str] = Field(default_factory=list)  # folders whose held-out files are trained on too
 
 
 def load_train_config(config_path: str | Path | dict) -> tuple[SmallClapConfig, TrainConfig]:
@@ -110,7 +124,8 @@ class _Run:
 
         self.cfg, self.model_cfg, self.out_dir = cfg, model_cfg, out_dir
         banks = [resolve_path(b) for b in cfg.bank_dirs]
-        self.records = build_records(cfg.data_root, banks, cfg.corpus)
+        self.records = [replace(r, split="train") if r.source in cfg.train_heldout_sources and r.split_kind == "file"
+                        else r for r in build_records(cfg.data_root, banks, cfg.corpus)]
         self.cache = AudioCache(model_cfg.sample_rate_hz, cfg.cache_dir)
         self.sampler = MixtureSampler(self.records, self.cache, cfg.mixing)
         self.tower = TextTower(model_cfg.text, seed=cfg.seed)
@@ -150,6 +165,12 @@ class _Run:
 
         self.pool = FeaturePool.build(self.out_dir / "feature_pool", self.cfg.feature_pool, self.cfg.seed,
                                       self.sampler.batch, features)
+        if self.cfg.extra_pool is not None:
+            from audioedit.clap.mixing import MixtureSampler
+
+            sampler = MixtureSampler(self.records, self.cache, self.cfg.extra_pool.mixing)
+            self.pool = self.pool.join(FeaturePool.build(self.out_dir / "feature_pool_extra", self.cfg.extra_pool.size,
+                                                         self.cfg.seed + 1, sampler.batch, features))
 
     def state(self) -> dict:
         import torch
@@ -208,7 +229,7 @@ class _Run:
     def train_step(self) -> dict:
         import torch
 
-        from audioedit.clap.captions import class_prompts
+        from audioedit.clap.prompts import class_texts, ensemble_tensor
         from audioedit.clap.small_model import contrastive_loss, vocabulary_loss
 
         t0 = time.perf_counter()
@@ -234,9 +255,11 @@ class _Run:
             loss = self.cfg.contrastive_loss_weight * contrastive_loss(
                 audio_emb, self.net.encode_text_features(text_features), self.net.logit_scale, keys)
         if self.cfg.vocab_loss_weight:
-            names = self.net.encode_text_features(self.tower(class_prompts(self.sampler.class_keys)))
-            loss = loss + self.cfg.vocab_loss_weight * vocabulary_loss(audio_emb, names, self.net.logit_scale,
-                                                                       keys, self.sampler.class_keys)
+            texts = [class_texts(k, self.cfg.name_prompts) for k in self.sampler.class_keys]
+            names = ensemble_tensor(self.net.encode_text_features(self.tower([t for ts in texts for t in ts])),
+                                    [len(ts) for ts in texts])
+            loss = loss + self.cfg.vocab_loss_weight * vocabulary_loss(
+                audio_emb, names, self.net.logit_scale, keys, self.sampler.class_keys, self.cfg.label_smoothing)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.net.parameters(), 5.0)
@@ -270,44 +293,6 @@ class _Run:
                            sample_rate_hz=self.model_cfg.sample_rate_hz)
         self.net.train()
         return {"step": self.step, "heldout_top1": None if result is None else round(result.top1_names, 4)}
-
-
-def write_split(records, path: Path) -> None:
-    rows = [{"path": r.path, "class": r.class_key, "group": r.group, "source": r.source, "split": r.split,
-             "split_kind": r.split_kind, "start_s": r.start_s, "end_s": r.end_s} for r in records]
-    path.write_text(json.dumps(rows, indent=1), encoding="utf-8")
-
-
-def plot_log(log_path: Path, png_path: Path) -> None:
-    """Loss (smoothed) and held-out monitor accuracy against step."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    loss = [(r["step"], r["loss"]) for r in rows if "loss" in r]
-    acc = [(r["step"], r["heldout_top1"]) for r in rows if r.get("heldout_top1") is not None]
-    fig, ax = plt.subplots(figsize=(7, 4))
-    if loss:
-        steps, values = np.array(loss).T
-        k = max(1, len(values) // 50)
-        smooth = np.convolve(values, np.ones(k) / k, mode="valid")
-        ax.plot(steps, values, alpha=0.25, color="C0")
-        ax.plot(steps[k - 1 :], smooth, color="C0", label="train loss")
-    ax.set_xlabel("step")
-    ax.set_ylabel("contrastive loss")
-    if acc:
-        ax2 = ax.twinx()
-        ax2.plot(*np.array(acc).T, "o-", color="C1", label="held-out zero-shot top-1 (monitor)")
-        ax2.set_ylim(0, 1)
-        ax2.set_ylabel("top-1")
-        ax2.legend(loc="upper right")
-    ax.legend(loc="upper left")
-    ax.set_title("small CLAP training")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=100)
-    plt.close(fig)
 
 
 def train(config_path: str | Path | dict, out_dir: str | Path, resume: bool = True,
