@@ -78,7 +78,14 @@ def time_value(text: str) -> float | None:
     return number_value(text)
 
 
+IRREGULAR_PLURALS = {"sheep": "sheep", "fish": "fish", "deer": "deer", "goose": "geese", "mouse": "mice", "wolf": "wolves",
+                     "calf": "calves", "child": "children", "person": "people", "man": "men", "woman": "women"}
+
+
 def plural(name: str) -> str:
+    last = name.rsplit(" ", 1)[-1]
+    if last in IRREGULAR_PLURALS:  # "2 sheep", "3 geese", "two barking wolves"
+        return name[: len(name) - len(last)] + IRREGULAR_PLURALS[last]
     if name in MASS_NOUNS or (name.endswith("s") and not name.endswith("ss")):
         return name
     if name.endswith(("s", "x", "ch", "sh")):

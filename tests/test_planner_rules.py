@@ -257,3 +257,11 @@ def test_both_x_and_then_a_verb_starts_a_new_clause(request_text: str) -> None:
     plan = plan_rules(request_text, _two_talkers_guitar_dog())
     gains = {step.target.label: step.gain_db for step in plan.steps}
     assert gains["speech"] == 6.0 and gains["guitar"] == -6.0
+
+
+def test_add_instructions_use_english_plurals() -> None:
+    from audioedit.planner.templates import add_instruction
+
+    assert add_instruction("sheep", 2, None, "foreground") == "Add 2 sheep."
+    assert add_instruction("goose", 3, None, "foreground") == "Add 3 geese."
+    assert add_instruction("dog_bark", 2, None, "foreground") == "Add 2 dog barks."
