@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from audioedit.scene import Event, SceneDescription
 from audioedit.steps import EventRef, Unresolved, select_events
+from audioedit.planner.nouns import plural
 from audioedit.planner.amounts import NUM, ORDINAL_WORDS, number_value
 from audioedit.planner.attributes import SPEECH_LABELS, described_events, description_of, is_attribute_tail, phrase_attributes
 from audioedit.planner.groups import complete, special_refs, undetected_ref
@@ -65,10 +66,6 @@ WRAPPER_RE = re.compile(
 )
 SPLIT_REFS_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s&\s|\band\b|\bplus\b|\bas well as\b|\bor\b)\s*")
 EDGE_JUNK_RE = re.compile(r"^(?:(?:the|by|to|of|on|for|with|and|a|an)\s+)+|(?:\s+(?:by|to|of|on|for|with|and|please|'s))+$")
-MASS_NOUNS = frozenset({"speech", "music", "rain", "traffic", "wind", "running water", "noise", "dishes", "footsteps",
-                        "applause", "laughter", "thunder", "street music", "park", "street", "restaurant", "crowd"})
-
-
 def time_value(text: str) -> float | None:
     """'3', '3.5', 'three', '0:03' -> seconds."""
     text = text.strip()
@@ -76,21 +73,6 @@ def time_value(text: str) -> float | None:
         minutes, seconds = text.split(":", 1)
         return int(minutes) * 60 + float(seconds)
     return number_value(text)
-
-
-IRREGULAR_PLURALS = {"sheep": "sheep", "fish": "fish", "deer": "deer", "goose": "geese", "mouse": "mice", "wolf": "wolves",
-                     "calf": "calves", "child": "children", "person": "people", "man": "men", "woman": "women"}
-
-
-def plural(name: str) -> str:
-    last = name.rsplit(" ", 1)[-1]
-    if last in IRREGULAR_PLURALS:  # "2 sheep", "3 geese", "two barking wolves"
-        return name[: len(name) - len(last)] + IRREGULAR_PLURALS[last]
-    if name in MASS_NOUNS or (name.endswith("s") and not name.endswith("ss")):
-        return name
-    if name.endswith(("s", "x", "ch", "sh")):
-        return name + "es"
-    return name[:-1] + "ies" if name.endswith("y") and name[-2:-1] not in "aeiou" else name + "s"
 
 
 @dataclass

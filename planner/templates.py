@@ -12,7 +12,8 @@
 from __future__ import annotations
 
 from audioedit.steps import EventRef
-from audioedit.planner.refs import MASS_NOUNS, describe_ref, plural
+from audioedit.planner.nouns import MASS_NOUNS, plural
+from audioedit.planner.refs import describe_ref
 from audioedit.planner.vocab import display_name
 
 

@@ -149,3 +149,20 @@ def test_integrated_lufs_equals_pyloudnorm(channels):
     x = rng.standard_normal((channels, 3 * 44100)) * np.linspace(0.001, 0.3, 3 * 44100)
     ours = integrated_lufs(Audio(x, 44100))
     assert ours == pytest.approx(pyloudnorm.Meter(44100).integrated_loudness(x.T if channels > 1 else x[0]), abs=1e-6)
+
+
+def test_an_ok_edit_of_everything_but_the_voice_for_an_unlocated_sound_is_said_beside_the_ok():
+    from audioedit.agents.pipeline import _messages
+    from audioedit.audio import Audio
+    from audioedit.steps import EventRef, RemoveStep
+    from audioedit.report import StepReport
+    from audioedit.scene import EventsFrom, Scene
+    from audioedit.steps import Plan
+
+    step = RemoveStep(id="s1", instruction="Remove the siren.", target=EventRef(label="siren", unlocated=True))
+    plan = Plan(request="remove the siren", steps=[step])
+    scene = Scene(Audio.silence(1.0, 16000), (), None, EventsFrom.DETECTED)
+    done = StepReport(step_id="s1", op="remove", instruction=step.instruction, status="ok", backend="speech.rest", attempts=[])
+    said = [m for m in _messages(scene, plan, [done]) if "not located" in m]
+    assert said and "everything but the voice over the whole recording" in said[0]
+    assert not [m for m in _messages(scene, plan, [done.model_copy(update={"backend": "ldm"})]) if "not located" in m]
