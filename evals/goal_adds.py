@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     records = []
     for path, request in pick_requests(recordings, args.scenes, args.seed):
-        records.append(run_request(path, request))
+        records.append({**run_request(path, request), "audio": str(path.relative_to(data))})  # no machine path
         print(json.dumps({"audio": path.name, "request": request, "error": records[-1].get("error", "")}), flush=True)
     (out / "records.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     stats = summarise(records)
