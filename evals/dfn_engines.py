@@ -19,21 +19,16 @@ from audioedit.evals.speech_data import SNRS_DB, mixtures
 from audioedit.paths import data_root
 
 
-def _warm(x: np.ndarray, warmup_s: float, rate_hz: int) -> np.ndarray:
-    """The split's input to one stream: the mirrored first seconds, then the signal."""
-    head = x[: int(warmup_s * rate_hz)][::-1]
-    return np.concatenate([head, x])
-
-
 def compare(root, limit: int | None = None) -> dict[float, dict[str, float]]:
     from audioedit.executor.speech import dfn_onnx, dfn_runtime
-    from audioedit.executor.speech.dfn import DFN_RATE_HZ
+    from audioedit.executor.speech.dfn import DFN_RATE_HZ, stream_input
     from audioedit.executor.speech.layers import DEFAULT_SPLIT
 
     dfn_onnx.enhance_stream(np.zeros(DFN_RATE_HZ, np.float32))  # loading and first-run set-up are not per-item work
     rows: dict[float, dict[str, list[float]]] = {snr: {"agree": [], "c": [], "onnx": [], "s": []} for snr in SNRS_DB}
     for mix in mixtures(root, "dev", SNRS_DB, limit):
-        x = _warm(mix.mixture.resample(DFN_RATE_HZ).samples[0].astype(np.float32), DEFAULT_SPLIT.warmup_s, DFN_RATE_HZ)
+        signal = mix.mixture.resample(DFN_RATE_HZ).samples[0].astype(np.float32)
+        x, _ = stream_input(signal, (-int(DEFAULT_SPLIT.warmup_s * DFN_RATE_HZ), 0, signal.size))  # the split's one stream
         clock = time.process_time()
         ref = dfn_runtime.stream(x, DEFAULT_SPLIT.atten_lim_db)
         c_s, clock = time.process_time() - clock, time.process_time()

@@ -56,10 +56,17 @@ def _jobs(x: np.ndarray, warmup_s: float, parts: int) -> list[tuple[int, int, in
             for k, (a, b) in enumerate(zip(edges, edges[1:]))]
 
 
-def _run_job(x: np.ndarray, job: tuple[int, int, int], atten_lim_db: float, post_filter_beta: float) -> np.ndarray:
+def stream_input(x: np.ndarray, job: tuple[int, int, int]) -> tuple[np.ndarray, int]:
+    """What one segment's stream runs over (its warm-up or context, then its own part) and the
+    length of the head to drop from its output."""
     lo, a, b = job
     head = x[: -lo][::-1] if lo < 0 else x[lo:a]
-    return _stream(np.concatenate([head, x[a:b]]), atten_lim_db, post_filter_beta)[head.size :]
+    return np.concatenate([head, x[a:b]]), head.size
+
+
+def _run_job(x: np.ndarray, job: tuple[int, int, int], atten_lim_db: float, post_filter_beta: float) -> np.ndarray:
+    signal, head = stream_input(x, job)
+    return _stream(signal, atten_lim_db, post_filter_beta)[head:]
 
 
 def _stitch(n: int, jobs: list[tuple[int, int, int]], outs: list[np.ndarray]) -> np.ndarray:

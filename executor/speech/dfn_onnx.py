@@ -64,7 +64,7 @@ class _Model:
     wnorm: float
     alpha: float
 
-    @property
+    @functools.cached_property
     def band_of_bin(self) -> np.ndarray:
         return np.repeat(np.arange(self.widths.size), self.widths)
 
