@@ -39,7 +39,8 @@ def ground_request(scene: Scene, request: str, clap: AudioTextModel | None = Non
         scene = scene.evolve(meta={**scene.meta, "searched": searched})
     if not labels:
         return scene
-    if clap is None:
+    routed = clap is None  # the defaults: the shipped CLAP, and the broad tower for the sounds it never heard
+    if routed:
         from audioedit.clap import default_clap
 
         clap = default_clap()
@@ -50,12 +51,30 @@ def ground_request(scene: Scene, request: str, clap: AudioTextModel | None = Non
 
     entry_of = {label: vocabulary.key_of_label(label) or label for label in labels}  # 'thunder' -> thunderstorm
     texts = {label: vocabulary.grounding_texts(entry_of[label]) for label in labels}
+    found = [ev for model, group in detection_models(clap, entry_of, routed)
+             for ev in ground(model, scene.audio, {label: texts[label] for label in group})]
     events = list(scene.events)
     counters = {"foreground": 0, "background": 0}
-    for ev in ground(clap, scene.audio, texts):
+    for ev in sorted(found, key=lambda e: e.onset_s):
         label = ev.label
         role = "background" if vocabulary.is_background(entry_of[label]) else "foreground"
         events.append(ev.model_copy(update={"id": f"{role}{counters[role]}_{label}", "label": label, "role": role,
                                             "source": EventSource.DETECTED}))
         counters[role] += 1
     return scene.evolve(events=tuple(events), events_from=EventsFrom.DETECTED, meta={**scene.meta, "searched": searched})
+
+
+def detection_models(clap: AudioTextModel, entry_of: dict[str, str], routed: bool = True
+                     ) -> list[tuple[AudioTextModel, list[str]]]:
+    """Which model is asked about which labels: ``clap`` about the vocabulary entries it was trained on, the
+    broad tower (when shipped, and ``routed``) about the others (reports/clap-broad amendment 7); else
+    ``clap`` about all of them."""
+    from audioedit.clap import broad_clap, trained_classes
+
+    broad = broad_clap() if routed else None
+    known = trained_classes() if broad is not None else None
+    if known is None:
+        return [(clap, list(entry_of))]
+    groups = [(clap, [lb for lb, e in entry_of.items() if e in known]),
+              (broad, [lb for lb, e in entry_of.items() if e not in known])]
+    return [(model, group) for model, group in groups if group]

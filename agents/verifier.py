@@ -171,22 +171,6 @@ def _load_clap_cached(spec: str | None):
         return None, f"CLAP failed to load: {exc}"
 
 
-@functools.lru_cache(maxsize=4)
-def _trained_classes(spec: str | None) -> frozenset[str] | None:
-    """The classes the CLAP ``spec`` names was trained on (its export's ``heldout_split.json``), or
-    None when unknown (then every CLAP check may veto, as before)."""
-    import json
-
-    from audioedit.clap.small import SHIPPED_DIR
-
-    folder = SHIPPED_DIR if spec is None else Path(spec)
-    path = folder / "heldout_split.json"
-    if not path.is_file():
-        return None
-    classes = json.loads(path.read_text(encoding="utf-8")).get("trained_classes")
-    return frozenset(classes) if classes else None
-
-
 def step_sounds(before: Scene, step: EditStep) -> set[str]:
     """The labels a step's CLAP checks ask about: its targets' and the sound it adds or puts in."""
     from audioedit.errors import AudioEditError
@@ -239,7 +223,9 @@ class Verifier:
                     self._clap, self._why = _load_clap_cached(self.config.clap_model)
                     if self._clap is not None:
                         self._clap.threads = self.config.clap_threads
-                        self.trained = _trained_classes(self.config.clap_model)
+                        from audioedit.clap import trained_classes
+
+                        self.trained = trained_classes(self.config.clap_model)
                     self._loaded = True
         return self._clap
 

@@ -72,9 +72,11 @@ def make_context(methods: list[str], ldm_path: str | None = None, planner: str =
         ctx.ldm_error = "learned editor disabled (ldm='none')"
     elif NEEDS_LDM & set(methods):
         try:
-            from audioedit.executor.ldm import load_editor
+            from audioedit.executor.router import LazyEditor
 
-            ctx.ldm = load_editor(ldm_path)
+            ctx.ldm = LazyEditor(ldm_path)
+            for i in range(len(ctx.ldm.paths)):  # load now: a broken folder is reported once, here
+                ctx.ldm.editor(i)
         except Exception as exc:  # a missing or broken checkpoint: methods needing it skip
             ctx.ldm_error = f"learned editor not available: {type(exc).__name__}: {exc}"
             log.warning(ctx.ldm_error)
@@ -189,7 +191,7 @@ def one_shot_edit(editor, audio: Audio, request: str, seed: int = 0) -> Audio:
 def _one_shot(item, ctx, source, target) -> MethodOutput:
     start = time.perf_counter()
     try:
-        out = one_shot_edit(ctx.ldm, source, item.request, seed=item.exec_seed % 2**31)
+        out = one_shot_edit(ctx.ldm.editor(0), source, item.request, seed=item.exec_seed % 2**31)
     except (UserInputError, ExecutionError) as exc:
         took = time.perf_counter() - start
         return MethodOutput(source, "failed", f"{type(exc).__name__}: {exc}", {"execute_s": took, "total_s": took})

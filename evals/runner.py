@@ -229,17 +229,19 @@ def run_eval(suite: str | Suite, methods: list[str], out_dir: str | Path, limit:
 
 
 def ldm_description(ldm_path: str | None = None) -> str:
-    """Which learned editor checkpoint the run used (its training step and examples seen)."""
+    """Which learned editor checkpoint(s) the run used (training step and examples seen of each)."""
     if ldm_path == "none":
         return "learned editor disabled (--ldm none)"
-    from audioedit.executor.ldm.editor import DEFAULT_ASSETS
+    from audioedit.executor.router import LazyEditor
     from audioedit.paths import shown
 
-    folder = Path(ldm_path) if ldm_path else DEFAULT_ASSETS
-    info = folder / "info.json"
-    data = json.loads(info.read_text(encoding="utf-8")) if info.is_file() else {}
-    what = ", ".join(f"{k} {v}" for k, v in data.items()) or "no info.json"
-    return f"learned editor: {shown(folder)} ({what})"
+    described = []
+    for folder in LazyEditor(ldm_path).paths:
+        info = folder / "info.json"
+        data = json.loads(info.read_text(encoding="utf-8")) if info.is_file() else {}
+        described.append(f"{shown(folder)} ({', '.join(f'{k} {v}' for k, v in data.items()) or 'no info.json'})")
+    routed = ", routed by trained labels" if len(described) > 1 else ""
+    return f"learned editor{routed}: " + "; ".join(described)
 
 
 def main_eval(suite: str | Suite, methods: list[str] | str, out: str | Path, limit: int | None = None, *,

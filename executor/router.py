@@ -34,6 +34,8 @@ those events change too; the naive baseline the learned editor is compared with)
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from pydantic import BaseModel
 
@@ -43,7 +45,8 @@ from audioedit.protocols import Editor
 from audioedit.result import SoundSource, StepResult
 from audioedit.scene import EXACT_SOURCES, Scene
 from audioedit.moves import move_problem
-from audioedit.steps import EditStep, LoudnessStep, MoveStep, RemoveStep, is_unlocated, on_recording, select_events
+from audioedit.steps import (EditStep, LoudnessStep, MoveStep, RemoveStep, is_unlocated, on_recording, resolve_step,
+                             select_events)
 
 LDM_THREADS = 1  # the learned editor's torch threads: a 10 s step took 1.9 s on two threads against 0.13-0.19 s on one
                  # while another process held the other core (audioedit.threads)
@@ -174,27 +177,51 @@ def execute_route(scene: Scene, step: EditStep, route: Route, *, bank: SoundSour
 
 
 class LazyEditor:
-    """The learned editor, loaded on its first step (torch and the weights cost ~1 s to load)."""
+    """The learned editor(s), each loaded on its first step (torch and the weights cost ~1 s to load).
 
-    def __init__(self, path=None):
-        self.path = path
-        self._editor = None
+    ``paths``: one exported editor folder, or several in order of preference (``"a,b"`` as text): a
+    step goes to the first editor trained on all of its target labels (its ``info.json``), else to the
+    last one, the broadest (reports/editor-broad section 6). Add steps need no model and go to the first."""
 
-    def execute(self, scene: Scene, step: EditStep, *, bank, rng):
-        if self._editor is None:
+    def __init__(self, paths=None):
+        from pathlib import Path
+
+        from audioedit.executor.ldm.editor import DEFAULT_ASSETS
+
+        given = paths.split(",") if isinstance(paths, str) else paths if isinstance(paths, (list, tuple)) else [paths]
+        self.paths = [Path(p) if p else DEFAULT_ASSETS for p in given]
+        self._editors: dict[int, object] = {}
+
+    def editor(self, index: int = 0):
+        """The ``index``-th editor (loaded now if it was not yet)."""
+        if index not in self._editors:
             from audioedit.executor.ldm import load_editor
 
-            self._editor = load_editor(self.path)
-        return self._editor.execute(scene, step, bank=bank, rng=rng)
+            self._editors[index] = load_editor(self.paths[index])
+        return self._editors[index]
+
+    def editor_for(self, scene: Scene, step: EditStep):
+        """The editor that runs ``step``, and a note saying why when it is not the first."""
+        if len(self.paths) == 1 or step.op == "add":
+            return self.editor(0), ""
+        targets = resolve_step(step, scene)
+        for i in range(len(self.paths) - 1):
+            unknown = self.editor(i).untrained(targets)
+            if not unknown:
+                return self.editor(i), ""
+        last = self.editor(len(self.paths) - 1)
+        return last, (f"learned editor {last.cfg.name!r} ({self.paths[-1].name}): the first one was never trained "
+                      f"on {self.editor(0).untrained(targets)}")
+
+    def execute(self, scene: Scene, step: EditStep, *, bank, rng):
+        editor, why = self.editor_for(scene, step)
+        result = editor.execute(scene, step, bank=bank, rng=rng)
+        return replace(result, notes=[why, *result.notes]) if why else result
 
 
 def default_editor(preference: Preference = "auto", path=None) -> LazyEditor | None:
-    """The shipped learned editor (or the one at ``path``) unless DSP is forced or none is shipped."""
-    from pathlib import Path
-
-    from audioedit.executor.ldm.editor import DEFAULT_ASSETS
-
+    """The shipped learned editors (or the ones at ``path``) unless DSP is forced or none is shipped."""
     if preference in ("dsp", "region"):
         return None
-    folder = Path(path) if path is not None else DEFAULT_ASSETS
-    return LazyEditor(folder) if folder.exists() else None
+    editors = LazyEditor(path)
+    return editors if all(p.exists() for p in editors.paths) else None

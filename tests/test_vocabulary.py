@@ -120,3 +120,29 @@ def test_a_plain_recording_is_grounded_with_the_entrys_texts_and_planned_to_its_
     plan = plan_rules("get rid of the mooing", grounded)
     assert not plan.unresolved and [s.op for s in plan.steps] == ["remove"]
     assert plan.steps[0].target.label == "cow" and plan.steps[0].target.event_ids == [e.id for e in cows]
+
+
+def test_detection_asks_the_broad_tower_about_sounds_the_shipped_clap_never_heard(monkeypatch) -> None:
+    """reports/clap-broad amendment 7: the shipped CLAP answers for its trained classes, the broad tower
+    for the rest; each is asked only about its own sounds."""
+    import audioedit.clap as clap_pkg
+
+    shipped, broad = _KeywordClap(), _KeywordClap()
+    monkeypatch.setattr(clap_pkg, "_default", [shipped])
+    monkeypatch.setattr(clap_pkg, "_broad", [broad])
+    sr = 16_000
+    samples = np.full((1, 10 * sr), 0.01, np.float32)
+    samples[0, 3 * sr : 6 * sr] = 0.5
+    grounded = ground_request(Scene(audio=Audio(samples, sr)), "remove the cow and the siren")
+    assert "siren" in clap_pkg.trained_classes() and "cow" not in clap_pkg.trained_classes()
+    from audioedit.clap.grounding import default_references
+
+    references = set(default_references())  # every model is also asked about these, to score against
+    cow_texts, siren_texts = (set(vocabulary.grounding_texts(k)) - references for k in ("cow", "siren"))
+    assert cow_texts <= set(broad.asked) and not cow_texts & set(shipped.asked)
+    assert siren_texts <= set(shipped.asked) and not siren_texts & set(broad.asked)
+    assert [e.label for e in grounded.events] == ["cow"]  # only the broad (keyword) tower hears its query
+    monkeypatch.setattr(clap_pkg, "_broad", [None])  # not shipped: the shipped CLAP is asked about everything
+    shipped.asked.clear()
+    ground_request(Scene(audio=Audio(samples, sr)), "remove the cow and the siren")
+    assert cow_texts | siren_texts <= set(shipped.asked)

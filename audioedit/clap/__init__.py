@@ -8,15 +8,20 @@ package (``audioedit.clap.laion_backend``). Training: ``audioedit.clap.train``; 
 ``audioedit.clap.evaluate``. Nothing heavy (torch, transformers) is imported by this module.
 """
 
+import functools
+import json
 import threading
+from pathlib import Path
 
 from audioedit.clap.base import ClapModel, load_clap
 from audioedit.clap.small import SHIPPED_DIR, has_weights
 
-__all__ = ["ClapModel", "load_clap", "default_clap"]  # train / evaluate: the submodules of those names
+__all__ = ["ClapModel", "load_clap", "default_clap", "broad_clap", "trained_classes"]  # train / evaluate: submodules
 
+BROAD_DIR = SHIPPED_DIR.parent / "clap_broad"  # detection's tower for the sounds the shipped CLAP never heard
 _DEFAULT_LOCK = threading.Lock()
 _default: list[ClapModel | None] = []  # the one shipped CLAP of the process, once loaded
+_broad: list[ClapModel | None] = []
 
 
 def default_clap() -> ClapModel | None:
@@ -29,3 +34,24 @@ def default_clap() -> ClapModel | None:
             _default.append(model)
         return _default[0]
 
+
+
+def broad_clap() -> ClapModel | None:
+    """The broad tower (``assets/clap_broad``, reports/clap-broad amendment 7) that detection asks about the
+    sounds the shipped CLAP was not trained on, or None when it is not shipped; one instance per process."""
+    with _DEFAULT_LOCK:
+        if not _broad:
+            _broad.append(load_clap({"type": "small", "config": {"checkpoint": str(BROAD_DIR)}})
+                          if has_weights(BROAD_DIR) else None)
+        return _broad[0]
+
+
+@functools.lru_cache(maxsize=8)
+def trained_classes(folder: str | Path | None = None) -> frozenset[str] | None:
+    """The vocabulary entries the export in ``folder`` (default: the shipped CLAP) was trained on (its
+    ``heldout_split.json``), or None when it does not say."""
+    path = Path(folder if folder is not None else SHIPPED_DIR) / "heldout_split.json"
+    if not path.is_file():
+        return None
+    classes = json.loads(path.read_text(encoding="utf-8")).get("trained_classes")
+    return frozenset(classes) if classes else None
