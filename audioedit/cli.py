@@ -291,7 +291,7 @@ def eval_command(
         from audioedit.evals.goals_suite import run_goal_suite, summary
 
         try:
-            records = run_goal_suite(out, data, limit=limit)
+            records = run_goal_suite(out, data, limit=limit, judge=None if clap in ("auto", "none") else clap)
         except AudioEditError as exc:
             fail(exc)
         console.print(f"{summary(records)}\nreport: {Path(out) / 'report.html'}")

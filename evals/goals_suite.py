@@ -37,6 +37,8 @@ class GoalRecord(BaseModel):
     clap_request_after: float | None = None
     clap_scene_before: float | None = None
     clap_scene_after: float | None = None
+    broad_request_before: float | None = None  # the same similarity judged by the broad tower (amendment 7)
+    broad_request_after: float | None = None
     error: str = ""
 
     @property
@@ -47,6 +49,10 @@ class GoalRecord(BaseModel):
     def rises(self) -> bool:
         return (self.clap_request_after or 0) > (self.clap_request_before or 0)
 
+    @property
+    def rises_broad(self) -> bool:
+        return (self.broad_request_after or 0) > (self.broad_request_before or 0)
+
 
 def load_requests(data_dir: Path) -> list[dict]:
     path = data_dir / "smartdj_demo" / "requests.json"
@@ -56,7 +62,9 @@ def load_requests(data_dir: Path) -> list[dict]:
 
 
 def run_goal_suite(out: str | Path, data_dir: str | Path | None = None, verifier: str = "clap",
-                   limit: int | None = None, progress=None) -> list[GoalRecord]:
+                   limit: int | None = None, progress=None, judge: str | None = None) -> list[GoalRecord]:
+    """``judge``: a broad CLAP export that also scores the similarity to the request (default: the shipped
+    broad tower, ``audioedit.clap.broad_clap``; none shipped and none given: the shipped CLAP alone)."""
     from audioedit.evals.suites import dev_data_dir
 
     data = dev_data_dir(data_dir)
@@ -64,7 +72,7 @@ def run_goal_suite(out: str | Path, data_dir: str | Path | None = None, verifier
     out.mkdir(parents=True, exist_ok=True)
     records = []
     for index, item in enumerate(load_requests(data)[:limit]):
-        rec = _run_one(index, item, data / "smartdj_demo", out, verifier)
+        rec = _run_one(index, item, data / "smartdj_demo", out, verifier, judge)
         records.append(rec)
         if progress:
             progress("item", {"index": index, "id": rec.id, "status": rec.status})
@@ -74,7 +82,7 @@ def run_goal_suite(out: str | Path, data_dir: str | Path | None = None, verifier
     return records
 
 
-def _run_one(index: int, item: dict, folder: Path, out: Path, verifier: str) -> GoalRecord:
+def _run_one(index: int, item: dict, folder: Path, out: Path, verifier: str, judge: str | None) -> GoalRecord:
     from audioedit.agents.pipeline import edit_request
     from audioedit.audio import load_audio, save_audio
     from audioedit.viz import before_after_png
@@ -101,7 +109,7 @@ def _run_one(index: int, item: dict, folder: Path, out: Path, verifier: str) -> 
     rec.status, rec.assumptions = report.status, report.plan.assumptions
     rec.unresolved = [f"{u.text}: {u.reason}" for u in report.plan.unresolved]
     after = outcome.audio
-    _score(rec, before, after)
+    _score(rec, before, after, judge)
     item_dir = out / rid
     save_audio(before, item_dir / "before.ogg")
     save_audio(after, item_dir / "after.ogg")
@@ -111,8 +119,8 @@ def _run_one(index: int, item: dict, folder: Path, out: Path, verifier: str) -> 
     return rec
 
 
-def _score(rec: GoalRecord, before, after) -> None:
-    from audioedit.clap import default_clap
+def _score(rec: GoalRecord, before, after, judge: str | None = None) -> None:
+    from audioedit.clap import broad_clap, default_clap, load_clap
 
     clap = default_clap()
     if clap is None:
@@ -123,11 +131,16 @@ def _score(rec: GoalRecord, before, after) -> None:
     rec.clap_request_before, rec.clap_request_after = round(float(sim[0, 0]), 4), round(float(sim[1, 0]), 4)
     if rec.scene:
         rec.clap_scene_before, rec.clap_scene_after = round(float(sim[0, 1]), 4), round(float(sim[1, 1]), 4)
+    broad = load_clap({"type": "small", "config": {"checkpoint": judge}}) if judge else broad_clap()
+    if broad is not None:
+        sim = broad.similarity([before, after], [rec.request])
+        rec.broad_request_before, rec.broad_request_after = round(float(sim[0, 0]), 4), round(float(sim[1, 0]), 4)
 
 
 def summary(records: list[GoalRecord]) -> dict[str, int]:
     return {"requests": len(records), "plans_2_to_8": sum(MIN_STEPS <= len(r.steps) <= MAX_STEPS for r in records),
             "all_steps_ok": sum(r.steps_ok for r in records), "clap_rises": sum(r.rises for r in records),
+            "broad_clap_rises": sum(r.rises_broad for r in records),
             "steps": sum(len(r.steps) for r in records),
             "steps_ok": sum(s["status"] == "ok" for r in records for s in r.steps)}
 
@@ -145,15 +158,17 @@ def _fmt(x: float | None) -> str:
 def report_md(records: list[GoalRecord]) -> str:
     s = summary(records)
     head = (f"{s['requests']} requests; plans of 2-8 steps: {s['plans_2_to_8']}; every step ok: {s['all_steps_ok']}; "
-            f"steps ok {s['steps_ok']}/{s['steps']}; CLAP(request) rises: {s['clap_rises']}")
+            f"steps ok {s['steps_ok']}/{s['steps']}; CLAP(request) rises: {s['clap_rises']} (shipped CLAP), "
+            f"{s['broad_clap_rises']} (broad tower)")
     lines = ["# smartdj-goals", "", head, "",
-             "| item | request | scene | steps (status) | CLAP request before -> after | CLAP scene before -> after |",
-             "| --- | --- | --- | --- | --- | --- |"]
+             "| item | request | scene | steps (status) | CLAP request before -> after | broad tower: request | "
+             "CLAP scene before -> after |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in records:
         steps = "; ".join(f"{x['instruction']} ({x['status']}{', ' + x['level'] if x.get('level') else ''})"
                           for x in r.steps) or r.error
         lines.append(f"| {r.id} | {r.request} | {r.scene} | {steps} | {_fmt(r.clap_request_before)} -> "
-                     f"{_fmt(r.clap_request_after)} | {_fmt(r.clap_scene_before)} -> {_fmt(r.clap_scene_after)} |")
+                     f"{_fmt(r.clap_request_after)} | {_fmt(r.broad_request_before)} -> {_fmt(r.broad_request_after)} | "
+                     f"{_fmt(r.clap_scene_before)} -> {_fmt(r.clap_scene_after)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -17,12 +17,12 @@ def test_report_counts_and_players():
     ok = GoalRecord(id="01_a", audio="a.wav", request="make it sound like a beach", scene="beach", status="ok",
                     steps=[{"op": "add", "instruction": "Add 2 birds.", "status": "ok", "backend": "dsp.mixture",
                             "attempts": 1, "why": "", "source": ""}] * 2,
-                    clap_request_before=0.1, clap_request_after=0.2)
+                    clap_request_before=0.1, clap_request_after=0.2, broad_request_before=0.3, broad_request_after=0.2)
     bad = ok.model_copy(update={"id": "02_b", "clap_request_after": 0.05,
                                 "steps": [dict(ok.steps[0], status="failed", why="clap_added_margin=-1")]})
-    assert ok.steps_ok and ok.rises and not bad.steps_ok and not bad.rises
-    assert summary([ok, bad]) == {"requests": 2, "plans_2_to_8": 1, "all_steps_ok": 1, "clap_rises": 1, "steps": 3,
-                                  "steps_ok": 2}
+    assert ok.steps_ok and ok.rises and not bad.steps_ok and not bad.rises and not ok.rises_broad
+    assert summary([ok, bad]) == {"requests": 2, "plans_2_to_8": 1, "all_steps_ok": 1, "clap_rises": 1,
+                                  "broad_clap_rises": 0, "steps": 3, "steps_ok": 2}
     page = report_html([ok, bad])
     assert page.count("<audio controls") == 4 and "02_b/spectrogram.png" in page and "clap_added_margin" in page
     assert "| 01_a | make it sound like a beach | beach |" in report_md([ok, bad])
