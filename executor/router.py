@@ -179,17 +179,18 @@ def execute_route(scene: Scene, step: EditStep, route: Route, *, bank: SoundSour
 class LazyEditor:
     """The learned editor(s), each loaded on its first step (torch and the weights cost ~1 s to load).
 
-    ``paths``: one exported editor folder, or several in order of preference (``"a,b"`` as text): a
-    step goes to the first editor trained on all of its target labels (its ``info.json``), else to the
-    last one, the broadest (reports/editor-broad section 6). Add steps need no model and go to the first."""
+    ``paths``: one exported editor folder, or several in order of preference (``"a,b"`` as text; default
+    the shipped ``cpu`` then ``broad`` exports): a step goes to the first editor trained on all of its
+    target labels (its ``info.json``), else to the last one, the broadest (reports/editor-broad section 6).
+    Add steps need no model and go to the first."""
 
     def __init__(self, paths=None):
         from pathlib import Path
 
-        from audioedit.executor.ldm.editor import DEFAULT_ASSETS
+        from audioedit.executor.ldm.editor import DEFAULT_EDITORS
 
         given = paths.split(",") if isinstance(paths, str) else paths if isinstance(paths, (list, tuple)) else [paths]
-        self.paths = [Path(p) if p else DEFAULT_ASSETS for p in given]
+        self.paths = [Path(p) for p in given] if any(given) else list(DEFAULT_EDITORS)
         self._editors: dict[int, object] = {}
 
     def editor(self, index: int = 0):
@@ -220,7 +221,7 @@ class LazyEditor:
 
 
 def default_editor(preference: Preference = "auto", path=None) -> LazyEditor | None:
-    """The shipped learned editors (or the ones at ``path``) unless DSP is forced or none is shipped."""
+    """The shipped learned editors (or the ones at ``path``) unless DSP is forced or one is missing."""
     if preference in ("dsp", "region"):
         return None
     editors = LazyEditor(path)

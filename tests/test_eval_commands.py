@@ -35,6 +35,7 @@ SMOKE_RUNS = {
     "audioedit.clap.grounding_eval": "test_benchmarks.py::test_grounding_evaluation_command",
     "audioedit.clap.esc50_eval": "test_eval_commands.py::test_esc50_eval_command",
     "audioedit.clap.open_set_eval": "test_eval_commands.py::test_open_set_eval_command",
+    "audioedit.clap.routed_eval": "test_eval_commands.py::test_routed_eval_command",
     "audioedit.executor.ldm.evaluate": "test_benchmarks.py::test_learned_editor_evaluation_command",
     "audioedit.executor.ldm.oracle": "test_eval_commands.py::test_oracle_command",
     "audioedit.evals.vad_eval": "test_eval_commands.py::test_vad_eval_command",
@@ -240,6 +241,18 @@ def test_open_set_eval_command(tiny_corpus, tmp_path, capsys):
     assert "ESC-50 fold-5 scenes over Moodist beds (2," in capsys.readouterr().out
     result = json.loads((tmp_path / "o.json").read_text())
     assert result["test_n_scenes"] == 2 and result["scaper_f1"] is not None
+
+
+def test_routed_eval_command(tiny_corpus, tmp_path, capsys):
+    from audioedit.clap.routed_eval import main
+
+    main(["--broad", "audioedit/assets/clap_small/aisfx", "--data-root", str(tiny_corpus), "--cache-dir",
+          str(tmp_path / "cache"), "--n-test", "2", "--json", str(tmp_path / "o.json")])
+    assert "routed   open-set F1" in capsys.readouterr().out
+    systems = json.loads((tmp_path / "o.json").read_text())["systems"]
+    assert set(systems) == {"shipped", "broad", "routed"}
+    routed, shipped, broad = (systems[k]["open_set"] for k in ("routed", "shipped", "broad"))
+    assert routed["n_absent"] == shipped["n_absent"] == broad["n_absent"]
 
 
 @pytest.mark.slow

@@ -7,17 +7,19 @@ import numpy as np
 import pytest
 
 from audioedit.evals.fixtures import street_scene
-from audioedit.executor.ldm.editor import DEFAULT_ASSETS
+from audioedit.executor.ldm.editor import BROAD_ASSETS as BROAD
+from audioedit.executor.ldm.editor import DEFAULT_ASSETS, DEFAULT_EDITORS
 from audioedit.executor.router import LazyEditor
 from audioedit.scene import Event
 from audioedit.steps import AddStep, EventRef, RemoveStep
 
-BROAD = DEFAULT_ASSETS.parent / "broad"
 
 
 @pytest.fixture(scope="module")
 def routed():
-    return LazyEditor(f"{DEFAULT_ASSETS},{BROAD}")
+    editors = LazyEditor()  # the default: the shipped cpu editor, then the broad one
+    assert editors.paths == list(DEFAULT_EDITORS) == [DEFAULT_ASSETS, BROAD]
+    return editors
 
 
 def _remove(label: str) -> RemoveStep:

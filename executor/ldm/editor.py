@@ -167,6 +167,8 @@ class LdmEditor:
 
 
 DEFAULT_ASSETS = Path(__file__).resolve().parent / "assets" / "cpu"
+BROAD_ASSETS = DEFAULT_ASSETS.parent / "broad"
+DEFAULT_EDITORS = (DEFAULT_ASSETS, BROAD_ASSETS)  # routed by trained label (reports/editor-broad section 6)
 
 
 def load_editor(path: str | Path | None = None) -> LdmEditor:
