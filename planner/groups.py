@@ -175,9 +175,11 @@ def undetected_ref(g: Grounding, name: str, text: str, select: str, start_s: flo
 def undetected_note(ref: EventRef, searched: list[str]) -> str:
     """The assumption a step on an unlocated sound states ('rooster' was not detected ...); ``searched``: what
     detection looked for."""
+    from audioedit.clap import detectable
     from audioedit.clap.captions import CORE_KEYS
 
-    why = "the sound detector knows it but found none" if ref.label in CORE_KEYS else "the sound detector does not know it"
+    known = ref.label in CORE_KEYS or ref.label in detectable()
+    why = "the sound detector knows it but found none" if known else "the sound detector does not know it"
     if ref.label not in searched:
         why = "it was not looked for: no detection ran"
     where = "over the whole recording" if ref.start_s is None and ref.end_s is None else "in the time window given"

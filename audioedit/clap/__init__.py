@@ -16,7 +16,7 @@ from pathlib import Path
 from audioedit.clap.base import ClapModel, load_clap
 from audioedit.clap.small import SHIPPED_DIR, has_weights
 
-__all__ = ["ClapModel", "load_clap", "default_clap", "broad_clap", "trained_classes"]  # train / evaluate: submodules
+__all__ = ["ClapModel", "load_clap", "default_clap", "broad_clap", "trained_classes", "detectable"]  # train / evaluate: submodules
 
 BROAD_DIR = SHIPPED_DIR.parent / "clap_broad"  # detection's tower for the sounds the shipped CLAP never heard
 _DEFAULT_LOCK = threading.Lock()
@@ -55,3 +55,10 @@ def trained_classes(folder: str | Path | None = None) -> frozenset[str] | None:
         return None
     classes = json.loads(path.read_text(encoding="utf-8")).get("trained_classes")
     return frozenset(classes) if classes else None
+
+
+def detectable() -> frozenset[str]:
+    """The vocabulary entries detection has a model trained on: the shipped CLAP's and, when it is shipped,
+    the broad tower's."""
+    towers = [SHIPPED_DIR] + ([BROAD_DIR] if has_weights(BROAD_DIR) else [])
+    return frozenset().union(*(trained_classes(t) or frozenset() for t in towers))
