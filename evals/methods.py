@@ -191,7 +191,7 @@ def one_shot_edit(editor, audio: Audio, request: str, seed: int = 0) -> Audio:
 def _one_shot(item, ctx, source, target) -> MethodOutput:
     start = time.perf_counter()
     try:
-        out = one_shot_edit(ctx.ldm.editor(0), source, item.request, seed=item.exec_seed % 2**31)
+        out = one_shot_edit(ctx.ldm, source, item.request, seed=item.exec_seed % 2**31)
     except (UserInputError, ExecutionError) as exc:
         took = time.perf_counter() - start
         return MethodOutput(source, "failed", f"{type(exc).__name__}: {exc}", {"execute_s": took, "total_s": took})

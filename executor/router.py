@@ -214,6 +214,10 @@ class LazyEditor:
         return last, (f"learned editor {last.cfg.name!r} ({self.paths[-1].name}): the first one was never trained "
                       f"on {self.editor(0).untrained(targets)}")
 
+    def edit_audio(self, audio, instruction: str, span_s: tuple[float, float], **kwargs):
+        """One free-text instruction over a span (the one-shot baseline): the first editor."""
+        return self.editor(0).edit_audio(audio, instruction, span_s, **kwargs)
+
     def execute(self, scene: Scene, step: EditStep, *, bank, rng):
         editor, why = self.editor_for(scene, step)
         result = editor.execute(scene, step, bank=bank, rng=rng)
