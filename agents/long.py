@@ -33,6 +33,7 @@ from audioedit.agents.chunks import (Chunk, Joiner, chunk_step, next_edge, reord
 from audioedit.agents.loop import LoopConfig, run_steps
 from audioedit.audio import Audio, AudioLimits, write_text_atomic
 from audioedit.backends import Backend
+from audioedit.bank import addable_sounds
 from audioedit.errors import UserInputError
 from audioedit.options import ExecutorPreference, PlannerName
 from audioedit.protocols import Bank, Editor, StepVerifier
@@ -128,7 +129,7 @@ def edit_long(audio: str | Path, request: str, output: str | Path, *, annotation
     if plan is None:
         from audioedit.planner import make_plan
 
-        plan = make_plan(request, before, sounds=bank.labels(), backend=planner)
+        plan = make_plan(request, before, sounds=addable_sounds(bank), backend=planner)
     if not plan.steps:
         reasons = "; ".join(f"{u.text!r}: {u.reason}" for u in plan.unresolved) or "no edit found"
         raise UserInputError(f"nothing in the request could be turned into an edit ({reasons})")

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from audioedit.audio import Audio, AudioLimits, check_audio, save_audio, write_text_atomic
 from audioedit.backends import Backend
+from audioedit.bank import addable_sounds
 from audioedit.errors import UserInputError
 from audioedit.options import ExecutorPreference, PlannerName, VerifierName
 from audioedit.protocols import Bank, Editor, StepVerifier
@@ -91,7 +92,7 @@ def prepare(
     clock = time.perf_counter()
     if plan is None:
         bank = bank if bank is not None else _default_bank()
-        plan = make_plan(request, scene.describe(), sounds=bank.labels(), backend=planner, **planner_options)
+        plan = make_plan(request, scene.describe(), sounds=addable_sounds(bank), backend=planner, **planner_options)
     timings["plan_s"] = _lap(clock)
     return scene, plan
 

@@ -110,6 +110,10 @@ class SoundBank:
         _check_role(role)
         return sorted({label for r, label in self._clips if role is None or r == role})
 
+    def roles(self) -> dict[str, tuple[str, ...]]:
+        """label -> the roles it has clips in ('foreground', 'background'): what a planner may add, and how."""
+        return {label: tuple(r for r in ROLES if (r, label) in self._clips) for label in self.labels()}
+
     def role_of(self, label: str) -> str:
         return self.info(label).role
 
@@ -232,6 +236,13 @@ def starter_bank() -> SoundBank:
     assets = Path(str(files("audioedit").joinpath("assets")))
     scenes = assets / "bank_scenes"
     return SoundBank(assets / "bank", name="starter", extra_roots=(scenes,) if scenes.is_dir() else ())
+
+
+def addable_sounds(bank) -> dict[str, tuple[str, ...]] | list[str]:
+    """What a planner may add from ``bank``: label -> the roles it has clips in (``SoundBank.roles``),
+    or its labels alone when the bank names no roles (any role is then assumed)."""
+    roles = getattr(bank, "roles", None)
+    return roles() if callable(roles) else bank.labels()
 
 
 def _check_role(role: str | None) -> None:

@@ -12,7 +12,7 @@ endpoint; falls back to the rules planner when none is configured).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from audioedit.errors import UserInputError
@@ -29,12 +29,13 @@ BACKENDS: dict[str, str] = {
 }
 
 
-def make_plan(request: str, scene: SceneInput = None, sounds: Sequence[str] = (), backend: PlannerName = "rules",
-              **options: Any) -> Plan:
+def make_plan(request: str, scene: SceneInput = None, sounds: Sequence[str] | Mapping[str, Sequence[str]] = (),
+              backend: PlannerName = "rules", **options: Any) -> Plan:
     """Plan ``request`` with the named backend.
 
     ``scene``: a ``SceneDescription`` (or ``Scene``) or None; ``sounds``: the labels that may be
-    added (a sound bank's; empty = any); ``options`` go to the backend (the rules planner takes none).
+    added (a sound bank's; empty = any), or label -> the roles the bank has it in
+    (``audioedit.bank.addable_sounds``); ``options`` go to the backend (the rules planner takes none).
     """
     if backend not in BACKENDS:
         raise UserInputError(f"unknown planner backend {backend!r}; known backends: {', '.join(sorted(BACKENDS))}")

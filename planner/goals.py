@@ -13,7 +13,8 @@ the goal names a scene or a mood of ``planner/assets/scenes.yaml`` (``audioedit.
    events are annotated or come from stems; a sound only detected by CLAP is left, and said so);
 3. adds what belongs and is missing, the most characteristic first, at most ``max_adds`` of them
    (the rest is left for a follow-up, said in an assumption), each placed and levelled as the
-   knowledge base says, using a stand-in the bank has when it lacks the label; each add carries the top of
+   knowledge base says, using a stand-in the bank has when it lacks the label, only as a sound the bank has
+   in that role (else in the role the bank has it in, said in an assumption); each add carries the top of
    its level range (``max_snr_db``), to which the loop may raise a sound the verifier cannot hear;
 4. applies the room (reverb on the whole recording; none outdoors) and the timbre (EQ).
 
@@ -33,6 +34,7 @@ from audioedit.clap import vocabulary
 from audioedit.planner.vocab import RELATED, canonical_label, display_name
 
 MAX_STEPS = 8
+ROLE_WORDS = {"foreground": "foreground events", "background": "a background bed"}
 WHOLE = whole_recording("the whole recording")
 _SUBJECT = r"(?:this|it|that|everything|the (?:whole |entire )?(?:recording|clip|audio|scene|mix|track|sound|thing|room))"
 GOAL_RES = (
@@ -143,8 +145,8 @@ def _concept(label: str) -> str:
 
 
 def _adds(entry: SceneEntry, present: dict[str, str], g, max_adds: int) -> list[tuple[str, SceneSound]]:
-    """(bank label, knowledge-base sound) for the missing sounds to add, most characteristic first."""
-    bank = set(g.sounds)
+    """(bank label, knowledge-base sound in the role it is added in) for the missing sounds to add, most
+    characteristic first. Only (sound, role) pairs the bank can furnish (``_furnished``)."""
     chosen: list[tuple[str, SceneSound]] = []
     later, lacking = [], []
     for s in entry.sounds:
@@ -152,23 +154,43 @@ def _adds(entry: SceneEntry, present: dict[str, str], g, max_adds: int) -> list[
         if any(_concept(o) in present or set(RELATED.get(_concept(o), ())) & set(present) for o in options):
             g.note(f"{display_name(s.label)} is already there: not added")
             continue
-        usable = [o for o in options if not bank or o in bank]
-        if not usable:
+        pick = _furnished(options, s.role, g)
+        if pick is None:
             lacking.append(s.label)
             continue
-        if any(label == usable[0] for label, _ in chosen):
+        label, role = pick
+        if any(label == c for c, _ in chosen):
             continue
         if len(chosen) >= max_adds:
-            later.append(usable[0])
+            later.append(label)
             continue
-        if usable[0] != s.label:
-            g.note(f"the sound bank has no {display_name(s.label)}: {display_name(usable[0])} stands in for it")
-        chosen.append((usable[0], s))
+        if role != s.role:
+            g.note(f"the sound bank has {display_name(label)} only as {ROLE_WORDS[role]}, not as {ROLE_WORDS[s.role]}: "
+                   + (f"it stands in for {display_name(s.label)}, " if label != s.label else "") + f"added as {ROLE_WORDS[role]}")
+        elif label != s.label:
+            g.note(f"the sound bank has no {display_name(s.label)}: {display_name(label)} stands in for it")
+        chosen.append((label, s if role == s.role else s.model_copy(update={"role": role})))
     if lacking:
         g.note(f"the sound bank has no {', '.join(display_name(x) for x in lacking)} (nor a stand-in): not added")
     if later:
         g.note(f"not all at once: {', '.join(display_name(x) for x in later)} would also fit {entry.name}; ask to add them")
     return chosen
+
+
+def _furnished(options: list[str], role: str, g) -> tuple[str, str] | None:
+    """(label, role) to add for a knowledge-base sound: the first of ``options`` (its label, then its stand-ins)
+    the bank has in ``role``; else the first it has in another role, in that role; else None. A bank that
+    names no sounds has any; one that names no roles (``g.roles`` empty) has its sounds in any role."""
+    if not g.sounds:
+        return options[0], role
+    have = [o for o in options if o in g.sounds]
+    for label in have:
+        if not g.roles or role in g.roles.get(label, ()):
+            return label, role
+    for label in have:
+        if g.roles.get(label):
+            return label, g.roles[label][0]
+    return None
 
 
 def plan_goal_request(request: str, scene=None, sounds=()):

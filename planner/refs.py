@@ -81,6 +81,7 @@ class Grounding:
 
     scene: SceneDescription | None
     sounds: tuple[str, ...] = ()
+    roles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # sound -> roles the bank has it in; {}: unknown
     assumptions: list[str] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
     last_refs: list[EventRef] = field(default_factory=list)

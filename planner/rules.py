@@ -17,7 +17,7 @@ verb ("turn the siren down by 6 dB and the dog by 3 dB"), which is recorded as a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from audioedit.errors import UserInputError
 from audioedit.scene import SceneDescription
@@ -53,11 +53,12 @@ PARSERS: tuple[Parser, ...] = (
 )
 
 
-def plan_rules(request: str, scene: SceneInput = None, sounds: Sequence[str] = ()) -> Plan:
+def plan_rules(request: str, scene: SceneInput = None, sounds: Sequence[str] | Mapping[str, Sequence[str]] = ()) -> Plan:
     """Plan ``request`` as atomic steps.
 
     ``scene``: a ``SceneDescription`` (or a ``Scene``, described here) whose labels can be removed
-    or changed, or None; ``sounds``: the labels that can be added (the sound bank's), empty = any.
+    or changed, or None; ``sounds``: the labels that can be added (the sound bank's), empty = any; or
+    label -> the roles the bank has it in (``audioedit.bank.addable_sounds``), which goal plans respect.
     Raises ``UserInputError`` for an empty request or one over ``MAX_REQUEST_CHARS`` characters.
     """
     if not isinstance(request, str) or not request.strip():
@@ -67,7 +68,8 @@ def plan_rules(request: str, scene: SceneInput = None, sounds: Sequence[str] = (
             f"the request is {len(request)} characters long; at most {MAX_REQUEST_CHARS} are accepted"
         )
     description = _describe(scene)
-    grounding = Grounding(description, tuple(sounds))
+    roles = {label: tuple(r) for label, r in sounds.items()} if isinstance(sounds, Mapping) else {}
+    grounding = Grounding(description, tuple(sounds), roles=roles)
     builder = StepBuilder(grounding)
     goal, clauses = split_request(request)
     if goal and not clauses:
