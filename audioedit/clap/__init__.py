@@ -16,7 +16,8 @@ from pathlib import Path
 from audioedit.clap.base import ClapModel, load_clap
 from audioedit.clap.small import SHIPPED_DIR, has_weights
 
-__all__ = ["ClapModel", "load_clap", "default_clap", "broad_clap", "trained_classes", "detectable"]  # train / evaluate: submodules
+# train / evaluate: the submodules of those names
+__all__ = ["ClapModel", "load_clap", "default_clap", "broad_clap", "trained_classes", "detectable"]
 
 BROAD_DIR = SHIPPED_DIR.parent / "clap_broad"  # detection's tower for the sounds the shipped CLAP never heard
 _DEFAULT_LOCK = threading.Lock()
@@ -33,7 +34,6 @@ def default_clap() -> ClapModel | None:
                 if has_weights(SHIPPED_DIR) else None
             _default.append(model)
         return _default[0]
-
 
 
 def broad_clap() -> ClapModel | None:
