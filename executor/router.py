@@ -203,39 +203,16 @@ class LazyEditor:
 
     def editor_for(self, scene: Scene, step: EditStep):
         """The editor that runs ``step``, and a note saying why when it is not the first."""
-        index, why = self._routed(scene, step)
-        return self.editor(index), why
-
-    def _routed(self, scene: Scene, step: EditStep) -> tuple[int, str]:
         if len(self.paths) == 1 or step.op == "add":
-            return 0, ""
+            return self.editor(0), ""
         targets = resolve_step(step, scene)
         for i in range(len(self.paths) - 1):
-            if not self.editor(i).untrained(targets):
-                return i, ""
+            unknown = self.editor(i).untrained(targets)
+            if not unknown:
+                return self.editor(i), ""
         last = self.editor(len(self.paths) - 1)
-        return len(self.paths) - 1, (f"learned editor {last.cfg.name!r} ({self.paths[-1].name}): the first one was "
-                                     f"never trained on {self.editor(0).untrained(targets)}")
-
-    def retry(self, scene: Scene, step: EditStep, tried: int) -> tuple[Editor, str]:
-        """What the learned editor's ``tried + 1``-th attempt at ``step`` runs, and how it differs from the ones
-        before (the default one-step sampler gives one output whatever the seed): first the routed editor; then,
-        when that one was trained on the step's labels, the last (broadest) editor, also trained on them (an
-        editor never trained on a label is not offered it); then the routed editor's flow sampler, one draw per
-        seed. An add needs no model: re-seeding draws another clip, as before."""
-        index, _ = self._routed(scene, step)
-        if tried == 0 or step.op == "add":
-            return self, ""
-        name = f"{self.editor(index).cfg.name!r} ({self.paths[index].name})"
-        last = len(self.paths) - 1
-        if index < last and tried == 1:
-            other = f"{self.editor(last).cfg.name!r} ({self.paths[last].name})"
-            return _Variant(self.editor(last), None, f"learned editor {other} instead of {name}"), (
-                f"retry with the other learned editor, {other}: {name}'s output was not accepted")
-        note = f"flow sampler of learned editor {name} (stochastic per seed) instead of its one-step sampler"
-        return _Variant(self.editor(index), "flow", note), (
-            f"retry with the flow sampler of learned editor {name} at a new seed: its one-step sampler gives one "
-            "output whatever the seed")
+        return last, (f"learned editor {last.cfg.name!r} ({self.paths[-1].name}): the first one was never trained "
+                      f"on {self.editor(0).untrained(targets)}")
 
     def edit_audio(self, audio, instruction: str, span_s: tuple[float, float], **kwargs):
         """One free-text instruction over a span (the one-shot baseline): the first editor."""
@@ -245,17 +222,6 @@ class LazyEditor:
         editor, why = self.editor_for(scene, step)
         result = editor.execute(scene, step, bank=bank, rng=rng)
         return replace(result, notes=[why, *result.notes]) if why else result
-
-
-class _Variant:
-    """One learned editor run with a given sampler (``mode``; None: its default); ``note`` heads its notes."""
-
-    def __init__(self, editor, mode: str | None, note: str):
-        self.editor, self.mode, self.note = editor, mode, note
-
-    def execute(self, scene: Scene, step: EditStep, *, bank, rng):
-        result = self.editor.execute(scene, step, bank=bank, rng=rng, mode=self.mode)
-        return replace(result, notes=[self.note, *result.notes])
 
 
 def default_editor(preference: Preference = "auto", path=None) -> LazyEditor | None:

@@ -45,11 +45,10 @@ def atomic_instruction(step, label: str) -> str:
     return f"remove the {name}"
 
 
-def execute_step(ed, scene: Scene, step, *, bank, rng: np.random.Generator, mode: str | None = None):
+def execute_step(ed, scene: Scene, step, *, bank, rng: np.random.Generator):
     """Dispatch on the step type; ``ed`` is an ``LdmEditor``. The model's seed is spawned from
     ``rng`` without advancing it, so bank clips are drawn as the DSP backend draws them: the same
-    seed adds the same sound whichever backend runs the step. ``mode``: the sampler (default the
-    export's; ``"flow"`` differs per seed, the one-step default does not)."""
+    seed adds the same sound whichever backend runs the step."""
     seed = int(rng.spawn(1)[0].integers(2**31))
     audio = scene.audio
     if isinstance(step, AddStep):
@@ -79,16 +78,16 @@ def execute_step(ed, scene: Scene, step, *, bank, rng: np.random.Generator, mode
         if direct:
             out = audio
             for label, span in groups:
-                out = ed.edit_audio(out, atomic_instruction(step, label), span, seed=seed, mode=mode)
+                out = ed.edit_audio(out, atomic_instruction(step, label), span, seed=seed)
             what = "removal" if isinstance(step, RemoveStep) else f"re-level by {step.gain_db:+g} dB"
             return layer_result(scene, out.samples, events, spans, [f"learned {what} of {sorted(target_ids)}"], LEARNED.backend)
-        layer = sum(ed.extract_layer(audio, label, span, seed=seed, mode=mode) for label, span in groups)
+        layer = sum(ed.extract_layer(audio, label, span, seed=seed) for label, span in groups)
         residual = audio.samples.astype(np.float64) - layer
         if isinstance(step, RemoveStep):
             return layer_result(scene, residual, events, spans, [f"extracted {sorted(target_ids)} (learned) and subtracted them"], LEARNED.backend)
         out = residual + layer * 10 ** (step.gain_db / 20)
         return layer_result(scene, out, events, spans, [f"extracted {sorted(target_ids)} (learned), gain {step.gain_db:+g} dB (DSP)"], LEARNED.backend)
-    layers = [ed.extract_layer(audio, target_name(e), s, seed=seed, mode=mode) for e, s in zip(targets, spans)]
+    layers = [ed.extract_layer(audio, target_name(e), s, seed=seed) for e, s in zip(targets, spans)]
     residual = audio.samples.astype(np.float64) - sum(layers)
     if isinstance(step, ReorderStep):
         return reorder_layers(scene, targets, layers, residual, spans, LEARNED)

@@ -144,10 +144,8 @@ class LdmEditor:
         m = self.cfg.sampler.margin_s if margin_s is None else margin_s
         return check_span((ev.onset_s - m, ev.offset_s + m), duration_s)
 
-    def execute(self, scene: Scene, step: EditStep, *, bank=None, rng: np.random.Generator | None = None,
-                mode: str | None = None):
-        """Run ``step`` on ``scene``'s mixture; returns ``audioedit.result.StepResult`` (backend "ldm").
-        ``mode``: the sampler (``"one_step"`` / ``"flow"``; default the export's ``sampler.mode``)."""
+    def execute(self, scene: Scene, step: EditStep, *, bank=None, rng: np.random.Generator | None = None):
+        """Run ``step`` on ``scene``'s mixture; returns ``audioedit.result.StepResult`` (backend "ldm")."""
         from audioedit.executor.ldm.compose import execute_step
 
         rng = rng if rng is not None else np.random.default_rng(0)
@@ -157,7 +155,7 @@ class LdmEditor:
                 raise UserInputError(f"step {step.id!r} ({step.op}) names no event of this scene; "
                                      f"events: {[e.id for e in scene.events]}")
         if isinstance(step, (AddStep, RemoveStep, ReplaceStep, ReorderStep, MoveStep, LoudnessStep, SpeedStep)):
-            result = execute_step(self, scene, step, bank=bank, rng=rng, mode=mode)
+            result = execute_step(self, scene, step, bank=bank, rng=rng)
             unknown = [] if isinstance(step, AddStep) else self.untrained(targets)
             if unknown:  # free text: run anyway, say so (with the nearest trained sound); the verifier decides
                 near = "; ".join(f"{u!r} nearest {lb!r} (cosine {cos:.2f})" for u in unknown
