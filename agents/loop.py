@@ -5,9 +5,7 @@ later steps still run and the outcome is ``partial``; a failed check is data, no
 Retry strategy, in order: the next backend the router offers, then re-seeding (a different bank
 clip for add/replace), up to ``max_attempts`` attempts per step. A retry must differ from what came
 before: when a backend gives the same output again (a deterministic op re-run with a new seed), the
-attempt is recorded as a repeat, not verified again, and that backend is not tried any more. The learned
-editor's one-step sampler is such an op, so its second attempt at a step runs the other editor of the routed
-pair when there is one (``LazyEditor.retry``) and its strategy says so. An add
+attempt is recorded as a repeat, not verified again, and that backend is not tried any more. An add
 the verifier could not hear is retried louder within the level range its plan gives
 (``audioedit.agents.audibility``; ``LoopConfig.louder_retries``); the attempt says so in its strategy.
 """
@@ -78,7 +76,6 @@ def _run_step(scene: Scene, step: EditStep, *, bank: SoundSource | None, config:
     outputs: dict[tuple[str, str], int] = {}  # (backend, fingerprint of its output) -> attempt number
     spent: set[str] = set()  # backends that repeat themselves
     current, raised = step, ""  # the step as the next attempt runs it (an unheard add: louder), and why
-    ldm_tries = 0  # learned-editor attempts so far: a retry may run another editor (LazyEditor.retry)
     for number in range(1, config.max_attempts + 1):
         live = [r for r in options if r.backend not in spent]
         if not live:
@@ -86,17 +83,11 @@ def _run_step(scene: Scene, step: EditStep, *, bank: SoundSource | None, config:
         route = live[(number - 1) % len(live)]
         seed = config.seed + number - 1
         strategy = route.reason if number <= len(options) else f"retry with a new seed ({route.reason})"
-        runner = ldm
-        if route.backend == Backend.LDM and ldm is not None:
-            if ldm_tries and (retry := getattr(ldm, "retry", None)) is not None:
-                runner, how = retry(scene, current, ldm_tries)
-                strategy = how or strategy
-            ldm_tries += 1
         strategy = f"{raised}; {strategy}" if raised else strategy
         attempt = Attempt(step_id=step.id, attempt=number, backend=route.backend, strategy=strategy, seed=seed)
         start = time.perf_counter()
         try:
-            result = execute_route(scene, current, route, bank=bank, rng=np.random.default_rng(seed), ldm=runner)
+            result = execute_route(scene, current, route, bank=bank, rng=np.random.default_rng(seed), ldm=ldm)
         except ExecutionError as exc:
             attempt.error = str(exc)
             attempt.execute_s = time.perf_counter() - start

@@ -203,35 +203,16 @@ class LazyEditor:
 
     def editor_for(self, scene: Scene, step: EditStep):
         """The editor that runs ``step``, and a note saying why when it is not the first."""
-        index, why = self._routed(scene, step)
-        return self.editor(index), why
-
-    def _routed(self, scene: Scene, step: EditStep) -> tuple[int, str]:
         if len(self.paths) == 1 or step.op == "add":
-            return 0, ""
+            return self.editor(0), ""
         targets = resolve_step(step, scene)
         for i in range(len(self.paths) - 1):
-            if not self.editor(i).untrained(targets):
-                return i, ""
+            unknown = self.editor(i).untrained(targets)
+            if not unknown:
+                return self.editor(i), ""
         last = self.editor(len(self.paths) - 1)
-        return len(self.paths) - 1, (f"learned editor {last.cfg.name!r} ({self.paths[-1].name}): the first one was "
-                                     f"never trained on {self.editor(0).untrained(targets)}")
-
-    def retry(self, scene: Scene, step: EditStep, tried: int):
-        """What the learned editor's ``tried + 1``-th attempt at ``step`` runs, and a note on how it differs from
-        the ones before ("" when it does not: the one-step sampler gives one output whatever the seed). The second
-        attempt at a step routed to an editor before the last runs the last (broadest) one, also trained on the
-        step's labels; every other attempt runs the routed editor, a repeat the loop detects. A step routed to the
-        last editor because the first was never trained on its sound is not offered the first; an add needs no
-        model (re-seeding draws another clip)."""
-        index, _ = self._routed(scene, step)
-        last = len(self.paths) - 1
-        if tried != 1 or index == last or step.op == "add":
-            return self, ""
-        name = f"{self.editor(index).cfg.name!r} ({self.paths[index].name})"
-        other = f"{self.editor(last).cfg.name!r} ({self.paths[last].name})"
-        return _Noted(self.editor(last), f"learned editor {other} instead of {name}"), (
-            f"retry with the other learned editor, {other}: {name}'s output was not accepted")
+        return last, (f"learned editor {last.cfg.name!r} ({self.paths[-1].name}): the first one was never trained "
+                      f"on {self.editor(0).untrained(targets)}")
 
     def edit_audio(self, audio, instruction: str, span_s: tuple[float, float], **kwargs):
         """One free-text instruction over a span (the one-shot baseline): the first editor."""
@@ -241,17 +222,6 @@ class LazyEditor:
         editor, why = self.editor_for(scene, step)
         result = editor.execute(scene, step, bank=bank, rng=rng)
         return replace(result, notes=[why, *result.notes]) if why else result
-
-
-class _Noted:
-    """A learned editor whose step results' notes start with ``note`` (what ran instead of the routed editor)."""
-
-    def __init__(self, editor, note: str):
-        self.editor, self.note = editor, note
-
-    def execute(self, scene: Scene, step: EditStep, *, bank, rng):
-        result = self.editor.execute(scene, step, bank=bank, rng=rng)
-        return replace(result, notes=[self.note, *result.notes])
 
 
 def default_editor(preference: Preference = "auto", path=None) -> LazyEditor | None:
