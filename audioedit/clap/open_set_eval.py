@@ -5,7 +5,7 @@
 - calibration: ``--n-calibration`` scenes (``audioedit.clap.open_set.open_set_scenes``) from the
   checkpoint's held-out clips (file split; never ESC-50 fold 5, which no split holds) over Moodist
   beds (their held-out last 10 s); the grounding settings with the best event F1 whose false-alarm
-  rate on absent queries is <= 8 %, and the presence (confidence) model;
+  rate on absent queries is <= ``--max-false-alarm`` (8 %), and the presence (confidence) model;
 - test: ``--n-test`` scenes of ESC-50 fold-5 clips over the same beds, one query each, absent in a
   quarter: event F1 (onset tolerance 0.5 s), false-alarm rate on absent queries, how the confidence
   separates present from absent queries, and the false-alarm rate of queries for sounds the model
@@ -28,7 +28,7 @@ from audioedit.clap.base import ClapModel
 from audioedit.clap.captions import CORE_KEYS, sound_class
 from audioedit.clap.data import AudioCache, ClipRecord
 from audioedit.clap.grounding import GroundingConfig
-from audioedit.clap.open_set import Presence, calibrate_open_set, count, open_set_scenes, peak_scores, score_scenes
+from audioedit.clap.open_set import MAX_FALSE_ALARM, Presence, calibrate_open_set, count, open_set_scenes, peak_scores, score_scenes
 
 UNKNOWN_QUERIES = ["a lawn mower", "bagpipes", "a lion roaring", "a basketball bouncing", "a dial-up modem",
                    "a didgeridoo", "a skateboard rolling", "a goat bleating"]
@@ -88,7 +88,8 @@ def split_records(records: list[ClipRecord], data_root: str | Path) -> tuple[lis
 
 def evaluate_open_set(model: ClapModel, records: list[ClipRecord], references: list[str] | None, data_root: str | Path,
                       cache_dir: str | Path | None = None, n_calibration: int = 160, n_test: int = 200,
-                      seed: int = 0, windows_s: tuple[float, ...] | None = None) -> OpenSetResult:
+                      seed: int = 0, windows_s: tuple[float, ...] | None = None,
+                      max_false_alarm: float = MAX_FALSE_ALARM) -> OpenSetResult:
     from audioedit.clap.esc50_eval import fold5_records
 
     cache = AudioCache(model.sample_rate_hz, cache_dir)
@@ -97,7 +98,7 @@ def evaluate_open_set(model: ClapModel, records: list[ClipRecord], references: l
     from audioedit.clap.open_set import OPEN_SET_GRID
 
     grid = {**OPEN_SET_GRID, "window_s": tuple(windows_s)} if windows_s else None
-    cfg, presence, calib_counts = calibrate_open_set(model, calib, references, grid)
+    cfg, presence, calib_counts = calibrate_open_set(model, calib, references, grid, max_false_alarm)
     test = open_set_scenes([r for r, _ in fold5_records(data_root)], beds, cache, n_test, seed=seed)
     scored = score_scenes(model, test, cfg.window_s, cfg.hop_s, references, UNKNOWN_QUERIES)
     counts = count(test, scored, cfg)
@@ -173,6 +174,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--windows", type=float, nargs="+", default=None,
                         help="window lengths (s) the calibration searches (default: 0.5 1 2)")
+    parser.add_argument("--max-false-alarm", type=float, default=MAX_FALSE_ALARM,
+                        help="the calibration's bound on false alarms of absent queries (default %(default)s)")
     parser.add_argument("--json", default=None)
     parser.add_argument("--write", action="store_true", help="write grounding.json into the (one) checkpoint folder")
     args = parser.parse_args(argv)
@@ -187,7 +190,7 @@ def main(argv: list[str] | None = None) -> None:
     model = SmallClap.from_config({"checkpoint": args.checkpoint if len(args.checkpoint) > 1 else args.checkpoint[0]})
     trained, held = load_heldout(args.split_from or args.checkpoint[0], root, [SHIPPED_DIR.parent / "bank"])
     result = evaluate_open_set(model, held, reference_names(trained, args.references), root, args.cache_dir,
-                               args.n_calibration, args.n_test, args.seed, args.windows)
+                               args.n_calibration, args.n_test, args.seed, args.windows, args.max_false_alarm)
     print(format_result(result, " + ".join(args.checkpoint)))  # noqa: T201 - command-line entry point
     if args.json:
         Path(args.json).write_text(result.model_dump_json(indent=2), encoding="utf-8")
