@@ -5,10 +5,14 @@ at every SNR; ties (0.05 dB) go to the candidate closer to DFN3 alone.
 
     python -m audioedit.evals.speech_suite tune --out reports/speech/dev
     python -m audioedit.evals.speech_suite tune-post --out reports/speech/dev-post   # amendment 3
+    python -m audioedit.evals.speech_suite tune-passes --out reports/speech/dev-passes   # amendment 8
 
 Amendment 3 (DFN3's post-filter): among ``POST_FILTER_BETAS`` on top of ``DEFAULT_SPLIT``, the one with
 the highest mean over SNRs of the median ΔPESQ among those whose median ΔSI-SDR is at least today's
 minus 0.3 dB at every SNR; within 0.02 of the best, the smaller beta.
+
+Amendment 8 (DFN3 run twice): ``passes`` 2 on top of ``DEFAULT_SPLIT`` is adopted when its median ΔPESQ is at
+least today's + 0.05 at every SNR and its median ΔSI-SDR at least today's minus 0.3 dB at every SNR.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ ATTEN_LIMS_DB = (100.0, 20.0)
 WARMUPS_S = (0.0, 3.0)
 LEAKS = (0.0, 0.1, 0.2)
 POST_FILTER_BETAS = (0.0, 0.02, 0.05)
+PASSES = (1, 2)
 
 
 def candidates():
@@ -139,3 +144,27 @@ def tune_post_table(records: list[dict]) -> str:
     chosen, score = choose_post(rows)
     lines = _table(rows, {b: f"{b:g}" for b in rows}, "post-filter beta", 1, "mean ΔPESQ", score, chosen, 3)
     return "\n".join(lines) + f"\n\n{n} mixtures per SNR (dev split); chosen: post_filter_beta={chosen:g}\n"
+
+
+def choose_passes(rows: dict) -> int:
+    """``rows``: passes -> {snr: (median ΔSI-SDR, median ΔPESQ)}; amendment 8's choice."""
+    two, one = rows[2], rows[1]
+    holds = all(two[s][1] >= one[s][1] + 0.05 and two[s][0] >= one[s][0] - 0.3 for s in one)
+    return 2 if holds else 1
+
+
+def main_tune_passes(out_dir: str | Path, data_dir: str | None = None, limit: int | None = None) -> str:
+    """Amendment 8 on the dev split: ``DEFAULT_SPLIT`` with DFN3 run once and twice."""
+    from dataclasses import replace
+
+    from audioedit.executor.speech.layers import DEFAULT_SPLIT
+
+    records = _measure(Path(out_dir), data_dir, limit, {n: replace(DEFAULT_SPLIT, passes=n) for n in PASSES},
+                       lambda n: {"passes": n})
+    rows, n = medians(records, lambda r: r["passes"])
+    chosen = choose_passes(rows)
+    eligible = {p: statistics.mean(rows[p][s][1] for s in rows[p]) for p in {1, chosen}}
+    lines = _table(rows, {p: f"{p}" for p in rows}, "DFN3 passes", 1, "mean ΔPESQ", eligible, chosen, 3)
+    text = "\n".join(lines) + f"\n\n{n} mixtures per SNR (dev split); chosen: passes={chosen}\n"
+    (Path(out_dir) / "tune.md").write_text(text, encoding="utf-8")
+    return text
