@@ -122,14 +122,19 @@ def _chunk_bar(enabled: bool):
     return bar, progress
 
 
+def _mark(check) -> str:
+    """✓ passed, ✗ failed, ~ advisory (reported, not counted: e.g. a CLAP check on a sound it never heard)."""
+    return "~" if check.detail.startswith("advisory") else "✓" if check.passed else "✗"
+
+
 def _print_steps(report) -> None:
-    table = Table(title="steps")
+    table = Table(title="steps", caption="✓ passed, ✗ failed, ~ advisory (reported, not counted)")
     for col in ("step", "status", "backend", "attempts", "checks"):
         table.add_column(col)
     for step in report.steps:  # the last attempt that was measured (a repeat was not)
         last = step.last_measured()
         checks = last.error or "; ".join(
-            f"{'✓' if c.passed else '✗'} {c.name}={c.measured if c.measured is None else round(c.measured, 3)} ({c.threshold})"
+            f"{_mark(c)} {c.name}={c.measured if c.measured is None else round(c.measured, 3)} ({c.threshold})"
             for c in (last.verdict.checks if last.verdict else [])
         )
         table.add_row(step.step_id, step.status, step.backend or last.backend, str(len(step.attempts)), checks)

@@ -20,6 +20,7 @@ from audioedit.steps import (
     SpeedStep,
 )
 from audioedit.planner import templates
+from audioedit.planner.amounts import ADD_SNR_DB
 from audioedit.planner.groups import undetected_note
 from audioedit.planner.refs import Grounding, describe_ref
 
@@ -74,6 +75,19 @@ class StepBuilder:
         at_s = None if at_s is None else round(at_s, 3)
         self.add_step(AddStep, source, instruction=templates.add_instruction(sound, count, at_s, role), sound=sound,
                    at_s=at_s, count=count, snr_db=snr_db, role=role, max_snr_db=max_snr_db)
+
+    def bank_role(self, sound: str, role: str, snr_db: float | None) -> tuple[str, float]:
+        """The role (and level) to add ``sound`` in when the bank lacks it in ``role``: a sound asked "in the
+        background" that the bank has only as events is added as an event at the background level; one it has
+        only as a continuous bed is added as a bed. ``snr_db`` None: the role's default level. A note says which."""
+        have = self.g.roles.get(sound, ()) if self.g.roles else ()
+        if have and role not in have:
+            name, old, role = sound.replace("_", " "), role, have[0]
+            self.g.note(f"the sound bank has '{name}' only as separate events, not as a continuous background: it is "
+                        "added as an event at the background level" if old == "background" else
+                        f"the sound bank has '{name}' only as a continuous background: it is added as a background layer")
+            snr_db = ADD_SNR_DB[old] if snr_db is None and old == "background" else snr_db
+        return role, ADD_SNR_DB[role] if snr_db is None else snr_db
 
     def replace(self, ref: EventRef, sound: str, source: str) -> None:
         if ref.scope == "events" and not ref.complement and ref.label == sound:

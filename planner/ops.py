@@ -157,7 +157,7 @@ def parse_add(text: str, source: str, builder: StepBuilder) -> bool:
 def _add_item(item: str, source: str, builder: StepBuilder) -> None:
     """One added sound: '3 knocks near the end', 'rain in the background', 'a bird after the siren'."""
     g = builder.g
-    role, snr_db, positioned = "foreground", ADD_SNR_DB["foreground"], False
+    role, snr_db, positioned = "foreground", None, False  # snr_db None: the role's default level
     if (pm := PAN_RE.search(item)) is not None:
         g.note(f"'{pm.group(0)}': stereo placement is not supported; ignored")
         item = item.replace(pm.group(0), " ")
@@ -171,7 +171,7 @@ def _add_item(item: str, source: str, builder: StepBuilder) -> None:
     item = QUIET_ADD_RE.sub(" ", LOUD_ADD_RE.sub(" ", item))
     at_s: float | None = None
     if BACKGROUND_POS_RE.search(item) is not None:
-        role, snr_db = "background", ADD_SNR_DB["background"] if sm is None else snr_db
+        role, snr_db = "background", None if sm is None else snr_db  # loud / quiet: a bed's own level
         item = BACKGROUND_POS_RE.sub(" ", item)
     else:
         notes_before = len(g.assumptions)
@@ -185,6 +185,7 @@ def _add_item(item: str, source: str, builder: StepBuilder) -> None:
     sound = addable_label(g, item, source)
     if sound is None:
         return
+    role, snr_db = builder.bank_role(sound, role, snr_db)
     if role == "foreground" and at_s is None and not positioned:
         g.note(f"no time given for the added {sound}; the executor picks one")
     builder.add(sound, source, at_s, count, snr_db, role)

@@ -124,3 +124,16 @@ def test_the_pipeline_plans_with_the_bank_roles():
     audio = Audio(np.zeros((1, 16000 * 4), np.float32), 16000)
     _, plan = prepare(audio, "Make this sound like a cave.", bank=starter_bank(), detect=False)
     assert _adds(plan)[0] == ("running_water", "background", 1)
+
+
+@pytest.mark.parametrize(("request_text", "sound", "role"), [
+    ("add a train in the background", "train", "foreground"),   # the bank has train only as events
+    ("add running water at 2 seconds", "running_water", "background"),  # and running water only as a bed
+    ("add rain in the background", "rain", "background"),
+])
+def test_an_explicit_add_uses_the_role_the_bank_has_the_sound_in(request_text, sound, role):
+    plan = plan_rules(request_text, None, _starter_roles())
+    assert _adds(plan) == [(sound, role, 1)]
+    assert _furnishable(_adds(plan)) == []
+    moved = any("only as" in a for a in plan.assumptions)
+    assert moved == (request_text != "add rain in the background")
