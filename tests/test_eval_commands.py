@@ -46,6 +46,7 @@ SMOKE_RUNS = {
     "audioedit.evals.speech_suite report": "test_eval_commands.py::test_speech_suite_command_and_its_shards",
     "audioedit.evals.speech_suite tune": "test_eval_commands.py::test_speech_tune_commands",
     "audioedit.evals.speech_suite tune-post": "test_eval_commands.py::test_speech_tune_commands",
+    "audioedit.evals.speech_suite tune-passes": "test_eval_commands.py::test_speech_tune_commands",
     "audioedit.evals.verifier_accuracy": "test_eval_commands.py::test_verifier_accuracy_command",
     "audioedit.evals.goal_adds": "test_eval_commands.py::test_goal_adds_command",
     "audioedit.evals.speech_removal_bench": "test_speech_removal.py::test_speech_removal_bench_command",
@@ -150,8 +151,8 @@ def test_speech_suite_command_and_its_shards(tiny_corpus, tmp_path, capsys, monk
 
 @pytest.mark.slow
 def test_speech_tune_commands(tiny_corpus, tmp_path, monkeypatch):
-    """``tune`` and ``tune-post`` with two of their candidates each (the whole grid takes minutes), on
-    one speech clip over one background."""
+    """``tune``, ``tune-post`` and ``tune-passes`` with two of their candidates each (the whole grid takes
+    minutes), on one speech clip over one background."""
     from audioedit.evals import speech_data, speech_tune
     from audioedit.evals.speech_suite import main
 
@@ -168,6 +169,9 @@ def test_speech_tune_commands(tiny_corpus, tmp_path, monkeypatch):
     assert tune.count("**chosen**") == 1 and "| 100 | 3 | 0 |" in tune and "chosen: atten_lim_db=100" in tune
     assert "1 mixtures per SNR (dev split); chosen: post_filter_beta=" in post and "| 0.05 |" in post
     assert len((tmp_path / "post" / "tune.jsonl").read_text().splitlines()) == 3 * 2  # 3 SNRs x 2 betas
+    main(["tune-passes", "--out", str(tmp_path / "passes"), "--limit", "1", "--data", str(tiny_corpus)])
+    passes = (tmp_path / "passes" / "tune.md").read_text()
+    assert passes.count("**chosen**") == 1 and "| 2 |" in passes and "chosen: passes=" in passes
 
 
 def test_committed_tune_tables_are_what_the_code_writes():
