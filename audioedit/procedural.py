@@ -3,7 +3,7 @@
 Everything made here is **synthetic** and is labelled so wherever it is shipped (the starter
 bank's ``labels.json`` and ``CREDITS.md``). Each generator is a small physical or signal model
 of its class (damped modes for knocks and bells, swept harmonic tones for sirens, formant-filtered
-pitch-contoured pulses for barks, shaped noise for rain, wind and traffic), deterministic for a
+pitch-contoured pulses for barks, shaped noise for rain, wind, traffic and surf), deterministic for a
 given ``numpy.random.Generator`` state, and returns mono audio peak-normalised to -3 dBFS.
 
     >>> import numpy as np
@@ -157,10 +157,7 @@ def _knock(rng: Gen, sr: int) -> np.ndarray:
 
 
 def _door_knock(rng: Gen, n: int, sr: int) -> np.ndarray:
-    out = np.zeros(n)
-    count = int(rng.integers(2, 5))
-    gap_s = rng.uniform(0.17, 0.3)
-    start = int(0.03 * sr)
+    out, count, gap_s, start = np.zeros(n), int(rng.integers(2, 5)), rng.uniform(0.17, 0.3), int(0.03 * sr)
     for _ in range(count):
         _add_at(out, _knock(rng, sr) * rng.uniform(0.75, 1.0), start)
         start += int(gap_s * rng.uniform(0.9, 1.1) * sr)
@@ -180,11 +177,9 @@ def _step(rng: Gen, sr: int, surface_hz: float) -> np.ndarray:
 
 
 def _footsteps(rng: Gen, n: int, sr: int) -> np.ndarray:
-    out = np.zeros(n)
-    period_s = rng.uniform(0.45, 0.62)
+    out, period_s = np.zeros(n), rng.uniform(0.45, 0.62)
     surface_hz = rng.uniform(600, 1800)  # soft (carpet) to hard (wood/stone) soles
-    start = int(rng.uniform(0.02, 0.1) * sr)
-    k = 0
+    start, k = int(rng.uniform(0.02, 0.1) * sr), 0
     while start < n - int(0.1 * sr):
         level = rng.uniform(0.7, 1.0) * (1.0 if k % 2 == 0 else rng.uniform(0.75, 0.9))
         _add_at(out, _step(rng, sr, surface_hz) * level, start)
@@ -199,8 +194,7 @@ BELL_PARTIALS = [(0.5, 1.0, 1.0), (1.0, 0.8, 0.7), (1.183, 0.6, 0.55), (1.506, 0
 
 
 def _bell_strike(rng: Gen, n: int, sr: int, f_hz: float, decay_s: float) -> np.ndarray:
-    t = np.arange(n) / sr
-    out = np.zeros(n)
+    t, out = np.arange(n) / sr, np.zeros(n)
     for ratio, amp, rel_decay in BELL_PARTIALS:
         f = f_hz * ratio * rng.uniform(0.997, 1.003)
         if f < 0.45 * sr:
@@ -211,8 +205,7 @@ def _bell_strike(rng: Gen, n: int, sr: int, f_hz: float, decay_s: float) -> np.n
 
 
 def _bell(rng: Gen, n: int, sr: int) -> np.ndarray:
-    f_hz = rng.uniform(350, 900)
-    decay_s = rng.uniform(0.8, 1.8)
+    f_hz, decay_s = rng.uniform(350, 900), rng.uniform(0.8, 1.8)
     out = _bell_strike(rng, n, sr, f_hz, decay_s)
     if n > 2.5 * sr and rng.random() < 0.5:  # a second strike
         at = int(rng.uniform(1.0, 1.6) * sr)
@@ -358,11 +351,29 @@ def _traffic(rng: Gen, n: int, sr: int) -> np.ndarray:
     return rumble + 0.3 * cars / max(np.std(cars), 1e-9)
 
 
+def _sea_waves(rng: Gen, n: int, sr: int) -> np.ndarray:
+    """Surf: a wave every 6-11 s that swells for ~1-2 s, breaks and washes back for ~3-5 s (the noise band
+    opening and closing with it), over the low rumble of distant breakers."""
+    times, env, t0 = np.arange(n) / sr, np.zeros(n), -rng.uniform(0, 6)
+    while t0 < n / sr + 6:
+        d, (rise_s, decay_s, height) = times - t0, rng.uniform((0.8, 2.5, 0.6), (1.8, 5.0, 1.0))
+        env = np.maximum(env, height * np.where(d < 0, np.exp(d / rise_s), np.exp(-d / decay_s)))
+        t0 += rng.uniform(6.0, 11.0)
+    env *= 0.85 + 0.15 * _smooth_random(rng, n, sr, 2.0)
+
+    def gain(f: np.ndarray, t: np.ndarray) -> np.ndarray:
+        e = np.interp(t[0], times, env)[None, :]
+        return (0.08 + e) * np.minimum(1, f / 60) / (1 + (f / (250 + 3500 * e**1.5)) ** 2)
+
+    surf, rumble = _shaped_noise(rng, n, sr, gain), _lowpass(rng.standard_normal(n), sr, 150)
+    return surf / np.std(surf) + 0.35 * rumble / np.std(rumble)
+
+
 FOREGROUND_GENERATORS = {
     "siren": _siren, "car_horn": _car_horn, "door_knock": _door_knock, "footsteps": _footsteps,
     "bell": _bell, "phone_ring": _phone_ring, "dog_bark": _dog_bark, "bird": _bird,
 }
-BACKGROUND_GENERATORS = {"rain": _rain, "wind": _wind, "traffic": _traffic}
+BACKGROUND_GENERATORS = {"rain": _rain, "wind": _wind, "traffic": _traffic, "sea_waves": _sea_waves}
 BACKGROUND_LABELS = tuple(sorted(BACKGROUND_GENERATORS))
 PROCEDURAL_LABELS = tuple(sorted({**FOREGROUND_GENERATORS, **BACKGROUND_GENERATORS}))
 
@@ -376,10 +387,8 @@ def generate(label: str, duration_s: float, sample_rate_hz: int, rng: np.random.
     if label not in PROCEDURAL_LABELS:
         raise UserInputError(f"no procedural generator for {label!r}; available: {', '.join(PROCEDURAL_LABELS)}")
     if duration_s <= 0 or sample_rate_hz < 8000:
-        raise UserInputError(
-            f"cannot generate {label!r} with duration {duration_s} s at {sample_rate_hz} Hz; "
-            "need duration_s > 0 and sample_rate_hz >= 8000"
-        )
+        raise UserInputError(f"cannot generate {label!r} with duration {duration_s} s at {sample_rate_hz} Hz; "
+                             "need duration_s > 0 and sample_rate_hz >= 8000")
     n = int(round(duration_s * sample_rate_hz))
     if label in BACKGROUND_GENERATORS:
         xfade = min(int(LOOP_CROSSFADE_S * sample_rate_hz), n // 4)

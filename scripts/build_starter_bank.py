@@ -115,7 +115,12 @@ PROCEDURAL_CLIPS = {
     "bird": (2, 2.5), "dog_bark": (4, 1.6), "car_horn": (4, 1.2), "siren": (4, 4.5), "door_knock": (4, 1.4),
     "footsteps": (3, 3.0), "bell": (4, 3.0), "phone_ring": (3, 4.0),
     "traffic": (2, BACKGROUND_S), "rain": (2, BACKGROUND_S), "wind": (2, BACKGROUND_S),
+    "sea_waves": (2, 20.0),  # a wave every 6-11 s: a 12 s loop would repeat one or two
 }
+# a label's seeds: 1000 * (its place here + 1) + clip index; labels added later go at the end, so every clip
+# already shipped keeps its seed
+SEED_ORDER = ("bell", "bird", "car_horn", "dog_bark", "door_knock", "footsteps", "phone_ring", "rain", "siren",
+              "traffic", "wind", "sea_waves")
 
 LABELS = {
     "bird": ("bird", ["birds", "birdsong", "bird song", "robin", "songbird", "chirp", "chirping", "tweet", "tweeting",
@@ -139,6 +144,8 @@ LABELS = {
     "running_water": ("running water", ["water", "tap", "faucet", "running tap", "water running", "stream",
                                         "tap water"]),
     "music": ("music", ["song", "songs", "background music", "melody", "tune", "band", "orchestra", "radio"]),
+    "sea_waves": ("sea waves", ["waves", "ocean waves", "sea", "the sea", "ocean", "surf", "breaking waves",
+                                "crashing waves", "waves crashing", "seashore", "shore"]),
     "dishes": ("dishes", ["washing dishes", "doing the dishes", "washing up", "clattering dishes", "plates",
                           "cutlery", "kitchen sounds"]),
 }
@@ -201,7 +208,7 @@ def build_real(cut: RealCut, dev: Path) -> tuple[np.ndarray, str]:
 
 
 def build_procedural(label: str, index: int, duration_s: float) -> tuple[np.ndarray, int]:
-    seed = 1000 * (sorted(PROCEDURAL_CLIPS).index(label) + 1) + index
+    seed = 1000 * (SEED_ORDER.index(label) + 1) + index
     x = np.asarray(generate(label, duration_s, SR, np.random.default_rng(seed)).samples[0], np.float64)
     if label not in BACKGROUND_LABELS:
         x = fade(trim_active(x, SR, threshold_db=-45.0), SR, 0.005)
