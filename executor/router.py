@@ -45,7 +45,7 @@ from audioedit.protocols import Editor
 from audioedit.result import SoundSource, StepResult
 from audioedit.scene import EXACT_SOURCES, Scene
 from audioedit.moves import move_problem
-from audioedit.steps import (EditStep, LoudnessStep, MoveStep, RemoveStep, is_unlocated, on_recording, resolve_step,
+from audioedit.steps import (AddStep, EditStep, LoudnessStep, MoveStep, RemoveStep, is_unlocated, on_recording, resolve_step,
                              select_events)
 
 LDM_THREADS = 1  # the learned editor's torch threads: a 10 s step took 1.9 s on two threads against 0.13-0.19 s on one
@@ -89,7 +89,9 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
         dsp.append(Route(backend=Backend.DSP_STEMS, reason="stems are available: exact stem-level edit"))
     else:
         feasible, why = mixture_feasible(scene, step)
-        if feasible and not complete:
+        if isinstance(step, AddStep):  # a bank clip is mixed in exactly, whatever else the recording holds
+            why = why or "an added sound needs no separation"
+        elif feasible and not complete:
             feasible, why = False, INCOMPLETE
         if feasible:
             dsp.append(Route(backend=Backend.DSP_MIXTURE, reason=f"no stems; {why or 'the target is isolated in time'}: region edit on the mixture"))
