@@ -254,9 +254,10 @@ def test_routed_eval_command(tiny_corpus, tmp_path, capsys):
           str(tmp_path / "cache"), "--n-test", "2", "--json", str(tmp_path / "o.json")])
     assert "routed   open-set F1" in capsys.readouterr().out
     systems = json.loads((tmp_path / "o.json").read_text())["systems"]
-    assert set(systems) == {"shipped", "broad", "routed"}
-    routed, shipped, broad = (systems[k]["open_set"] for k in ("routed", "shipped", "broad"))
-    assert routed["n_absent"] == shipped["n_absent"] == broad["n_absent"]
+    assert set(systems) == {"shipped", "broad", "routed", "fallback"}
+    routed, shipped, broad, fallback = (systems[k]["open_set"] for k in ("routed", "shipped", "broad", "fallback"))
+    assert routed["n_absent"] == shipped["n_absent"] == broad["n_absent"] == fallback["n_absent"]
+    assert fallback["n_estimated"] >= routed["n_estimated"] and fallback["tp"] >= routed["tp"]  # it only adds events
 
 
 @pytest.mark.slow
