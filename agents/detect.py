@@ -51,8 +51,13 @@ def ground_request(scene: Scene, request: str, clap: AudioTextModel | None = Non
 
     entry_of = {label: vocabulary.key_of_label(label) or label for label in labels}  # 'thunder' -> thunderstorm
     texts = {label: vocabulary.grounding_texts(entry_of[label]) for label in labels}
-    found = [ev for model, group in detection_models(clap, entry_of, routed)
-             for ev in ground(model, scene.audio, {label: texts[label] for label in group})]
+    found: list = []
+    for model, group, fallback in detection_models(clap, entry_of, routed):
+        events = ground(model, scene.audio, {label: texts[label] for label in group})
+        missed = [label for label in group if not any(ev.label == label for ev in events)]
+        if fallback is not None and missed:  # what the shipped CLAP did not find, the broad tower is asked about
+            events += ground(fallback, scene.audio, {label: texts[label] for label in missed})
+        found += events
     events = list(scene.events)
     counters = {"foreground": 0, "background": 0}
     for ev in sorted(found, key=lambda e: e.onset_s):
@@ -65,16 +70,17 @@ def ground_request(scene: Scene, request: str, clap: AudioTextModel | None = Non
 
 
 def detection_models(clap: AudioTextModel, entry_of: dict[str, str], routed: bool = True
-                     ) -> list[tuple[AudioTextModel, list[str]]]:
-    """Which model is asked about which labels: ``clap`` about the vocabulary entries it was trained on, the
-    broad tower (when shipped, and ``routed``) about the others (reports/clap-broad amendment 7); else
-    ``clap`` about all of them."""
+                     ) -> list[tuple[AudioTextModel, list[str], AudioTextModel | None]]:
+    """``(model, labels, fallback)``: which model is asked about which labels, and which is asked about those it
+    finds nothing of. ``clap`` answers the vocabulary entries it was trained on, with the broad tower (when shipped,
+    and ``routed``) as their fallback, and the broad tower answers the others (reports/clap-broad amendments 7-9);
+    else ``clap`` answers all of them."""
     from audioedit.clap import broad_clap, trained_classes
 
     broad = broad_clap() if routed else None
     known = trained_classes() if broad is not None else None
     if known is None:
-        return [(clap, list(entry_of))]
-    groups = [(clap, [lb for lb, e in entry_of.items() if e in known]),
-              (broad, [lb for lb, e in entry_of.items() if e not in known])]
-    return [(model, group) for model, group in groups if group]
+        return [(clap, list(entry_of), None)]
+    groups = [(clap, [lb for lb, e in entry_of.items() if e in known], broad),
+              (broad, [lb for lb, e in entry_of.items() if e not in known], None)]
+    return [(model, group, fallback) for model, group, fallback in groups if group]
