@@ -20,7 +20,6 @@ from audioedit.steps import (
     SpeedStep,
 )
 from audioedit.planner import templates
-from audioedit.planner.amounts import ADD_SNR_DB
 from audioedit.planner.groups import undetected_note
 from audioedit.planner.refs import Grounding, describe_ref
 
@@ -76,18 +75,18 @@ class StepBuilder:
         self.add_step(AddStep, source, instruction=templates.add_instruction(sound, count, at_s, role), sound=sound,
                    at_s=at_s, count=count, snr_db=snr_db, role=role, max_snr_db=max_snr_db)
 
-    def bank_role(self, sound: str, role: str, snr_db: float | None) -> tuple[str, float]:
-        """The role (and level) to add ``sound`` in when the bank lacks it in ``role``: a sound asked "in the
-        background" that the bank has only as events is added as an event at the background level; one it has
-        only as a continuous bed is added as a bed. ``snr_db`` None: the role's default level. A note says which."""
+    def bank_role(self, sound: str, role: str) -> str:
+        """The role to add ``sound`` in: ``role``, unless the bank has it only in the other one (a sound asked "in
+        the background" that the bank has only as events is added as an event, one it has only as a continuous
+        bed as a bed); a note says so."""
         have = self.g.roles.get(sound, ()) if self.g.roles else ()
-        if have and role not in have:
-            name, old, role = sound.replace("_", " "), role, have[0]
-            self.g.note(f"the sound bank has '{name}' only as separate events, not as a continuous background: it is "
-                        "added as an event at the background level" if old == "background" else
-                        f"the sound bank has '{name}' only as a continuous background: it is added as a background layer")
-            snr_db = ADD_SNR_DB[old] if snr_db is None and old == "background" else snr_db
-        return role, ADD_SNR_DB[role] if snr_db is None else snr_db
+        if not have or role in have:
+            return role
+        name = sound.replace("_", " ")
+        self.g.note(f"the sound bank has '{name}' only as separate events, not as a continuous background: it is "
+                    "added as an event at the background level" if role == "background" else
+                    f"the sound bank has '{name}' only as a continuous background: it is added as a background layer")
+        return have[0]
 
     def replace(self, ref: EventRef, sound: str, source: str) -> None:
         if ref.scope == "events" and not ref.complement and ref.label == sound:

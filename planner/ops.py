@@ -157,7 +157,7 @@ def parse_add(text: str, source: str, builder: StepBuilder) -> bool:
 def _add_item(item: str, source: str, builder: StepBuilder) -> None:
     """One added sound: '3 knocks near the end', 'rain in the background', 'a bird after the siren'."""
     g = builder.g
-    role, snr_db, positioned = "foreground", None, False  # snr_db None: the role's default level
+    role, snr_db, word_db, positioned = "foreground", None, None, False  # snr_db: dB asked; word_db: 'loud' / 'quiet'
     if (pm := PAN_RE.search(item)) is not None:
         g.note(f"'{pm.group(0)}': stereo placement is not supported; ignored")
         item = item.replace(pm.group(0), " ")
@@ -165,13 +165,13 @@ def _add_item(item: str, source: str, builder: StepBuilder) -> None:
         snr_db = (number_value(sm["n"]) or 0.0) * (-1 if (sm["sign"] or "").strip() in {"-", "minus"} else 1)
         item = item.replace(sm.group(0), " ")
     elif LOUD_ADD_RE.search(item):
-        snr_db = ADD_SNR_DB["loud"]
+        word_db = ADD_SNR_DB["loud"]
     elif QUIET_ADD_RE.search(item):
-        snr_db = ADD_SNR_DB["quiet"]
+        word_db = ADD_SNR_DB["quiet"]
     item = QUIET_ADD_RE.sub(" ", LOUD_ADD_RE.sub(" ", item))
     at_s: float | None = None
     if BACKGROUND_POS_RE.search(item) is not None:
-        role, snr_db = "background", None if sm is None else snr_db  # loud / quiet: a bed's own level
+        role = "background"
         item = BACKGROUND_POS_RE.sub(" ", item)
     else:
         notes_before = len(g.assumptions)
@@ -185,7 +185,11 @@ def _add_item(item: str, source: str, builder: StepBuilder) -> None:
     sound = addable_label(g, item, source)
     if sound is None:
         return
-    role, snr_db = builder.bank_role(sound, role, snr_db)
+    bank_role = builder.bank_role(sound, role)
+    if snr_db is None:  # 'loud' / 'quiet' set an event's level; a bed, or an event asked as a bed, keeps the bed's
+        events = role == bank_role == "foreground"
+        snr_db = (ADD_SNR_DB["foreground"] if word_db is None else word_db) if events else ADD_SNR_DB["background"]
+    role = bank_role
     if role == "foreground" and at_s is None and not positioned:
         g.note(f"no time given for the added {sound}; the executor picks one")
     builder.add(sound, source, at_s, count, snr_db, role)

@@ -137,3 +137,18 @@ def test_an_explicit_add_uses_the_role_the_bank_has_the_sound_in(request_text, s
     assert _furnishable(_adds(plan)) == []
     moved = any("only as" in a for a in plan.assumptions)
     assert moved == (request_text != "add rain in the background")
+
+
+@pytest.mark.parametrize(("request_text", "snr_db"), [
+    ("add a quiet bird", 0.0), ("add a loud bird", 12.0), ("add a bird", 6.0),   # an event: the words set its level
+    ("add quiet rain in the background", -6.0), ("add rain in the background", -6.0),  # a bed keeps the bed level
+    ("add quiet running water at 2 seconds", -6.0),  # asked as an event, the bank has only a bed
+    ("add a train in the background", -6.0),  # asked as a bed, the bank has only events: at the bed level
+    ("add rain at 6 db", 6.0),  # a level in dB is kept whatever the role
+])
+def test_an_added_sounds_level_follows_its_role(request_text, snr_db):
+    from audioedit.planner.amounts import ADD_SNR_DB
+
+    assert (ADD_SNR_DB["foreground"], ADD_SNR_DB["background"], ADD_SNR_DB["loud"], ADD_SNR_DB["quiet"]) == (6, -6, 12, 0)
+    (step,) = [s for s in plan_rules(request_text, None, _starter_roles()).steps if s.op == "add"]
+    assert step.snr_db == snr_db
