@@ -16,6 +16,7 @@ not use them for exact region edits.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from audioedit.clap import vocabulary
 from audioedit.protocols import AudioTextModel
@@ -56,7 +57,7 @@ def ground_request(scene: Scene, request: str, clap: AudioTextModel | None = Non
         events = ground(model, scene.audio, {label: texts[label] for label in group})
         missed = [label for label in group if not any(ev.label == label for ev in events)]
         if fallback is not None and missed:  # what the shipped CLAP did not find, the broad tower is asked about
-            events += ground(fallback, scene.audio, {label: texts[label] for label in missed})
+            events += ground(fallback(), scene.audio, {label: texts[label] for label in missed})
         found += events
     events = list(scene.events)
     counters = {"foreground": 0, "background": 0}
@@ -70,17 +71,15 @@ def ground_request(scene: Scene, request: str, clap: AudioTextModel | None = Non
 
 
 def detection_models(clap: AudioTextModel, entry_of: dict[str, str], routed: bool = True
-                     ) -> list[tuple[AudioTextModel, list[str], AudioTextModel | None]]:
-    """``(model, labels, fallback)``: which model is asked about which labels, and which is asked about those it
-    finds nothing of. ``clap`` answers the vocabulary entries it was trained on, with the broad tower (when shipped,
-    and ``routed``) as their fallback, and the broad tower answers the others (reports/clap-broad amendments 7-9);
-    else ``clap`` answers all of them."""
-    from audioedit.clap import broad_clap, trained_classes
+                     ) -> list[tuple[AudioTextModel, list[str], Callable[[], AudioTextModel] | None]]:
+    """``(model, labels, fallback)``: which model is asked about which labels, and what loads the model asked
+    about those it finds nothing of. ``clap`` answers the vocabulary entries it was trained on, with the broad
+    tower (when shipped, and ``routed``) as their fallback, loaded only if it is needed, and the broad tower
+    answers the others (reports/clap-broad amendments 7-9); else ``clap`` answers all of them."""
+    from audioedit.clap import broad_clap, broad_shipped, trained_classes
 
-    broad = broad_clap() if routed else None
-    known = trained_classes() if broad is not None else None
+    known = trained_classes() if routed and broad_shipped() else None
     if known is None:
         return [(clap, list(entry_of), None)]
-    groups = [(clap, [lb for lb, e in entry_of.items() if e in known], broad),
-              (broad, [lb for lb, e in entry_of.items() if e not in known], None)]
-    return [(model, group, fallback) for model, group, fallback in groups if group]
+    mine, others = ([lb for lb, e in entry_of.items() if (e in known) == side] for side in (True, False))
+    return ([(clap, mine, broad_clap)] if mine else []) + ([(broad_clap(), others, None)] if others else [])

@@ -153,3 +153,16 @@ def test_detection_asks_the_broad_tower_about_sounds_the_shipped_clap_never_hear
     shipped.asked.clear()
     ground_request(Scene(audio=Audio(samples, sr)), "remove the cow and the siren")
     assert cow_texts | siren_texts <= set(shipped.asked)
+
+
+def test_the_broad_tower_is_not_loaded_when_the_shipped_clap_finds_the_sound(monkeypatch) -> None:
+    import audioedit.clap as clap_pkg
+
+    assert clap_pkg.broad_shipped()  # assets/clap_broad is in the repo
+    monkeypatch.setattr(clap_pkg, "_default", [_KeywordClap("siren")])
+    monkeypatch.setattr(clap_pkg, "_broad", [])  # not loaded yet
+    sr = 16_000
+    samples = np.full((1, 10 * sr), 0.01, np.float32)
+    samples[0, 3 * sr : 6 * sr] = 0.5
+    grounded = ground_request(Scene(audio=Audio(samples, sr)), "remove the siren")
+    assert [e.label for e in grounded.events] == ["siren"] and clap_pkg._broad == []

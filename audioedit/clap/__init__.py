@@ -17,7 +17,7 @@ from audioedit.clap.base import ClapModel, load_clap
 from audioedit.clap.small import SHIPPED_DIR, has_weights
 
 # train / evaluate: the submodules of those names
-__all__ = ["ClapModel", "load_clap", "default_clap", "broad_clap", "trained_classes", "detectable"]
+__all__ = ["ClapModel", "load_clap", "default_clap", "broad_clap", "broad_shipped", "trained_classes", "detectable"]
 
 BROAD_DIR = SHIPPED_DIR.parent / "clap_broad"  # detection's tower for the sounds the shipped CLAP never heard
 _DEFAULT_LOCK = threading.Lock()
@@ -44,6 +44,11 @@ def broad_clap() -> ClapModel | None:
             _broad.append(load_clap({"type": "small", "config": {"checkpoint": str(BROAD_DIR)}})
                           if has_weights(BROAD_DIR) else None)
         return _broad[0]
+
+
+def broad_shipped() -> bool:
+    """Whether ``broad_clap`` has a model to give, without loading it."""
+    return _broad[0] is not None if _broad else has_weights(BROAD_DIR)
 
 
 @functools.lru_cache(maxsize=8)
