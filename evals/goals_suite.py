@@ -65,14 +65,16 @@ def run_goal_suite(out: str | Path, data_dir: str | Path | None = None, verifier
                    limit: int | None = None, progress=None, judge: str | None = None) -> list[GoalRecord]:
     """``judge``: a broad CLAP export that also scores the similarity to the request (default: the shipped
     broad tower, ``audioedit.clap.broad_clap``; none shipped and none given: the shipped CLAP alone)."""
+    from audioedit.clap import broad_clap, load_clap
     from audioedit.evals.suites import dev_data_dir
 
     data = dev_data_dir(data_dir)
+    broad = load_clap({"type": "small", "config": {"checkpoint": judge}}) if judge else broad_clap()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     records = []
     for index, item in enumerate(load_requests(data)[:limit]):
-        rec = _run_one(index, item, data / "smartdj_demo", out, verifier, judge)
+        rec = _run_one(index, item, data / "smartdj_demo", out, verifier, broad)
         records.append(rec)
         if progress:
             progress("item", {"index": index, "id": rec.id, "status": rec.status})
@@ -82,7 +84,7 @@ def run_goal_suite(out: str | Path, data_dir: str | Path | None = None, verifier
     return records
 
 
-def _run_one(index: int, item: dict, folder: Path, out: Path, verifier: str, judge: str | None) -> GoalRecord:
+def _run_one(index: int, item: dict, folder: Path, out: Path, verifier: str, broad) -> GoalRecord:
     from audioedit.agents.pipeline import edit_request
     from audioedit.audio import load_audio, save_audio
     from audioedit.viz import before_after_png
@@ -109,7 +111,7 @@ def _run_one(index: int, item: dict, folder: Path, out: Path, verifier: str, jud
     rec.status, rec.assumptions = report.status, report.plan.assumptions
     rec.unresolved = [f"{u.text}: {u.reason}" for u in report.plan.unresolved]
     after = outcome.audio
-    _score(rec, before, after, judge)
+    _score(rec, before, after, broad)
     item_dir = out / rid
     save_audio(before, item_dir / "before.ogg")
     save_audio(after, item_dir / "after.ogg")
@@ -119,8 +121,9 @@ def _run_one(index: int, item: dict, folder: Path, out: Path, verifier: str, jud
     return rec
 
 
-def _score(rec: GoalRecord, before, after, judge: str | None = None) -> None:
-    from audioedit.clap import broad_clap, default_clap, load_clap
+def _score(rec: GoalRecord, before, after, broad=None) -> None:
+    """Similarity of input and output to the request (and the scene) by the shipped CLAP, and by ``broad``."""
+    from audioedit.clap import default_clap
 
     clap = default_clap()
     if clap is None:
@@ -131,7 +134,6 @@ def _score(rec: GoalRecord, before, after, judge: str | None = None) -> None:
     rec.clap_request_before, rec.clap_request_after = round(float(sim[0, 0]), 4), round(float(sim[1, 0]), 4)
     if rec.scene:
         rec.clap_scene_before, rec.clap_scene_after = round(float(sim[0, 1]), 4), round(float(sim[1, 1]), 4)
-    broad = load_clap({"type": "small", "config": {"checkpoint": judge}}) if judge else broad_clap()
     if broad is not None:
         sim = broad.similarity([before, after], [rec.request])
         rec.broad_request_before, rec.broad_request_after = round(float(sim[0, 0]), 4), round(float(sim[1, 0]), 4)
