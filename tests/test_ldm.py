@@ -360,3 +360,16 @@ def test_config_differences_name_the_changed_keys():
     theirs, ours = {"model": {"width": 192, "dropout": 0.0}}, {"model": {"width": 256, "dropout": 0.1}}
     assert config_differences(theirs, ours, {"model.dropout"}) == ["model.width: export 192 vs config 256"]
     assert config_differences(theirs, theirs) == []
+
+
+def test_the_learning_rate_warms_up_then_decays_to_its_floor_when_asked(cfg):
+    from audioedit.executor.ldm.train import _lr
+
+    flat = cfg.model_copy(update={"train": cfg.train.model_copy(update={"warmup_steps": 10})})
+    assert _lr(0, flat) < _lr(9, flat) == _lr(5000, flat) == flat.train.lr
+    decay = flat.model_copy(update={"train": flat.train.model_copy(
+        update={"decay_from_step": 100, "decay_steps": 50, "lr_final": 1e-5})})
+    rates = [_lr(s, decay) for s in (99, 100, 110, 125, 149, 150, 999)]
+    assert rates[0] == rates[1] == decay.train.lr
+    assert all(a > b for a, b in zip(rates[1:5], rates[2:5]))
+    assert rates[-2] == rates[-1] == pytest.approx(1e-5)

@@ -129,6 +129,11 @@ class TrainConfig(BaseModel):
     lr: float = 6e-4
     weight_decay: float = 0.01
     warmup_steps: int = 500
+    # cosine decay of the rate from `lr` to `lr_final` over `decay_steps`, starting at `decay_from_step`
+    # (None: constant after the warmup)
+    decay_from_step: int | None = None
+    decay_steps: int = 1
+    lr_final: float = 3e-5
     max_steps: int = 400_000
     ema_decay: float = 0.999
     grad_clip: float = 1.0

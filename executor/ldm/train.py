@@ -60,7 +60,11 @@ class TrainResult(BaseModel):
 
 
 def _lr(step: int, cfg: EditorConfig) -> float:
-    return cfg.train.lr * min(1.0, (step + 1) / max(1, cfg.train.warmup_steps))
+    t = cfg.train
+    if t.decay_from_step is None or step < t.decay_from_step:
+        return t.lr * min(1.0, (step + 1) / max(1, t.warmup_steps))
+    done = min(1.0, (step - t.decay_from_step) / max(1, t.decay_steps))
+    return t.lr_final + (t.lr - t.lr_final) * 0.5 * (1.0 + math.cos(math.pi * done))
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
