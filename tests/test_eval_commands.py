@@ -60,6 +60,7 @@ SMOKE_RUNS = {
     "audioedit.clap.train": "test_clap.py::test_training_lowers_loss_and_resume_continues",
     "audioedit.clap.export": "test_clap.py::test_warm_start_from_an_export_continues_step_and_weights",
     "audioedit.executor.ldm.export": "test_ldm.py::test_export_and_load_round_trip",
+    "audioedit.executor.ldm.train": "test_ldm.py::test_an_exports_heldout_loss_is_the_runs_last_val_row",
     "audioedit.clap.vocabulary_build": "test_clap_broad.py::test_vocabulary_table_is_generated_from_its_script",
     "edit": "test_cli.py::test_edit_and_plan_commands",
     "audioedit.cli": "test_cli.py::test_entry_point_help",  # the bare entry point (its --help)

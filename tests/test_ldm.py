@@ -201,6 +201,20 @@ def test_export_and_load_round_trip(tmp_path):
     assert ed.edit_audio(audio, "remove the siren", (0.2, 0.6)).samples.shape == (1, 16_000)
 
 
+def test_an_exports_heldout_loss_is_the_runs_last_val_row(tmp_path, capsys):
+    import json
+
+    from audioedit.executor.ldm.export import export_run
+    from audioedit.executor.ldm.train import main, train
+
+    train("debug", tmp_path / "run", max_steps=2)
+    export_run(tmp_path / "run", tmp_path / "export")
+    main(["--config", "debug", "--heldout-loss-of", str(tmp_path / "export")])
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    val = [json.loads(x) for x in (tmp_path / "run" / "log.jsonl").read_text().splitlines() if '"val"' in x][-1]
+    assert printed["heldout_loss"] == pytest.approx(val["val_regress"], rel=0.02)  # the export is float16
+
+
 def test_warm_start_from_an_export_continues_step_and_weights(tmp_path):
     """A new machine has no run folder: training seeds itself from the export, or logs why not."""
     import json

@@ -88,6 +88,26 @@ def validation_loss(ema, editor: Editor, val_batch) -> float:
     return float((((pred - delta / DELTA_SCALE) ** 2) * w).mean() / w.mean())
 
 
+def _val_batch(editor: Editor):
+    """The fixed held-out batch a run logs its ``val`` rows on (it follows the corpus: a new clip changes it)."""
+    cfg = editor.cfg
+    return editor.batch(heldout_pairs(cfg.data, per_case=max(1, 32 // (2 * len(cfg.data.ops))), seed=99, mixtures=True))
+
+
+def heldout_loss(config_path: str | Path, export_dir: str | Path, data_root: str | Path | None = None) -> float:
+    """``validation_loss`` of the export in ``export_dir`` on the held-out batch of the config's run."""
+    cfg = load_config(config_path)
+    if data_root is not None:
+        cfg.data.dev_root = str(data_root)
+    reason = export_incompatibility(Path(export_dir), cfg)
+    if reason is not None:
+        raise SystemExit(f"{export_dir}: {reason}")
+    editor = build_editor(cfg, seed=cfg.train.seed)
+    editor.net.load_state_dict({k: v.float() for k, v in read_export_weights(Path(export_dir)).items()})
+    with torch.no_grad():
+        return validation_loss(editor.net.eval(), editor, _val_batch(editor))
+
+
 def plot_log(log_path: Path, png_path: Path) -> None:
     """Loss curve (train loss smoothed, regressor part, held-out regressor loss) as a PNG."""
     import matplotlib
@@ -268,8 +288,7 @@ def train(config_path: str | Path, out_dir: str | Path, resume: bool = True, max
     resumed_from = run.step
     (out / "config.json").write_text(cfg.model_dump_json(indent=2))
     corpus = load_corpus(cfg.data, "train")
-    val_pairs = heldout_pairs(cfg.data, per_case=max(1, 32 // (2 * len(cfg.data.ops))), seed=99, mixtures=True)
-    val_batch = run.editor.batch(val_pairs)
+    val_batch = _val_batch(run.editor)
     max_steps = max_steps if max_steps is not None else cfg.train.max_steps
     last_ckpt, window, loss_value = time.monotonic(), [], float("nan")
     run.editor.net.train()
@@ -311,8 +330,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", action="append", default=None, help="a folder from `audioedit synth pairs` (repeatable)")
     parser.add_argument("--data-root", default=None,
                         help="the dev corpus (default $AUDIOEDIT_DATA_ROOT, else ../shared/data/dev beside the repo)")
+    parser.add_argument("--heldout-loss-of", default=None, metavar="EXPORT",
+                        help="print an export's loss on the run's held-out batch (its val rows) and exit")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.heldout_loss_of is not None:
+        loss = heldout_loss(args.config, args.heldout_loss_of, args.data_root)
+        print(json.dumps({"export": args.heldout_loss_of, "config": args.config, "heldout_loss": round(loss, 5)}))
+        return
     result = train(args.config, args.out, resume=not args.no_resume, max_steps=args.max_steps,
                    time_limit_s=args.time_limit_s, warm_start=None if args.no_warm_start else args.warm_start,
                    data_dirs=args.data, data_root=args.data_root)
