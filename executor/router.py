@@ -124,6 +124,9 @@ def unavailable(scene: Scene, step: EditStep, preference: Preference, ldm_availa
         return f"no backend can do this step: {op.feasible(scene, step)[1]}"
     if isinstance(step, MoveStep) and (why := move_problem(scene, step)):
         return f"no backend can do this step: {why}"
+    if getattr(step, "target", None) is not None and step.target.scope == "background" and step.target.label == "music":
+        return ("no backend can do this step: 'the music' was read as everything under the voice, but the voice "
+                "detector hears no voice in this recording; name the sound instead (e.g. 'remove the piano')")
     if is_unlocated(step):
         return ("no backend can do this step: the sound was not detected, and only the learned editor can look for it "
                 + ("(it is not loaded)" if preference not in ("dsp", "region") else f"(--executor {preference} excludes it)"))

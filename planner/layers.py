@@ -33,6 +33,7 @@ SPEECH = r"(?:voices?|speech|speakers?|talking|talker|dialogue|narration|narrato
 NOISE = (r"(?:background noises?|background sounds?|background music|background|noises?|hiss|hum|ambience|ambiance|"
          r"ambient (?:noise|sound)s?|static|room noise|everything (?:else )?(?:but|except) the " + SPEECH + r")")
 MUSIC = r"(?:music|background music|soundtrack|backing track|background|noise|ambience)"
+MUSIC_WORD_RE = re.compile(r"music|soundtrack|backing track")  # the layer is then labelled music: not a noise floor
 UNDER = rf"(?:\s+(?:under|behind|beneath|below|in the back of|over|around|from)\s+(?:the |my |his |her )?{SPEECH})"
 WHERE = r"(?:\s+(?:from|in|of|on)\s+(?:the |this |my )?(?:recording|audio|clip|track|file|podcast|interview|video|voice|speech|call))?"
 
@@ -101,7 +102,7 @@ def parse_speech_layers(text: str, source: str, builder: StepBuilder) -> bool:
     m = BACKGROUND_DOWN_RE.match(text)
     if m and (DOWN_WORDS_RE.search(m["rest"]) or DOWN_WORDS_RE.search(text.split()[0])):
         gain, how = loudness_gain_db(m["rest"], -1)
-        builder.loudness(_background(source), gain, source)
+        builder.loudness(_background(source, "music" if MUSIC_WORD_RE.search(m["x"]) else "background"), gain, source)
         g.note(f"'{source}': background layer {gain:+g} dB ({how})")
         return True
     if REMOVE_SPEECH_RE.match(text):
@@ -168,8 +169,8 @@ def _speech(source: str) -> EventRef:
     return EventRef(label="speech", text=source, scope="speech")
 
 
-def _background(source: str) -> EventRef:
-    return EventRef(label="background", text=source, scope="background")
+def _background(source: str, label: str = "background") -> EventRef:
+    return EventRef(label=label, text=source, scope="background")
 
 
 def _plain(builder: StepBuilder) -> bool:

@@ -109,3 +109,18 @@ def test_denoise_eval_smoke_on_a_tiny_fake_corpus(tmp_path):
     rows = json.loads(out.read_text())
     split = [r for r in rows if r["method"] == "split"]
     assert len(split) == 3 and all(r["si_sdri_db"] > 3 for r in split)
+
+
+@needs_vad
+def test_the_music_under_the_voice_is_no_noise_floor_without_a_voice():
+    from audioedit.executor.router import routes, unavailable
+    from audioedit.planner.rules import plan_rules
+
+    mix, _ = _field_recording()  # birds over a steady noise, no voice
+    music = plan_rules("turn the music down", Scene(audio=mix)).steps[0]
+    noise = plan_rules("turn the background noise down", Scene(audio=mix)).steps[0]
+    assert (music.target.scope, music.target.label, noise.target.scope, noise.target.label) == (
+        "background", "music", "background", "background")
+    assert [r.backend for r in routes(Scene(audio=mix), noise)] == ["dsp.denoise"]
+    assert routes(Scene(audio=mix), music) == []  # the floor is not the music: refused, not an 'ok' on the noise
+    assert "hears no voice" in unavailable(Scene(audio=mix), music, "auto", False)

@@ -3,6 +3,7 @@
 - a cut-the-pauses step                                    -> ``speech.pauses`` only
 - a target naming the speech or the background layer       -> ``speech.layers``; removing or re-levelling the
   background -> then ``dsp.denoise`` (its steady noise floor), or only that when the voice detector hears no speech
+  (not for "the music under the voice": music is no steady floor, so without a voice nothing can take it)
 - speech-labelled events, no stems, no other voice over them, events not annotated -> ``speech.layers`` first (a move:
   the speech layer inside their spans shifted, ``audioedit.executor.speech.move``; the events
   were detected: other sounds under them are unknown, so a region edit would take them along)
@@ -38,8 +39,10 @@ def speech_routes(scene: Scene, step: EditStep) -> tuple[list, bool]:
 
         floor = Route(backend=Backend.DSP_DENOISE, reason="the background as the steady noise floor under the other "
                                                           "sounds, reduced by spectral subtraction")
-        # an animal call can sound like a voice to the detector: the floor is the fallback when the split fails
-        return ([layers, floor] if has_speech(scene.audio) else [floor]), True
+        # an animal call can sound like a voice to the detector: the floor is the fallback when the split fails;
+        # music under the voice is no steady floor: without a voice there is no layer to take it from
+        floor = [] if step.target.label == "music" else [floor]
+        return ([layers, *floor] if has_speech(scene.audio) else floor), True
     if scene.has_stems or _other_voices(scene, step):
         return [], False
     route = Route(backend=BACKEND, reason="speech events without stems: the edit on the speech layer inside their spans")
