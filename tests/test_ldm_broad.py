@@ -142,14 +142,11 @@ def test_instruction_cache_overflow_keeps_the_batch(monkeypatch):
 
     from audioedit.executor.ldm import text as text_mod
 
-    def tokenizer(texts, **_):
-        return {"input_ids": torch.ones(len(texts), 2, dtype=torch.long), "attention_mask": torch.ones(len(texts), 2)}
-
-    def model(input_ids, attention_mask):
-        return SimpleNamespace(last_hidden_state=torch.ones(input_ids.shape[0], 2, 4))
+    def states(texts):
+        return torch.ones(len(texts), 2, 4), torch.ones(len(texts), 2, dtype=torch.bool)
 
     enc = text_mod.InstructionEncoder.__new__(text_mod.InstructionEncoder)
-    enc.tower = SimpleNamespace(tokenizer=tokenizer, model=model, max_tokens=8)
+    enc.tower = SimpleNamespace(states=states)
     enc.hidden_size, enc._cache = 4, {}
     monkeypatch.setattr(text_mod, "CACHE_MAX", 3)
     enc(["a", "b"])

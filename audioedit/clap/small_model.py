@@ -229,36 +229,37 @@ class TextTower:
     """
 
     def __init__(self, cfg: TextTowerConfig, seed: int = 0):
-        from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel
-        from transformers.utils import logging as hf_logging
+        from audioedit.clap.bert import BertConfig, BertEncoder, load_tokenizer
 
-        hf_logging.disable_progress_bar()  # no "Loading weights" bar on every CLI call
         model_dir = cfg.model_dir or str(minilm_dir())
-        self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+        self.tokenizer = load_tokenizer(model_dir, cfg.max_tokens)
         if cfg.pretrained:
-            self.model = AutoModel.from_pretrained(model_dir, local_files_only=True)
+            self.model = BertEncoder.pretrained(model_dir)
         else:
-            bert = BertConfig(vocab_size=self.tokenizer.vocab_size, hidden_size=cfg.hidden_size,
-                              num_hidden_layers=cfg.num_layers, num_attention_heads=cfg.num_heads,
-                              intermediate_size=2 * cfg.hidden_size, max_position_embeddings=128)
-            with torch.random.fork_rng():
-                torch.manual_seed(seed)
-                self.model = BertModel(bert)
+            self.model = BertEncoder.random(BertConfig(
+                vocab_size=self.tokenizer.get_vocab_size(), hidden_size=cfg.hidden_size, num_hidden_layers=cfg.num_layers,
+                num_attention_heads=cfg.num_heads, intermediate_size=2 * cfg.hidden_size, max_position_embeddings=128), seed)
         self.model.eval().requires_grad_(False)
-        self.hidden_size = int(self.model.config.hidden_size)
+        self.hidden_size = self.model.config.hidden_size
         self.max_tokens = cfg.max_tokens
         self._cache: dict[str, torch.Tensor] = {}
+
+    @torch.no_grad()
+    def states(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(token states (batch, tokens, hidden), mask (batch, tokens) bool)`` of ``texts``, uncached."""
+        from audioedit.clap.bert import tokenize
+
+        ids, mask = tokenize(self.tokenizer, texts)
+        return self.model(ids, mask), mask
 
     @torch.no_grad()
     def __call__(self, texts: list[str]) -> torch.Tensor:
         missing = sorted({t for t in texts if t not in self._cache})
         for start in range(0, len(missing), 256):
             chunk = missing[start : start + 256]
-            batch = self.tokenizer(chunk, padding=True, truncation=True, max_length=self.max_tokens,
-                                   return_tensors="pt")
-            states = self.model(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
-            pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            states, mask = self.states(chunk)
+            weights = mask.unsqueeze(-1).to(states.dtype)
+            pooled = (states * weights).sum(1) / weights.sum(1).clamp(min=1.0)
             for text, vec in zip(chunk, pooled):
                 self._cache[text] = vec.clone()
         return torch.stack([self._cache[t] for t in texts]) if texts else torch.zeros(0, self.hidden_size)

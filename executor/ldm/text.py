@@ -43,12 +43,9 @@ class InstructionEncoder:
             missing = sorted(set(texts))
         for start in range(0, len(missing), 128):
             chunk = missing[start : start + 128]
-            batch = self.tower.tokenizer(chunk, padding=True, truncation=True, max_length=self.tower.max_tokens,
-                                         return_tensors="pt")
-            states = self.tower.model(**batch).last_hidden_state
+            states, mask = self.tower.states(chunk)
             for i, text in enumerate(chunk):
-                n = int(batch["attention_mask"][i].sum())
-                self._cache[text] = states[i, :n].clone()
+                self._cache[text] = states[i, : int(mask[i].sum())].clone()
 
     def __call__(self, texts: list[str]) -> TextBatch:
         self._states(texts)
