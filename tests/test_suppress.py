@@ -144,6 +144,22 @@ def test_a_sound_detected_over_most_of_the_recording_is_a_bed_not_a_sound_over_o
     assert [r.backend for r in routes(one_shower, shower, ldm_available=True)] == ["dsp.suppress", "ldm", "dsp.denoise"]
 
 
+def test_pieces_of_a_background_texture_a_voice_masked_between_are_one_bed_and_a_repeated_call_is_not():
+    """Music found in three pieces under a voice (40 % of the file, gaps under BRIDGE_S) runs under all of it;
+    a dog barking at the same times is three barks (reports/speech-sounds section 3)."""
+    from audioedit.executor.dsp.suppress import is_bed
+
+    pieces = ((0.4, 2.4), (4.4, 5.4), (7.4, 8.4))  # 40 % of 10 s, 2 s apart
+    music = [Event(id=f"background{k}_music", label="music", onset_s=a, offset_s=b, role="background",
+                   source=EventSource.DETECTED) for k, (a, b) in enumerate(pieces)]
+    barks = [e.model_copy(update={"id": f"foreground{k}_dog_bark", "label": "dog_bark", "role": "foreground"})
+             for k, e in enumerate(music)]
+    assert is_bed(music, 10.0) and not is_bed(barks, 10.0)
+    assert not is_bed(music[:1], 10.0)  # one piece: a sound that comes and goes
+    far = [e.model_copy(update={"onset_s": e.onset_s * 3, "offset_s": e.offset_s * 3}) for e in music]
+    assert not is_bed(far, 30.0)  # pieces 5 s and more apart are not bridged
+
+
 def test_speed_and_replace_take_the_sound_out_before_the_dsp():
     """Twice as fast: the horn ends a second early and the second it left is bed; replaced: the horn's
     tones are gone under the new sound (no second copy of the old one under the edit)."""

@@ -20,7 +20,8 @@ and applied to every channel (the stereo image is kept). Outside the spans (and 
 ramps) the output is the input, sample for sample.
 
 It assumes the bed goes on under the sound and the sound stands above it. A sound detected over
-most of the recording (``audioedit.spans.BED_SHARE``) is a bed itself (rain, traffic: ``dsp.denoise``
+most of the recording (``audioedit.spans.is_bed_spans``: a background texture's pieces less than ``BRIDGE_S``
+apart count as one) is a bed itself (rain, traffic: ``dsp.denoise``
 or the learned editor take it), so it is not routed here. Other sounds inside the spans that stand
 above the bed go with it: the notes say so, and the verifier measures the span's drop and the bed kept.
 """
@@ -35,7 +36,7 @@ from audioedit.audio import Audio
 from audioedit.errors import ExecutionError
 from audioedit.executor.speech.layers import SPEECH_LABELS  # a voice is the speech split's
 from audioedit.scene import EventsFrom, Scene
-from audioedit.spans import BED_SHARE, merge_spans, share_covered
+from audioedit.spans import is_bed_spans, merge_spans
 from audioedit.steps import (EditStep, LoudnessStep, MoveStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep, resolve_step,
                              step_targets)
 
@@ -138,8 +139,10 @@ def suppress_step(scene: Scene, step: EditStep) -> bool:
 
 
 def is_bed(events, duration_s: float) -> bool:
-    """Whether detected ``events`` of one sound cover more than ``BED_SHARE`` of the recording."""
-    return share_covered([(e.onset_s, e.offset_s) for e in events], duration_s) > BED_SHARE
+    """Whether detected ``events`` of one sound run under the whole recording (``audioedit.spans.is_bed_spans``;
+    the events of a background texture have role ``background``)."""
+    return is_bed_spans([(e.onset_s, e.offset_s) for e in events], duration_s,
+                        texture=bool(events) and all(e.role == "background" for e in events))
 
 
 def suppress_routes(scene: Scene, step: EditStep) -> list:

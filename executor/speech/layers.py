@@ -40,14 +40,13 @@ from audioedit.audio import Audio
 from audioedit.backends import Backend
 from audioedit.errors import ExecutionError, UserInputError
 from audioedit.scene import Event, Scene
-from audioedit.spans import BED_SHARE, merge_spans, share_covered
+from audioedit.spans import BED_SHARE, BRIDGE_S, merge_spans, share_covered
 from audioedit.steps import (EditStep, EventRef, LoudnessStep, MoveStep, RemoveStep, ReplaceStep, select_events, step_targets,
                              unlocated_span_s)
 from audioedit.result import StepResult
 
 SPEECH_LABELS = frozenset({"speech", "human_voice"})
 RAMP_S = 0.01
-BRIDGE_S = 3.0  # speech.rest: detected spans of the sound this close are one (the voice masks it in between)
 BACKEND = Backend.SPEECH_LAYERS
 REST_BACKEND = Backend.SPEECH_REST
 
