@@ -25,7 +25,7 @@ from audioedit.errors import UserInputError
 from audioedit.options import ExecutorPreference, PlannerName, VerifierName
 from audioedit.protocols import Bank, Editor, StepVerifier
 from audioedit.report import EditOutcome, EditReport, StepReport
-from audioedit.scene import EventsFrom, Scene, load_scene, scene_to_jams
+from audioedit.scene import EventsFrom, Scene, SceneDescription, load_scene, scene_to_jams
 from audioedit.steps import Plan
 
 from audioedit.agents.loop import LoopConfig, ProgressFn, run_steps
@@ -54,6 +54,19 @@ def analyze(
             raise UserInputError("annotation/stems need the audio as a file path, not in-memory Audio")
         return Scene(check_audio(audio, "audio", limits))
     return load_scene(audio, annotation=annotation, stems_dir=stems, limits=limits)
+
+
+def describe_scene(scene: Scene) -> SceneDescription:
+    """What ``describe_audio`` and ``POST /v1/describe`` answer: the scene's events, and for a plain recording
+    (no annotation, no stems) where people talk, from the voice detector, so a chat agent knows there is a
+    voice to clean up or to keep (``searched`` says speech was looked for). Other sounds are not tagged: asking
+    the CLAP about every name it knows would give a false one in most recordings (reports/clap-broad)."""
+    from audioedit.agents.speech_detect import with_speech_events
+
+    if scene.events or scene.events_from != EventsFrom.NONE:
+        return scene.describe()
+    speech, _ = with_speech_events(scene, "speech", [])
+    return speech.evolve(events_from=EventsFrom.DETECTED, meta={**speech.meta, "searched": ["speech"]}).describe()
 
 
 def prepare(

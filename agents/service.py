@@ -249,10 +249,12 @@ def describe(
     annotation: UploadFile | None = File(None),
     stems: list[UploadFile] | None = File(None),
 ) -> dict:
+    from audioedit.agents.pipeline import describe_scene
+
     svc = service(http)
     with tempfile.TemporaryDirectory(dir=svc.tmp_root) as tmp:
         scene = svc.load(Path(tmp), svc.save_inputs(Path(tmp), audio, annotation, stems))
-    return scene.describe().model_dump(mode="json")
+    return describe_scene(scene).model_dump(mode="json")
 
 
 @router.get("/tools/openai", summary="OpenAI tool (function) schema for edit_audio")

@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 
 class DescribeAudioArgs(BaseModel):
-    """Describe the sound events in an audio file (labels, onset/offset in seconds, levels)."""
+    """Describe the sound events in an audio file (labels, onset/offset in seconds, levels); without an annotation
+    or stems, where people talk (voice detector); other sounds are found when an edit names them."""
 
     audio: str = Field(description="input audio file, a path relative to the allowed root directory")
     annotation: str | None = Field(None, description="optional JAMS or onset/offset/label .txt annotation file")
@@ -125,10 +126,10 @@ class AudioTools:
 
     # --- the tools ------------------------------------------------------------------------
     def describe_audio(self, args: DescribeAudioArgs) -> dict:
-        from audioedit.agents.pipeline import analyze
+        from audioedit.agents.pipeline import analyze, describe_scene
 
         audio, annotation, stems = self._inputs(args)
-        return analyze(audio, annotation, stems, self.limits).describe().model_dump(mode="json")
+        return describe_scene(analyze(audio, annotation, stems, self.limits)).model_dump(mode="json")
 
     def plan_edit(self, args: PlanEditArgs) -> dict:
         from audioedit.agents.pipeline import analyze, plan_request

@@ -393,3 +393,20 @@ def test_has_speech_stops_listening_once_it_has_heard_enough(monkeypatch):
     calls.clear()
     noise = Audio((0.01 * np.random.default_rng(0).standard_normal((1, 60 * 16000))).astype(np.float32), 16000)
     assert not denoise.has_speech(noise) and len(calls) == 6
+
+
+@needs_vad
+def test_describe_audio_lists_where_people_talk_in_a_plain_recording(tmp_path):
+    from audioedit.agents.tools import AudioTools
+    from audioedit.audio import save_audio
+
+    mix, _, background = _podcast(snr_db=10.0)
+    save_audio(mix, tmp_path / "voice.wav")
+    save_audio(mix.with_samples(background[None]), tmp_path / "dishes.wav")
+    tools = AudioTools(tmp_path)
+    voice = tools.run("describe_audio", {"audio": "voice.wav"})
+    assert voice["events_from"] == "detected" and voice["searched"] == ["speech"]
+    spans = [(e["onset_s"], e["offset_s"]) for e in voice["events"] if e["label"] == "speech"]
+    assert spans and sum(b - a for a, b in spans) > 0.5 * voice["duration_s"]
+    dishes = tools.run("describe_audio", {"audio": "dishes.wav"})
+    assert dishes["events"] == [] and dishes["searched"] == ["speech"]  # looked for, not there
