@@ -24,7 +24,8 @@ grounding, no annotation) never route to ``dsp.mixture``; ``region`` forces it a
   then the learned editor (reports/suppress: +1.9 to +4.1 dB over it on fold-5 sounds over beds);
   speed / replace / reorder / move of such a sound -> the learned editor, then ``dsp.suppress``; with
   speech in the recording, removing or re-levelling it -> ``dsp.suppress`` on the speech split's rest
-  layer first, then the learned editor, then ``speech.rest`` (reports/speech-sounds, rule 2)
+  layer first, then the learned editor, then ``speech.rest`` (reports/speech-sounds, rule 2); a bed under
+  the voice (``is_bed``) -> ``speech.rest`` before the learned editor (section 4)
 - a move whose new place lies outside the recording (``audioedit.moves.move_problem``) -> nothing, with the reason
 
 ``preference`` forces a family: ``dsp`` never tries the LDM, ``ldm`` tries it first, ``region``
@@ -102,12 +103,12 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
     ldm = [Route(backend=Backend.LDM, reason=f"{why_ldm}: learned editor")] if ldm_available else []
     suppress = suppress_routes(scene, step)  # first for remove / loudness, a fallback for the rest (reports/suppress)
     first = isinstance(step, (RemoveStep, LoudnessStep))
-    before_ldm, after_ldm = (suppress if first else []), (([] if first else suppress) + rest_routes(scene, step))
-    steady = steady_noise_routes(scene, step)
-    if steady and is_bed(select_events(scene.events, step.target), scene.audio.duration_s):
-        before_ldm += steady  # detected over most of the recording: its floor everywhere, not the editor's spans
-    else:
-        after_ldm += steady
+    before_ldm, after_ldm = (suppress if first else []), ([] if first else suppress)
+    rest = rest_routes(scene, step)  # a bed under a voice: the rest layer first (reports/speech-sounds section 4)
+    steady = steady_noise_routes(scene, step)  # a bed: its floor everywhere, not the editor's spans
+    bed = bool(rest or steady) and is_bed(select_events(scene.events, step.target), scene.audio.duration_s)
+    before_ldm += (rest + steady) if bed else []
+    after_ldm += [] if bed else (rest + steady)
     if preference in ("dsp", "region"):
         return dsp + speech + before_ldm + after_ldm
     if preference == "ldm":

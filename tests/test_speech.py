@@ -287,6 +287,11 @@ def test_a_detected_sound_over_speech_is_removed_from_the_rest_layer_only():
     noise_only = Scene(Audio(np.random.default_rng(0).standard_normal((1, 4 * 22050)).astype(np.float32) * 0.05, 22050),
                        (dishes,), events_from="detected")
     assert "speech.rest" not in [r.backend for r in routes(noise_only, step, "auto", ldm_available=True)]
+    pieces = tuple(dishes.model_copy(update={"id": f"background{k}_dishes", "onset_s": a, "offset_s": b})
+                   for k, (a, b) in enumerate(((0.2, 1.2), (2.6, 3.6))))  # a bed under the voice (section 4)
+    bed = step.model_copy(update={"target": EventRef(label="dishes", event_ids=[e.id for e in pieces])})
+    assert [r.backend for r in routes(Scene(mix, pieces, events_from="detected"), bed, "auto", ldm_available=True)] == [
+        "speech.rest", "ldm"]
 
 
 def test_rest_spans_bridge_what_the_voice_masked_and_take_a_bed_whole():
