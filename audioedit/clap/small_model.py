@@ -241,7 +241,6 @@ class TextTower:
                 num_attention_heads=cfg.num_heads, intermediate_size=2 * cfg.hidden_size, max_position_embeddings=128), seed)
         self.model.eval().requires_grad_(False)
         self.hidden_size = self.model.config.hidden_size
-        self.max_tokens = cfg.max_tokens
         self._cache: dict[str, torch.Tensor] = {}
 
     @torch.no_grad()
