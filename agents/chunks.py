@@ -134,6 +134,9 @@ def unstreamed(step: EditStep) -> str | None:
     if step.op == "move":
         return ("moving a sound in time is not supported on a file edited as a stream (over 10 minutes, or "
                 "--chunked): its new place may lie in another chunk")
+    if step.op == "trim":
+        return ("trimming is not supported on a file edited as a stream (over 10 minutes, or --chunked) yet: "
+                "its times are the whole file's, not a chunk's")
     return None
 
 

@@ -20,6 +20,9 @@ The layer checks measure inside the edited spans (the whole recording for a whol
 most ``MAX_MEASURED_S`` of them: the central window of the spans' total, so verifying a long
 recording costs a bounded split of the output, not a second split of all of it.
 
+Effect steps (eq, reverb, pitch on a layer): the op's own checks on the edited layer (the input's split;
+after = the output minus the other layer), ``other_layer_kept_db`` and, on the speech, ``speech_kept_fraction``.
+
 Move steps (a voice moved in time): the acoustic checks of ``audioedit.agents.move_checks``.
 
 Pause steps: ``longest_pause_s`` (the longest gap between speech segments in the output, except
@@ -34,9 +37,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from audioedit.metrics import power_db
+from audioedit.ops.registry import get
 from audioedit.report import Check, Verdict
-from audioedit.scene import Scene
-from audioedit.steps import EditStep, LoudnessStep, PausesStep, RemoveStep, ReplaceStep
+from audioedit.scene import Event, Scene
+from audioedit.steps import EditStep, EventRef, LoudnessStep, PausesStep, RemoveStep, ReplaceStep
 
 KEPT_TOLERANCE_DB = 3.0
 PAUSE_TOLERANCE_S = 0.05
@@ -51,6 +55,8 @@ def verify_speech(before: Scene, after: Scene, step: EditStep, edited_spans_s: l
 
         return verify_acoustic(before, after, step, edited_spans_s)
     spans = edited_spans_s or [(0.0, before.audio.duration_s)]
+    if get(step.op) is not None:  # an effect on a layer
+        return Verdict.of(step.id, _effect_checks(before, after, step, _central(spans, MAX_MEASURED_S)))
     return Verdict.of(step.id, _layer_checks(before, after, step, _central(spans, MAX_MEASURED_S)))
 
 
@@ -151,6 +157,33 @@ def _layer_checks(before: Scene, after: Scene, step: EditStep, spans: list[tuple
         checks.append(speech_removed_check(removal_measures(lb_speech, lb_rest, out, la, baselines=False)))
     else:
         checks.append(_speech_frames_kept(lb_speech, out, 0.9))
+    return checks
+
+
+def _effect_checks(before: Scene, after: Scene, step: EditStep, spans: list[tuple[float, float]]) -> list[Check]:
+    """An effect on a layer: the op's own checks on that layer (the input's split; after = output - the other
+    layer), then ``other_layer_kept_db`` on an independent split of the output and, on the speech,
+    ``speech_kept_fraction``."""
+    from audioedit.executor.speech.layers import layer_scope, split_layers
+
+    if after.audio.samples.shape != before.audio.samples.shape:
+        return [Check(name="same_shape", measured=None, threshold="the input's shape", passed=False)]
+    scope = layer_scope(step.target)
+    lb = split_layers(before.audio)
+    target_b, other_b = (lb.speech, lb.rest) if scope == "speech" else (lb.rest, lb.speech)
+    as_stem = Event(id="layer", label=scope, onset_s=0.0, offset_s=before.audio.duration_s)
+    on_stem = step.model_copy(update={"target": EventRef(label=scope, event_ids=["layer"])})
+    stem_after = after.audio.with_samples(after.audio.samples - other_b.samples)
+    own = get(step.op).verify(Scene(before.audio, (as_stem,), {"layer": target_b}, "stems"),
+                              Scene(after.audio, (as_stem,), {"layer": stem_after}, "stems"), on_stem, spans)
+    out = _cut(after.audio, spans)
+    la = split_layers(out)
+    other_a = la.rest if scope == "speech" else la.speech
+    measured = f"{sum(b - a for a, b in spans):.1f} s of the edited spans"
+    checks = [c for c in own if c.name != "rest_max_abs_diff"]  # the other layer is measured independently below
+    checks.append(_kept_check(_cut(other_b, spans), other_a, "rest" if scope == "speech" else "speech", measured))
+    if scope == "speech":
+        checks.append(_speech_frames_kept(_cut(lb.speech, spans), out, 0.9))
     return checks
 
 

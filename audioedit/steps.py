@@ -170,27 +170,32 @@ class PausesStep(_Step):
     max_pause_s: float = Field(0.25, ge=0.05, le=10)
 
 
-# registry ops (audioedit/ops/): each module holds its step model, execution and checks
-from audioedit.ops.eq import EqStep  # noqa: E402  (the op modules import EventRef and _Step from above)
-from audioedit.ops.fade import FadeStep  # noqa: E402
-from audioedit.ops.normalize import NormalizeStep  # noqa: E402
-from audioedit.ops.pan import PanStep  # noqa: E402
-from audioedit.ops.reverb import ReverbStep  # noqa: E402
-
-EditStep = Annotated[
-    Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep, MoveStep, PausesStep,
-          NormalizeStep, ReverbStep, EqStep, FadeStep, PanStep],
-    Field(discriminator="op"),
-]
-EditStepAdapter: TypeAdapter[EditStep] = TypeAdapter(EditStep)
-OPS = ("add", "remove", "replace", "reorder", "loudness", "speed")  # MMEdit's six (synth seeds depend on it)
-REGISTRY_OPS = ("normalize", "reverb", "eq", "fade", "pan")  # audioedit/ops/: one module each
 RECORDING = "recording"  # the label of a whole-recording reference
 
 
 def whole_recording(text: str = "") -> EventRef:
     """A reference to the whole file: needs no events."""
     return EventRef(label=RECORDING, text=text, scope="recording")
+
+
+# registry ops (audioedit/ops/): each module holds its step model, execution and checks
+from audioedit.ops.dehum import DehumStep  # noqa: E402  (the op modules import EventRef and _Step from above)
+from audioedit.ops.eq import EqStep  # noqa: E402
+from audioedit.ops.fade import FadeStep  # noqa: E402
+from audioedit.ops.normalize import NormalizeStep  # noqa: E402
+from audioedit.ops.pan import PanStep  # noqa: E402
+from audioedit.ops.pitch import PitchStep  # noqa: E402
+from audioedit.ops.reverb import ReverbStep  # noqa: E402
+from audioedit.ops.trim import TrimStep  # noqa: E402
+
+EditStep = Annotated[
+    Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep, MoveStep, PausesStep,
+          NormalizeStep, ReverbStep, EqStep, FadeStep, PanStep, TrimStep, DehumStep, PitchStep],
+    Field(discriminator="op"),
+]
+EditStepAdapter: TypeAdapter[EditStep] = TypeAdapter(EditStep)
+OPS = ("add", "remove", "replace", "reorder", "loudness", "speed")  # MMEdit's six (synth seeds depend on it)
+REGISTRY_OPS = ("normalize", "reverb", "eq", "fade", "pan", "trim", "dehum", "pitch")  # audioedit/ops/: one module each
 
 
 def on_recording(step: EditStep) -> bool:

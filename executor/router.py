@@ -67,11 +67,13 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
     from audioedit.executor.dsp import mixture_feasible
     from audioedit.executor.dsp.denoise import steady_noise_routes
     from audioedit.executor.dsp.suppress import is_bed, suppress_routes
-    from audioedit.executor.speech.routes import rest_routes, speech_routes
+    from audioedit.executor.speech.routes import effect_routes, rest_routes, speech_routes
 
-    if (op := get(step.op)) is not None:  # registry ops decide where they can run
+    if (op := get(step.op)) is not None:  # registry ops decide where they can run; effects also on a speech layer
         feasible, why = op.feasible(scene, step)
-        return [Route(backend=registry_backend(step.op), reason=why)] if feasible else []
+        if feasible:
+            return [Route(backend=registry_backend(step.op), reason=why)]
+        return effect_routes(scene, step) if hasattr(op, "process") else []
     if isinstance(step, MoveStep) and move_problem(scene, step):  # nowhere to go in this recording
         return []
     if on_recording(step):
@@ -146,6 +148,10 @@ def execute_route(scene: Scene, step: EditStep, route: Route, *, bank: SoundSour
     from audioedit.ops.registry import get
 
     if (op := get(step.op)) is not None:
+        if route.backend == Backend.SPEECH_LAYERS:
+            from audioedit.executor.speech.layers import execute_layer_effect
+
+            return execute_layer_effect(scene, step, op.process(step))
         return op.execute(scene, step)
     if is_speech(route.backend):
         from audioedit.executor.speech.routes import execute_speech

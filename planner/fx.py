@@ -9,7 +9,8 @@
 
 "add reverb", "add a church reverb to the voice", "reverb X with reverb level N" (1-10 -> wet N/10),
 "make X (sound) more muffled / brighter / darker / like a telephone / like an old radio / underwater",
-"change the timbre of X to be more muffled". X = "it", "this", "the recording", ... (the whole file) or
+"change the timbre of X to be more muffled", "boost the bass", "less treble on the music", "turn the bass
+down". X = "it", "this", "the recording", ... (the whole file) or
 a sound in the scene.
 """
 
@@ -19,6 +20,7 @@ import re
 
 from audioedit.ops import eq, reverb
 from audioedit.planner.builder import StepBuilder
+from audioedit.planner.refs import names_scene_sound
 
 ROOM_WORDS = {"small room": "small_room", "room": "small_room", "medium room": "medium_room", "hall": "large_hall",
               "large hall": "large_hall", "concert hall": "large_hall", "church": "church", "cathedral": "church"}
@@ -40,8 +42,40 @@ EQ_RES = (
 )
 
 
+_UP = r"boost|increase|raise|turn up|bring up|pump up|add(?: more| some)?|more|lift|emphasi[sz]e|enhance"
+_DOWN = r"cut|reduce|lower|remove|turn down|bring down|decrease|tame|roll off|less|get rid of|take out|drop"
+_BASS, _TREBLE = r"bass|low end|lows|low frequencies|rumble|boominess", r"treble|highs|high end|high frequencies"
+_OF = r"(?:\s+(?:on|of|in|for|to)\s+(?P<x>.+?))?"
+TONE_RES = (  # "boost the bass", "turn the treble down", "less bass on the music", "make it bassier"
+    re.compile(rf"^(?P<v>{_UP}|{_DOWN})\s+(?:the\s+|some\s+|a bit of\s+|a little\s+)?(?P<band>{_BASS}|{_TREBLE}){_OF}$"),
+    re.compile(rf"^(?:turn|bring)\s+(?:the\s+)?(?P<band>{_BASS}|{_TREBLE})\s+(?P<v>up|down){_OF}$"),
+    re.compile(r"^(?:make|let)\s+(?P<x>.+?)\s+(?:sound\s+)?(?:a (?:bit|little)\s+)?(?P<v>bassier|boomier|more bassy|thinner)$"),
+)
+
+
+def parse_tone(text: str, builder: StepBuilder, source: str) -> bool:
+    """Bass and treble requests -> eq presets (more_bass, less_bass, brighter, darker). A bass that is an
+    annotated sound of the scene (a bass guitar stem) is left to the loudness parser."""
+    for pattern in TONE_RES:
+        m = pattern.match(text)
+        if m is None:
+            continue
+        g = builder.g
+        if g.scene is not None and g.scene.events_from in ("annotation", "stems") and names_scene_sound(g, "bass"):
+            return False
+        band = m.groupdict().get("band") or "bass"
+        up = re.fullmatch(rf"{_UP}|up|bassier|boomier|more bassy", m["v"]) is not None
+        bass = re.fullmatch(_BASS, band) is not None
+        preset = ("more_bass" if up else "less_bass") if bass else ("brighter" if up else "darker")
+        return _emit(builder, m["x"], source, eq.EqStep,
+                     lambda ref, preset=preset: {"instruction": eq.instruction(ref, preset), "preset": preset})
+    return False
+
+
 def parse_fx(text: str, source: str, builder: StepBuilder) -> bool:
     text = re.sub(r"^(?:the sound of|sound of)\s+", "", text.strip().rstrip(".!"))
+    if parse_tone(text, builder, source):
+        return True
     for pattern in REVERB_RES:
         m = pattern.match(text)
         if m is not None:

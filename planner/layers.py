@@ -30,7 +30,7 @@ SHORTEN_PAUSE_S = 0.5   # "shorten the pauses" with no amount
 
 _THE = r"(?:the |all the |all |any |some |that |this |my |our )?"
 SPEECH = r"(?:voices?|speech|speakers?|talking|talker|dialogue|narration|narrator|vocals? track|speaking|people talking|person talking)"
-NOISE = (r"(?:background noises?|background sounds?|background music|background|noises?|hiss|hum|ambience|ambiance|"
+NOISE = (r"(?:background noises?|background sounds?|background music|background|noises?|hiss|ambience|ambiance|"
          r"ambient (?:noise|sound)s?|static|room noise|everything (?:else )?(?:but|except) the " + SPEECH + r")")
 MUSIC = r"(?:music|background music|soundtrack|backing track|background|noise|ambience)"
 MUSIC_WORD_RE = re.compile(r"music|soundtrack|backing track")  # the layer is then labelled music: not a noise floor
@@ -62,7 +62,8 @@ REPLACE_BG_RE = re.compile(
     rf"|^(?:change|switch|turn)\s+{_THE}(?:{NOISE})\s+(?:to|into)\s+(?:some |a |an |the )?(?P<t>.+)$")
 PAUSE_WORDS = r"(?:long |longer |awkward |the long |dead |empty )?(?:silences?|pauses?|gaps?|dead air|quiet (?:parts|bits|gaps)|breaks)"
 PAUSES_RE = re.compile(
-    rf"^(?P<verb>remove|cut|delete|trim|drop|get rid of|strip|eliminate|skip|cut out|shorten|tighten|reduce|shrink|limit)"
+    rf"^(?!.*\b(?:start|beginning|end|ends|leading|trailing|initial)\b)(?!trim (?:the )?silence$)"
+    rf"(?P<verb>remove|cut|delete|trim|drop|get rid of|strip|eliminate|skip|cut out|shorten|tighten|reduce|shrink|limit)"
     rf"\s+(?:out\s+)?{_THE}(?:long |longer )?{PAUSE_WORDS}(?:\s+(?:between|in)\s+.+?)?"
     r"(?:\s+(?:to|down to|at)\s+(?:at most |no more than |max(?:imum)? )?(?P<amt>.+))?$")
 SECONDS_RE = re.compile(r"^(?P<n>\S+?|a|half a|a half|one and a half)\s*(?P<u>s|sec|secs|seconds?|ms|milliseconds?)$")
@@ -142,8 +143,11 @@ def parse_layers(text: str, source: str, builder: StepBuilder) -> bool:
 def is_layer_clause(text: str) -> bool:
     """Whether ``text`` is one of the module table's clauses (they need no detected events)."""
     t = text.lower().strip().rstrip(".!").strip()
-    return any(r.match(t) for r in (DENOISE_RE, CLEAN_RE, KEEP_SPEECH_RE, REMOVE_NOISE_RE, REPLACE_BG_RE, LOUDER_RE,
-                                    BACKGROUND_DOWN_RE, REMOVE_SPEECH_RE, PAUSES_RE))
+    louder, down = LOUDER_RE.match(t), BACKGROUND_DOWN_RE.match(t)
+    return (any(r.match(t) for r in (DENOISE_RE, CLEAN_RE, KEEP_SPEECH_RE, REMOVE_NOISE_RE, REPLACE_BG_RE, REMOVE_SPEECH_RE,
+                                     PAUSES_RE))
+            or bool(louder and LOUDER_WORDS_RE.search(louder["rest"] or t) and not DOWN_WORDS_RE.search(louder["rest"]))
+            or bool(down and (DOWN_WORDS_RE.search(down["rest"]) or DOWN_WORDS_RE.search(t.split()[0]))))
 
 
 def seconds(text: str) -> float | None:

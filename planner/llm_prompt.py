@@ -54,7 +54,17 @@ describing only this step) and "source_text" (the words of the request it comes 
   sound before or after another sound use reorder.
 - reverb: "target", "room" ("small_room" | "medium_room" | "large_hall" | "church"), optional
   "room_size" and "wet_level" (0-1).
-- eq: "target", "preset" ("muffled" | "darker" | "underwater" | "brighter" | "telephone" | "radio").
+- eq: "target", "preset" ("muffled" | "darker" | "underwater" | "brighter" | "more_bass" | "less_bass" |
+  "telephone" | "radio").
+- normalize: "target" (the recording), "lufs" (integrated loudness: podcast -16, streaming -14, broadcast -23).
+- fade: "target", "direction" ("in" | "out"), "duration_s", optional "start_s".
+- pan: "target", "position" (-1 hard left, 0 centre, +1 hard right: "move the bird to the left").
+- pauses: "max_pause_s" (every pause between phrases shortened to it: "remove the silences" 0.25).
+- trim: time cut out of the whole recording, which gets shorter: exactly one of "start_s" with
+  "end_s" (null: to the end), "last_s" (the last seconds) or "silence" ("start" | "end" | "both":
+  the silence at the ends); "keep": true keeps only that stretch ("keep only the first 10 s").
+- pitch: "target", "semitones" (+ up, - down, 12 an octave; duration unchanged: "make the voice deeper").
+- dehum: "mains_hz" (50, 60, or null to find it): mains hum removed from the whole recording.
 For the whole recording use the target {"label": "recording", "scope": "recording"}.
 A goal that names only a scene or a mood ("make it sound like a beach", "busier") is decomposed
 with the scene knowledge base below: remove the present sounds that clash, add at most three

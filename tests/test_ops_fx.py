@@ -9,7 +9,7 @@ from audioedit.agents.loop import LoopConfig, run_steps
 from audioedit.audio import Audio
 from audioedit.ops import eq, reverb
 from audioedit.ops.measure import band_ratio_db, centroid_hz, rt60_s
-from audioedit.scene import Event, Scene
+from audioedit.scene import Event, Scene, SceneDescription
 from audioedit.steps import EditStepAdapter, EventRef, Plan
 from audioedit.executor.router import routes, unavailable
 
@@ -98,22 +98,25 @@ def test_reverb_on_an_isolated_annotated_event_edits_only_its_span():
 
 def test_detected_events_without_stems_are_refused_with_a_reason():
     scene = _layered(detected=True, stems=False)
-    step = _eq("muffled", EventRef(label="speech"))
+    step = _eq("muffled", EventRef(label="noise"))
     assert routes(scene, step) == []
     assert "detected" in unavailable(scene, step, "auto", False) and "stems" in unavailable(scene, step, "auto", False)
     assert routes(scene, _eq("muffled"))  # the whole recording is always possible
+    # a detected voice is the speech layer of the split (tests/test_speech_effects.py)
+    assert [r.backend for r in routes(scene, _eq("muffled", EventRef(label="speech")))] == ["speech.layers"]
 
 
-@pytest.mark.parametrize("preset,band,direction", [("muffled", [(1400, 8000)], -1), ("underwater", [(700, 8000)], -1),
-                                                   ("brighter", [(4500, 8000)], +1)])
-def test_eq_presets_move_the_band_energy_as_asked(preset, band, direction):
+@pytest.mark.parametrize("preset,band,direction,centroid", [
+    ("muffled", [(1400, 8000)], -1, -1), ("underwater", [(700, 8000)], -1, -1), ("brighter", [(4500, 8000)], +1, +1),
+    ("more_bass", [(0, 130)], +1, -1), ("less_bass", [(0, 70)], -1, +1)])
+def test_eq_presets_move_the_band_energy_as_asked(preset, band, direction, centroid):
     scene = Scene(Audio(_noise(3.0), SR))
     step = _eq(preset)
     result = eq.execute(scene, step)
     x, y = scene.audio.samples.astype(float), result.scene.audio.samples.astype(float)
     change_db = band_ratio_db(y, SR, band) - band_ratio_db(x, SR, band)
     assert change_db * direction > (6 if direction < 0 else 4)
-    assert (centroid_hz(y, SR) - centroid_hz(x, SR)) * direction > 0
+    assert (centroid_hz(y, SR) - centroid_hz(x, SR)) * centroid > 0
     checks = eq.verify(scene, result.scene, step, result.edited_spans_s)
     assert all(c.passed for c in checks), checks
 
@@ -164,3 +167,27 @@ def test_registry_matches_the_step_vocabulary():
         assert module.STEP.model_fields["op"].default == name
         for attr in ("feasible", "execute", "verify", "amount", "instruction"):
             assert callable(getattr(module, attr)), (name, attr)
+
+
+@pytest.mark.parametrize("text,preset,target", [
+    ("boost the bass", "more_bass", "recording"), ("turn the bass up", "more_bass", "recording"),
+    ("make it bassier", "more_bass", "recording"), ("add some bass to the music", "more_bass", "music"),
+    ("cut the bass", "less_bass", "recording"), ("reduce the low end", "less_bass", "recording"),
+    ("remove the rumble", "less_bass", "recording"), ("less treble", "darker", "recording"),
+    ("turn down the treble on the music", "darker", "music"), ("more treble", "brighter", "recording"),
+])
+def test_bass_and_treble_wording(text, preset, target):
+    from audioedit.planner.rules import plan_rules
+
+    (step,) = plan_rules(text, sounds=("music",)).steps
+    assert (step.op, step.preset, step.target.label) == ("eq", preset, target)
+
+
+def test_a_bass_stem_is_an_instrument_not_a_tone_control():
+    from audioedit.planner.rules import plan_rules
+
+    bass = Event(id="foreground0_bass", label="bass", onset_s=0.0, offset_s=3.0)
+    scene = SceneDescription(duration_s=3.0, sample_rate_hz=SR, num_channels=1, events=[bass], has_stems=False,
+                             events_from="annotation")
+    (step,) = plan_rules("turn the bass up", scene).steps
+    assert (step.op, step.target.label) == ("loudness", "bass")

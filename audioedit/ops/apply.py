@@ -139,3 +139,18 @@ def layer(scene: Scene, ref: EventRef, spans_s: list[tuple[float, float]]) -> tu
         return x[:, mask], x[:, ~mask]
     return x, np.zeros_like(x)
 
+
+def effect_feasible(scene: Scene, ref: EventRef, tail_s: float) -> tuple[bool, str]:
+    """(feasible, reason) of a whole-signal effect (eq, reverb, pitch) on ``ref``: where ``plan_region`` allows."""
+    mode, _, why = plan_region(scene, ref, tail_s)
+    return bool(mode), why
+
+
+def execute_effect(scene: Scene, step, process: Process, tail_s: float, what: str):
+    """Run an effect step where ``plan_region`` allows; its backend is ``dsp.<op>.<mode>``."""
+    from audioedit.backends import registry_backend
+    from audioedit.result import StepResult
+
+    after, spans, mode = run(scene, step.target, process, tail_s)
+    return StepResult(scene=after, edited_spans_s=spans, backend=registry_backend(step.op, mode),
+                      notes=[f"{what} on {step.target.describe()} ({mode})"])

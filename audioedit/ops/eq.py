@@ -6,7 +6,8 @@
     ('lowpass', (700.0,))
 
 Presets (``PRESETS``): muffled (through a wall), darker, underwater (low-pass), brighter (+6 dB
-above 3 kHz), telephone (300-3400 Hz band-pass), radio (500-4500 Hz band-pass). Butterworth
+above 3 kHz), more_bass (+6 dB below 200 Hz), less_bass (high-pass at 150 Hz), telephone (300-3400 Hz
+band-pass), radio (500-4500 Hz band-pass). Butterworth
 filters (scipy), output levelled to the input's RMS. Checks, on the target: ``band_ratio_change_db``
 (the energy of the band the preset cuts, relative to the rest of the spectrum, drops by at least
 ``MIN_CUT_DB``; of the band a boost lifts, rises by ``MIN_BOOST_DB``), ``spectral_centroid_change_hz`` (its direction),
@@ -19,14 +20,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from audioedit.backends import registry_backend
 from audioedit.steps import EventRef, _Step
 
-Preset = Literal["muffled", "darker", "underwater", "brighter", "telephone", "radio"]
+Preset = Literal["muffled", "darker", "underwater", "brighter", "more_bass", "less_bass", "telephone", "radio"]
 
 
 class Filter(BaseModel):
-    kind: Literal["lowpass", "bandpass", "boost_high"]
+    kind: Literal["lowpass", "highpass", "bandpass", "boost_high", "boost_low"]
     cutoff_hz: tuple[float, ...]
     order: int = 4
     words: str
@@ -37,6 +37,8 @@ PRESETS: dict[str, Filter] = {
     "darker": Filter(kind="lowpass", cutoff_hz=(3000.0,), order=2, words="darker"),
     "underwater": Filter(kind="lowpass", cutoff_hz=(350.0,), words="as if under water"),
     "brighter": Filter(kind="boost_high", cutoff_hz=(3000.0,), order=2, words="brighter"),
+    "more_bass": Filter(kind="boost_low", cutoff_hz=(200.0,), order=2, words="bassier"),
+    "less_bass": Filter(kind="highpass", cutoff_hz=(150.0,), words="thinner, with less bass"),
     "telephone": Filter(kind="bandpass", cutoff_hz=(300.0, 3400.0), words="like a phone call"),
     "radio": Filter(kind="bandpass", cutoff_hz=(500.0, 4500.0), order=2, words="like an old radio"),
 }
@@ -49,7 +51,7 @@ LEVEL_TOLERANCE_DB = 1.0
 class EqStep(_Step):
     op: Literal["eq"] = "eq"
     target: EventRef
-    preset: Preset = Field(description="muffled | darker | underwater | brighter | telephone | radio")
+    preset: Preset = Field(description="muffled | darker | underwater | brighter | more_bass | less_bass | telephone | radio")
 
 
 STEP = EqStep
@@ -76,10 +78,9 @@ def _filtered(x, sr: int, f: Filter):
         sos = signal.butter(f.order, [lo / nyq, hi / nyq], btype="bandpass", output="sos")
         return signal.sosfilt(sos, x, axis=-1)
     cut = min(f.cutoff_hz[0], 0.45 * sr)
-    if f.kind == "lowpass":
-        return signal.sosfilt(signal.butter(f.order, cut / nyq, btype="lowpass", output="sos"), x, axis=-1)
-    high = signal.sosfilt(signal.butter(f.order, cut / nyq, btype="highpass", output="sos"), x, axis=-1)
-    return np.asarray(x) + high  # about +6 dB above the cutoff
+    btype = "lowpass" if f.kind in ("lowpass", "boost_low") else "highpass"
+    y = signal.sosfilt(signal.butter(f.order, cut / nyq, btype=btype, output="sos"), x, axis=-1)
+    return np.asarray(x) + y if f.kind.startswith("boost") else y  # a boost: about +6 dB beyond the cutoff
 
 
 def process(step: EqStep):
@@ -94,25 +95,25 @@ def measured_band(f: Filter, sr: int) -> tuple[list[tuple[float, float]], str]:
     top = 0.5 * sr
     if f.kind == "lowpass":
         return [(min(2 * f.cutoff_hz[0], top), top)], "cut"
+    if f.kind == "highpass":
+        return [(0.0, f.cutoff_hz[0] / 2)], "cut"
     if f.kind == "bandpass":
         return [(0.0, f.cutoff_hz[0] / 2), (min(2 * f.cutoff_hz[1], top), top)], "cut"
+    if f.kind == "boost_low":
+        return [(0.0, f.cutoff_hz[0] / 1.5)], "boost"
     return [(min(f.cutoff_hz[0] * 1.5, top), top)], "boost"
 
 
 def feasible(scene, step: EqStep) -> tuple[bool, str]:
-    from audioedit.ops.apply import plan_region
+    from audioedit.ops.apply import effect_feasible
 
-    mode, _, why = plan_region(scene, step.target, 0.0)
-    return bool(mode), why
+    return effect_feasible(scene, step.target, 0.0)
 
 
 def execute(scene, step: EqStep):
-    from audioedit.ops.apply import run
-    from audioedit.result import StepResult
+    from audioedit.ops.apply import execute_effect
 
-    after, spans, mode = run(scene, step.target, process(step), 0.0)
-    return StepResult(scene=after, edited_spans_s=spans, backend=registry_backend("eq", mode),
-                      notes=[f"eq {amount(step)} on {step.target.describe()} ({mode})"])
+    return execute_effect(scene, step, process(step), 0.0, f"eq {amount(step)}")
 
 
 def verify(before, after, step: EqStep, edited_spans_s) -> list:
@@ -136,9 +137,9 @@ def verify(before, after, step: EqStep, edited_spans_s) -> list:
                         f"energy of {where} relative to the rest of the spectrum")]
     c0, c1 = centroid_hz(t0, sr), centroid_hz(t1, sr)
     if f.kind != "bandpass":
-        up = f.kind == "boost_high"
+        up = f.kind in ("boost_high", "highpass")
         checks.append(check("spectral_centroid_change_hz", c1 - c0, "> 0" if up else "< 0",
-                            (c1 > c0) if up else (c1 < c0 or empty), f"{c0:.0f} -> {c1:.0f} Hz"))
+                            ((c1 > c0) if up else (c1 < c0)) or (empty and kind == "cut"), f"{c0:.0f} -> {c1:.0f} Hz"))
     change = power_db(t1) - power_db(t0)
     checks.append(check("level_change_db", change, f"0 ± {LEVEL_TOLERANCE_DB:g}", abs(change) <= LEVEL_TOLERANCE_DB))
     if step.target.scope != "recording":

@@ -97,7 +97,8 @@ def parse(text: str, source: str, builder) -> bool:
     rest = text
     for pattern in (LUFS_RE, AS_LOUD_AS_RE, NORMALIZE_RE):
         rest = pattern.sub(" ", rest)
-    phrase = re.sub(r"\s+", " ", TARGET_WORDS_RE.sub(" ", rest)).strip(" ,.;:!?") or "it"
+    phrase = re.sub(r"\s+", " ", TARGET_WORDS_RE.sub(" ", rest)).strip(" ,.;:!?")
+    phrase = "it" if re.fullmatch(r"(?:(?:the|a|an|its?|this|all|whole|overall|audio)\s*)*", phrase) else phrase
     refs = g.refs(phrase, source)
     if not refs:
         return True

@@ -7,7 +7,7 @@ requests also has ``parse(text, source, builder) -> bool`` (a rules-planner clau
 the planner's ``StepBuilder``; reverb and eq are read by ``audioedit.planner.fx``).
 
     >>> sorted(OPS)
-    ['eq', 'fade', 'normalize', 'pan', 'reverb']
+    ['dehum', 'eq', 'fade', 'normalize', 'pan', 'pitch', 'reverb', 'trim']
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import ModuleType
 
-from audioedit.ops import eq, fade, normalize, pan, reverb
+from audioedit.ops import dehum, eq, fade, normalize, pan, pitch, reverb, trim
 
-OPS: dict[str, ModuleType] = {"normalize": normalize, "reverb": reverb, "eq": eq, "fade": fade, "pan": pan}
+OPS: dict[str, ModuleType] = {"normalize": normalize, "reverb": reverb, "eq": eq, "fade": fade, "pan": pan,
+                               "trim": trim, "dehum": dehum, "pitch": pitch}
 
 
 def get(op: str) -> ModuleType | None:

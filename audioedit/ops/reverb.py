@@ -18,7 +18,6 @@ from typing import Literal
 
 from pydantic import Field
 
-from audioedit.backends import registry_backend
 from audioedit.steps import EventRef, _Step
 
 Room = Literal["small_room", "medium_room", "large_hall", "church", "outdoor"]
@@ -90,20 +89,16 @@ def impulse_rt60_s(step: ReverbStep, sr: int) -> float:
 
 
 def feasible(scene, step: ReverbStep) -> tuple[bool, str]:
-    from audioedit.ops.apply import plan_region
+    from audioedit.ops.apply import effect_feasible
 
-    mode, _, why = plan_region(scene, step.target, TAIL_S)
-    return bool(mode), why
+    return effect_feasible(scene, step.target, TAIL_S)
 
 
 def execute(scene, step: ReverbStep):
-    from audioedit.ops.apply import run
-    from audioedit.result import StepResult
+    from audioedit.ops.apply import execute_effect
 
-    after, spans, mode = run(scene, step.target, process(step), TAIL_S)
     size, wet = step.params()
-    return StepResult(scene=after, edited_spans_s=spans, backend=registry_backend("reverb", mode),
-                      notes=[f"reverb room size {size:g}, wet {wet:g} on {step.target.describe()} ({mode})"])
+    return execute_effect(scene, step, process(step), TAIL_S, f"reverb room size {size:g}, wet {wet:g}")
 
 
 def verify(before, after, step: ReverbStep, edited_spans_s) -> list:

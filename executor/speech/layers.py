@@ -16,6 +16,7 @@ speech dominates (DFN3's speech distortion dominates at high SNR).
 | loudness | speech / background | that layer x gain + the other |
 | replace | background | the speech + a bank clip of the new sound at the rest's level |
 | move | speech events | the speech layer inside their spans shifted (``audioedit.executor.speech.move``) |
+| eq / reverb / pitch | speech / background | the effect on that layer (``execute_layer_effect``) + the other |
 
 A step whose target is events (speech-labelled events detected by the VAD) acts on the layer
 inside those events' spans only, with 10 ms ramps.
@@ -194,6 +195,24 @@ def execute_layers(scene: Scene, step: EditStep, *, bank, rng: np.random.Generat
     return StepResult(scene=scene.evolve(audio=edited, events=tuple(events), stems=None), edited_spans_s=spans,
                       backend=REST_BACKEND if in_rest else BACKEND, notes=notes + (["the stems were dropped: the layer edit is not a stem edit"]
                                                       if scene.stems is not None else []))
+
+
+def execute_layer_effect(scene: Scene, step: EditStep, process, *, config: SplitConfig = DEFAULT_SPLIT) -> StepResult:
+    """A whole-signal effect (a registry op's ``process``: eq, reverb, pitch) on the speech or the background
+    layer of the split, re-mixed with the other layer."""
+    scope = layer_scope(step.target)
+    if scope is None:
+        raise ExecutionError(f"step {step.id!r} ({step.op}) does not target the speech or the background layer")
+    audio = scene.audio
+    layers = split_layers(audio, config)
+    target, other = (layers.speech, layers.rest) if scope == "speech" else (layers.rest, layers.speech)
+    processed = process(target.samples.astype(np.float64), audio.sample_rate_hz)
+    edited = audio.with_samples((processed + other.samples).astype(audio.samples.dtype))
+    _check(edited, audio)
+    notes = [f"speech/rest split with DeepFilterNet3; the {step.op} on the {scope} layer only, re-mixed with the "
+             f"{'rest' if scope == 'speech' else 'speech'} (estimated speech-to-rest ratio {layers.speech_to_rest_db:.1f} dB)"]
+    return StepResult(scene=scene.evolve(audio=edited, stems=None), edited_spans_s=[(0.0, audio.duration_s)],
+                      backend=BACKEND, notes=notes)
 
 
 def _rest_spans(spans_s: list[tuple[float, float]], duration_s: float) -> list[tuple[float, float]]:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import numpy as np
 
 from audioedit.backends import Backend
+from audioedit.cuts import CROSSFADE_S, cut_frames, moved_event, shift_time
 from audioedit.errors import ExecutionError
-from audioedit.scene import Event, Scene
+from audioedit.scene import Scene
 from audioedit.steps import PausesStep
 from audioedit.result import StepResult
 
-CROSSFADE_S = 0.02
 BACKEND = Backend.SPEECH_PAUSES
 
 
@@ -41,17 +41,6 @@ def plan_cuts(segments: list[tuple[float, float]], duration_s: float, max_pause_
     return [(round(a, 4), round(b, 4)) for a, b in cuts if b - a > 1e-3]
 
 
-def shift_time(t_s: float, cuts: list[tuple[float, float]]) -> float:
-    """Where input time ``t_s`` lands after ``cuts``."""
-    removed = 0.0
-    for a, b in cuts:
-        if t_s >= b:
-            removed += b - a
-        elif t_s > a:
-            removed += t_s - a
-    return t_s - removed
-
-
 def execute_pauses(scene: Scene, step: PausesStep, *, segments: list[tuple[float, float]] | None = None) -> StepResult:
     """Shorten the pauses of ``scene`` (segments from the voice detector unless given; then each
     cut is corrected once so the detector's gap in the output is ``max_pause_s``)."""
@@ -71,34 +60,13 @@ def execute_pauses(scene: Scene, step: PausesStep, *, segments: list[tuple[float
     edited = audio.with_samples(out)
     if not np.all(np.isfinite(edited.samples)):
         raise ExecutionError("cutting the pauses produced non-finite samples")
-    events = tuple(_moved(e, cuts) for e in scene.events)
+    events = tuple(moved_event(e, cuts) for e in scene.events)
     events = tuple(e for e in events if e.offset_s > e.onset_s)
     notes = [f"cut {len(cuts)} pause(s) to at most {step.max_pause_s:g} s (voice detector: {len(segments)} speech segments), "
              f"{audio.duration_s - edited.duration_s:.2f} s removed"]
     notes += [f"cut {a:.2f}-{b:.2f} s ({b - a:.2f} s)" for a, b in cuts]
     return StepResult(scene=scene.evolve(audio=edited, events=events, stems=None), edited_spans_s=[(0.0, audio.duration_s)],
                       backend=BACKEND, notes=notes)
-
-
-def _cut(audio, cuts: list[tuple[float, float]]) -> np.ndarray:
-    """``audio`` without the ``cuts``, each join a short crossfade inside the pause."""
-    xf = int(CROSSFADE_S * audio.sample_rate_hz)
-    x = audio.samples
-    pieces, pos = [], 0
-    for a, b in cuts:
-        pieces.append((pos, audio.frame(a)))
-        pos = audio.frame(b)
-    pieces.append((pos, audio.num_frames))
-    out = x[:, pieces[0][0] : pieces[0][1]]
-    for lo, hi in pieces[1:]:
-        seg = x[:, lo:hi]
-        n = min(xf, out.shape[1], seg.shape[1])
-        if n:  # the last n kept frames before the cut fade into the first n after it (both inside a pause)
-            f = np.sin(np.linspace(0, np.pi / 2, n, dtype=np.float32)) ** 2
-            out = np.concatenate([out[:, :-n], out[:, -n:] * (1 - f) + seg[:, :n] * f, seg[:, n:]], axis=1)
-        else:
-            out = np.concatenate([out, seg], axis=1)
-    return out
 
 
 def _corrected(cuts, segments, edited, max_pause_s: float) -> list[tuple[float, float]]:
@@ -123,6 +91,7 @@ def _corrected(cuts, segments, edited, max_pause_s: float) -> list[tuple[float, 
     return fixed
 
 
-def _moved(event: Event, cuts: list[tuple[float, float]]) -> Event:
-    return event.model_copy(update={"onset_s": round(shift_time(event.onset_s, cuts), 4),
-                                    "offset_s": round(shift_time(event.offset_s, cuts), 4)})
+def _cut(audio, cuts: list[tuple[float, float]]) -> np.ndarray:
+    """``audio`` without the ``cuts``, each join a short crossfade inside the pause."""
+    return cut_frames(audio.samples, [(audio.frame(a), audio.frame(b)) for a, b in cuts],
+                      int(CROSSFADE_S * audio.sample_rate_hz))

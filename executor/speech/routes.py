@@ -1,6 +1,7 @@
 """Which speech backend a step goes to (called by ``audioedit.executor.router``), and running it.
 
 - a cut-the-pauses step                                    -> ``speech.pauses`` only
+- an effect (eq, reverb, pitch) on the speech or the background -> ``speech.layers`` (``effect_routes``)
 - a target naming the speech or the background layer       -> ``speech.layers``; removing or re-levelling the
   background -> then ``dsp.denoise`` (its steady noise floor), or only that when the voice detector hears no speech
   (not for "the music under the voice": music is no steady floor, so without a voice nothing can take it)
@@ -47,6 +48,20 @@ def speech_routes(scene: Scene, step: EditStep) -> tuple[list, bool]:
         return [], False
     route = Route(backend=BACKEND, reason="speech events without stems: the edit on the speech layer inside their spans")
     return [route], scene.events_from != "annotation"
+
+
+def effect_routes(scene: Scene, step: EditStep) -> list:
+    """``speech.layers`` for a whole-signal effect (a registry op with a ``process``: eq, reverb, pitch) on the
+    speech or the background of a recording without stems: the effect on that layer of the split, re-mixed."""
+    from audioedit.executor.router import Route
+    from audioedit.executor.speech.layers import BACKEND, layer_scope
+
+    target = getattr(step, "target", None)
+    scope = layer_scope(target) if target is not None else None
+    if scope is None or scene.has_stems:
+        return []
+    return [Route(backend=BACKEND, reason=f"the {scope} has no stem: speech/rest split (DeepFilterNet3), the {step.op} "
+                                          f"on the {scope} layer, re-mixed")]
 
 
 def rest_routes(scene: Scene, step: EditStep) -> list:
