@@ -14,12 +14,15 @@ import numpy as np
 from audioedit.report import Check
 from audioedit.scene import Event, Scene, active_span_s
 from audioedit.metrics import integrated_lufs, level_db
-from audioedit.steps import AddStep, EditStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep
+from audioedit.steps import (WINDOW_RAMP_S, AddStep, EditStep, LoudnessStep, RemoveStep, ReorderStep, ReplaceStep, SpeedStep,
+                             recording_window)
 
 if TYPE_CHECKING:
     from audioedit.agents.verifier import VerifierConfig
 
 HOP_S = 0.01
+MUTED_DB = -40.0  # a muted stretch of the recording: at least this far down
+SILENT_DBFS = -90.0
 
 
 # --- per op -----------------------------------------------------------------------------------
@@ -169,7 +172,10 @@ def _speed(m: Measure, step: SpeedStep, targets: list[Event], stems: bool) -> li
 
 def recording_checks(before: Scene, after: Scene, step: EditStep, cfg: VerifierConfig) -> list[Check]:
     """Whole-recording loudness and speed, measured on the whole file: the integrated loudness change
-    or the duration ratio (the registry ops, normalize among them, measure themselves)."""
+    or the duration ratio (the registry ops, normalize among them, measure themselves); on a stretch of
+    time, ``window_checks``."""
+    if (window := recording_window(step)) is not None:
+        return window_checks(before, after, step, window, cfg)
     if isinstance(step, SpeedStep):
         ratio = after.audio.duration_s / before.audio.duration_s
         want = 1 / step.factor
@@ -187,6 +193,30 @@ def recording_checks(before: Scene, after: Scene, step: EditStep, cfg: VerifierC
         gain = lufs_after - lufs_before
         return [_check("integrated_gain_db", gain, f"{step.gain_db:g} ± {tol:g}", abs(gain - step.gain_db) <= tol)]
     return [_fail("recording_op", "loudness | speed", f"'{step.op}' on the whole recording is not measured")]
+
+
+def window_checks(before: Scene, after: Scene, step: EditStep, window: tuple[float, float | None],
+                  cfg: VerifierConfig) -> list[Check]:
+    """A gain or a mute on a stretch of the recording: ``outside_span_max_abs_diff`` (the rest sample-identical),
+    ``window_gain_db`` (the stretch's power ratio inside its ramps: the asked gain ± the tolerance, a mute
+    at most ``MUTED_DB``)."""
+    duration = before.audio.duration_s
+    a, b = window[0], duration if window[1] is None else min(window[1], duration)
+    m = Measure(before, after, [(a, b)], cfg)
+    checks = [m.preservation()]
+    if checks[0].measured is None:
+        return checks
+    inner_a, inner_b = a + WINDOW_RAMP_S, b - WINDOW_RAMP_S
+    x, y = before.audio.slice_s(inner_a, inner_b).samples, after.audio.slice_s(inner_a, inner_b).samples
+    gain = level_db(y) - level_db(x)
+    if isinstance(step, LoudnessStep):
+        tol = cfg.recording_gain_tolerance_db
+        checks.append(_check("window_gain_db", gain, f"{step.gain_db:g} ± {tol:g}", abs(gain - step.gain_db) <= tol,
+                             f"{a:.2f}-{b:.2f} s"))
+    else:
+        silent = level_db(y) <= SILENT_DBFS  # a stretch that was silent already is muted too
+        checks.append(_check("window_gain_db", gain, f"<= {MUTED_DB:g}", gain <= MUTED_DB or silent, f"{a:.2f}-{b:.2f} s muted"))
+    return checks
 
 
 def _check(name: str, measured: float, threshold: str, passed: bool, detail: str = "") -> Check:

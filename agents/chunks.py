@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from audioedit.scene import Event
-from audioedit.steps import AddStep, EditStep, ReorderStep, on_recording, select_events, step_targets
+from audioedit.steps import AddStep, EditStep, ReorderStep, on_recording, recording_window, select_events, step_targets
 
 TIME_MOVING = ("speed", "reorder")
 ENVELOPE_HOP_S = 0.05
@@ -104,10 +104,17 @@ def chunk_step(step: EditStep, events: list[Event], chunk: Chunk, rate_hz: int, 
     """``step`` restricted to ``chunk`` (window-relative times, explicit event ids), or None."""
     if step.op == "move":
         return None  # its destination is a time in the whole file, maybe in another chunk (``unstreamed``)
-    if on_recording(step) or any(ref.scope in ("speech", "background") for ref in step_targets(step)):
-        return step  # the whole file, or a layer of it: every chunk does its part
     w0, a, b = chunk.window_start / rate_hz, chunk.start / rate_hz, chunk.stop / rate_hz
     w1 = chunk.window_stop / rate_hz
+    if (window := recording_window(step)) is not None:  # a stretch of the file: its part in this chunk's window
+        start, end = window
+        if start >= b or (end is not None and end <= a):
+            return None
+        ref = step.target.model_copy(update={"start_s": max(start, w0) - w0,
+                                             "end_s": None if end is None or end >= w1 else end - w0})
+        return step.model_copy(update={"target": ref})
+    if on_recording(step) or any(ref.scope in ("speech", "background") for ref in step_targets(step)):
+        return step  # the whole file, or a layer of it: every chunk does its part
     if isinstance(step, AddStep):
         if step.at_s is not None:
             return step.model_copy(update={"at_s": step.at_s - w0}) if a <= step.at_s < b else None
@@ -134,9 +141,6 @@ def unstreamed(step: EditStep) -> str | None:
     if step.op == "move":
         return ("moving a sound in time is not supported on a file edited as a stream (over 10 minutes, or "
                 "--chunked): its new place may lie in another chunk")
-    if step.op == "trim":
-        return ("trimming is not supported on a file edited as a stream (over 10 minutes, or --chunked) yet: "
-                "its times are the whole file's, not a chunk's")
     return None
 
 

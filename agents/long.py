@@ -4,7 +4,7 @@
 
 1. The plan is made once against the scene description (the annotation's events; no audio read).
 2. The plan's steps are split into phases at every whole-recording ``normalize`` (it needs the
-   loudness of everything before it). Each phase is one streaming pass, source -> destination:
+   loudness of everything before it) and ``trim`` (its times are the whole file's); both in ``audioedit.agents.long_phases``. Each phase is one streaming pass, source -> destination:
    - an edit phase reads the source chunk by chunk: each chunk (at most ``chunk_s``) ends in a quiet
      place outside targeted events, found in the audio just read (``audioedit.agents.chunks.next_edge``); its
      window (core + ``CONTEXT_S`` each side) goes through the ordinary per-step loop (``audioedit.agents.loop.run_steps``:
@@ -30,6 +30,7 @@ import numpy as np
 
 from audioedit.agents.chunks import (Chunk, Joiner, chunk_step, next_edge, reorder_split, targeted_events, unstreamed,
                                      window_scene_events)
+from audioedit.agents.long_phases import normalize_phase, trim_phase
 from audioedit.agents.loop import LoopConfig, run_steps
 from audioedit.audio import Audio, AudioLimits, write_text_atomic
 from audioedit.backends import Backend
@@ -37,17 +38,16 @@ from audioedit.bank import addable_sounds
 from audioedit.errors import UserInputError
 from audioedit.options import ExecutorPreference, PlannerName
 from audioedit.protocols import Bank, Editor, StepVerifier
-from audioedit.report import Attempt, Check, ChunkReport, EditReport, StepReport, Verdict
+from audioedit.report import Attempt, ChunkReport, EditReport, StepReport
 from audioedit.scene import Event, EventsFrom, Scene, SceneDescription, events_to_jams, read_annotation
-from audioedit.steps import EditStep, NormalizeStep, Plan, on_recording
-from audioedit.stream import BlockWriter, StreamInfo, fix_mmap_threshold, open_checked, read_frames, scan
+from audioedit.steps import EditStep, NormalizeStep, Plan, TrimStep, on_recording
+from audioedit.stream import BlockWriter, StreamInfo, fix_mmap_threshold, open_checked, read_frames
 
 LONG_THRESHOLD_S = 600.0  # edit_request streams inputs longer than this
 CHUNK_S = 60.0
 SEARCH_S = 10.0  # an edge may move this far from its nominal place
 CONTEXT_S = 2.0  # audio each chunk sees beyond its core on both sides
 XFADE_S = 0.02
-NORMALIZE_TOLERANCE_LU = 0.5
 ProgressFn = Callable[[str, dict], None]
 
 
@@ -151,7 +151,10 @@ def edit_long(audio: str | Path, request: str, output: str | Path, *, annotation
                 temps.append(dest)
             src_info = info if source == audio else open_checked(source, AudioLimits(max_duration_s=1e9, max_file_bytes=2**62))
             if isinstance(steps[0], NormalizeStep):
-                events, report = _normalize_phase(src_info, steps[0], dest, events, run, number, len(phases), inputs)
+                events, report = normalize_phase(src_info, steps[0], dest, events, run, number, len(phases), inputs)
+                reports[report.step_id] = report
+            elif isinstance(steps[0], TrimStep):
+                events, report = trim_phase(src_info, steps[0], dest, events, inputs)
                 reports[report.step_id] = report
             else:
                 events, phase_reports, rows, notes = _edit_phase(src_info, steps, dest, events, run, number,
@@ -190,8 +193,8 @@ def _phases(steps: list[EditStep]) -> list[list[EditStep]]:
     """Runs of steps; every whole-recording normalize is a phase of its own."""
     phases: list[list[EditStep]] = []
     for step in steps:
-        alone = isinstance(step, NormalizeStep) and on_recording(step)
-        if alone or not phases or isinstance(phases[-1][0], NormalizeStep):
+        alone = isinstance(step, (NormalizeStep, TrimStep)) and on_recording(step)
+        if alone or not phases or isinstance(phases[-1][0], (NormalizeStep, TrimStep)):
             phases.append([step])
         else:
             phases[-1].append(step)
@@ -301,71 +304,6 @@ def _aggregate(step: EditStep, runs: list[StepReport], split: bool) -> StepRepor
     return StepReport(step_id=step.id, op=step.op, instruction=step.instruction,
                       status="failed" if failed else "ok", backend="+".join(backends) or None,
                       attempts=shown.attempts)
-
-
-def _normalize_phase(info: StreamInfo, step: NormalizeStep, dest: Path, events: list[Event], run: _Run,
-                     phase: int, phases: int, protect: tuple) -> tuple[list[Event], StepReport]:
-    """Gain to ``step.lufs`` from the streamed integrated loudness, peaks limited chunk by chunk."""
-    from audioedit.ops.normalize import limit_peaks
-
-    clock = time.perf_counter()
-    measured = scan(info, loudness=True)
-    if not np.isfinite(measured.lufs):
-        attempt = Attempt(step_id=step.id, attempt=1, backend=Backend.DSP_WHOLE, strategy="streamed normalize",
-                          error="the recording is silent; there is no loudness to normalise")
-        return events, StepReport(step_id=step.id, op=step.op, instruction=step.instruction, status="failed",
-                                  attempts=[attempt])
-    ceiling = 10 ** (step.peak_dbfs / 20)
-    gain_db = step.lufs - measured.lufs
-    rate, context = info.sample_rate_hz, int(CONTEXT_S * info.sample_rate_hz)
-    edges = list(range(0, info.num_frames, int(run.chunk_s * rate))) + [info.num_frames]
-
-    def apply(writer, tick: bool = False) -> None:
-        g = 10 ** (gain_db / 20)
-        for index, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
-            lo, hi = max(0, a - context), min(info.num_frames, b + context)
-            x = read_frames(info.path, lo, hi) * np.float32(g)
-            if measured.peak * g > ceiling:
-                x = limit_peaks(x, rate, ceiling)
-            writer.write(x[:, a - lo : b - lo])
-            if tick:
-                run.tick(phase, Chunk(index, a, b, lo, hi), phases, b, info.num_frames)
-
-    for _ in range(3):  # the limiter lowers loudness a little: measure the limited output, correct
-        if measured.peak * 10 ** (gain_db / 20) <= ceiling:
-            break
-        probe = _Meter(rate, info.num_channels)
-        apply(probe)
-        error = step.lufs - probe.meter.lufs()
-        if abs(error) < 0.1:
-            break
-        gain_db += error
-    with BlockWriter(dest, rate, info.num_channels, protect=protect, measure=True) as writer:
-        apply(writer, tick=True)
-        after = writer.meter.lufs()
-        writer.commit()
-    ok = abs(after - step.lufs) <= NORMALIZE_TOLERANCE_LU
-    check = Check(name="integrated_lufs", measured=round(after, 3), threshold=f"{step.lufs:g} ± {NORMALIZE_TOLERANCE_LU:g}",
-                  passed=ok, detail=f"streamed BS.1770 of the whole output (input {measured.lufs:.2f} LUFS)")
-    attempt = Attempt(step_id=step.id, attempt=1, backend="dsp.whole", strategy="streamed normalize: gain "
-                      f"{gain_db:+.2f} dB, peaks limited to {step.peak_dbfs:g} dBFS",
-                      edited_spans_s=[(0.0, info.duration_s)], verdict=Verdict.of(step.id, [check]),
-                      execute_s=_lap(clock))
-    events = [e.model_copy(update={"level_db": None if e.level_db is None else e.level_db + gain_db}) for e in events]
-    return events, StepReport(step_id=step.id, op=step.op, instruction=step.instruction,
-                              status="ok" if ok else "failed", backend=Backend.DSP_WHOLE, attempts=[attempt])
-
-
-class _Meter:
-    """A writer that only measures (the normalize phase's dry runs)."""
-
-    def __init__(self, rate: int, channels: int) -> None:
-        from audioedit.stream import LoudnessMeter
-
-        self.meter = LoudnessMeter(rate, channels)
-
-    def write(self, samples: np.ndarray) -> None:
-        self.meter.add(samples)
 
 
 def _describe(duration_s: float, info: StreamInfo, events: list[Event], events_from: EventsFrom) -> SceneDescription:

@@ -18,13 +18,14 @@ from pydantic import BaseModel, Field
 
 from audioedit.agents.tools import TOOL_ARGS, AudioTools
 from audioedit.protocols import Bank
+from audioedit.steps import REGISTRY_OPS
 
 log = logging.getLogger(__name__)
 
 INSTRUCTIONS = (
     "Declarative audio editing. describe_audio lists the sound events of a file; plan_edit turns a "
     "plain-language request into atomic steps (add, remove, replace, reorder, loudness, speed, move in time, "
-    "and the effects: normalize, fade, pan, reverb, eq); "
+    f"cut the pauses, and {', '.join(REGISTRY_OPS)}); "
     "edit_audio carries them out and writes the edited audio plus a JSON report. Paths are relative "
     "to the server's root directory."
 )

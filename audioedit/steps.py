@@ -55,6 +55,8 @@ class EventRef(BaseModel):
         return self
 
     def describe(self) -> str:
+        if self.scope == "recording" and (self.start_s is not None or self.end_s is not None):
+            return f"the recording from {self.start_s or 0:g} s to {'the end' if self.end_s is None else f'{self.end_s:g} s'}"
         if self.scope != "events":
             return {"recording": "the whole recording", "speech": "the speech",
                     "background": "the background (everything but the speech)"}[self.scope]
@@ -196,6 +198,19 @@ EditStep = Annotated[
 EditStepAdapter: TypeAdapter[EditStep] = TypeAdapter(EditStep)
 OPS = ("add", "remove", "replace", "reorder", "loudness", "speed")  # MMEdit's six (synth seeds depend on it)
 REGISTRY_OPS = ("normalize", "reverb", "eq", "fade", "pan", "trim", "dehum", "pitch")  # audioedit/ops/: one module each
+
+
+def recording_window(step: EditStep) -> tuple[float, float | None] | None:
+    """``(start_s, end_s)`` when ``step`` acts on a time window of the whole recording ('mute 0:03 to 0:05',
+    'make the first 5 seconds quieter'; end None: to the end), else None."""
+    for ref in step_targets(step):
+        if ref.scope == "recording" and (ref.start_s is not None or ref.end_s is not None):
+            return ref.start_s or 0.0, ref.end_s
+    return None
+
+
+WINDOW_OPS = ("loudness", "remove", "eq", "reverb", "pitch")  # the ops that run on a time window of the recording
+WINDOW_RAMP_S = 0.01  # a gain or a mute on a window ramps in and out inside it
 
 
 def on_recording(step: EditStep) -> bool:

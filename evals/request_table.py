@@ -56,7 +56,7 @@ def summarize(step: EditStep) -> str:
     if op == "loudness":
         return f"loudness {_ref(step.target)} {step.gain_db:+g}"
     if op == "normalize":
-        return f"normalize {_ref(step.target)} {step.lufs:g}"
+        return f"normalize {_ref(step.target)} {'peak ' + format(step.peak_dbfs, 'g') if step.lufs is None else format(step.lufs, 'g')}"
     if op == "speed":
         return f"speed {_ref(step.target)} x{step.factor:g}"
     if op == "replace":

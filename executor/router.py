@@ -46,7 +46,8 @@ from audioedit.protocols import Editor
 from audioedit.result import SoundSource, StepResult
 from audioedit.scene import EXACT_SOURCES, Scene
 from audioedit.moves import move_problem
-from audioedit.steps import (AddStep, EditStep, LoudnessStep, MoveStep, RemoveStep, is_unlocated, on_recording, resolve_step,
+from audioedit.steps import (WINDOW_OPS, AddStep, EditStep, LoudnessStep, MoveStep, RemoveStep, is_unlocated, on_recording,
+                             recording_window, resolve_step,
                              select_events)
 
 LDM_THREADS = 1  # the learned editor's torch threads: a 10 s step took 1.9 s on two threads against 0.13-0.19 s on one
@@ -69,6 +70,8 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
     from audioedit.executor.dsp.suppress import is_bed, suppress_routes
     from audioedit.executor.speech.routes import effect_routes, rest_routes, speech_routes
 
+    if recording_window(step) is not None and step.op not in WINDOW_OPS:
+        return []
     if (op := get(step.op)) is not None:  # registry ops decide where they can run; effects also on a speech layer
         feasible, why = op.feasible(scene, step)
         if feasible:
@@ -123,6 +126,9 @@ def unavailable(scene: Scene, step: EditStep, preference: Preference, ldm_availa
     from audioedit.ops.registry import get
     from audioedit.executor.dsp import mixture_feasible
 
+    if recording_window(step) is not None and step.op not in WINDOW_OPS:
+        return (f"no backend can do this step: '{step.op}' works on the whole recording or on a sound, not on a stretch "
+                f"of time; on a stretch: {', '.join(WINDOW_OPS)}")
     if (op := get(step.op)) is not None:
         return f"no backend can do this step: {op.feasible(scene, step)[1]}"
     if isinstance(step, MoveStep) and (why := move_problem(scene, step)):

@@ -14,6 +14,7 @@ stems: every sound is known) or not (detected events, or none):
 | "everything except the dog" | every other event | everything except the dog (one complement ref) |
 | "everything else", "the rest" | the events not named so far | the complement of what was named |
 | "the foreground" | events marked foreground | unresolved |
+| "the first 5 seconds", "0:03 to 0:05", "the second half" | that stretch of the whole recording | the same |
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from audioedit.ops.trim import DURATION, TIME
 from audioedit.steps import EventRef, whole_recording
 from audioedit.planner.attributes import SPEECH_LABELS
 
@@ -65,6 +67,11 @@ def special_refs(g: Grounding, phrase: str, source: str) -> list[EventRef] | Non
     when it is one that matches nothing (an unresolved entry says why)."""
     if WHOLE_RE.match(phrase):
         return [whole_recording(phrase)]
+    if (span := time_span(phrase, g.duration_s)) is not None:
+        if isinstance(span, str):
+            g.fail(source, span)
+            return []
+        return [whole_recording(phrase).model_copy(update={"start_s": span[0], "end_s": span[1]})]
     if FOREGROUND_RE.match(phrase):
         return _events(g, phrase, source, [e for e in g.events if e.role == "foreground"], "every foreground event")
     if OTHERS_RE.match(phrase):
@@ -184,3 +191,37 @@ def undetected_note(ref: EventRef, searched: list[str]) -> str:
         why = "it was not looked for: no detection ran"
     where = "over the whole recording" if ref.start_s is None and ref.end_s is None else "in the time window given"
     return f"'{ref.label.replace('_', ' ')}' was not detected ({why}); the learned editor looks for it {where}"
+
+
+_IN = r"(?:(?:in|during|for|over|throughout|within) )?"
+_PIECE = r"(?:the )?(?:(?:part|bit|section|stretch|segment|portion|audio|recording) )?"
+SPAN_RES = (
+    re.compile(rf"^{_IN}(?:the )?(?P<edge>first|opening|last|final|closing) (?P<t>{DURATION})$"),
+    re.compile(rf"^{_IN}{_PIECE}(?:from |between )?(?P<a>{TIME}) ?(?:to|and|until|till|through|-|–) ?(?P<b>{TIME})$"),
+    re.compile(rf"^{_IN}(?:the )?(?P<half>first|second|last) half(?: of (?:it|this|the \w+))?$"),
+)
+
+
+def time_span(phrase: str, duration_s: float | None) -> tuple[float, float | None] | str | None:
+    """A stretch of the recording named by time ('the first 5 seconds', '0:03 to 0:05', 'the second half'):
+    ``(start_s, end_s)`` (end None: to the end), a reason string when it cannot be placed, None when the
+    phrase names no stretch of time."""
+    from audioedit.ops.trim import seconds
+
+    for pattern in SPAN_RES:
+        m = pattern.match(phrase)
+        if m is None:
+            continue
+        groups = m.groupdict()
+        if groups.get("a"):
+            a, b = seconds(m["a"]), seconds(m["b"])
+            return (a, b) if b > a else f"'{phrase}': the stretch ends before it starts"
+        if groups.get("edge") in ("first", "opening"):
+            return 0.0, seconds(m["t"])
+        if duration_s is None:
+            return f"'{phrase}' needs the recording's duration (no recording was given)"
+        if groups.get("edge"):
+            return round(max(0.0, duration_s - seconds(m["t"])), 2), None
+        half = round(duration_s / 2, 2)
+        return (0.0, half) if m["half"] == "first" else (half, None)
+    return None

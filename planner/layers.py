@@ -43,7 +43,7 @@ REMOVE_NOISE_RE = re.compile(
     rf"(?P<x>{NOISE}){UNDER}?{WHERE}$")
 CLEAN_RE = re.compile(
     r"^(?:clean up|clean|enhance|fix|improve|clear up|tidy up)\s+(?:the |my |this )?(?:voices?|speech|audio|recording|sound|"
-    r"dialogue|vocals?|speaker|podcast|interview|call)(?:\s+quality)?(?:\s+up)?$")
+    r"dialogue|vocals?|speaker|podcast|interview|call)(?:\s+quality)?(?:\s+up)?$|^(?:clean|tidy|clear) (?:it|this) up$")
 KEEP_SPEECH_RE = re.compile(
     rf"^(?:(?:keep|leave) (?:only|just) {_THE}{SPEECH}|(?:isolate|extract|single out|pull out) {_THE}{SPEECH}|"
     rf"(?:keep|leave) {_THE}{SPEECH} only|(?:i )?(?:only|just) want (?:to hear )?{_THE}{SPEECH}|"

@@ -65,7 +65,9 @@ describing only this step) and "source_text" (the words of the request it comes 
   the silence at the ends); "keep": true keeps only that stretch ("keep only the first 10 s").
 - pitch: "target", "semitones" (+ up, - down, 12 an octave; duration unchanged: "make the voice deeper").
 - dehum: "mains_hz" (50, 60, or null to find it): mains hum removed from the whole recording.
-For the whole recording use the target {"label": "recording", "scope": "recording"}.
+For the whole recording use the target {"label": "recording", "scope": "recording"}; for a stretch of it ("the first
+5 seconds", "0:03 to 0:05", "the second half") add "start_s" and "end_s" (null: to the end) to that target: loudness,
+remove (mutes the stretch), eq, reverb and pitch run on a stretch; to cut time out use trim.
 A goal that names only a scene or a mood ("make it sound like a beach", "busier") is decomposed
 with the scene knowledge base below: remove the present sounds that clash, add at most three
 missing sounds that belong (the addable ones only; say which are lacking in "assumptions"), then

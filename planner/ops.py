@@ -31,6 +31,7 @@ from audioedit.planner.amounts import (
     number_value,
     speed_factor,
 )
+from audioedit.ops.trim import TIME
 from audioedit.planner.builder import StepBuilder
 from audioedit.planner.refs import (
     AT_START_S,
@@ -335,7 +336,12 @@ LOUD_STRIP_RE = _alternation(
 )
 
 
+_RANGE_RE = re.compile(rf"\b(?P<a>{TIME}) ?(?:to|until|till|through) ?(?P<b>{TIME})")  # '3 to 5 s' -> '3-5 s': it
+_TIME_UNIT_RE = re.compile(r":|\b(?:ms|s|secs?|seconds?|mins?|minutes?)\b")   # survives stripping the word 'to'
+
+
 def parse_loudness(text: str, source: str, builder: StepBuilder) -> bool:
+    text = _RANGE_RE.sub(lambda m: f"{m['a']}-{m['b']}" if _TIME_UNIT_RE.search(m.group(0)) else m.group(0), text)
     if (am := ABSOLUTE_DB_RE.search(text)) is not None:
         return _absolute_level(text, am, source, builder)
     up, down = UP_RE.search(text), DOWN_RE.search(text)

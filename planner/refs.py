@@ -64,6 +64,8 @@ WRAPPER_RE = re.compile(
     r"\b(?:the\s+)?(?:(?:sound|audio|noise)\s+level|volume|level|loudness|gain|sound|noise|speed|tempo|pace|"
     r"playback)\s+(?:of|on|for)\s+"
 )
+ROOM_SOUND_RE = re.compile(r"^(?:(?:all|some|any) )?(?:the )?(?:echo(?:es)?|reverb(?:eration)?|room (?:sound|echo|reverb)|"
+                           r"reverberation)(?: in the room)?$")
 SPLIT_REFS_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s&\s|\band\b|\bplus\b|\bas well as\b|\bor\b)\s*")
 EDGE_JUNK_RE = re.compile(r"^(?:(?:the|by|to|of|on|for|with|and|a|an)\s+)+|(?:\s+(?:by|to|of|on|for|with|and|please|'s))+$")
 def time_value(text: str) -> float | None:
@@ -120,6 +122,10 @@ class Grounding:
         """EventRefs for a phrase naming one or more sounds; None (and an unresolved entry) on failure."""
         phrase = clean_phrase(phrase)
         if not phrase:
+            return None
+        if ROOM_SOUND_RE.match(phrase):  # not a sound in the recording but how the room sounds
+            self.fail(source, "removing or reducing echo / reverberation (dereverberation) is not supported; 'remove the "
+                              "background noise' keeps only the voice")
             return None
         special = special_refs(self, phrase, source)
         if special is not None:

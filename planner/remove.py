@@ -35,7 +35,7 @@ def parse_remove(text: str, source: str, builder: StepBuilder) -> bool:
         g = builder.g
         pronoun = clean_phrase(m["obj"]) in {"it", "them", "that", "those", "this", "these"}
         refs = g.last_refs if pronoun and g.last_refs else g.refs(m["obj"], source)
-        if refs and any(ref.scope == "recording" for ref in refs):
+        if refs and any(ref.scope == "recording" and ref.start_s is None and ref.end_s is None for ref in refs):
             g.fail(source, f"'{source}' would remove the whole recording and leave silence; say which sound to remove")
             refs = None
         if refs:

@@ -38,7 +38,7 @@ PARSERS: tuple[Parser, ...] = (
     goals.parse_goal,  # goal-only requests ('sound like a beach', 'busier'): planner/goals.py
     fx.parse_fx,  # reverb / timbre requests: planner/fx.py
     move.parse_move,  # a sound shifted in time ('to the end', 'to 5 s', '2 s later'): planner/move.py
-    *registry_parsers(),  # normalize, fade, pan: each op's own module (audioedit/ops/)
+    *registry_parsers(),  # normalize, fade, pan, trim, dehum, pitch: each op's own module (audioedit/ops/)
     declarative.parse_focus,
     declarative.parse_isolate,
     declarative.parse_busier,

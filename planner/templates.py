@@ -30,6 +30,8 @@ def with_article(label: str) -> str:
 
 
 def remove_instruction(ref: EventRef) -> str:
+    if ref.scope == "recording":  # a time window of it: silenced, not cut out
+        return f"Mute {describe_ref(ref)}."
     return f"Remove {describe_ref(ref)}."
 
 

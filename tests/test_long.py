@@ -194,3 +194,18 @@ def test_chunk_edges_are_quiet_and_outside_targeted_events():
     edge, note = next_edge(0, x.shape[1], x, 0, rate, [everywhere], [everywhere], 60.0, 10.0, 0.02)
     assert 55 * rate <= edge < 56 * rate and "background0_rain" in note  # unavoidable: said so
     assert next_edge(150 * rate, x.shape[1], x, 0, rate, [], [], 60.0, 10.0, 0.02)[0] == x.shape[1]
+
+
+def test_streamed_peak_normalize_matches_the_in_memory_one(tmp_path):
+    from audioedit.api import edit
+
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((2, 20 * 8000)) * 0.05).astype(np.float32)
+    src = tmp_path / "quiet.wav"
+    sf.write(src, x.T, 8000)
+    whole = edit(src, "normalize to -1 dB", tmp_path / "whole.wav", verifier="acoustic")
+    streamed = edit_request(src, "normalize to -1 dB", tmp_path / "streamed.wav", executor="dsp", verifier="acoustic",
+                            chunked=True)
+    assert whole.report.status == streamed.report.status == "ok"
+    assert abs(streamed.audio.peak_dbfs() + 1.0) < 0.01
+    assert np.allclose(streamed.audio.samples, whole.audio.samples, atol=1e-5)

@@ -23,11 +23,16 @@ def _noise(seconds: float, channels: int = 1) -> Audio:
 @pytest.mark.parametrize("text,direction,seconds", [
     ("fade it out", "out", 2.0), ("fade out the last 3 s", "out", 3.0), ("fade in over 4 seconds", "in", 4.0),
     ("please fade the whole thing out slowly over 5 sec", "out", 5.0), ("the recording should fade in", "in", 2.0),
+    ("add a fade-out", "out", 2.0), ("add a 3 second fade out", "out", 3.0), ("add a slow fade in", "in", 2.0),
 ])
 def test_fade_wording(text, direction, seconds):
     (step,) = plan_rules(text).steps
     assert (step.op, step.direction, step.duration_s, step.target.scope) == ("fade", direction, seconds, "recording")
     assert EditStepAdapter.validate_json(step.model_dump_json()) == step
+
+
+def test_a_fade_in_and_a_fade_out():
+    assert [(s.op, s.direction) for s in plan_rules("add a fade in and a fade out").steps] == [("fade", "in"), ("fade", "out")]
 
 
 def test_fade_out_on_the_whole_recording_measures_the_fade():

@@ -130,3 +130,18 @@ def test_events_inside_a_cut_are_dropped():
                                       Event(id="f1", label="tone", onset_s=1.0, offset_s=3.0)))
     after = trim.execute(scene, trim.TrimStep(id="s1", instruction="x", start_s=0.0, end_s=0.5)).scene
     assert [(e.id, e.onset_s) for e in after.events] == [("f1", 0.5)]
+
+
+@pytest.mark.parametrize("request_text", ["remove 0:05 to 0:12", "trim the silence"])
+def test_a_streamed_trim_writes_what_the_in_memory_one_does(tmp_path, request_text):
+    from audioedit.agents.long import edit_long
+
+    stereo = _padded(3.0, 2.0)
+    stereo = Audio(np.concatenate([np.tile(stereo.samples, (1, 5)), 0.5 * np.tile(stereo.samples, (1, 5))]), SR)
+    src = save_audio(stereo, tmp_path / "long.wav")  # 47.5 s, 2 channels
+    whole = edit(src, request_text, tmp_path / "whole.wav", verifier="acoustic")
+    streamed = edit_long(src, request_text, tmp_path / "streamed.wav", chunk_s=10.0, executor="dsp")
+    assert whole.report.status == streamed.report.status == "ok", streamed.report
+    checks = {c.name: c.passed for c in streamed.report.steps[0].attempts[-1].verdict.checks}
+    assert checks and all(checks.values()), checks
+    assert np.allclose(streamed.audio.samples, whole.audio.samples, atol=1e-6)

@@ -1,6 +1,7 @@
 """Where a whole-signal effect (reverb, EQ) can run on a scene, and running it there.
 
-- the target's scope is ``recording``             -> the whole mixture (and every stem, so they stay consistent)
+- the target's scope is ``recording``             -> the whole mixture (and every stem, so they stay consistent);
+  with a time window ("the second half")         -> that stretch of the mixture, like a region below
 - every target event has a stem                   -> those stems; the mixture changes by exactly their change
 - annotated targets, each alone in its span       -> the event's span on the mixture (+ the effect's tail,
   up to the next event), with 10 ms crossfades; everything outside is sample-identical
@@ -22,6 +23,7 @@ from audioedit.steps import EventRef, select_events
 Process = Callable[[np.ndarray, int], np.ndarray]
 MARGIN_S = 0.05
 XFADE_S = 0.01
+STRETCH_ID = "stretch"  # the region of a time window of the recording
 
 
 def spoken(ref: EventRef) -> str:
@@ -38,6 +40,14 @@ def whole(ref: EventRef) -> bool:
 
 def plan_region(scene: Scene, ref: EventRef, tail_s: float) -> tuple[str, list[Event], str]:
     """(mode, targets, reason): mode is ``recording``, ``stems``, ``region`` or ``""`` (not feasible)."""
+    if whole(ref) and (ref.start_s is not None or ref.end_s is not None):  # a stretch of time: a region of the mixture
+        end_s = scene.audio.duration_s if ref.end_s is None else min(ref.end_s, scene.audio.duration_s)
+        start_s = ref.start_s or 0.0
+        if end_s - start_s <= 2 * XFADE_S:
+            return "", [], f"{ref.describe()} is not inside the recording ({scene.audio.duration_s:.2f} s long)"
+        stretch = Event(id=STRETCH_ID, label=ref.label, onset_s=start_s, offset_s=end_s)
+        return "region", [stretch], f"{ref.describe()}: DSP on that stretch of the mixture" + (
+            " (the stems are dropped)" if scene.has_stems else "")
     if whole(ref):
         return "recording", [], "the whole recording: DSP on the mixture" + (" and every stem" if scene.has_stems else "")
     if ref.scope != "events" or ref.complement:
@@ -103,7 +113,8 @@ def run(scene: Scene, ref: EventRef, process: Process, tail_s: float) -> tuple[S
         w = _window(b - a, int(XFADE_S * sr))
         y[:, a:b] = x[:, a:b] + (seg - x[:, a:b]) * w
         spans.append((a / sr, b / sr))
-    return scene.evolve(audio=scene.audio.with_samples(y)), sorted(spans), mode
+    stems = None if any(t.id == STRETCH_ID for t in targets) else scene.stems  # a stretch of every stem: not kept
+    return scene.evolve(audio=scene.audio.with_samples(y), stems=stems), sorted(spans), mode
 
 
 def _region(scene: Scene, t: Event, tail_s: float) -> tuple[int, int]:

@@ -5,7 +5,7 @@
     >>> window_s(step, 10.0)
     (7.0, 10.0)
 
-Wording (``parse``): "fade it out", "fade out the last 3 s", "fade the music out over the last 3
+Wording (``parse``): "fade it out", "add a fade-in", "fade out the last 3 s", "fade the music out over the last 3
 seconds", "fade in over 2 s", "fade in the first 5 seconds", "fade out at 8 s". The fade lasts
 ``DEFAULT_S`` unless a length is given; a fade-in starts where the target starts, a fade-out ends
 where it ends, unless a time is given. The gain follows a raised-cosine curve from 1 to 0 (out) or
@@ -59,8 +59,17 @@ FILLER_RE = re.compile(r"\b(?:fade(?:s|d)?|in|out|away|up|down|over|for|across|d
                        r"\d+(?:\.\d+)?")
 
 
+ADD_FADE_RE = re.compile(r"^(?:(?:add|apply|put|give(?: it)?|do|i want|we need)\s+)?(?:a|an|some)?\s*"
+                         r"(?:(?P<n>\d+(?:\.\d+)?)[- ]?(?:s|sec|secs|seconds?)\s+)?"
+                         r"(?:(?:slow|gentle|gradual|smooth|short|quick|long|nice)\s+)?(?=fade)")
+
+
 def parse(text: str, source: str, builder) -> bool:
     """A fade clause -> one ``FadeStep`` per target; False when the clause is not a fade."""
+    said = ADD_FADE_RE.match(text.strip())  # 'add a 3 second fade-out' -> 'fade out over 3 s'
+    if said is not None:
+        text = text.strip()[said.end():] + (f" over {said['n']} s" if said["n"] else "")
+    text = re.sub(r"\bfade-?(in|out)\b", r"fade \1", text)
     m = FADE_RE.match(text)
     if m is None:
         return False

@@ -8,6 +8,7 @@ as loud as a podcast").
 | "streaming", "spotify", "youtube", "apple music" | -14 LUFS (the streaming services' playback level) |
 | "broadcast", "tv", "radio", "ebu", "r128" | -23 LUFS (EBU R 128) |
 | "normalize" alone | -16 LUFS (``DEFAULT_LUFS``), recorded as an assumption |
+| "normalize to -1 dB", "peak normalize", "normalize the peaks to -0.5 dBFS" | peak normalisation: the highest sample at that level (-1 dBFS if none is given), ``lufs`` null |
 
 The gain depends on the measured loudness, so it is decided at execution: the gain that reaches the
 target, with peaks held at ``PEAK_DBFS`` (-1 dBFS, the streaming services' advice) by a smooth
@@ -27,7 +28,7 @@ from pydantic import Field
 from audioedit.backends import registry_backend
 from audioedit.errors import ExecutionError
 from audioedit.metrics import integrated_lufs
-from audioedit.steps import EventRef, _Step
+from audioedit.steps import EventRef, _Step, whole_recording
 
 DEFAULT_LUFS = -16.0
 PEAK_DBFS = -1.0
@@ -37,6 +38,8 @@ PRESET_WORDS = {
     "streaming": r"streaming|spotify|youtube|apple music|tidal|soundcloud|a song|music releases?",
     "broadcast": r"broadcast|tv|television|radio|ebu|r ?128|atsc|a/85",
 }
+PEAK_RE = re.compile(r"(?:[+-]|minus )?(?P<n>\d+(?:\.\d+)?)\s*(?:db|dbfs|dbtp)\b")  # a peak level (below 0)
+PEAK_WORD_RE = re.compile(r"\bpeaks?\b")
 LUFS_RE = re.compile(r"(?P<sign>[+-]|minus )?(?P<n>\d+(?:\.\d+)?)\s*(?:lufs|lkfs|lu\b)")
 NORMALIZE_RE = re.compile(
     r"\b(?:normali[sz](?:e|ed|ing|ation)|loudness[- ]normali[sz]\w*|level[- ]match|even out the (?:volume|level|loudness))\b"
@@ -57,8 +60,8 @@ TARGET_WORDS_RE = re.compile(
 class NormalizeStep(_Step):
     op: Literal["normalize"] = "normalize"
     target: EventRef
-    lufs: float = Field(ge=-70, le=0)
-    peak_dbfs: float = Field(-1.0, le=0)
+    lufs: float | None = Field(ge=-70, le=0, description="integrated loudness target; null: peak normalisation")
+    peak_dbfs: float = Field(-1.0, le=0, description="the peak ceiling; with lufs null, the level the highest peak is set to")
 
 
 STEP = NormalizeStep
@@ -81,6 +84,15 @@ def parse(text: str, source: str, builder) -> bool:
     if lufs_m is None and preset is None and NORMALIZE_RE.search(text) is None:
         return False
     g = builder.g
+    peak_m = PEAK_RE.search(text)
+    if lufs_m is None and preset is None and (peak_m is not None or PEAK_WORD_RE.search(text)):
+        peak = -float(peak_m["n"]) if peak_m is not None else PEAK_DBFS  # a peak level is at most 0 dBFS
+        if peak_m is None:
+            g.note(f"'{source}': no peak level given; the highest peak set to {PEAK_DBFS:g} dBFS")
+        builder.add_step(NormalizeStep, source, instruction=peak_instruction(peak), target=whole_recording(), lufs=None,
+                         peak_dbfs=peak)
+        builder.last_verb = None
+        return True
     if lufs_m is not None:
         lufs = float(lufs_m["n"]) * (1 if (lufs_m["sign"] or "-").strip() == "+" else -1)
         if lufs_m["sign"] is None:
@@ -136,7 +148,13 @@ def instruction(target: EventRef, lufs: float) -> str:
     return f"Normalize {spoken(target)} to {round(lufs, 2):g} LUFS."
 
 
+def peak_instruction(peak_dbfs: float) -> str:
+    return f"Normalize the whole recording so its highest peak is at {peak_dbfs:g} dBFS."
+
+
 def amount(step: NormalizeStep) -> str:
+    if step.lufs is None:
+        return f"peak at {step.peak_dbfs:g} dBFS"
     return f"{step.lufs:g} LUFS, peaks <= {step.peak_dbfs:g} dBFS"
 
 
@@ -150,6 +168,13 @@ def feasible(scene, step: NormalizeStep) -> tuple[bool, str]:
 def execute(scene, step: NormalizeStep):
     from audioedit.result import StepResult
 
+    if step.lufs is None:  # peak normalisation: one gain, no limiter
+        peak = scene.audio.peak_dbfs()
+        if peak <= -119.9:
+            raise ExecutionError(f"step {step.id!r}: the recording is silent; there is no peak to normalise")
+        gain_db = step.peak_dbfs - peak
+        return StepResult(scene=_gained(scene, gain_db, np.inf), edited_spans_s=[(0.0, scene.audio.duration_s)],
+                          backend=registry_backend("normalize"), notes=[f"peak {peak:.2f} dBFS -> gain {gain_db:+.2f} dB"])
     before = integrated_lufs(scene.audio)
     if not np.isfinite(before):
         raise ExecutionError(f"step {step.id!r}: the recording is silent; there is no loudness to normalise")
@@ -185,5 +210,7 @@ def verify(before, after, step: NormalizeStep, edited_spans_s) -> list:
     from audioedit.ops.measure import check
 
     lufs, peak = integrated_lufs(after.audio), after.audio.peak_dbfs()
+    if step.lufs is None:
+        return [check("peak_dbfs", peak, f"{step.peak_dbfs:g} ± 0.1", abs(peak - step.peak_dbfs) <= 0.1)]
     return [check("integrated_lufs", lufs, f"{step.lufs:g} ± {TOLERANCE_LU:g}", abs(lufs - step.lufs) <= TOLERANCE_LU),
             check("peak_dbfs", peak, f"<= {step.peak_dbfs:g} + 0.1", peak <= step.peak_dbfs + 0.1)]

@@ -75,7 +75,9 @@ STEP = TrimStep
 
 _NUM = r"\d+(?:\.\d+)?|\d+:\d{2}(?:\.\d+)?|a|one|half a|a half"
 _UNIT = r"\s*(?:ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?)\b"
-_T = rf"(?:{_NUM})(?:{_UNIT})?"
+_T = rf"(?:{_NUM})(?:{_UNIT})?"  # a time as people write it (``seconds`` reads it)
+TIME = rf"(?:\d+:\d{{2}}(?:\.\d+)?|\d+(?:\.\d+)?(?:{_UNIT})?)"  # in digits ('the first one' is no time)
+DURATION = rf"(?:\d+:\d{{2}}(?:\.\d+)?|\d+(?:\.\d+)?{_UNIT})"  # in digits, with a unit ('the first 5 s')
 _VERB = (r"(?:cut|trim|remove|delete|drop|chop|crop|clip|snip|skip|lose|get rid of|take out|cut out|cut off|"
          r"chop off|trim off|trim away)(?:\s+(?:off|out|away))?")
 _WHOLE = r"(?:\s+(?:of|from|in)\s+(?:it|this|the (?:recording|audio|file|clip|track|song|podcast)))?"
@@ -230,43 +232,50 @@ def silence_threshold_db(levels_db: np.ndarray) -> float:
 
 def silence_cuts(audio, edges: str) -> tuple[list[tuple[float, float]], float]:
     """(the silent stretches at ``edges`` to remove, the threshold in dBFS); raises when there is none."""
-    levels = frame_levels_db(audio.samples, audio.sample_rate_hz)
-    threshold = silence_threshold_db(levels)
-    sounding = np.flatnonzero(levels > threshold)
+    return silence_cuts_of_levels(frame_levels_db(audio.samples, audio.sample_rate_hz), audio.duration_s, edges)
+
+
+def silence_cuts_of_levels(levels_db: np.ndarray, duration_s: float, edges: str) -> tuple[list[tuple[float, float]], float]:
+    """``silence_cuts`` from the recording's ``FRAME_S`` frame levels (a streamed file measures them block by block)."""
+    threshold = silence_threshold_db(levels_db)
+    sounding = np.flatnonzero(levels_db > threshold)
     if sounding.size == 0:
         raise ExecutionError("the recording is silent throughout: there is nothing to keep")
-    first_s, last_s = sounding[0] * FRAME_S, min(audio.duration_s, (sounding[-1] + 1) * FRAME_S)
+    first_s, last_s = sounding[0] * FRAME_S, min(duration_s, (sounding[-1] + 1) * FRAME_S)
     cuts = []
     if edges in ("start", "both") and first_s - PAD_S >= MIN_CUT_S:
         cuts.append((0.0, round(first_s - PAD_S, 4)))
-    if edges in ("end", "both") and audio.duration_s - (last_s + PAD_S) >= MIN_CUT_S:
-        cuts.append((round(last_s + PAD_S, 4), audio.duration_s))
+    if edges in ("end", "both") and duration_s - (last_s + PAD_S) >= MIN_CUT_S:
+        cuts.append((round(last_s + PAD_S, 4), duration_s))
     if not cuts:
         where = {"start": "at the start", "end": "at the end", "both": "at either end"}[edges]
         raise ExecutionError(f"no silence {where}: sound above {threshold:.1f} dBFS starts at {first_s:.2f} s and ends at "
-                             f"{last_s:.2f} s of {audio.duration_s:.2f} s")
+                             f"{last_s:.2f} s of {duration_s:.2f} s")
     return cuts, threshold
 
 
 # --- registry interface ----------------------------------------------------------------------------
 
 
+def problem(step: TrimStep, duration_s: float) -> str | None:
+    """Why ``step`` cannot cut a recording of ``duration_s`` (a silence trim is decided on the audio), or None."""
+    if step.silence is not None:
+        return None
+    if step.start_s is not None and step.start_s >= duration_s:
+        return f"the recording is {duration_s:.2f} s long: nothing starts at {step.start_s:g} s"
+    removed = sum(b - a for a, b in cuts_s(step, duration_s))
+    if removed >= duration_s - 1e-6:
+        return f"this would cut the whole recording ({duration_s:.2f} s) and leave nothing"
+    if removed < MIN_CUT_S:
+        return f"the stretch is shorter than {MIN_CUT_S:g} s: nothing to cut"
+    return None
+
+
 def feasible(scene, step: TrimStep) -> tuple[bool, str]:
     if step.target.scope != "recording":
         return False, "trimming cuts time out of the whole recording, not out of one sound"
-    duration = scene.audio.duration_s
-    if step.silence is not None:
-        return True, "trim the silence (exact)"
-    start = step.start_s if step.start_s is not None else None
-    if start is not None and start >= duration:
-        return False, f"the recording is {duration:.2f} s long: nothing starts at {start:g} s"
-    cuts = cuts_s(step, duration)
-    removed = sum(b - a for a, b in cuts)
-    if removed >= duration - 1e-6:
-        return False, f"this would cut the whole recording ({duration:.2f} s) and leave nothing"
-    if removed < MIN_CUT_S:
-        return False, f"the stretch is shorter than {MIN_CUT_S:g} s: nothing to cut"
-    return True, "cut time out of the recording (exact)"
+    why = problem(step, scene.audio.duration_s)
+    return (False, why) if why else (True, "cut time out of the recording (exact)")
 
 
 def execute(scene, step: TrimStep):
