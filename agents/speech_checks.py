@@ -8,6 +8,8 @@ Layer steps (the speech or the background edited, re-mixed):
   output: its level changed by at most ``KEPT_TOLERANCE_DB`` (for replace: the speech).
 - ``speech_kept_fraction`` (every step but removing the speech): of the voice detector's speech
   frames in the input's speech layer, the fraction still detected as speech in the output >= 0.9.
+- ``output_level_db`` (removing the background): the output at most 30 dB below the input (the voice is left; a
+  speech layer that was silent before passes ``other_layer_kept_db`` silent after).
 - ``speech_removed_db`` (removing the speech): the speech layer of the output's own split is at
   least 10 dB below the input's.
 
@@ -43,6 +45,7 @@ from audioedit.scene import Event, Scene
 from audioedit.steps import EditStep, EventRef, LoudnessStep, PausesStep, RemoveStep, ReplaceStep
 
 KEPT_TOLERANCE_DB = 3.0
+MAX_REMOVED_DB = 30.0  # removing the background leaves the voice: the output is at most this far below the input
 PAUSE_TOLERANCE_S = 0.05
 MAX_MEASURED_S = 20.0
 
@@ -152,6 +155,10 @@ def _layer_checks(before: Scene, after: Scene, step: EditStep, spans: list[tuple
         checks.append(Check(name="layer_gain_db", measured=round(gain, 2), threshold="<= -30" if want is None else f"{want:g} ± 1",
                             passed=bool(ok), detail=f"the {scope} layer, against the split of the input ({measured})"))
     checks.append(_kept_check(other_b, other_a, "rest" if scope == "speech" else "speech", measured))
+    if scope == "background" and isinstance(step, RemoveStep):  # the voice it keeps must be there
+        left = power_db(out.samples) - power_db(_cut(before.audio, spans).samples)
+        checks.append(Check(name="output_level_db", measured=round(left, 2), threshold=f">= {-MAX_REMOVED_DB:g}",
+                            passed=left >= -MAX_REMOVED_DB, detail="the output against the input: a voice is left"))
     removes_speech = scope == "speech" and isinstance(step, (RemoveStep, ReplaceStep))
     if removes_speech:
         checks.append(speech_removed_check(removal_measures(lb_speech, lb_rest, out, la, baselines=False)))

@@ -35,6 +35,9 @@ CUE_RE = re.compile(
 )
 VERB_START_RE = re.compile(r"^(?:make|let|give|have|get|turn|bring|put|keep|render|set|do|leave|don'?t|do not|"
                            r"nothing else|everything else (?:should|stays?|remains?|unchanged|as))\b", re.IGNORECASE)
+ADD_START_RE = re.compile(r"^(?:add|insert|include|mix in|speed|slow)\b", re.IGNORECASE)
+OPEN_PHRASAL_RE = re.compile(r"^(?:turn|bring|crank|dial|tone|pump|knock)\s+(?!.*\b(?:up|down|off|out|louder|quieter|"
+                             r"softer|db|%|percent)\b)", re.IGNORECASE)  # "turn the guitar": its particle comes later
 _STRONG = (
     r"(?:[;!?]|\.(?=\s|$)|(?:,\s*|\band\s+)?\b(?:and then|then|after that|afterwards|also|next|finally|lastly)\b,?)"
 )
@@ -157,6 +160,9 @@ def split_request(request: str) -> tuple[str | None, list[str]]:
         both_say_what = has_cue(clauses[-1]) and (has_cue(segment) or VERB_START_RE.match(segment)) if clauses else True
         if clauses and kind == "weak" and sep_text.strip() == "," and _is_position(clauses[-1]):
             both_say_what = False  # "After the siren, add a bird": the position belongs to the clause after it
+        if clauses and kind == "weak" and OPEN_PHRASAL_RE.match(clauses[-1]) and not VERB_START_RE.match(segment) \
+                and not (CUE_RE.match(segment.lower()) or ADD_START_RE.match(segment)):
+            both_say_what = False  # "turn the guitar and the dog down by 6 dB": the particle comes after the list
         if clauses and kind == "weak" and is_attribute_tail(segment):
             both_say_what = False  # "the speaker without emotion and speaking in a normal volume": one reference
         elif COMMENT_RE.match(segment.lower()) or (clauses and COMMENT_RE.match(clauses[-1].lower())):

@@ -46,9 +46,10 @@ _UP = r"boost|increase|raise|turn up|bring up|pump up|add(?: more| some)?|more|l
 _DOWN = r"cut|reduce|lower|remove|turn down|bring down|decrease|tame|roll off|less|get rid of|take out|drop"
 _BASS, _TREBLE = r"bass|low end|lows|low frequencies|rumble|boominess", r"treble|highs|high end|high frequencies"
 _OF = r"(?:\s+(?:on|of|in|for|to)\s+(?P<x>.+?))?"
+_HOW_MUCH = r"(?:\s+(?:a (?:little|bit|touch)(?: more)?|slightly|a lot|a little more|much more))?"  # one preset size
 TONE_RES = (  # "boost the bass", "turn the treble down", "less bass on the music", "make it bassier"
-    re.compile(rf"^(?P<v>{_UP}|{_DOWN})\s+(?:the\s+|some\s+|a bit of\s+|a little\s+)?(?P<band>{_BASS}|{_TREBLE}){_OF}$"),
-    re.compile(rf"^(?:turn|bring)\s+(?:the\s+)?(?P<band>{_BASS}|{_TREBLE})\s+(?P<v>up|down){_OF}$"),
+    re.compile(rf"^(?P<v>{_UP}|{_DOWN})\s+(?:the\s+|some\s+|a bit of\s+|a little\s+)?(?P<band>{_BASS}|{_TREBLE}){_OF}{_HOW_MUCH}$"),
+    re.compile(rf"^(?:turn|bring)\s+(?:the\s+)?(?P<band>{_BASS}|{_TREBLE})\s+(?P<v>up|down){_OF}{_HOW_MUCH}$"),
     re.compile(r"^(?:make|let)\s+(?P<x>.+?)\s+(?:sound\s+)?(?:a (?:bit|little)\s+)?(?P<v>bassier|boomier|more bassy|thinner)$"),
 )
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from audioedit.ops.trim import DURATION, TIME
+from audioedit.ops.trim import DURATION, TIME, seconds
 from audioedit.steps import EventRef, whole_recording
 from audioedit.planner.attributes import SPEECH_LABELS
 
@@ -206,8 +206,6 @@ def time_span(phrase: str, duration_s: float | None) -> tuple[float, float | Non
     """A stretch of the recording named by time ('the first 5 seconds', '0:03 to 0:05', 'the second half'):
     ``(start_s, end_s)`` (end None: to the end), a reason string when it cannot be placed, None when the
     phrase names no stretch of time."""
-    from audioedit.ops.trim import seconds
-
     for pattern in SPAN_RES:
         m = pattern.match(phrase)
         if m is None:

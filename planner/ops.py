@@ -336,8 +336,9 @@ LOUD_STRIP_RE = _alternation(
 )
 
 
-_RANGE_RE = re.compile(rf"\b(?P<a>{TIME}) ?(?:to|until|till|through) ?(?P<b>{TIME})")  # '3 to 5 s' -> '3-5 s': it
-_TIME_UNIT_RE = re.compile(r":|\b(?:ms|s|secs?|seconds?|mins?|minutes?)\b")   # survives stripping the word 'to'
+# '3 to 5 s' -> '3-5 s' (a stretch of time survives the stripping of the word 'to'); '3 to 6 dB' is left alone
+_RANGE_RE = re.compile(rf"\b(?P<a>{TIME}) ?(?:to|until|till|through) ?(?P<b>{TIME})")
+_TIME_UNIT_RE = re.compile(r":|\b(?:ms|s|secs?|seconds?|mins?|minutes?)\b")
 
 
 def parse_loudness(text: str, source: str, builder: StepBuilder) -> bool:

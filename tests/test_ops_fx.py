@@ -175,6 +175,7 @@ def test_registry_matches_the_step_vocabulary():
     ("cut the bass", "less_bass", "recording"), ("reduce the low end", "less_bass", "recording"),
     ("remove the rumble", "less_bass", "recording"), ("less treble", "darker", "recording"),
     ("turn down the treble on the music", "darker", "music"), ("more treble", "brighter", "recording"),
+    ("boost the bass a little", "more_bass", "recording"), ("turn the treble down slightly", "darker", "recording"),
 ])
 def test_bass_and_treble_wording(text, preset, target):
     from audioedit.planner.rules import plan_rules

@@ -145,3 +145,9 @@ def test_a_streamed_trim_writes_what_the_in_memory_one_does(tmp_path, request_te
     checks = {c.name: c.passed for c in streamed.report.steps[0].attempts[-1].verdict.checks}
     assert checks and all(checks.values()), checks
     assert np.allclose(streamed.audio.samples, whole.audio.samples, atol=1e-6)
+
+
+@pytest.mark.parametrize("text,reason", [("cut 6 to 4 s", "must be after"), ("cut the last 0 seconds", "greater than 0")])
+def test_an_impossible_stretch_is_unresolved_with_its_reason(text, reason):
+    plan = plan_rules(text)
+    assert not plan.steps and reason in plan.unresolved[0].reason

@@ -40,3 +40,13 @@ def test_echo_is_no_sound_to_remove_and_says_so(text):
 def test_peak_normalisation_wording(text, peak):
     (step,) = plan_rules(text).steps
     assert (step.op, step.lufs, step.peak_dbfs) == ("normalize", None, peak)
+
+
+@pytest.mark.parametrize("text,clauses", [
+    ("turn the guitar and the dog bark down by 6 dB", ["turn the guitar and the dog bark down by 6 dB"]),
+    ("turn the guitar and remove the dog", ["turn the guitar", "remove the dog"]),
+])
+def test_a_particle_after_a_list_keeps_the_list_in_one_clause(text, clauses):
+    from audioedit.planner.clauses import split_request
+
+    assert split_request(text)[1] == clauses

@@ -69,3 +69,14 @@ def test_a_deeper_voice_is_measured_on_the_speech_layer():
     checks = {c.name: c for c in step.attempts[-1].verdict.checks}
     assert abs(checks["pitch_shift_semitones"].measured + 3) <= 0.5
     assert outcome.audio.samples.shape == mix.samples.shape
+
+
+def test_a_background_removal_that_leaves_almost_nothing_fails():
+    from audioedit.agents.speech_checks import verify_speech
+    from audioedit.steps import RemoveStep
+
+    mix, _, _ = _podcast()
+    step = RemoveStep(id="s1", instruction="x", target=EventRef(label="background", scope="background"))
+    near_silent = Scene(mix.with_samples(mix.samples * 0.001))
+    checks = {c.name: c for c in verify_speech(Scene(mix), near_silent, step, []).checks}
+    assert not checks["output_level_db"].passed and checks["output_level_db"].measured < -50

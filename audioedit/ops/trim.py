@@ -30,7 +30,7 @@ import re
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from audioedit.backends import registry_backend
 from audioedit.cuts import CROSSFADE_S, cut_frames, kept_pieces, moved_event
@@ -135,8 +135,12 @@ def parse(text: str, source: str, builder) -> bool:
     if fields is None:
         return False
     step_fields = {"keep": False, **fields}
-    builder.add_step(TrimStep, source, instruction=instruction(TrimStep(id="x", instruction="", **step_fields)),
-                     target=whole_recording(), **step_fields)
+    try:
+        said = instruction(TrimStep(id="x", instruction="", **step_fields))
+    except ValidationError as exc:  # '6 to 4 s', 'the last 0 seconds'
+        builder.g.fail(source, f"'{source}': {exc.errors()[0]['msg'].removeprefix('Value error, ')}")
+        return True
+    builder.add_step(TrimStep, source, instruction=said, target=whole_recording(), **step_fields)
     builder.last_verb = None
     return True
 
