@@ -141,6 +141,9 @@ def unstreamed(step: EditStep) -> str | None:
     if step.op == "move":
         return ("moving a sound in time is not supported on a file edited as a stream (over 10 minutes, or "
                 "--chunked): its new place may lie in another chunk")
+    if step.op == "channels" and step.to != "swap":
+        return ("changing the number of channels is not supported on a file edited as a stream (over 10 minutes, or "
+                "--chunked): the output file is written with the input's channels")
     return None
 
 

@@ -5,7 +5,8 @@ later steps still run and the outcome is ``partial``; a failed check is data, no
 Retry strategy, in order: the next backend the router offers, then re-seeding (a different bank
 clip for add/replace), up to ``max_attempts`` attempts per step. A retry must differ from what came
 before: when a backend gives the same output again (a deterministic op re-run with a new seed), the
-attempt is recorded as a repeat, not verified again, and that backend is not tried any more. An add
+attempt is recorded as a repeat, not verified again, and that backend is not tried any more; the same
+when it raises the same error again. An add
 the verifier could not hear is retried louder within the level range its plan gives
 (``audioedit.agents.audibility``; ``LoopConfig.louder_retries``); the attempt says so in its strategy.
 """
@@ -75,6 +76,7 @@ def _run_step(scene: Scene, step: EditStep, *, bank: SoundSource | None, config:
     attempts: list[Attempt] = []
     outputs: dict[tuple[str, str], int] = {}  # (backend, fingerprint of its output) -> attempt number
     spent: set[str] = set()  # backends that repeat themselves
+    errors: set[tuple[str, str]] = set()  # (backend, error) of the attempts that raised
     current, raised = step, ""  # the step as the next attempt runs it (an unheard add: louder), and why
     for number in range(1, config.max_attempts + 1):
         live = [r for r in options if r.backend not in spent]
@@ -93,6 +95,9 @@ def _run_step(scene: Scene, step: EditStep, *, bank: SoundSource | None, config:
             attempt.execute_s = time.perf_counter() - start
             attempts.append(attempt)
             log.info("step %s attempt %d (%s) failed: %s", step.id, number, route.backend, exc)
+            if (route.backend, str(exc)) in errors:  # the same error again: this backend will not do it
+                spent.add(route.backend)
+            errors.add((route.backend, str(exc)))
             continue
         attempt.execute_s = time.perf_counter() - start
         attempt.notes = list(result.notes)

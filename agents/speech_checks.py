@@ -168,29 +168,30 @@ def _layer_checks(before: Scene, after: Scene, step: EditStep, spans: list[tuple
 
 
 def _effect_checks(before: Scene, after: Scene, step: EditStep, spans: list[tuple[float, float]]) -> list[Check]:
-    """An effect on a layer: the op's own checks on that layer (the input's split; after = output - the other
-    layer), then ``other_layer_kept_db`` on an independent split of the output and, on the speech,
-    ``speech_kept_fraction``."""
+    """An effect on a layer (a sound in the rest layer: the background inside its spans): the op's own checks on
+    that layer inside the measured spans (the input's split; after = output - the other layer), then
+    ``other_layer_kept_db`` on an independent split of the output and, on the speech, ``speech_kept_fraction``."""
     from audioedit.executor.speech.layers import layer_scope, split_layers
 
     if after.audio.samples.shape != before.audio.samples.shape:
         return [Check(name="same_shape", measured=None, threshold="the input's shape", passed=False)]
-    scope = layer_scope(step.target)
+    scope = layer_scope(step.target) or "background"
     lb = split_layers(before.audio)
-    target_b, other_b = (lb.speech, lb.rest) if scope == "speech" else (lb.rest, lb.speech)
-    as_stem = Event(id="layer", label=scope, onset_s=0.0, offset_s=before.audio.duration_s)
+    speech_b, rest_b, inp, out = (_cut(a, spans) for a in (lb.speech, lb.rest, before.audio, after.audio))
+    target_b, other_b = (speech_b, rest_b) if scope == "speech" else (rest_b, speech_b)
+    whole = [(0.0, inp.duration_s)]
+    as_stem = Event(id="layer", label=scope, onset_s=0.0, offset_s=inp.duration_s)
     on_stem = step.model_copy(update={"target": EventRef(label=scope, event_ids=["layer"])})
-    stem_after = after.audio.with_samples(after.audio.samples - other_b.samples)
-    own = get(step.op).verify(Scene(before.audio, (as_stem,), {"layer": target_b}, "stems"),
-                              Scene(after.audio, (as_stem,), {"layer": stem_after}, "stems"), on_stem, spans)
-    out = _cut(after.audio, spans)
+    own = get(step.op).verify(Scene(inp, (as_stem,), {"layer": target_b}, "stems"),
+                              Scene(out, (as_stem,), {"layer": out.with_samples(out.samples - other_b.samples)}, "stems"),
+                              on_stem, whole)
     la = split_layers(out)
     other_a = la.rest if scope == "speech" else la.speech
     measured = f"{sum(b - a for a, b in spans):.1f} s of the edited spans"
     checks = [c for c in own if c.name != "rest_max_abs_diff"]  # the other layer is measured independently below
-    checks.append(_kept_check(_cut(other_b, spans), other_a, "rest" if scope == "speech" else "speech", measured))
+    checks.append(_kept_check(other_b, other_a, "rest" if scope == "speech" else "speech", measured))
     if scope == "speech":
-        checks.append(_speech_frames_kept(_cut(lb.speech, spans), out, 0.9))
+        checks.append(_speech_frames_kept(speech_b, out, 0.9))
     return checks
 
 

@@ -115,7 +115,7 @@ def verify_acoustic(
     cfg, op = config or VerifierConfig(), get(step.op)
     if op is None and on_recording(step):
         return Verdict.of(step.id, recording_checks(before, after, step, cfg))
-    if op is not None and getattr(op, "CHANGES_DURATION", False):  # it measures what it kept itself
+    if op is not None and getattr(op, "CHANGES_SHAPE", False):  # a new length or channel count: the op measures itself
         return Verdict.of(step.id, op.verify(before, after, step, edited_spans_s))
     m = Measure(before, after, edited_spans_s, cfg)
     checks = [m.preservation()]

@@ -154,7 +154,7 @@ def execute_route(scene: Scene, step: EditStep, route: Route, *, bank: SoundSour
     from audioedit.ops.registry import get
 
     if (op := get(step.op)) is not None:
-        if route.backend == Backend.SPEECH_LAYERS:
+        if route.backend in (Backend.SPEECH_LAYERS, Backend.SPEECH_REST):
             from audioedit.executor.speech.layers import execute_layer_effect
 
             return execute_layer_effect(scene, step, op.process(step))

@@ -64,6 +64,7 @@ describing only this step) and "source_text" (the words of the request it comes 
   "end_s" (null: to the end), "last_s" (the last seconds) or "silence" ("start" | "end" | "both":
   the silence at the ends); "keep": true keeps only that stretch ("keep only the first 10 s").
 - pitch: "target", "semitones" (+ up, - down, 12 an octave; duration unchanged: "make the voice deeper").
+- channels: "to" ("mono" | "stereo" | "swap": left and right exchanged).
 - dehum: "mains_hz" (50, 60, or null to find it): mains hum removed from the whole recording.
 For the whole recording use the target {"label": "recording", "scope": "recording"}; for a stretch of it ("the first
 5 seconds", "0:03 to 0:05", "the second half") add "start_s" and "end_s" (null: to the end) to that target: loudness,

@@ -80,3 +80,24 @@ def test_a_background_removal_that_leaves_almost_nothing_fails():
     near_silent = Scene(mix.with_samples(mix.samples * 0.001))
     checks = {c.name: c for c in verify_speech(Scene(mix), near_silent, step, []).checks}
     assert not checks["output_level_db"].passed and checks["output_level_db"].measured < -50
+
+
+def test_an_effect_on_a_detected_sound_under_the_voice_runs_on_the_rest_layer():
+    from audioedit.agents.loop import LoopConfig, run_steps
+    from audioedit.scene import Event
+    from audioedit.steps import Plan
+
+    mix, speech, _ = _podcast(snr_db=5.0)
+    dishes = Event(id="background0_dishes", label="dishes", onset_s=0.0, offset_s=mix.duration_s, source="detected")
+    scene = Scene(mix, (dishes,), None, "detected")
+    step = eq.EqStep(id="s1", instruction="x", target=EventRef(label="dishes", event_ids=[dishes.id]), preset="muffled")
+    assert [r.backend for r in routes(scene, step)] == ["speech.rest"]
+    after, (report,) = run_steps(scene, Plan(request="", steps=[step]), bank=None, config=LoopConfig())
+    assert report.status == "ok", report
+    high = [(2000.0, 8000.0)]
+    from audioedit.ops.measure import band_share_db
+
+    out_high, voice_high = band_share_db(after.audio.samples, SR, high), band_share_db(speech[None], SR, high)
+    whole = eq.execute(Scene(mix), step.model_copy(update={"target": EventRef(label="recording", scope="recording")}))
+    assert band_share_db(whole.scene.audio.samples, SR, high) < out_high - 6  # the voice's highs stay
+    assert out_high > voice_high - 6

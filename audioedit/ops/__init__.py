@@ -9,6 +9,7 @@ isolated annotated event or the whole recording) and its acoustic verification.
     fade.py     FadeStep    fade in / out; pan.py PanStep: stereo position
     trim.py     TrimStep    time cut out of the recording (a stretch, all but a stretch, the silence at the ends)
     dehum.py    DehumStep   50 / 60 Hz mains hum found and notched
+    channels.py ChannelsStep mono / stereo / left and right swapped
     apply.py    where a whole-signal effect can run on a scene (recording / a stretch of it / stems / isolated event)
     measure.py  the measurements the checks share
     registry.py ``OPS``: op name -> module; ``get(op)``

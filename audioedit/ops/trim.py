@@ -45,7 +45,7 @@ FRAME_S = 0.02
 DURATION_TOLERANCE_S = 0.005
 KEPT_TOLERANCE = 1e-6
 
-CHANGES_DURATION = True  # the verifier compares kept samples, not the same frames
+CHANGES_SHAPE = True  # the verifier compares kept samples, not the same frames
 
 
 class TrimStep(_Step):

@@ -17,6 +17,7 @@ speech dominates (DFN3's speech distortion dominates at high SNR).
 | replace | background | the speech + a bank clip of the new sound at the rest's level |
 | move | speech events | the speech layer inside their spans shifted (``audioedit.executor.speech.move``) |
 | eq / reverb / pitch | speech / background | the effect on that layer (``execute_layer_effect``) + the other |
+| eq / reverb / pitch | a detected sound over speech | the effect on the rest layer inside its spans (``speech.rest``) |
 
 A step whose target is events (speech-labelled events detected by the VAD) acts on the layer
 inside those events' spans only, with 10 ms ramps.
@@ -198,9 +199,11 @@ def execute_layers(scene: Scene, step: EditStep, *, bank, rng: np.random.Generat
 
 
 def execute_layer_effect(scene: Scene, step: EditStep, process, *, config: SplitConfig = DEFAULT_SPLIT) -> StepResult:
-    """A whole-signal effect (a registry op's ``process``: eq, reverb, pitch) on the speech or the background
-    layer of the split, re-mixed with the other layer."""
-    scope = layer_scope(step.target)
+    """A whole-signal effect (a registry op's ``process``: eq, reverb, pitch) on the speech or the background layer
+    of the split, re-mixed with the other layer; on a detected sound under a voice (``effect_in_rest``), on the
+    background layer inside that sound's spans (bridged as ``speech.rest`` bridges them)."""
+    in_rest = effect_in_rest(step)
+    scope = "background" if in_rest else layer_scope(step.target)
     if scope is None:
         raise ExecutionError(f"step {step.id!r} ({step.op}) does not target the speech or the background layer")
     audio = scene.audio
@@ -208,11 +211,28 @@ def execute_layer_effect(scene: Scene, step: EditStep, process, *, config: Split
     target, other = (layers.speech, layers.rest) if scope == "speech" else (layers.rest, layers.speech)
     processed = process(target.samples.astype(np.float64), audio.sample_rate_hz)
     edited = audio.with_samples((processed + other.samples).astype(audio.samples.dtype))
-    _check(edited, audio)
+    spans = [(0.0, audio.duration_s)]
     notes = [f"speech/rest split with DeepFilterNet3; the {step.op} on the {scope} layer only, re-mixed with the "
              f"{'rest' if scope == 'speech' else 'speech'} (estimated speech-to-rest ratio {layers.speech_to_rest_db:.1f} dB)"]
-    return StepResult(scene=scene.evolve(audio=edited, stems=None), edited_spans_s=[(0.0, audio.duration_s)],
-                      backend=BACKEND, notes=notes)
+    if in_rest:
+        spans = _rest_spans([(e.onset_s, e.offset_s) for e in select_events(scene.events, step.target)], audio.duration_s)
+        masked = audio
+        for span in spans:
+            masked = _within(masked, edited, span)
+        edited = masked
+        notes.append(f"inside the {step.target.label}'s detected spans only; other non-speech sounds there change with it")
+    _check(edited, audio)
+    return StepResult(scene=scene.evolve(audio=edited, stems=None), edited_spans_s=spans,
+                      backend=REST_BACKEND if in_rest else BACKEND, notes=notes)
+
+
+def effect_in_rest(step: EditStep) -> bool:
+    """An effect (a registry op with a ``process``) on events of a detected non-speech sound."""
+    from audioedit.ops.registry import get
+
+    target = getattr(step, "target", None)
+    return (target is not None and hasattr(get(step.op), "process") and target.scope == "events"
+            and not target.complement and not target.unlocated and target.label not in SPEECH_LABELS)
 
 
 def _rest_spans(spans_s: list[tuple[float, float]], duration_s: float) -> list[tuple[float, float]]:

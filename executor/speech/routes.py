@@ -52,16 +52,26 @@ def speech_routes(scene: Scene, step: EditStep) -> tuple[list, bool]:
 
 def effect_routes(scene: Scene, step: EditStep) -> list:
     """``speech.layers`` for a whole-signal effect (a registry op with a ``process``: eq, reverb, pitch) on the
-    speech or the background of a recording without stems: the effect on that layer of the split, re-mixed."""
+    speech or the background of a recording without stems: the effect on that layer of the split, re-mixed;
+    ``speech.rest`` for one on a detected sound with speech under it: on the rest layer inside its spans."""
     from audioedit.executor.router import Route
     from audioedit.executor.speech.layers import BACKEND, layer_scope
 
     target = getattr(step, "target", None)
     scope = layer_scope(target) if target is not None else None
-    if scope is None or scene.has_stems:
+    if scene.has_stems:
         return []
-    return [Route(backend=BACKEND, reason=f"the {scope} has no stem: speech/rest split (DeepFilterNet3), the {step.op} "
-                                          f"on the {scope} layer, re-mixed")]
+    if scope is not None:
+        return [Route(backend=BACKEND, reason=f"the {scope} has no stem: speech/rest split (DeepFilterNet3), the "
+                                              f"{step.op} on the {scope} layer, re-mixed")]
+    from audioedit.executor.speech.layers import REST_BACKEND, effect_in_rest
+    from audioedit.steps import select_events
+
+    targets = select_events(scene.events, target) if effect_in_rest(step) and scene.events_from == "detected" else []
+    if not targets or not _speech_under(scene, targets):
+        return []
+    return [Route(backend=REST_BACKEND, reason=f"the {target.label} was detected, not annotated, over speech: the "
+                                               f"{step.op} on the rest layer (everything but the speech) inside its spans")]
 
 
 def rest_routes(scene: Scene, step: EditStep) -> list:
