@@ -41,7 +41,7 @@ class Example(BaseModel):
 
 def build_examples(folder: Path) -> list[Example]:
     """Compose the example scenes into ``folder`` once (deterministic), and describe them."""
-    from audioedit.demo import DEMO_REQUEST, compose_street_scene
+    from audioedit.demo import DEMO_REQUEST, VOICE_MEMO_REQUEST, compose_street_scene, compose_voice_memo
 
     street = folder / "street"
     if not (street / "stems.zip").is_file():
@@ -53,8 +53,13 @@ def build_examples(folder: Path) -> list[Example]:
             for stem in sorted(stems.iterdir()):
                 archive.write(stem, stem.name)
         (street / "stems.zip").write_bytes(buffer.getvalue())
+    memo = folder / "memo" / "audio.wav"
+    if not memo.is_file():
+        compose_voice_memo(memo)
     base = "/ui/examples/street"
     return [
+        Example(name="voice-memo", title="A plain voice memo: hum, kitchen noise, silence (no annotation)",
+                request=VOICE_MEMO_REQUEST, files={"audio": "/ui/examples/memo/audio.wav"}),
         Example(name="street-stems", title="Street scene with stems (exact edits)", request=DEMO_REQUEST,
                 files={"audio": f"{base}/audio.wav", "annotation": f"{base}/annotation.jams", "stems": f"{base}/stems.zip"}),
         Example(name="street-mixture", title="Same street scene, mixture + annotation only",

@@ -61,6 +61,32 @@ def compose_street_scene(out_dir: Path, seed: int = 0) -> tuple[Path, Path, Path
     return wav, jams_path, stems
 
 
+VOICE_MEMO_REQUEST = "remove the hum, remove the background noise and trim the silence at the start"
+
+
+def compose_voice_memo(path: Path) -> Path:
+    """A plain recording, no annotation: two starter-bank voices after 1.5 s of room tone, over the bank's dishes
+    (12 dB below the voice) and a 50 Hz mains hum with two harmonics. Deterministic."""
+    import numpy as np
+
+    from audioedit.audio import Audio, load_audio, save_audio
+    from audioedit.paths import PACKAGE_DIR
+
+    bank = PACKAGE_DIR / "assets" / "bank"
+    speech = bank / "foreground" / "speech"
+    voice = np.concatenate([load_audio(speech / f"speech_real_0{k}.flac").to_mono().resample(DEMO_SAMPLE_RATE_HZ).samples[0]
+                            for k in (1, 3)])
+    sr = DEMO_SAMPLE_RATE_HZ
+    voice = np.concatenate([np.zeros(int(1.5 * sr)), voice, np.zeros(sr // 2)])
+    dishes = load_audio(bank / "background" / "dishes" / "dishes_real_01.flac").to_mono().resample(sr).samples[0]
+    dishes = np.resize(dishes, voice.size)
+    dishes *= np.sqrt(np.mean(voice**2) / np.mean(dishes**2)) * 10 ** (-12 / 20)
+    t = np.arange(voice.size) / sr
+    hum = sum(0.01 / k * np.sin(2 * np.pi * 50 * k * t) for k in (1, 2, 3))
+    mix = voice + dishes * np.where(t < 1.5, 0.1, 1.0) + hum  # the room quiet before the talking starts
+    return save_audio(Audio((mix / np.max(np.abs(mix)) * 0.7)[None].astype(np.float32), sr), path)
+
+
 def run_demo(out_dir: str | Path = "demo_out", seed: int = 0, request: str = DEMO_REQUEST) -> DemoResult:
     """Compose the scene, edit it, write everything to ``out_dir``; see the module docstring."""
     from audioedit.agents.pipeline import edit_request
