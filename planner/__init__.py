@@ -43,10 +43,9 @@ def make_plan(request: str, scene: SceneInput = None, sounds: Sequence[str] | Ma
         raise UserInputError(f"the rules planner takes no options, got {sorted(options)}")
     module_name, function_name = BACKENDS[backend].split(":")
     plan_fn = getattr(importlib.import_module(module_name), function_name)
-    plan = plan_fn(request, scene, sounds, **options)
     from audioedit.planner.coalesce import coalesce
 
-    return coalesce(plan, scene.describe() if hasattr(scene, "describe") else scene)
+    return coalesce(plan_fn(request, scene, sounds, **options))
 
 
 __all__ = ["BACKENDS", "make_plan"]

@@ -13,8 +13,8 @@ so a plain recording's plan is never changed here.
     >>> scene = SceneDescription(duration_s=5, sample_rate_hz=16000, num_channels=1, events=ev, has_stems=False,
     ...                          events_from="annotation")
     >>> plan = Plan(request="remove the dog", steps=[RemoveStep(id="s1", instruction="Remove the dog.",
-    ...             target=EventRef(label="dog", event_ids=["f1_dog"]))])
-    >>> [(s.op, s.target.scope, s.target.event_ids) for s in coalesce(plan, scene).steps]
+    ...             target=EventRef(label="dog", event_ids=["f1_dog"]))], scene=scene)
+    >>> [(s.op, s.target.scope, s.target.event_ids) for s in coalesce(plan).steps]
     [('remove', 'background', ['f1_dog'])]
 """
 
@@ -26,8 +26,10 @@ from audioedit.scene import SceneDescription
 from audioedit.steps import EditStep, EventRef, LoudnessStep, Plan, RemoveStep, select_events, step_targets
 
 
-def coalesce(plan: Plan, scene: SceneDescription | None) -> Plan:
-    """``plan`` with its steps on every non-speech event, if they edit them alike, as one background-layer step."""
+def coalesce(plan: Plan) -> Plan:
+    """``plan`` with its steps on every non-speech event, if they edit them alike, as one background-layer step
+    (the scene is the one the plan was made for, ``plan.scene``)."""
+    scene = plan.scene
     if scene is None or scene.events_from != "annotation" or scene.has_stems:
         return plan
     speech = {e.id for e in scene.events if e.label in SPEECH_LABELS}

@@ -122,7 +122,11 @@ def prominence_db(f: np.ndarray, p_db: np.ndarray, at_hz: float, search_hz: floa
 def find_hums(samples: np.ndarray, sample_rate_hz: int, mains_hz: int | None = None) -> list[Hum]:
     """The mains hums of the recording (50 Hz, 60 Hz or both: a recording can carry its source's and its
     own), strongest first; empty when no harmonic stands out."""
-    f, p = spectrum_db(samples, sample_rate_hz)
+    return hums_in_spectrum(*spectrum_db(samples, sample_rate_hz), sample_rate_hz, mains_hz)
+
+
+def hums_in_spectrum(f: np.ndarray, p: np.ndarray, sample_rate_hz: int, mains_hz: int | None = None) -> list[Hum]:
+    """``find_hums`` on a long-term spectrum already measured (``spectrum_db``)."""
     hums = []
     for mains in (mains_hz,) if mains_hz else (50, 60):
         # the fundamental is refined on the strongest of the first three harmonics (a small speaker may lack the first)
@@ -196,10 +200,10 @@ def verify(before, after, step: DehumStep, edited_spans_s) -> list:
     from audioedit.ops.measure import check
 
     sr = before.audio.sample_rate_hz
-    hums = find_hums(before.audio.samples, sr, step.mains_hz)
+    f, p0 = spectrum_db(before.audio.samples, sr)
+    hums = hums_in_spectrum(f, p0, sr, step.mains_hz)
     if not hums:
         return [check("hum_found", 0, ">= 1 harmonic", False, "no hum in the input")]
-    f, p0 = spectrum_db(before.audio.samples, sr)
     _, p1 = spectrum_db(after.audio.samples, sr)
     harmonics = _harmonics(hums)
     left = [prominence_db(f, p1, h, RESOLUTION_HZ * 2)[1] for h in harmonics]
