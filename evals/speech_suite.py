@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["run", "tune", "tune-post", "tune-passes", "report"])
+    parser.add_argument("what", choices=["run", "tune", "tune-post", "tune-passes", "tune-refiner", "report"])
     parser.add_argument("--shard", default="0/1", help="k/n: this process runs items k, k+n, ...")
     parser.add_argument("--out", required=True)
     parser.add_argument("--methods", default=",".join(METHODS))
@@ -185,6 +185,10 @@ def main(argv: list[str] | None = None) -> None:
         from audioedit.evals.speech_tune import main_tune_passes
 
         print(main_tune_passes(args.out, data_dir=args.data, limit=args.limit))
+    elif args.what == "tune-refiner":  # reports/speech amendment 9
+        from audioedit.evals.speech_tune import main_tune_refiner
+
+        print(main_tune_refiner(args.out, data_dir=args.data, limit=args.limit))
     elif args.what == "tune-post":  # reports/speech amendment 3
         from audioedit.evals.speech_tune import main_tune_post
 

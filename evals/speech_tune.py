@@ -6,6 +6,7 @@ at every SNR; ties (0.05 dB) go to the candidate closer to DFN3 alone.
     python -m audioedit.evals.speech_suite tune --out reports/speech/dev
     python -m audioedit.evals.speech_suite tune-post --out reports/speech/dev-post   # amendment 3
     python -m audioedit.evals.speech_suite tune-passes --out reports/speech/dev-passes   # amendment 8
+    python -m audioedit.evals.speech_suite tune-refiner --out reports/speech/dev-refiner   # amendment 9
 
 Amendment 3 (DFN3's post-filter): among ``POST_FILTER_BETAS`` on top of ``DEFAULT_SPLIT``, the one with
 the highest mean over SNRs of the median ΔPESQ among those whose median ΔSI-SDR is at least today's
@@ -13,6 +14,9 @@ minus 0.3 dB at every SNR; within 0.02 of the best, the smaller beta.
 
 Amendment 8 (DFN3 run twice): ``passes`` 2 on top of ``DEFAULT_SPLIT`` is adopted when its median ΔPESQ is at
 least today's + 0.05 at every SNR and its median ΔSI-SDR at least today's minus 0.3 dB at every SNR.
+
+Amendment 9 (the learned refiner over DFN3's speech layer): the same rule for ``refine`` on and off (and the
+bench row ``speech.split_60s`` < 5 s, measured apart).
 """
 
 from __future__ import annotations
@@ -148,9 +152,7 @@ def tune_post_table(records: list[dict]) -> str:
 
 def choose_passes(rows: dict) -> int:
     """``rows``: passes -> {snr: (median ΔSI-SDR, median ΔPESQ)}; amendment 8's choice."""
-    two, one = rows[2], rows[1]
-    holds = all(two[s][1] >= one[s][1] + 0.05 and two[s][0] >= one[s][0] - 0.3 for s in one)
-    return 2 if holds else 1
+    return 2 if holds_over(rows, 2, 1) else 1
 
 
 def main_tune_passes(out_dir: str | Path, data_dir: str | None = None, limit: int | None = None) -> str:
@@ -166,5 +168,30 @@ def main_tune_passes(out_dir: str | Path, data_dir: str | None = None, limit: in
     eligible = {p: statistics.mean(rows[p][s][1] for s in rows[p]) for p in {1, chosen}}
     lines = _table(rows, {p: f"{p}" for p in rows}, "DFN3 passes", 1, "mean ΔPESQ", eligible, chosen, 3)
     text = "\n".join(lines) + f"\n\n{n} mixtures per SNR (dev split); chosen: passes={chosen}\n"
+    (Path(out_dir) / "tune.md").write_text(text, encoding="utf-8")
+    return text
+
+
+def holds_over(rows: dict, candidate, base) -> bool:
+    """Amendments 8 and 9: ``candidate``'s median ΔPESQ >= ``base``'s + 0.05 and median ΔSI-SDR >= ``base``'s
+    - 0.3 dB at every SNR (``rows``: key -> {snr: (median ΔSI-SDR, median ΔPESQ)})."""
+    new, old = rows[candidate], rows[base]
+    return all(new[s][1] >= old[s][1] + 0.05 and new[s][0] >= old[s][0] - 0.3 for s in old)
+
+
+def main_tune_refiner(out_dir: str | Path, data_dir: str | None = None, limit: int | None = None) -> str:
+    """Amendment 9 on the dev split: ``DEFAULT_SPLIT`` without and with the refiner."""
+    from dataclasses import replace
+
+    from audioedit.executor.speech.layers import DEFAULT_SPLIT
+
+    records = _measure(Path(out_dir), data_dir, limit, {r: replace(DEFAULT_SPLIT, refine=r) for r in (False, True)},
+                       lambda r: {"refine": r})
+    rows, n = medians(records, lambda r: r["refine"])
+    chosen = holds_over(rows, True, False)
+    eligible = {r: statistics.mean(rows[r][s][1] for s in rows[r]) for r in {False, chosen}}
+    lines = _table(rows, {r: "refiner" if r else "DFN3 alone (today)" for r in rows}, "speech layer", 1, "mean ΔPESQ",
+                   eligible, chosen, 3)
+    text = "\n".join(lines) + f"\n\n{n} mixtures per SNR (dev split); the refiner {'holds' if chosen else 'fails'} the rule\n"
     (Path(out_dir) / "tune.md").write_text(text, encoding="utf-8")
     return text

@@ -47,6 +47,7 @@ SMOKE_RUNS = {
     "audioedit.evals.speech_suite tune": "test_eval_commands.py::test_speech_tune_commands",
     "audioedit.evals.speech_suite tune-post": "test_eval_commands.py::test_speech_tune_commands",
     "audioedit.evals.speech_suite tune-passes": "test_eval_commands.py::test_speech_tune_commands",
+    "audioedit.evals.speech_suite tune-refiner": "test_eval_commands.py::test_speech_tune_commands",
     "audioedit.evals.verifier_accuracy": "test_eval_commands.py::test_verifier_accuracy_command",
     "audioedit.evals.goal_adds": "test_eval_commands.py::test_goal_adds_command",
     "audioedit.evals.speech_removal_bench": "test_speech_removal.py::test_speech_removal_bench_command",
@@ -60,6 +61,7 @@ SMOKE_RUNS = {
     "audioedit.clap.train": "test_clap.py::test_training_lowers_loss_and_resume_continues",
     "audioedit.clap.export": "test_clap.py::test_warm_start_from_an_export_continues_step_and_weights",
     "audioedit.executor.ldm.export": "test_ldm.py::test_export_and_load_round_trip",
+    "audioedit.executor.speech.refiner_train": "test_speech_refiner.py::test_training_learns_the_residual_noise_resumes_and_exports",
     "audioedit.executor.ldm.train": "test_ldm.py::test_an_exports_heldout_loss_is_the_runs_last_val_row",
     "audioedit.clap.vocabulary_build": "test_clap_broad.py::test_vocabulary_table_is_generated_from_its_script",
     "edit": "test_cli.py::test_edit_and_plan_commands",
@@ -152,7 +154,7 @@ def test_speech_suite_command_and_its_shards(tiny_corpus, tmp_path, capsys, monk
 
 @pytest.mark.slow
 def test_speech_tune_commands(tiny_corpus, tmp_path, monkeypatch):
-    """``tune``, ``tune-post`` and ``tune-passes`` with two of their candidates each (the whole grid takes
+    """``tune``, ``tune-post``, ``tune-passes`` and ``tune-refiner`` with two of their candidates each (the whole grid takes
     minutes), on one speech clip over one background."""
     from audioedit.evals import speech_data, speech_tune
     from audioedit.evals.speech_suite import main
@@ -173,6 +175,17 @@ def test_speech_tune_commands(tiny_corpus, tmp_path, monkeypatch):
     main(["tune-passes", "--out", str(tmp_path / "passes"), "--limit", "1", "--data", str(tiny_corpus)])
     passes = (tmp_path / "passes" / "tune.md").read_text()
     assert passes.count("**chosen**") == 1 and "| 2 |" in passes and "chosen: passes=" in passes
+    import torch
+
+    from audioedit.executor.speech import refiner
+
+    torch.manual_seed(0)
+    refiner.save_refiner(refiner.new_refiner(refiner.RefinerConfig(hidden=16, gru=8, layers=1)), tmp_path / "export")
+    monkeypatch.setattr(refiner, "EXPORT_DIR", tmp_path / "export")
+    main(["tune-refiner", "--out", str(tmp_path / "refiner"), "--limit", "1", "--data", str(tiny_corpus)])
+    table = (tmp_path / "refiner" / "tune.md").read_text()
+    assert "| DFN3 alone (today) |" in table and "| refiner |" in table
+    assert re.search(r"1 mixtures per SNR \(dev split\); the refiner (holds|fails) the rule", table)
 
 
 def test_committed_tune_tables_are_what_the_code_writes():

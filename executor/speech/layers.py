@@ -34,7 +34,7 @@ layer's change.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -62,6 +62,7 @@ class SplitConfig:
     leak_above_db: float = 5.0     # ... when the estimated speech-to-rest ratio exceeds this
     post_filter_beta: float = 0.0  # DFN3's own post-filter (0 = off; reports/speech amendment 3)
     passes: int = 1                # DFN3 run again over its own speech layer (reports/speech amendment 8)
+    refine: bool = False           # the learned refiner over DFN3's speech layer (reports/speech amendment 9)
 
 
 @dataclass(frozen=True)
@@ -77,12 +78,13 @@ class Layers:
 
 # chosen on the speech suite's dev split by the rule in reports/speech/README.md (reports/speech/dev/tune.md)
 DEFAULT_SPLIT = SplitConfig(atten_lim_db=100.0, warmup_s=3.0, leak=0.0)
+DFN_SPLIT = replace(DEFAULT_SPLIT, refine=False)  # what the refiner is trained on (DFN3's part of the split)
 
 
 def split_layers(audio: Audio, config: SplitConfig = DEFAULT_SPLIT) -> Layers:
     """speech + rest of ``audio`` (cached per audio content and config, so a verifier re-uses it)."""
     key = (hashlib.sha1(audio.samples.tobytes()).hexdigest(), audio.sample_rate_hz, audio.samples.shape,
-           config.atten_lim_db, config.warmup_s, config.post_filter_beta, config.passes)
+           config.atten_lim_db, config.warmup_s, config.post_filter_beta, config.passes, config.refine)
     if key not in _CACHE:
         from audioedit.executor.speech.dfn import enhance
 
@@ -92,6 +94,10 @@ def split_layers(audio: Audio, config: SplitConfig = DEFAULT_SPLIT) -> Layers:
         for _ in range(config.passes):
             speech = enhance(speech, atten_lim_db=config.atten_lim_db, warmup_s=config.warmup_s,
                              post_filter_beta=config.post_filter_beta)
+        if config.refine:
+            from audioedit.executor.speech.refiner import refine
+
+            speech = refine(audio, speech)
         _CACHE[key] = speech
     return _split(audio, _CACHE[key], config)
 
