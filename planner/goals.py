@@ -29,7 +29,7 @@ import re
 from audioedit.ops import eq, reverb
 from audioedit.steps import whole_recording
 from audioedit.planner.builder import StepBuilder
-from audioedit.planner.scene_kb import SceneEntry, SceneSound, load_kb
+from audioedit.planner.scene_kb import KnowledgeBase, SceneEntry, SceneSound, load_kb
 from audioedit.clap import vocabulary
 from audioedit.planner.vocab import RELATED, canonical_label, display_name
 
@@ -62,6 +62,9 @@ def goal_phrase(text: str) -> str | None:
     return None
 
 
+GOAL_MIN_SIMILARITY = 0.70  # a goal in other words is read as the nearest scene from this cosine up
+
+
 def parse_goal(text: str, source: str, builder: StepBuilder) -> bool:
     """The ``audioedit.planner.rules`` parser: a goal request -> its steps (see the module docstring)."""
     phrase = goal_phrase(text)
@@ -70,15 +73,29 @@ def parse_goal(text: str, source: str, builder: StepBuilder) -> bool:
             return False
         phrase = RESTYLE_RE.sub("", text)
     kb = load_kb()
-    entry = kb.find(phrase)
+    entry = kb.find(phrase) or _nearest_entry(kb, phrase, builder)
     if entry is None:
         if RESTYLE_RE.match(text) is None and goal_phrase(text) is not None and not _is_goal_word(phrase):
             return False  # "make it 3 dB quieter" and the like: not a goal, let the op parsers have it
         names = ", ".join(e.name for e in kb.entries())
-        builder.g.fail(source, f"'{source}': no known scene or mood in '{phrase}'; known: {names}")
+        builder.g.fail(source, f"no known scene or mood in '{phrase}' (nor one close in meaning); known: {names}")
         return True
     plan_entry(entry, source, builder, kb.max_adds, kb.lower_gain_db, kb.max_snr_db)
     return True
+
+
+def _nearest_entry(kb: KnowledgeBase, phrase: str, builder: StepBuilder) -> SceneEntry | None:
+    """The scene or mood ``phrase`` means when no alias is in it ("the open sea" -> beach), by the sentence
+    encoder (``planner/similar.py``) with a stricter bar than for sound names: shared words alone ("a space
+    station" ~ "train station", 0.65) must not choose a scene. None when nothing is close."""
+    from audioedit.planner.similar import MIN_MARGIN, closest_label
+
+    by_name = {e.name: e for e in kb.entries()}
+    name, sim = closest_label(phrase, {e.name: [e.name, *e.aliases] for e in kb.entries()}, GOAL_MIN_SIMILARITY, MIN_MARGIN)
+    if name is not None:
+        builder.g.note(f"'{phrase}' is no scene the knowledge base names; read as the nearest one, '{name}' "
+                         f"(sentence similarity {sim:.2f})")
+    return by_name.get(name)
 
 
 def _is_goal_word(phrase: str) -> bool:

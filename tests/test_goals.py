@@ -126,9 +126,23 @@ def test_goal_phrase_leaves_plain_edits_to_the_op_parsers():
     assert goal_phrase("remove the siren") is None
 
 
-def test_unknown_scene_is_unresolved_and_lists_the_known_ones():
-    plan = plan_rules("make it sound like a spaceship bridge", STREET, BANK)
+@pytest.mark.parametrize("text", ["make it sound like a spaceship bridge", "make it sound like a space station"])
+def test_unknown_scene_is_unresolved_and_lists_the_known_ones(text):
+    plan = plan_rules(text, STREET, BANK)  # "space station" shares a word with "train station": not enough
     assert not plan.steps and "no known scene" in plan.unresolved[0].reason and "beach" in plan.unresolved[0].reason
+
+
+@pytest.mark.parametrize("text, scene", [
+    ("make it sound like the open sea", "beach"),
+    ("make it sound like it was recorded outside", "outdoors"),  # an alias of the outdoors scene
+])
+def test_a_goal_in_other_words_is_read_as_the_nearest_scene_and_says_so(text, scene):
+    plan = plan_rules(text, STREET, BANK)
+    assert plan.steps and not plan.unresolved
+    assert any(f"read as the goal '{scene}'" in a for a in plan.assumptions)
+    nearest = [a for a in plan.assumptions if "read as the nearest one" in a]
+    assert (scene == "outdoors") == (not nearest)  # the fallback is said only when no alias matched
+    assert all(f"'{scene}' (sentence similarity" in a for a in nearest)
 
 
 def test_sounds_the_bank_lacks_are_said_and_never_added():
