@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 LSD_EPS = 1e-12  # ssr_eval's EPS
 SNR_CAP_DB = 100.0  # SI-SDR / SNR of a perfect estimate (instead of +inf)
 MIN_BLOCK_S = 0.4  # one BS.1770 gating block; shorter files are repeated to fill one
+SHORT_TERM_S = 3.0  # EBU Tech 3341's short-term loudness window
 
 
 def to_mono(x: np.ndarray) -> np.ndarray:
@@ -135,9 +136,6 @@ def integrated_lufs(audio: Audio) -> float:
     for every channel of a larger layout (positions unknown). Vectorized: pyloudnorm's own meter
     loops over blocks in Python and stops at five channels. Files shorter than one block are
     repeated to fill one."""
-    import pyloudnorm
-    from scipy.signal import lfilter
-
     x = np.asarray(audio.samples, dtype=np.float64)
     rate = audio.sample_rate_hz
     if not np.any(x):
@@ -145,8 +143,7 @@ def integrated_lufs(audio: Audio) -> float:
     block, hop = int(round(MIN_BLOCK_S * rate)), int(round(MIN_BLOCK_S * rate / 4))
     if x.shape[1] < block:
         x = np.tile(x, (1, int(np.ceil(block / x.shape[1]))))
-    for stage in pyloudnorm.Meter(rate)._filters.values():  # high shelf, then high pass
-        x = lfilter(stage.b, stage.a, x, axis=1)
+    x = k_weighted(x, rate)
     starts = np.arange(0, x.shape[1] - block + 1, hop)
     if block == 4 * hop:  # every common rate: sums of 100 ms segments, four per block (no running sum)
         segments = (x[:, : (len(starts) + 3) * hop] ** 2).reshape(x.shape[0], -1, hop).sum(axis=2)
@@ -155,6 +152,40 @@ def integrated_lufs(audio: Audio) -> float:
         power = np.concatenate([np.zeros((x.shape[0], 1)), np.cumsum(x**2, axis=1)], axis=1)
         z = (power[:, starts + block] - power[:, starts]) / block  # (channels, blocks) mean squares
     return gated_loudness(z)
+
+
+def k_weighted(x: np.ndarray, sample_rate_hz: int) -> np.ndarray:
+    """``(channels, frames)`` through BS.1770's K-weighting (pyloudnorm's filters: high shelf, then high pass)."""
+    import pyloudnorm
+    from scipy.signal import lfilter
+
+    for stage in pyloudnorm.Meter(sample_rate_hz)._filters.values():
+        x = lfilter(stage.b, stage.a, x, axis=1)
+    return x
+
+
+def short_term_lufs(audio: Audio, hop_s: float = 0.1) -> np.ndarray:
+    """Short-term loudness (EBU Tech 3341: K-weighted 3 s windows, channels summed) every ``hop_s``; empty for
+    recordings shorter than one window."""
+    x = k_weighted(np.asarray(audio.samples, dtype=np.float64), audio.sample_rate_hz)
+    win, hop = int(SHORT_TERM_S * audio.sample_rate_hz), max(1, int(hop_s * audio.sample_rate_hz))
+    if x.shape[1] < win:
+        return np.zeros(0)
+    power = np.concatenate([np.zeros(1), np.cumsum(np.sum(x**2, axis=0))])
+    starts = np.arange(0, x.shape[1] - win + 1, hop)
+    with np.errstate(divide="ignore"):
+        return -0.691 + 10 * np.log10((power[starts + win] - power[starts]) / win)
+
+
+def loudness_range_lu(audio: Audio) -> float:
+    """Loudness range (EBU Tech 3342): the 10th to 95th percentile of the short-term loudness, after an absolute
+    gate at -70 LUFS and a relative gate 20 LU under the gated mean; 0 when nothing passes the gates."""
+    st = short_term_lufs(audio)
+    st = st[st > -70.0]
+    if st.size == 0:
+        return 0.0
+    st = st[st > 10 * np.log10(np.mean(10 ** (st / 10))) - 20.0]
+    return float(np.percentile(st, 95) - np.percentile(st, 10))
 
 
 def gated_loudness(z: np.ndarray) -> float:

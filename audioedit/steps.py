@@ -185,6 +185,7 @@ from audioedit.ops.channels import ChannelsStep  # noqa: E402  (the op modules i
 from audioedit.ops.dehum import DehumStep  # noqa: E402
 from audioedit.ops.eq import EqStep  # noqa: E402
 from audioedit.ops.fade import FadeStep  # noqa: E402
+from audioedit.ops.level import LevelStep  # noqa: E402
 from audioedit.ops.normalize import NormalizeStep  # noqa: E402
 from audioedit.ops.pan import PanStep  # noqa: E402
 from audioedit.ops.pitch import PitchStep  # noqa: E402
@@ -193,12 +194,12 @@ from audioedit.ops.trim import TrimStep  # noqa: E402
 
 EditStep = Annotated[
     Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep, MoveStep, PausesStep,
-          NormalizeStep, ReverbStep, EqStep, FadeStep, PanStep, TrimStep, DehumStep, PitchStep, ChannelsStep],
+          NormalizeStep, ReverbStep, EqStep, FadeStep, PanStep, TrimStep, DehumStep, PitchStep, ChannelsStep, LevelStep],
     Field(discriminator="op"),
 ]
 EditStepAdapter: TypeAdapter[EditStep] = TypeAdapter(EditStep)
 OPS = ("add", "remove", "replace", "reorder", "loudness", "speed")  # MMEdit's six (synth seeds depend on it)
-REGISTRY_OPS = ("normalize", "reverb", "eq", "fade", "pan", "trim", "dehum", "pitch", "channels")  # audioedit/ops/: one module each
+REGISTRY_OPS = ("normalize", "reverb", "eq", "fade", "pan", "trim", "dehum", "pitch", "channels", "level")  # audioedit/ops/: one module each
 
 
 def recording_window(step: EditStep) -> tuple[float, float | None] | None:

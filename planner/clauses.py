@@ -54,6 +54,7 @@ PROTECT_RES = (
                re.IGNORECASE),
     re.compile(r"\b((?:both)\b[^,;.]*?\s)and(?=\s)" + _NEXT_VERB, re.IGNORECASE),
     re.compile(r"\b(pots\s+)and(?=\s+pans)", re.IGNORECASE),
+    re.compile(r"\b((?:quiet|soft|low)\s+(?:parts|bits|passages|moments)\s+louder\s+)and(?=\s+the\s+(?:loud|peak))", re.IGNORECASE),
 )
 LEAD_RE = re.compile(
     r"^(?:(?:please|kindly|could you|can you|would you|will you|(?:i'?d|i would|i) (?:like|want|need) (?:you )?to|"

@@ -25,6 +25,7 @@ from audioedit.planner.refs import names_scene_sound
 ROOM_WORDS = {"small room": "small_room", "room": "small_room", "medium room": "medium_room", "hall": "large_hall",
               "large hall": "large_hall", "concert hall": "large_hall", "church": "church", "cathedral": "church"}
 PRESET_WORDS = {"muffled": "muffled", "darker": "darker", "dull": "muffled", "brighter": "brighter",
+                "warmer": "darker", "mellower": "darker", "less harsh": "darker", "less shrill": "darker",
                 "crisper": "brighter", "like a telephone": "telephone", "like a phone": "telephone",
                 "like a phone call": "telephone", "telephone": "telephone", "like an old radio": "radio",
                 "like a radio": "radio", "radio": "radio", "underwater": "underwater", "under water": "underwater"}

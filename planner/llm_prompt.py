@@ -66,6 +66,8 @@ describing only this step) and "source_text" (the words of the request it comes 
 - pitch: "target", "semitones" (+ up, - down, 12 an octave; duration unchanged: "make the voice deeper").
 - channels: "to" ("mono" | "stereo" | "swap": left and right exchanged).
 - dehum: "mains_hz" (50, 60, or null to find it): mains hum removed from the whole recording.
+- level: "target", "ratio" (2 gentle, 3 default, 5 strong): the volume evened out, quiet passages raised and loud
+  ones lowered towards the typical level ("even out the volume", "compress the voice"); not normalize.
 For the whole recording use the target {"label": "recording", "scope": "recording"}; for a stretch of it ("the first
 5 seconds", "0:03 to 0:05", "the second half") add "start_s" and "end_s" (null: to the end) to that target: loudness,
 remove (mutes the stretch), eq, reverb and pitch run on a stretch; to cut time out use trim.

@@ -176,6 +176,7 @@ def test_registry_matches_the_step_vocabulary():
     ("remove the rumble", "less_bass", "recording"), ("less treble", "darker", "recording"),
     ("turn down the treble on the music", "darker", "music"), ("more treble", "brighter", "recording"),
     ("boost the bass a little", "more_bass", "recording"), ("turn the treble down slightly", "darker", "recording"),
+    ("make the voice warmer", "darker", "speech"), ("make it sound less harsh", "darker", "recording"),
 ])
 def test_bass_and_treble_wording(text, preset, target):
     from audioedit.planner.rules import plan_rules

@@ -42,7 +42,7 @@ PEAK_RE = re.compile(r"(?:[+-]|minus )?(?P<n>\d+(?:\.\d+)?)\s*(?:db|dbfs|dbtp)\b
 PEAK_WORD_RE = re.compile(r"\bpeaks?\b")
 LUFS_RE = re.compile(r"(?P<sign>[+-]|minus )?(?P<n>\d+(?:\.\d+)?)\s*(?:lufs|lkfs|lu\b)")
 NORMALIZE_RE = re.compile(
-    r"\b(?:normali[sz](?:e|ed|ing|ation)|loudness[- ]normali[sz]\w*|level[- ]match|even out the (?:volume|level|loudness))\b"
+    r"\b(?:normali[sz](?:e|ed|ing|ation)|loudness[- ]normali[sz]\w*|level[- ]match)\b"
 )
 AS_LOUD_AS_RE = re.compile(
     rf"\b(?:as loud as|the (?:loudness|level|volume) of|(?:loudness|level) (?:for|of|like)|"
