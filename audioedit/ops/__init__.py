@@ -10,6 +10,7 @@ isolated annotated event or the whole recording) and its acoustic verification.
     trim.py     TrimStep    time cut out of the recording (a stretch, all but a stretch, the silence at the ends)
     dehum.py    DehumStep   50 / 60 Hz mains hum found and notched
     channels.py ChannelsStep mono / stereo / left and right swapped
+    declick.py  DeclickStep clicks found by their prediction error and filled in (autoregressive interpolation)
     level.py    LevelStep   the volume evened out (a slow leveller), checked by the loudness range (EBU Tech 3342)
     apply.py    where a whole-signal effect can run on a scene (recording / a stretch of it / stems / isolated event)
     measure.py  the measurements the checks share

@@ -7,7 +7,7 @@ requests also has ``parse(text, source, builder) -> bool`` (a rules-planner clau
 the planner's ``StepBuilder``; reverb and eq are read by ``audioedit.planner.fx``).
 
     >>> sorted(OPS)
-    ['channels', 'dehum', 'eq', 'fade', 'level', 'normalize', 'pan', 'pitch', 'reverb', 'trim']
+    ['channels', 'declick', 'dehum', 'eq', 'fade', 'level', 'normalize', 'pan', 'pitch', 'reverb', 'trim']
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import ModuleType
 
-from audioedit.ops import channels, dehum, eq, fade, level, normalize, pan, pitch, reverb, trim
+from audioedit.ops import channels, declick, dehum, eq, fade, level, normalize, pan, pitch, reverb, trim
 
 OPS: dict[str, ModuleType] = {"normalize": normalize, "reverb": reverb, "eq": eq, "fade": fade, "pan": pan,
                                "trim": trim, "dehum": dehum, "pitch": pitch,
-                               "channels": channels, "level": level}
+                               "channels": channels, "level": level, "declick": declick}
 
 
 def get(op: str) -> ModuleType | None:
