@@ -183,6 +183,7 @@ def whole_recording(text: str = "") -> EventRef:
 # registry ops (audioedit/ops/): each module holds its step model, execution and checks
 from audioedit.ops.channels import ChannelsStep  # noqa: E402  (the op modules import EventRef and _Step from above)
 from audioedit.ops.declick import DeclickStep  # noqa: E402
+from audioedit.ops.deess import DeessStep  # noqa: E402
 from audioedit.ops.dehum import DehumStep  # noqa: E402
 from audioedit.ops.eq import EqStep  # noqa: E402
 from audioedit.ops.fade import FadeStep  # noqa: E402
@@ -195,12 +196,12 @@ from audioedit.ops.trim import TrimStep  # noqa: E402
 
 EditStep = Annotated[
     Union[AddStep, RemoveStep, ReplaceStep, ReorderStep, LoudnessStep, SpeedStep, MoveStep, PausesStep,
-          NormalizeStep, ReverbStep, EqStep, FadeStep, PanStep, TrimStep, DehumStep, PitchStep, ChannelsStep, LevelStep, DeclickStep],
+          NormalizeStep, ReverbStep, EqStep, FadeStep, PanStep, TrimStep, DehumStep, PitchStep, ChannelsStep, LevelStep, DeclickStep, DeessStep],
     Field(discriminator="op"),
 ]
 EditStepAdapter: TypeAdapter[EditStep] = TypeAdapter(EditStep)
 OPS = ("add", "remove", "replace", "reorder", "loudness", "speed")  # MMEdit's six (synth seeds depend on it)
-REGISTRY_OPS = ("normalize", "reverb", "eq", "fade", "pan", "trim", "dehum", "pitch", "channels", "level", "declick")  # audioedit/ops/: one module each
+REGISTRY_OPS = ("normalize", "reverb", "eq", "fade", "pan", "trim", "dehum", "pitch", "channels", "level", "declick", "deess")  # audioedit/ops/: one module each
 
 
 def recording_window(step: EditStep) -> tuple[float, float | None] | None:

@@ -76,6 +76,8 @@ def routes(scene: Scene, step: EditStep, preference: Preference = "auto", ldm_av
         feasible, why = op.feasible(scene, step)
         if feasible:
             return [Route(backend=registry_backend(step.op), reason=why)]
+        if hasattr(op, "unfit") and op.unfit(scene, step):  # the recording itself rules the op out, on any layer
+            return []
         return effect_routes(scene, step) if hasattr(op, "process") else []
     if isinstance(step, MoveStep) and move_problem(scene, step):  # nowhere to go in this recording
         return []

@@ -67,6 +67,7 @@ describing only this step) and "source_text" (the words of the request it comes 
 - channels: "to" ("mono" | "stereo" | "swap": left and right exchanged).
 - dehum: "mains_hz" (50, 60, or null to find it): mains hum removed from the whole recording.
 - declick: no fields: clicks, pops and crackle found and filled in over the whole recording ("remove the clicks").
+- deess: "target": harsh "s" sounds tamed (the band above 4.5 kHz turned down where it flares up: "de-ess the voice").
 - level: "target", "ratio" (2 gentle, 3 default, 5 strong): the volume evened out, quiet passages raised and loud
   ones lowered towards the typical level ("even out the volume", "compress the voice"); not normalize.
 For the whole recording use the target {"label": "recording", "scope": "recording"}; for a stretch of it ("the first

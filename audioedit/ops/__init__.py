@@ -11,6 +11,7 @@ isolated annotated event or the whole recording) and its acoustic verification.
     dehum.py    DehumStep   50 / 60 Hz mains hum found and notched
     channels.py ChannelsStep mono / stereo / left and right swapped
     declick.py  DeclickStep clicks found by their prediction error and filled in (autoregressive interpolation)
+    deess.py    DeessStep   sibilance tamed: the band above 4.5 kHz turned down where it flares up
     level.py    LevelStep   the volume evened out (a slow leveller), checked by the loudness range (EBU Tech 3342)
     apply.py    where a whole-signal effect can run on a scene (recording / a stretch of it / stems / isolated event)
     measure.py  the measurements the checks share

@@ -4,10 +4,12 @@ Each registered module provides ``STEP`` (its pydantic step model), ``feasible(s
 (bool, reason)``, ``execute(scene, step) -> StepResult``, ``verify(before, after, step,
 edited_spans_s) -> list[Check]`` and ``amount(step) -> str``; a module that reads its own
 requests also has ``parse(text, source, builder) -> bool`` (a rules-planner clause parser, given
-the planner's ``StepBuilder``; reverb and eq are read by ``audioedit.planner.fx``).
+the planner's ``StepBuilder``; reverb and eq are read by ``audioedit.planner.fx``); an effect with
+``process(step)`` also runs on a voice or background layer, unless ``unfit(scene, step) -> str | None`` says
+the recording itself rules it out.
 
     >>> sorted(OPS)
-    ['channels', 'declick', 'dehum', 'eq', 'fade', 'level', 'normalize', 'pan', 'pitch', 'reverb', 'trim']
+    ['channels', 'declick', 'deess', 'dehum', 'eq', 'fade', 'level', 'normalize', 'pan', 'pitch', 'reverb', 'trim']
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import ModuleType
 
-from audioedit.ops import channels, declick, dehum, eq, fade, level, normalize, pan, pitch, reverb, trim
+from audioedit.ops import channels, declick, deess, dehum, eq, fade, level, normalize, pan, pitch, reverb, trim
 
 OPS: dict[str, ModuleType] = {"normalize": normalize, "reverb": reverb, "eq": eq, "fade": fade, "pan": pan,
                                "trim": trim, "dehum": dehum, "pitch": pitch,
-                               "channels": channels, "level": level, "declick": declick}
+                               "channels": channels, "level": level, "declick": declick, "deess": deess}
 
 
 def get(op: str) -> ModuleType | None:
