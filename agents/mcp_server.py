@@ -23,7 +23,8 @@ from audioedit.steps import REGISTRY_OPS
 log = logging.getLogger(__name__)
 
 INSTRUCTIONS = (
-    "Declarative audio editing. describe_audio lists the sound events of a file; plan_edit turns a "
+    "Declarative audio editing. describe_audio lists the sound events of a file, measures it and suggests "
+    "requests for what it finds (a hum, silence at the ends, uneven volume); plan_edit turns a "
     "plain-language request into atomic steps (add, remove, replace, reorder, loudness, speed, move in time, "
     f"cut the pauses, and {', '.join(REGISTRY_OPS)}); "
     "edit_audio carries them out and writes the edited audio plus a JSON report. Paths are relative "

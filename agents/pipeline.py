@@ -60,13 +60,17 @@ def describe_scene(scene: Scene) -> SceneDescription:
     """What ``describe_audio`` and ``POST /v1/describe`` answer: the scene's events, and for a plain recording
     (no annotation, no stems) where people talk, from the voice detector, so a chat agent knows there is a
     voice to clean up or to keep (``searched`` says speech was looked for). Other sounds are not tagged: asking
-    the CLAP about every name it knows would give a false one in most recordings (reports/clap-broad)."""
+    the CLAP about every name it knows would give a false one in most recordings (reports/clap-broad). Every
+    description carries what the registry ops measure on the recording and the requests that suggests
+    (``audioedit.ops.registry.measurements``)."""
     from audioedit.agents.speech_detect import with_speech_events
+    from audioedit.ops.registry import measurements
 
-    if scene.events or scene.events_from != EventsFrom.NONE:
-        return scene.describe()
-    speech, _ = with_speech_events(scene, "speech", [])
-    return speech.evolve(events_from=EventsFrom.DETECTED, meta={**speech.meta, "searched": ["speech"]}).describe()
+    if not (scene.events or scene.events_from != EventsFrom.NONE):
+        speech, _ = with_speech_events(scene, "speech", [])
+        scene = speech.evolve(events_from=EventsFrom.DETECTED, meta={**speech.meta, "searched": ["speech"]})
+    values, suggested = measurements(scene.audio)
+    return scene.describe().model_copy(update={"measurements": values, "suggestions": suggested})
 
 
 def prepare(

@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 
 class DescribeAudioArgs(BaseModel):
     """Describe the sound events in an audio file (labels, onset/offset in seconds, levels); without an annotation
-    or stems, where people talk (voice detector); other sounds are found when an edit names them."""
+    or stems, where people talk (voice detector); other sounds are found when an edit names them. Also measures the
+    recording (loudness, loudness range, mains hum, silence at the ends) and suggests requests for what it found
+    ("remove the hum", "even out the volume")."""
 
     audio: str = Field(description="input audio file, a path relative to the allowed root directory")
     annotation: str | None = Field(None, description="optional JAMS or onset/offset/label .txt annotation file")

@@ -82,6 +82,10 @@ class SceneDescription(BaseModel):
     events_from: EventsFrom = Field(description="annotation | stems | detected | none")
     searched: list[str] = Field(default_factory=list, description="with detected events: the sounds detection "
                                                                    "looked for (found or not)")
+    measurements: dict[str, float | None] = Field(default_factory=dict, description="describe_audio only: what the ops "
+                                                  "measure on the recording (loudness, loudness range, hum, silence at the ends)")
+    suggestions: list[str] = Field(default_factory=list, description="describe_audio only: requests those measurements "
+                                                                     "suggest ('remove the hum')")
 
 
 @dataclass(frozen=True, eq=False)

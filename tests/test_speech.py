@@ -429,3 +429,30 @@ def test_a_layer_negligible_in_the_span_only_has_to_stay_negligible():
     assert not _kept_check(trace, grown, "speech", "0.5 s", recording_db=-27.0).passed
     assert not _kept_check(trace, gone, "speech", "0.5 s", recording_db=-45.0).passed  # the layer matters there
     assert _kept_check(trace, trace.gain_db(-2), "speech", "0.5 s", recording_db=-45.0).passed
+
+
+def test_describe_audio_measures_the_recording_and_suggests_requests_the_planner_reads(tmp_path):
+    """A voice with a 50 Hz hum and 2 s of room tone before it: the hum and the silence are measured, and each
+    suggestion is a request the rules planner turns into a step."""
+    import json
+
+    from audioedit.agents.tools import AudioTools
+    from audioedit.audio import save_audio
+    from audioedit.planner.rules import plan_rules
+
+    mix, _, _ = _podcast(snr_db=20.0)
+    rate, x = mix.sample_rate_hz, mix.samples[0]
+    t = np.arange(x.size + 2 * rate) / rate
+    hummed = np.concatenate([np.zeros(2 * rate, np.float32), x]) + 0.003 * np.sin(2 * np.pi * 50 * t)
+    hummed += 1e-4 * np.random.default_rng(0).standard_normal(t.size)
+    save_audio(Audio(hummed[None].astype(np.float32), rate), tmp_path / "memo.wav")
+    described = AudioTools(tmp_path).run("describe_audio", {"audio": "memo.wav"})
+    json.dumps(described)  # plain JSON for a chat agent
+    m = described["measurements"]
+    # the strongest hum: ours at 50 Hz or the LibriSpeech recording's own 60 Hz line
+    assert min(abs(m["mains_hum_hz"] - f) for f in (50.0, 60.0)) < 0.5 and 1.5 < m["silence_at_start_s"] < 2.0
+    assert {"integrated_lufs", "peak_dbfs", "loudness_range_lu", "silence_at_end_s"} <= set(m)
+    assert described["suggestions"][:2] == ["remove the hum", "trim the silence at the start"]
+    for request in described["suggestions"]:
+        plan = plan_rules(request)
+        assert plan.steps and not plan.unresolved, request

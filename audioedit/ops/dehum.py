@@ -162,6 +162,12 @@ def _notched(x: np.ndarray, sample_rate_hz: int, harmonics_hz: tuple[float, ...]
     return y
 
 
+def measure(audio) -> tuple[dict, list[str]]:
+    """The mains hum found (its fundamental, Hz; None without one), and 'remove the hum' when there is one."""
+    hums = find_hums(audio.samples, audio.sample_rate_hz)
+    return {"mains_hum_hz": hums[0].f0_hz if hums else None}, (["remove the hum"] if hums else [])
+
+
 # --- registry interface ----------------------------------------------------------------------------
 
 

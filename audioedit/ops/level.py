@@ -42,6 +42,7 @@ DEFAULT_RATIO = 3.0
 RATIOS = {"gentle": 2.0, "strong": 5.0}
 PEAK_DBFS = -1.0
 MIN_RANGE_LU = 3.0
+SUGGEST_RANGE_LU = 12.0  # ``measure`` suggests levelling a wider range (speech is typically 3-10 LU)
 MAX_RANGE_SHARE = 0.8
 LOUDNESS_TOLERANCE_LU = 1.0
 
@@ -131,6 +132,14 @@ def process(step: LevelStep):
             y = y * 10 ** ((before - after) / 20)
         return limit_peaks(y, sr, 10 ** (PEAK_DBFS / 20))
     return levelled
+
+
+def measure(audio) -> tuple[dict, list[str]]:
+    """The loudness range (EBU Tech 3342, LU), and 'even out the volume' when it is over ``SUGGEST_RANGE_LU``."""
+    from audioedit.metrics import loudness_range_lu
+
+    lra = loudness_range_lu(audio)
+    return {"loudness_range_lu": round(lra, 1)}, (["even out the volume"] if lra > SUGGEST_RANGE_LU else [])
 
 
 def feasible(scene, step: LevelStep) -> tuple[bool, str]:

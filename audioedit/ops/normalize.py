@@ -66,6 +66,7 @@ class NormalizeStep(_Step):
 
 STEP = NormalizeStep
 TOLERANCE_LU = 1.0
+SUGGEST_BELOW_LUFS = -30.0  # ``measure`` suggests normalising a recording this quiet (targets: -14 to -23 LUFS)
 LIMITER_ATTACK_S = 0.002
 LIMITER_RELEASE_S = 0.08
 
@@ -156,6 +157,14 @@ def amount(step: NormalizeStep) -> str:
     if step.lufs is None:
         return f"peak at {step.peak_dbfs:g} dBFS"
     return f"{step.lufs:g} LUFS, peaks <= {step.peak_dbfs:g} dBFS"
+
+
+def measure(audio) -> tuple[dict, list[str]]:
+    """Integrated loudness (LUFS) and peak (dBFS), and a normalisation when it is far under any playback target."""
+    lufs = integrated_lufs(audio)
+    quiet = np.isfinite(lufs) and lufs < SUGGEST_BELOW_LUFS
+    return ({"integrated_lufs": round(lufs, 1) if np.isfinite(lufs) else None, "peak_dbfs": round(audio.peak_dbfs(), 1)},
+            [f"normalize to {DEFAULT_LUFS:g} LUFS"] if quiet else [])
 
 
 def feasible(scene, step: NormalizeStep) -> tuple[bool, str]:

@@ -6,7 +6,8 @@ edited_spans_s) -> list[Check]`` and ``amount(step) -> str``; a module that read
 requests also has ``parse(text, source, builder) -> bool`` (a rules-planner clause parser, given
 the planner's ``StepBuilder``; reverb and eq are read by ``audioedit.planner.fx``); an effect with
 ``process(step)`` also runs on a voice or background layer, unless ``unfit(scene, step) -> str | None`` says
-the recording itself rules it out.
+the recording itself rules it out; ``measure(audio) -> (values, requests)`` (the ``MEASURED`` ops) reports what the op
+measures on a recording and the requests it suggests (``measurements``, in ``describe_audio``).
 
     >>> sorted(OPS)
     ['channels', 'declick', 'deess', 'dehum', 'eq', 'fade', 'level', 'normalize', 'pan', 'pitch', 'reverb', 'trim']
@@ -32,3 +33,18 @@ def get(op: str) -> ModuleType | None:
 def parsers() -> tuple[Callable[..., bool], ...]:
     """The clause parsers of the registry ops that read their own requests, in registry order."""
     return tuple(module.parse for module in OPS.values() if hasattr(module, "parse"))
+
+
+MEASURED = ("dehum", "trim", "level", "normalize")  # the ops with ``measure``, in the order their suggestions run
+
+
+def measurements(audio) -> tuple[dict, list[str]]:
+    """What the registry ops measure on ``audio`` (``measure(audio) -> (values, requests)`` of the ``MEASURED``
+    ops): the values by name, and the requests they suggest (a hum found: "remove the hum")."""
+    values: dict = {}
+    suggested: list[str] = []
+    for op in MEASURED:
+        found, hints = OPS[op].measure(audio)
+        values.update({k: None if v is None else float(v) for k, v in found.items()})
+        suggested += hints
+    return values, suggested

@@ -41,6 +41,7 @@ BELOW_LOUD_DB = 25.0  # silence is at least this far under the loud parts (95th 
 FLOOR_MARGIN_DB = 6.0  # ... and within this of the floor (10th percentile) unless 50 dB under the loud parts
 PAD_S = 0.15  # silence left before the first sound / after the last
 MIN_CUT_S = 0.05
+SUGGEST_SILENCE_S = 1.0  # ``measure`` suggests trimming silence this long
 FRAME_S = 0.02
 DURATION_TOLERANCE_S = 0.005
 KEPT_TOLERANCE = 1e-6
@@ -256,6 +257,20 @@ def silence_cuts_of_levels(levels_db: np.ndarray, duration_s: float, edges: str)
         raise ExecutionError(f"no silence {where}: sound above {threshold:.1f} dBFS starts at {first_s:.2f} s and ends at "
                              f"{last_s:.2f} s of {duration_s:.2f} s")
     return cuts, threshold
+
+
+def measure(audio) -> tuple[dict, list[str]]:
+    """The silence at each end, seconds (what 'trim the silence' would cut), and that request when one is >= 1 s."""
+    try:
+        cuts, _ = silence_cuts(audio, "both")
+    except ExecutionError:
+        cuts = []
+    start = next((b - a for a, b in cuts if a == 0.0), 0.0)
+    end = next((b - a for a, b in cuts if a > 0.0), 0.0)
+    said = {"start": start, "end": end}
+    edges = [k for k, v in said.items() if v >= SUGGEST_SILENCE_S]
+    hint = [f"trim the silence at the {edges[0]}" if len(edges) == 1 else "trim the silence at both ends"] if edges else []
+    return {"silence_at_start_s": round(start, 2), "silence_at_end_s": round(end, 2)}, hint
 
 
 # --- registry interface ----------------------------------------------------------------------------
