@@ -168,6 +168,33 @@ def plan(
 
 
 @app.command()
+def describe(
+    audio: Path = typer.Argument(..., help="input audio file"),
+    annotation: Optional[Path] = typer.Option(None, "--annotation"),
+    stems: Optional[Path] = typer.Option(None, "--stems"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """What AUDIO holds (events; where people talk), what it measures, and requests that fix what was found."""
+    from audioedit.agents.pipeline import analyze, describe_scene
+
+    try:
+        described = describe_scene(analyze(audio, annotation, stems))
+    except AudioEditError as exc:
+        fail(exc)
+    if as_json:
+        sys.stdout.write(described.model_dump_json(indent=2) + "\n")
+        return
+    console.print(f"{described.duration_s:.2f} s, {described.sample_rate_hz} Hz, {described.num_channels} channel(s); "
+                  f"events from {described.events_from.value}", highlight=False)
+    for e in described.events:
+        console.print(f"  {e.label}: {e.onset_s:.2f}-{e.offset_s:.2f} s", highlight=False)
+    console.print("measured: " + ", ".join(f"{k} {'-' if v is None else f'{v:g}'}" for k, v in described.measurements.items()),
+                  highlight=False)
+    for request in described.suggestions:
+        console.print(f"suggested: audioedit edit {audio} \"{request}\"", highlight=False)
+
+
+@app.command()
 def demo(
     out: Path = typer.Option(Path("demo_out"), "--out", help="output folder"),
     seed: int = typer.Option(0, "--seed"),

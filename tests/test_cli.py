@@ -21,6 +21,19 @@ def test_entry_point_help():
         assert proc.returncode == 0 and "edit" in proc.stdout and "demo" in proc.stdout, (module, proc.stderr)
 
 
+def test_describe_command(tmp_path):
+    wav, jams_path, _ = save_scene(street_scene(), tmp_path / "in.wav")
+    result = runner.invoke(app, ["describe", str(wav), "--annotation", str(jams_path), "--json"])
+    assert result.exit_code == 0, result.output
+    described = json.loads(result.stdout)
+    assert described["events_from"] == "annotation" and "siren" in {e["label"] for e in described["events"]}
+    assert {"integrated_lufs", "loudness_range_lu", "mains_hum_hz"} <= set(described["measurements"])
+    result = runner.invoke(app, ["describe", str(wav), "--annotation", str(jams_path)])
+    assert result.exit_code == 0 and "siren:" in result.output and "measured: " in result.output
+    result = runner.invoke(app, ["describe", str(tmp_path / "missing.wav")])
+    assert result.exit_code != 0 and "not found" in result.output
+
+
 def test_edit_and_plan_commands(tmp_path):
     wav, jams_path, stems = save_scene(street_scene(), tmp_path / "in.wav")
     result = runner.invoke(app, ["plan", str(wav), "remove the siren", "--annotation", str(jams_path), "--json"])

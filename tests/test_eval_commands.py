@@ -65,6 +65,7 @@ SMOKE_RUNS = {
     "audioedit.executor.ldm.train": "test_ldm.py::test_an_exports_heldout_loss_is_the_runs_last_val_row",
     "audioedit.clap.vocabulary_build": "test_clap_broad.py::test_vocabulary_table_is_generated_from_its_script",
     "edit": "test_cli.py::test_edit_and_plan_commands",
+    "describe": "test_cli.py::test_describe_command",
     "audioedit.cli": "test_cli.py::test_entry_point_help",  # the bare entry point (its --help)
     "scripts/clap_seed_errors.py": "test_eval_commands.py::test_clap_seed_scripts",
     "scripts/clap_seed_pairs.py": "test_eval_commands.py::test_clap_seed_scripts",
