@@ -76,6 +76,24 @@ def test_example_is_one_click_away(page):
     assert "car_horn" in page.inner_text("#plan-table")
 
 
+def test_a_recording_is_measured_and_its_suggestions_fill_the_request(page, tmp_path):
+    """A plain recording with a 50 Hz hum and 2 s of silence before it: the page shows what it measured and
+    offers the requests that fix it; a click adds one to the request."""
+    import numpy as np
+
+    rate = 16000
+    t = np.arange(8 * rate) / rate
+    x = 0.003 * np.sin(2 * np.pi * 50 * t)
+    x[2 * rate:] += 0.2 * np.sin(2 * np.pi * 440 * t[2 * rate:]) * (np.sin(2 * np.pi * 2 * t[2 * rate:]) > 0)
+    sf.write(str(tmp_path / "memo.wav"), x.astype(np.float32), rate)
+    page.set_input_files("#audio", str(tmp_path / "memo.wav"))
+    page.wait_for_selector("#suggestions button")
+    assert "hum at 50" in page.inner_text("#measured")
+    page.click("#suggestions button:has-text('remove the hum')")
+    page.click("#suggestions button:has-text('trim the silence at the start')")
+    assert page.input_value("#request") == "remove the hum, trim the silence at the start"
+
+
 def test_corrupt_upload_shows_an_error(page, tmp_path):
     bad = tmp_path / "broken.wav"
     bad.write_bytes(b"RIFF....WAVEfmt not really audio" * 20)
