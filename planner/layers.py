@@ -2,7 +2,7 @@
 
 | request | steps |
 |---|---|
-| "remove / reduce the background noise", "denoise", "clean up the voice / audio" | remove the background layer |
+| "remove / reduce the background noise", "denoise", "clean up the voice / audio", "make it sound better / professional" | remove the background layer |
 | "keep only the speech / voice", "isolate the voice" | remove the background layer |
 | "make the speaker / voice / speech louder (by N dB)", "boost the voice" | loudness of the speech layer (+6 dB default) |
 | "turn the music / background under the voice down", "make the background quieter" | loudness of the background layer (-6 dB default) |
@@ -42,8 +42,11 @@ REMOVE_NOISE_RE = re.compile(
     rf"^(?:remove|reduce|cut|kill|get rid of|eliminate|suppress|take out|drop|strip|filter out|clean)\s+(?:out\s+)?{_THE}"
     rf"(?P<x>{NOISE}){UNDER}?{WHERE}$")
 CLEAN_RE = re.compile(
-    r"^(?:clean up|clean|enhance|fix|improve|clear up|tidy up)\s+(?:the |my |this )?(?:voices?|speech|audio|recording|sound|"
-    r"dialogue|vocals?|speaker|podcast|interview|call)(?:\s+quality)?(?:\s+up)?$|^(?:clean|tidy|clear) (?:it|this) up$")
+    r"^(?:clean up|clean|enhance|fix|improve|clear up|tidy up|polish|sweeten)\s+(?:the |my |this )?(?:voices?|speech|audio|"
+    r"recording|sound|dialogue|vocals?|speaker|podcast|interview|call)(?:\s+quality)?(?:\s+up)?$"
+    r"|^(?:clean|tidy|clear) (?:it|this) up$|^(?:enhance|polish|improve|fix) (?:it|this)(?: up)?$"
+    r"|^make (?:it|this|the (?:audio|recording|voice|speech|podcast)) sound (?:a (?:bit|lot|little) )?(?:better|cleaner|clearer|"
+    r"(?:more )?professional|(?:more )?polished|(?:like a )?(?:pro|studio recording))$")
 KEEP_SPEECH_RE = re.compile(
     rf"^(?:(?:keep|leave) (?:only|just) {_THE}{SPEECH}|(?:isolate|extract|single out|pull out) {_THE}{SPEECH}|"
     rf"(?:keep|leave) {_THE}{SPEECH} only|(?:i )?(?:only|just) want (?:to hear )?{_THE}{SPEECH}|"

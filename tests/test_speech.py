@@ -39,6 +39,8 @@ def _podcast(snr_db: float = 5.0, seconds: float = 4.0) -> tuple[Audio, np.ndarr
     ("remove the background noise", "remove", "background", None),
     ("denoise", "remove", "background", None),
     ("clean up the voice", "remove", "background", None),
+    ("make it sound more professional", "remove", "background", None),
+    ("polish it", "remove", "background", None),
     ("keep only the speech", "remove", "background", None),
     ("make the speaker louder", "loudness", "speech", 6.0),
     ("make the voice 3 dB louder", "loudness", "speech", 3.0),
