@@ -66,6 +66,9 @@ WRAPPER_RE = re.compile(
 )
 ROOM_SOUND_RE = re.compile(r"^(?:(?:all|some|any) )?(?:the )?(?:echo(?:es)?|reverb(?:eration)?|room (?:sound|echo|reverb)|"
                            r"reverberation)(?: in the room)?$")
+FILLER_RE = re.compile(r"^(?:(?:all|some|any) )?(?:the |my |his |her |their )?(?:ums?|uhs?|umms?|uhms?|ahs?|ers?|erms?|"
+                       r"ums and (?:ahs|uhs|ers)|filler(?: words| sounds)?|fillers|hesitations|stutters?|stammer(?:s|ing)?|"
+                       r"verbal tics)$")
 SPLIT_REFS_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s&\s|\band\b|\bplus\b|\bas well as\b|\bor\b)\s*")
 EDGE_JUNK_RE = re.compile(r"^(?:(?:the|by|to|of|on|for|with|and|a|an)\s+)+|(?:\s+(?:by|to|of|on|for|with|and|please|'s))+$")
 def time_value(text: str) -> float | None:
@@ -122,6 +125,10 @@ class Grounding:
         """EventRefs for a phrase naming one or more sounds; None (and an unresolved entry) on failure."""
         phrase = clean_phrase(phrase)
         if not phrase:
+            return None
+        if FILLER_RE.match(phrase):  # words, not sounds: finding them needs speech recognition
+            self.fail(source, "removing filler words (um, uh) needs speech recognition, which audioedit does not have; "
+                              "'shorten the pauses' tightens the gaps between phrases")
             return None
         if ROOM_SOUND_RE.match(phrase):  # not a sound in the recording but how the room sounds
             self.fail(source, "removing or reducing echo / reverberation (dereverberation) is not supported; 'remove the "

@@ -116,6 +116,12 @@ def test_add_past_the_end_is_unresolved() -> None:
     assert "past the end" in entry.reason and "10 s" in entry.reason
 
 
+@pytest.mark.parametrize("text", ["remove the ums", "cut out the filler words", "remove the ums and ahs"])
+def test_filler_words_are_unresolved_with_the_reason(text) -> None:
+    plan = plan_rules(text, STREET, BANK)
+    assert not plan.steps and plan.unresolved and all("speech recognition" in u.reason for u in plan.unresolved)
+
+
 def test_restyle_to_an_unknown_scene_is_unresolved_with_reason() -> None:
     (entry,) = plan_rules("Make this sound like a dog", STREET, BANK).unresolved
     assert "no known scene" in entry.reason and "beach" in entry.reason
