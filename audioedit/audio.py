@@ -150,6 +150,14 @@ class Audio:
         return 20 * np.log10(max(peak, 1e-6))
 
 
+def looped_crop(x: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` consecutive samples of the 1-D ``x`` from a random start (``x`` repeated first when shorter)."""
+    if x.size < n:
+        x = np.tile(x, -(-n // x.size))
+    start = int(rng.integers(0, x.size - n + 1))
+    return x[start : start + n]
+
+
 def checked_info(path: Path, limits: AudioLimits):
     """libsndfile's description of ``path`` (``soundfile.info``), once the file exists, is not empty,
     can be read and passes ``limits`` (duration, size by format, rate, channels); a ``UserInputError``

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audioedit.audio import Audio, load_audio
+from audioedit.audio import Audio, load_audio, looped_crop
 from audioedit.errors import UserInputError
 
 RATE_HZ = 16000
@@ -76,13 +76,6 @@ def clips(root: Path, split: str, kind: str) -> list[tuple[str, Audio]]:
     return out
 
 
-def _fit(bg: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    if bg.size < n:
-        bg = np.tile(bg, -(-n // bg.size))
-    start = int(rng.integers(0, bg.size - n + 1))
-    return bg[start : start + n]
-
-
 def mixtures(root: str | Path, split: str, snrs_db=SNRS_DB, limit: int | None = None) -> Iterator[SpeechMix]:
     """Every (speech, background, SNR) item of ``split``; ``limit``: at most this many speech clips."""
     root = Path(root)
@@ -97,7 +90,7 @@ def mixtures(root: str | Path, split: str, snrs_db=SNRS_DB, limit: int | None = 
         chosen = rng.choice(len(backgrounds), size=min(BACKGROUNDS_PER_SPEECH, len(backgrounds)), replace=False)
         for b in sorted(int(i) for i in chosen):
             b_name, b_audio = backgrounds[b]
-            noise = _fit(b_audio.samples[0], s.size, rng)
+            noise = looped_crop(b_audio.samples[0], s.size, rng)
             for snr in snrs_db:
                 gain = np.sqrt(np.sum(s.astype(np.float64) ** 2) / max(np.sum(noise.astype(np.float64) ** 2), 1e-12) / 10 ** (snr / 10))
                 bg = (noise * gain).astype(np.float32)

@@ -151,6 +151,16 @@ def layer(scene: Scene, ref: EventRef, spans_s: list[tuple[float, float]]) -> tu
     return x, np.zeros_like(x)
 
 
+def measured_target(before: Scene, after: Scene, step, spans_s: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray, list]:
+    """(the target before, after, [the check that everything else is unchanged] when the target is not the whole
+    recording): what an effect's ``verify`` measures (``layer``)."""
+    from audioedit.ops.measure import rest_unchanged
+
+    t0, r0 = layer(before, step.target, spans_s)
+    t1, r1 = layer(after, step.target, spans_s)
+    return t0, t1, ([] if step.target.scope == "recording" else [rest_unchanged(r0, r1)])
+
+
 def effect_feasible(scene: Scene, ref: EventRef, tail_s: float) -> tuple[bool, str]:
     """(feasible, reason) of a whole-signal effect (eq, reverb, pitch) on ``ref``: where ``plan_region`` allows."""
     mode, _, why = plan_region(scene, ref, tail_s)

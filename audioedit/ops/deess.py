@@ -159,12 +159,11 @@ def execute(scene, step: DeessStep):
 
 def verify(before, after, step: DeessStep, edited_spans_s) -> list:
     from audioedit.metrics import power_db
-    from audioedit.ops.apply import layer
-    from audioedit.ops.measure import check, psd, rest_unchanged
+    from audioedit.ops.apply import measured_target
+    from audioedit.ops.measure import check, psd
 
     sr = before.audio.sample_rate_hz
-    t0, r0 = layer(before, step.target, edited_spans_s)
-    t1, r1 = layer(after, step.target, edited_spans_s)
+    t0, t1, kept = measured_target(before, after, step, edited_spans_s)
     l0, l1 = (frame_levels_db(split_bands(t, sr)[0], sr) for t in (t0, t1))
     loud = l0 >= np.percentile(l0[l0 >= l0.max() - GATE_DB], 95) if l0.size else l0.astype(bool)
     drop = float(np.mean(l1[loud] - l0[loud])) if loud.any() else 0.0
@@ -178,6 +177,4 @@ def verify(before, after, step: DeessStep, edited_spans_s) -> list:
               check("low_band_change_db", low_change, f"0 ± {LOW_BAND_TOLERANCE_DB:g}",
                     abs(low_change) <= LOW_BAND_TOLERANCE_DB, f"the spectrum below {LOW_BAND_HZ:g} Hz"),
               check("level_change_db", level, f"0 ± {LEVEL_TOLERANCE_DB:g}", abs(level) <= LEVEL_TOLERANCE_DB)]
-    if step.target.scope != "recording":
-        checks.append(rest_unchanged(r0, r1))
-    return checks
+    return checks + kept

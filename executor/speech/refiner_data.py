@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audioedit.audio import Audio, load_audio
+from audioedit.audio import Audio, load_audio, looped_crop
 from audioedit.errors import UserInputError
 
 RATE_HZ = 16000
@@ -67,13 +67,6 @@ def _speech(words: list[np.ndarray], n: int, config: dict, rng: np.random.Genera
     return out
 
 
-def _crop(x: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    if x.size < n:
-        x = np.tile(x, -(-n // x.size))
-    start = int(rng.integers(0, x.size - n + 1))
-    return x[start : start + n]
-
-
 def _rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(x.astype(np.float64) ** 2)) + 1e-12)
 
@@ -85,9 +78,9 @@ def make_segment(words, backgrounds, config: dict, rng: np.random.Generator) -> 
     if rng.random() < config["synthetic_noise"]:
         bg = _coloured_noise(n, rng)
     else:
-        bg = _crop(backgrounds[int(rng.integers(len(backgrounds)))], n, rng)
+        bg = looped_crop(backgrounds[int(rng.integers(len(backgrounds)))], n, rng)
         if rng.random() < config["second_background"]:
-            other = _crop(backgrounds[int(rng.integers(len(backgrounds)))], n, rng)
+            other = looped_crop(backgrounds[int(rng.integers(len(backgrounds)))], n, rng)
             bg = bg + other * (_rms(bg) / _rms(other) * 10 ** (-rng.uniform(0, 6) / 20))
     level = 10 ** (rng.uniform(*config["speech_level_dbfs"]) / 20)
     speech = speech * (level / _rms(speech))

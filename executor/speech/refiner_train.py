@@ -82,7 +82,7 @@ def train(config: dict, run_dir: Path, data_root: Path) -> Path:
     rng = np.random.default_rng(config["seed"])
     step, ckpt = 0, run_dir / "checkpoint.pt"
     if ckpt.is_file():
-        state = torch.load(ckpt, weights_only=False)
+        state = torch.load(ckpt, weights_only=True)
         model.load_state_dict(state["model"]), opt.load_state_dict(state["opt"])
         step, rng.bit_generator.state = state["step"], state["rng"]
     crop = int(tr["crop_s"] * RATE_HZ)
