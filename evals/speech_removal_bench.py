@@ -42,7 +42,8 @@ import numpy as np
 
 from audioedit.agents.speech_checks import KEPT_TOLERANCE_DB, RemovalMeasures, removal_measures
 from audioedit.audio import Audio
-from audioedit.evals.speech_data import RATE_HZ, _expand, _fit, clips
+from audioedit.audio import looped_crop
+from audioedit.evals.speech_data import RATE_HZ, _expand, clips
 from audioedit.evals.verifier_calibration import Measured, rates
 from audioedit.metrics import power_db
 from audioedit.paths import data_root
@@ -149,7 +150,7 @@ def pairs(root: Path, split: str, limit: int | None = None):
             kind, b_name, b = bed_list[(i * BEDS_PER_SPEECH + j) % len(bed_list)]
             snr = SNRS_DB[k % len(SNRS_DB)]
             k += 1
-            noise = _fit(b.astype(np.float64), s.size, np.random.default_rng(k))
+            noise = looped_crop(b.astype(np.float64), s.size, np.random.default_rng(k))
             noise = noise * math.sqrt(np.mean(s**2) / max(np.mean(noise**2), 1e-12) / 10 ** (snr / 10))
             peak = max(1.0, float(np.max(np.abs(s + noise))) / 0.9)
             yield f"{split}/{s_name}+{b_name}@{snr:g}dB", kind, s / peak, noise / peak
@@ -171,7 +172,7 @@ def _two_talkers(split: str, speech, bed_list, k: int):
         snr = SNRS_DB[k % len(SNRS_DB)]
         k += 1
         (_, i_name, inst), (_, d_name, dog) = solos[i % len(solos)], dogs[i % len(dogs)]
-        fit = [_fit(x.astype(np.float64), n, np.random.default_rng([k, j]))
+        fit = [looped_crop(x.astype(np.float64), n, np.random.default_rng([k, j]))
                for j, x in enumerate((s_audio.samples[0], o_audio.samples[0], inst, dog))]
         s = _level(fit[0], -20.0) + _level(fit[1], -22.0)
         bed = _level(_level(fit[2], 0.0) + _level(fit[3], 0.0), 10 * math.log10(np.mean(s**2)) - snr)
