@@ -14,7 +14,7 @@ PLAIN = SceneDescription(duration_s=12.0, sample_rate_hz=16000, num_channels=1, 
 @pytest.mark.parametrize("text,lufs", [
     ("normalize the volume", -16.0), ("normalize the audio", -16.0), ("normalise the overall volume", -16.0),
     ("normalize it", -16.0), ("normalize the recording to -14 LUFS", -14.0), ("make it as loud as a podcast", -16.0),
-    ("normalize for broadcast", -23.0), ("even out the volume", -16.0),
+    ("normalize for broadcast", -23.0),  # "even out the volume" is the level op (tests/test_ops_level.py)
 ])
 def test_normalize_wording_reaches_the_whole_recording(text, lufs):
     plan = plan_rules(text)
