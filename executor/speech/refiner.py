@@ -10,8 +10,9 @@ rate and added to the full-band ``D``; the rest stays recording - speech, so the
 
     >>> speech = refine(audio, dfn_speech)      # same rate, channels and length as ``audio``
 
-Trained by ``python -m audioedit.executor.speech.refiner_train`` (``refiner_train.py``); the shipped
-export is ``assets/refiner/`` (``model.safetensors``, ``config.yaml``, data card, log).
+Trained by ``python -m audioedit.executor.speech.refiner_train`` (``refiner_train.py``). An export adopted by
+amendment 9's rule would ship in ``assets/refiner/``; the one trained failed it (its data card and log:
+reports/speech/refiner/), so ``SplitConfig.refine`` is off and ``refine`` needs an export folder.
 """
 
 from __future__ import annotations
