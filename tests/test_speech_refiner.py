@@ -128,3 +128,20 @@ def test_training_learns_the_residual_noise_resumes_and_exports(tmp_path, monkey
     model = refiner_module.load_refiner(tmp_path / "export")
     assert model.config == RefinerConfig(hidden=16, gru=8, layers=1)
     assert (tmp_path / "export" / "train_config.yaml").is_file()
+
+
+def test_a_tilt_changes_only_the_top_of_the_spectrum_and_held_out_languages_stay_out_of_training():
+    from audioedit.executor.speech.refiner_data import _tilted, heldout_count
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(16000).astype(np.float32)
+    y = _tilted(x, -8.0)
+    spec_x, spec_y = np.abs(np.fft.rfft(x)), np.abs(np.fft.rfft(y))
+    f = np.fft.rfftfreq(x.size, 1 / 16000)
+    low, high = f < 300, f > 6000
+    assert abs(20 * np.log10(spec_y[low].mean() / spec_x[low].mean())) < 0.5
+    assert 20 * np.log10(spec_y[high].mean() / spec_x[high].mean()) < -6
+    config = yaml.safe_load((REPO / "configs" / "speech" / "refiner2.yaml").read_text())
+    held = set(config["speech"]["heldout_languages"])
+    assert held and held <= set(config["speech"]["languages"])  # held out of the same pool, never trained on
+    assert heldout_count(3600, config["train"]["heldout"]) == 180

@@ -1,6 +1,7 @@
 """The speech refiner's training segments (``configs/speech/refiner.yaml``; reports/speech amendment 9).
 
-Each segment: KTuberling words (languages outside the speech suite's splits) with short gaps, over one
+Each segment: KTuberling words (languages outside the speech suite's splits; optionally with a random spectral
+tilt, and with the ``heldout_languages`` kept for the held-out segments only) with short gaps, over one
 or two backgrounds of the config's folders (or synthetic coloured noise) at a random SNR and level,
 16 kHz mono, and DFN3's speech layer of the mixture as the shipped split computes it (``DEFAULT_SPLIT``,
 without the refiner). ``build_segments`` writes ``segments.npz`` (float16 ``mix``, ``speech``, ``dfn``)
@@ -21,15 +22,28 @@ from audioedit.errors import UserInputError
 
 RATE_HZ = 16000
 SEGMENTS_FILE = "segments.npz"
+TILT_HZ = 2000.0
 
 
 def _mono16k(path: str | Path) -> np.ndarray:
     return load_audio(path).to_mono().resample(RATE_HZ).samples[0]
 
 
-def speech_files(root: Path, config: dict) -> list[Path]:
-    return [Path(p) for lang in config["speech"]["languages"]
-            for p in sorted(glob.glob(str(root / "ktuberling_speech" / lang / "*.ogg")))]
+def speech_files(root: Path, languages: list[str]) -> list[Path]:
+    return [Path(p) for lang in languages for p in sorted(glob.glob(str(root / "ktuberling_speech" / lang / "*.ogg")))]
+
+
+def heldout_count(segments: int, share: float) -> int:
+    """How many of the last segments are held out of the gradient (the loss monitor)."""
+    return max(1, int(round(segments * share)))
+
+
+def _tilted(x: np.ndarray, tilt_db: float) -> np.ndarray:
+    """``x`` with a first-order shelf: everything above ``TILT_HZ`` raised (or lowered) by ``tilt_db``."""
+    from scipy.signal import butter, lfilter
+
+    b, a = butter(1, TILT_HZ / (RATE_HZ / 2), btype="highpass")
+    return (x + (10 ** (tilt_db / 20) - 1) * lfilter(b, a, x)).astype(np.float32)
 
 
 def background_files(root: Path, config: dict) -> list[Path]:
@@ -75,6 +89,8 @@ def make_segment(words, backgrounds, config: dict, rng: np.random.Generator) -> 
     """(mixture, clean speech) of one segment."""
     n = int(config["segment_s"] * RATE_HZ)
     speech = _speech(words, n, config, rng)
+    if config.get("speech_tilt_db"):  # no spectral shape tells speech from background (amendment 10)
+        speech = _tilted(speech, rng.uniform(*config["speech_tilt_db"]))
     if rng.random() < config["synthetic_noise"]:
         bg = _coloured_noise(n, rng)
     else:
@@ -98,15 +114,18 @@ def build_segments(root: Path, config: dict, run_dir: Path) -> Path:
     out = run_dir / SEGMENTS_FILE
     if out.is_file():
         return out
-    words = [_mono16k(p) for p in speech_files(root, config)]
+    held_langs = config["speech"].get("heldout_languages", [])
+    words = [_mono16k(p) for p in speech_files(root, [x for x in config["speech"]["languages"] if x not in held_langs])]
+    held_words = [_mono16k(p) for p in speech_files(root, held_langs)] or words  # unseen speech for the monitor
     bg_files = background_files(root, config)
     if len(words) < 20 or not bg_files:
         raise UserInputError(f"the dev corpus at {str(root)!r} lacks the refiner's speech or backgrounds")
     backgrounds = [x for x in (_mono16k(p) for p in bg_files) if _rms(x) > 1e-5]
     rng = np.random.default_rng(config["seed"])
     mixes, speeches, dfns = [], [], []
-    for _ in range(config["segments"]):
-        mix, speech = make_segment(words, backgrounds, config, rng)
+    first_held = config["segments"] - heldout_count(config["segments"], config["train"]["heldout"])
+    for k in range(config["segments"]):
+        mix, speech = make_segment(held_words if k >= first_held else words, backgrounds, config, rng)
         dfn = enhance(Audio(mix, RATE_HZ), atten_lim_db=DFN_SPLIT.atten_lim_db, warmup_s=DFN_SPLIT.warmup_s,
                       post_filter_beta=DFN_SPLIT.post_filter_beta).samples[0]
         mixes.append(mix), speeches.append(speech), dfns.append(dfn)
@@ -116,5 +135,6 @@ def build_segments(root: Path, config: dict, run_dir: Path) -> Path:
              dfn=np.stack(dfns).astype(np.float16))
     tmp.replace(out)
     (run_dir / "segments.json").write_text(json.dumps(
-        {"segments": len(mixes), "speech_files": len(words), "background_files": len(bg_files)}), encoding="utf-8")
+        {"segments": len(mixes), "speech_files": len(words), "heldout_speech_files": len(held_words) if held_langs else 0,
+         "background_files": len(bg_files)}), encoding="utf-8")
     return out

@@ -1,7 +1,7 @@
 """Train the speech refiner (``refiner.py``) on the CPU, resumably, and export it.
 
     python -m audioedit.executor.speech.refiner_train --config configs/speech/refiner.yaml --run runs/speech-refiner
-    python -m audioedit.executor.speech.refiner_train ... --export executor/speech/assets/refiner   # after training
+    python -m audioedit.executor.speech.refiner_train ... --export DIR   # the finished export (+ config, log) copied to DIR
 
 The run folder holds ``segments.npz`` (``refiner_data.py``), ``checkpoint.pt`` (model, optimiser, step;
 written atomically every ``checkpoint_every`` steps: a killed run resumes from it), ``log.jsonl`` and,
@@ -67,7 +67,7 @@ def train(config: dict, run_dir: Path, data_root: Path) -> Path:
     """Train to ``config["train"]["steps"]`` (resuming from ``run_dir/checkpoint.pt``); return the export folder."""
     import torch
 
-    from audioedit.executor.speech.refiner_data import build_segments
+    from audioedit.executor.speech.refiner_data import build_segments, heldout_count
 
     tr = config["train"]
     torch.set_num_threads(tr["threads"])
@@ -75,7 +75,7 @@ def train(config: dict, run_dir: Path, data_root: Path) -> Path:
     segments = np.load(build_segments(data_root, config, run_dir))
     data = {k: segments[k] for k in ("mix", "speech", "dfn")}
     n = data["mix"].shape[0]
-    n_held = max(1, int(round(n * tr["heldout"])))
+    n_held = heldout_count(n, tr["heldout"])
     train_idx, held_idx = np.arange(n - n_held), np.arange(n - n_held, n)
     model = new_refiner(RefinerConfig(**config["model"]))
     opt = torch.optim.Adam(model.parameters(), lr=tr["lr"])
