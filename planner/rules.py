@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from audioedit.errors import UserInputError
 from audioedit.scene import SceneDescription
 from audioedit.steps import Plan
+from audioedit.ops import declick, deess, dehum
 from audioedit.ops.registry import parsers as registry_parsers
 from audioedit.planner import SceneInput, declarative, fx, goals, layers, move, ops, remove, reorder
 from audioedit.planner.builder import StepBuilder
@@ -114,9 +115,31 @@ def _describe(scene: SceneInput) -> SceneDescription | None:
     raise UserInputError(f"scene must be a SceneDescription, a Scene or None, not {type(scene).__name__}")
 
 
+REMOVAL_LIST_RE = re.compile(r"^(?P<verb>remove|reduce|get rid of|cut out|eliminate|fix|take out|filter out|kill|suppress)\s+"
+                             r"(?P<objects>.+?(?:,|\s&\s|\band\b).+)$")
+LIST_SEPARATOR_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s&\s|\band\b)\s*")
+
+
+def repair_clauses(text: str) -> list[str] | None:
+    """"remove the hum and the clicks" -> ["remove the hum", "remove the clicks"] when one of the parts is a repair
+    its own op reads only as a whole clause (hum, clicks, sibilance, the background noise); else None."""
+    m = REMOVAL_LIST_RE.match(text)
+    if m is None:
+        return None
+    repairs = (dehum.HUM_RE, declick.DECLICK_RE, *deess.DEESS_RES, layers.REMOVE_NOISE_RE, layers.DENOISE_RE)
+    if any(r.match(text) for r in repairs):  # one repair's own words ("the clicks and pops")
+        return None
+    clauses = [f"{m['verb']} {part}" for part in LIST_SEPARATOR_RE.split(m["objects"]) if part.strip()]
+    return clauses if len(clauses) > 1 and any(r.match(c) for c in clauses for r in repairs) else None
+
+
 def plan_clause(clause: str, builder: StepBuilder) -> None:
     """Emit the steps of one clause, or record why it could not be planned."""
     text = front_position(clause.lower())
+    if (parts := repair_clauses(text.strip(" .!"))) is not None:
+        for part in parts:
+            plan_clause(part, builder)
+        return
     if (comment := COMMENT_RE.match(text.strip(" .!"))) is not None:
         builder.g.note(f"'{clause}' is a comment, not an edit; no step")
         subject = comment["subject"] or ""

@@ -116,6 +116,20 @@ def test_add_past_the_end_is_unresolved() -> None:
     assert "past the end" in entry.reason and "10 s" in entry.reason
 
 
+@pytest.mark.parametrize("text, ops", [
+    ("remove the clicks and the hum", ["declick", "dehum"]),
+    ("remove the hum, the clicks and the sibilance", ["dehum", "declick", "deess"]),
+    ("remove the background noise and the clicks", ["remove", "declick"]),
+])
+def test_repairs_named_together_are_each_their_own_op(text, ops) -> None:
+    from audioedit.scene import SceneDescription
+
+    plain = SceneDescription(duration_s=12.0, sample_rate_hz=16000, num_channels=1, events=[], has_stems=False,
+                             events_from="detected")
+    plan = plan_rules(text, plain)
+    assert [s.op for s in plan.steps] == ops and not plan.unresolved
+
+
 @pytest.mark.parametrize("text", ["remove the ums", "cut out the filler words", "remove the ums and ahs"])
 def test_filler_words_are_unresolved_with_the_reason(text) -> None:
     plan = plan_rules(text, STREET, BANK)
