@@ -94,7 +94,7 @@ def _nearest_entry(kb: KnowledgeBase, phrase: str, builder: StepBuilder) -> Scen
     name, sim = closest_label(phrase, {e.name: [e.name, *e.aliases] for e in kb.entries()}, GOAL_MIN_SIMILARITY, MIN_MARGIN)
     if name is not None:
         builder.g.note(f"'{phrase}' is no scene the knowledge base names; read as the nearest one, '{name}' "
-                         f"(sentence similarity {sim:.2f})")
+                       f"(sentence similarity {sim:.2f})")
     return by_name.get(name)
 
 
